@@ -1,0 +1,100 @@
+# expediera -- plain Makefile; libraries found with pkg-config.
+#
+#   make            build ./expediera
+#   make demo       install what is missing, build, check the bundled example
+#   make check      install what is missing, build with sanitizers, run every test
+#   make bench      benchmarks (never part of check)
+#   make fuzz       a longer libFuzzer run
+#   make regen      rewrite the golden files of tests/check from the current output
+#   make lint       grep for functions the house style bans
+
+VERSION   = 0.1.0
+PKGS      = libxml-2.0 libpcre2-8
+CC       ?= cc
+CSTD      = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+WARN      = -Wall -Wextra -Werror
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -Ipipeline $(PKG_CFLAGS) -DEXPEDIERA_VERSION='"$(VERSION)"'
+SAN       = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+
+SRCS = pipeline/arena.c pipeline/config.c pipeline/diag.c pipeline/dnr.c pipeline/json.c \
+       pipeline/personnummer.c pipeline/read.c pipeline/schemas.c pipeline/session.c \
+       pipeline/validate.c pipeline/xmalloc.c
+HDRS = $(wildcard pipeline/*.h)
+XSDS = schemas/protokoll.xsd schemas/forsattsblad.xsd
+UNIT = test_personnummer test_config
+
+OBJS      = $(SRCS:pipeline/%.c=build/%.o)
+ASAN_OBJS = $(SRCS:pipeline/%.c=build/asan/%.o)
+
+EXAMPLE = examples/sammantrade-2026-11-18
+
+.PHONY: all deps deps-check demo check test bench fuzz regen lint clean
+
+all: expediera
+
+expediera: $(OBJS) build/main.o
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+build/%.o: pipeline/%.c $(HDRS) | build
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/schemas.o build/asan/schemas.o: $(XSDS)
+
+build/asan/%.o: pipeline/%.c $(HDRS) | build/asan
+	$(CC) $(CSTD) $(WARN) $(SAN) -Ipipeline $(PKG_CFLAGS) -c -o $@ $<
+
+build/asan/expediera: $(ASAN_OBJS) build/asan/main.o
+	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
+
+build/asan/test_%: tests/unit/test_%.c $(ASAN_OBJS) | build/asan
+	$(CC) $(CSTD) $(WARN) $(SAN) -Ipipeline $(PKG_CFLAGS) -o $@ $< $(ASAN_OBJS) $(PKG_LIBS)
+
+# libFuzzer wants clang; the target links every stage but the driver.
+build/fuzz/fuzz_session: tests/fuzz/fuzz_session.c $(SRCS) $(HDRS) $(XSDS)
+	@mkdir -p build/fuzz
+	clang $(CSTD) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -Ipipeline \
+	    $(PKG_CFLAGS) -o $@ tests/fuzz/fuzz_session.c $(SRCS) $(PKG_LIBS)
+
+build build/asan:
+	@mkdir -p $@
+
+deps:
+	@sh scripts/install-deps.sh build
+
+deps-check:
+	@sh scripts/install-deps.sh check
+
+demo: deps
+	@$(MAKE) --no-print-directory expediera
+	./expediera check --config examples/expediera.conf $(EXAMPLE)
+
+# Sub-makes, so that pkg-config runs after the packages are installed.
+check: deps-check
+	@$(MAKE) --no-print-directory test
+
+test: build/asan/expediera $(UNIT:%=build/asan/%) build/fuzz/fuzz_session expediera
+	@bash tests/run.sh
+
+bench: deps-check
+	@$(MAKE) --no-print-directory expediera
+	@sh tests/bench/run.sh
+
+fuzz: build/fuzz/fuzz_session
+	@mkdir -p build/fuzz/corpus
+	sh tests/fuzz/seed.sh build/fuzz/seeds
+	build/fuzz/fuzz_session -max_total_time=600 -max_len=65536 \
+	    build/fuzz/corpus build/fuzz/seeds
+
+regen: build/asan/expediera
+	@bash tests/run.sh --regen
+
+lint:
+	@! grep -nE '\b(sprintf|vsprintf|strcpy|strcat|atoi|atol|gets|system|popen)\(' \
+	    pipeline/*.c tests/unit/*.c tests/fuzz/*.c || \
+	    { echo "lint: banned function above" >&2; exit 1; }
+
+clean:
+	rm -rf build expediera

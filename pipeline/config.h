@@ -1,0 +1,92 @@
+/*
+ * config.h -- the INI configuration of SPEC section 9.
+ *
+ * Reads: one file named by --config, or ./expediera.conf when it exists.
+ * Writes: a struct config; error messages with line numbers into a buffer.
+ * Trusts: nothing in the file; every key is checked against a table.
+ */
+#ifndef EXPEDIERA_CONFIG_H
+#define EXPEDIERA_CONFIG_H
+
+#include <stddef.h>
+
+/*
+ * Every known key has a slot here; NULL means not set, and config_load fills in
+ * the built-in defaults after reading.  Path keys are stored resolved against
+ * the directory of the config file (absolute paths are kept as they are; with
+ * no config file, relative to the working directory, i.e. unchanged).
+ * All strings are owned by the struct and freed by config_free().
+ */
+struct config {
+	char *file;                /* the file read, or NULL for built-in defaults */
+
+	/* [organisation] */
+	char *org_name;            /* name */
+	char *org_namnd;           /* namnd */
+	char *org_sender_id;       /* sender_id */
+	char *org_address;         /* address */
+	char *org_phone;           /* phone */
+	char *org_email;           /* email */
+	char *org_web;             /* web */
+
+	/* [dnr] */
+	char *dnr_pattern;         /* pattern (PCRE2); default DNR_DEFAULT_PATTERN */
+
+	/* [mailbox]: present when has_mailbox */
+	int has_mailbox;
+	char *mb_reachability_url; /* reachability_url */
+	char *mb_client_cert;      /* client_cert (path) */
+	char *mb_client_key;       /* client_key (path) */
+	char *mb_ca_file;          /* ca_file (path) */
+	char *mb_signing_cert;     /* signing_cert (path) */
+	char *mb_signing_key;      /* signing_key (path) */
+
+	/* [print] */
+	char *print_driver;        /* driver: folder | sftp | cups; default folder */
+	char *print_folder;        /* folder (path); default out/print */
+	char *print_window;        /* window: left | right; default left */
+
+	/* [archive] */
+	char *archive_folder;      /* folder (path); default out/arkiv */
+
+	/* [audit] */
+	char *audit_database;      /* database (path); default expediera.db */
+};
+
+/*
+ * The default dnr pattern: accepts "SN/2026:412", "SOCN/2018:23 - 759" and
+ * "2009/183-700" (SPEC 2.1) and similar diarienummer.
+ */
+#define DNR_DEFAULT_PATTERN \
+	"^(?:[A-ZÅÄÖ]{1,12}(?:[ -][A-ZÅÄÖ]{1,12})?\\s?[/ -]\\s?)?" \
+	"(?:19|20)\\d{2}\\s?[:/.-]\\s?\\d{1,6}(?:\\s?[-.:/]\\s?\\d{1,6})*$"
+
+/*
+ * Fills *cfg with the built-in defaults (config_defaults), then, when path is
+ * not NULL, reads that file over them.  Returns 0 on success.  On failure
+ * returns -1 and writes a Swedish message to err (errlen bytes), of the form
+ * "FILE:LINE: message" for a bad line (unknown section or key, a line that is
+ * neither a section, a key = value pair, a comment nor blank, a bad value of an
+ * enumerated key, a repeated key) or "FILE: message" when the file cannot be
+ * read; *cfg is then freed and zeroed.
+ *
+ * Syntax: "[section]", "key = value", comments starting with ';' or '#' on
+ * their own line, or after a value when preceded by white space.  A value in
+ * double quotes is taken literally (no inline comment inside).  Keys and
+ * section names are case sensitive.  UTF-8 only; at most 64 KiB per file and
+ * 4 KiB per line.
+ */
+int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+
+/* The built-in defaults; *cfg must be zeroed or freed before. */
+void config_defaults(struct config *cfg);
+
+/*
+ * Which file to read: explicit (from --config) when not NULL, else
+ * "expediera.conf" when it exists in the working directory, else NULL.
+ */
+const char *config_pick(const char *explicit_path);
+
+void config_free(struct config *cfg);
+
+#endif

@@ -1,0 +1,169 @@
+/*
+ * diag.c -- the rule table and the list of findings; see diag.h.
+ *
+ * Messages arrive already masked: callers format personnummer with
+ * pnr_mask() and never put an address into a message.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "json.h"
+#include "xmalloc.h"
+
+const struct rule_info rule_table[RULE__MAX] = {
+	[RULE_SCHEMA] = {"schema", SEV_ERROR},
+	[RULE_MISSING_COVER_SHEET] = {"missing-cover-sheet", SEV_ERROR},
+	[RULE_DUPLICATE_COVER_SHEET] = {"duplicate-cover-sheet", SEV_ERROR},
+	[RULE_ORPHAN_COVER_SHEET] = {"orphan-cover-sheet", SEV_WARNING},
+	[RULE_SUBJECT_MISMATCH] = {"subject-mismatch", SEV_ERROR},
+	[RULE_INVALID_PERSONNUMMER] = {"invalid-personnummer", SEV_ERROR},
+	[RULE_GUARDIAN_MISSING] = {"guardian-missing", SEV_ERROR},
+	[RULE_NOT_GUARDIAN] = {"not-guardian", SEV_ERROR},
+	[RULE_MINOR_RECIPIENT] = {"minor-recipient", SEV_ERROR},
+	[RULE_ADDRESS_MISSING] = {"address-missing", SEV_ERROR},
+	[RULE_ADDRESS_INCOMPLETE] = {"address-incomplete", SEV_ERROR},
+	[RULE_ADDRESS_UNCERTAIN] = {"address-uncertain", SEV_ERROR},
+	[RULE_ADDRESS_AMBIGUOUS] = {"address-ambiguous", SEV_ERROR},
+	[RULE_DUPLICATE_RECIPIENT] = {"duplicate-recipient", SEV_ERROR},
+	[RULE_NOT_ADJUSTED] = {"not-adjusted", SEV_ERROR},
+	[RULE_REASONS_MISSING] = {"reasons-missing", SEV_ERROR},
+	[RULE_DNR_FORMAT] = {"dnr-format", SEV_ERROR},
+};
+
+const char *
+severity_name(enum severity sev)
+{
+	return sev == SEV_ERROR ? "fel" : "varning";
+}
+
+static void
+diag_addv(struct diag *d, enum rule rule, enum severity sev, const char *file, int line,
+    unsigned long paragraf, const char *fmt, va_list ap)
+{
+	struct finding *f;
+	va_list aq;
+	int n;
+
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 32;
+		d->v = xreallocarray(d->v, d->cap, sizeof(*d->v));
+	}
+	f = &d->v[d->n];
+	f->rule = rule;
+	f->severity = sev;
+	f->file = xstrdup(file);
+	f->line = line;
+	f->paragraf = paragraf;
+	f->seq = d->n;
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (n < 0)
+		n = 0;
+	f->message = xmalloc((size_t)n + 1);
+	vsnprintf(f->message, (size_t)n + 1, fmt, ap);
+	d->n++;
+	if (sev == SEV_ERROR)
+		d->errors++;
+	else
+		d->warnings++;
+}
+
+void
+diag_add(struct diag *d, enum rule rule, const char *file, int line, unsigned long paragraf,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_addv(d, rule, rule_table[rule].severity, file, line, paragraf, fmt, ap);
+	va_end(ap);
+}
+
+void
+diag_add_sev(struct diag *d, enum rule rule, enum severity sev, const char *file, int line,
+    unsigned long paragraf, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_addv(d, rule, sev, file, line, paragraf, fmt, ap);
+	va_end(ap);
+}
+
+static int
+finding_cmp(const void *a, const void *b)
+{
+	const struct finding *x = a, *y = b;
+	int c = strcmp(x->file, y->file);
+
+	if (c != 0)
+		return c;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+void
+diag_sort(struct diag *d)
+{
+	if (d->n > 1)
+		qsort(d->v, d->n, sizeof(*d->v), finding_cmp);
+}
+
+void
+diag_print_text(const struct diag *d, FILE *fp)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		const struct finding *f = &d->v[i];
+
+		fprintf(fp, "%s:%d: %s: %s: %s\n", f->file, f->line, severity_name(f->severity),
+		    rule_table[f->rule].id, f->message);
+	}
+}
+
+void
+diag_print_json_array(const struct diag *d, FILE *fp)
+{
+	size_t i;
+
+	fputc('[', fp);
+	for (i = 0; i < d->n; i++) {
+		const struct finding *f = &d->v[i];
+
+		fputs(i ? ",\n  {" : "\n  {", fp);
+		fputs("\"rule\": ", fp);
+		json_string(fp, rule_table[f->rule].id);
+		fputs(", \"severity\": ", fp);
+		json_string(fp, f->severity == SEV_ERROR ? "error" : "warning");
+		fputs(", \"file\": ", fp);
+		json_string(fp, f->file);
+		fprintf(fp, ", \"line\": %d, \"paragraf\": ", f->line);
+		if (f->paragraf != 0)
+			fprintf(fp, "%lu", f->paragraf);
+		else
+			fputs("null", fp);
+		fputs(", \"message\": ", fp);
+		json_string(fp, f->message);
+		fputc('}', fp);
+	}
+	fputs(d->n ? "\n]" : "]", fp);
+}
+
+void
+diag_free(struct diag *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		free(d->v[i].file);
+		free(d->v[i].message);
+	}
+	free(d->v);
+	memset(d, 0, sizeof(*d));
+}

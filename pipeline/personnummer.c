@@ -1,0 +1,320 @@
+/*
+ * personnummer.c -- parse and check personnummer, samordningsnummer and
+ * organisationsnummer, mask them for output, and do the date arithmetic the
+ * checks need; see personnummer.h.
+ *
+ * Everything here works on untrusted strings, so no function reads past the
+ * terminating NUL and none depends on the locale: digits and white space are
+ * the ASCII ones only, because a locale-dependent isdigit() could accept bytes
+ * that the later arithmetic would misread.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "personnummer.h"
+
+/*
+ * Personnummer were given in 1947 to everyone then living, so the oldest ones
+ * carry 19th-century dates; nobody in a current case was born before 1870,
+ * and an earlier year can only be a typing error.
+ */
+#define PNR_MIN_YEAR 1870
+
+static bool
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool
+is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static bool
+all_digits(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!is_digit(p[i]))
+			return false;
+	return true;
+}
+
+/* The value of n digits at p; callers have checked that they are digits. */
+static int
+num(const char *p, size_t n)
+{
+	int v = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		v = v * 10 + (p[i] - '0');
+	return v;
+}
+
+/* Sets *b and *len to the part of s between leading and trailing white space. */
+static void
+trim(const char *s, const char **b, size_t *len)
+{
+	size_t n;
+
+	while (is_space(*s))
+		s++;
+	n = strlen(s);
+	while (n > 0 && is_space(s[n - 1]))
+		n--;
+	*b = s;
+	*len = n;
+}
+
+/*
+ * The Luhn check over 10 digits, as used for both personnummer (YYMMDDNNNC)
+ * and organisationsnummer.
+ */
+static bool
+luhn_ok(const char *d)
+{
+	int sum = 0, v, i;
+
+	for (i = 0; i < 9; i++) {
+		v = (d[i] - '0') * (i % 2 == 0 ? 2 : 1);
+		sum += v > 9 ? v - 9 : v;
+	}
+	return (10 - sum % 10) % 10 == d[9] - '0';
+}
+
+/* YYMMDD-NNNN, YYMMDD+NNNN or YYMMDDNNNN: a real number, but no century. */
+static bool
+is_ten_digit(const char *b, size_t len)
+{
+	if (len == 10)
+		return all_digits(b, 10);
+	if (len == 11)
+		return all_digits(b, 6) && (b[6] == '-' || b[6] == '+') &&
+		    all_digits(b + 7, 4);
+	return false;
+}
+
+static bool
+is_leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int
+days_in_month(int y, int m)
+{
+	static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+	if (m == 2 && is_leap(y))
+		return 29;
+	return mdays[m - 1];
+}
+
+bool
+ymd_valid(int y, int m, int d)
+{
+	/* Four-digit years only, as in xs:date without the extensions. */
+	if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1)
+		return false;
+	return d <= days_in_month(y, m);
+}
+
+int
+ymd_cmp(const struct ymd *a, const struct ymd *b)
+{
+	if (a->y != b->y)
+		return a->y < b->y ? -1 : 1;
+	if (a->m != b->m)
+		return a->m < b->m ? -1 : 1;
+	if (a->d != b->d)
+		return a->d < b->d ? -1 : 1;
+	return 0;
+}
+
+bool
+ymd_parse(const char *s, struct ymd *out)
+{
+	struct ymd t;
+
+	/*
+	 * Checked left to right so that a short string stops at its NUL;
+	 * s[10] is only read once s[0..9] are known to be non-NUL.
+	 */
+	if (!all_digits(s, 4) || s[4] != '-' || !all_digits(s + 5, 2) || s[7] != '-' ||
+	    !all_digits(s + 8, 2) || s[10] != '\0')
+		return false;
+	t.y = num(s, 4);
+	t.m = num(s + 5, 2);
+	t.d = num(s + 8, 2);
+	if (!ymd_valid(t.y, t.m, t.d))
+		return false;
+	*out = t;
+	return true;
+}
+
+int
+age_on(const struct ymd *birth, const struct ymd *on)
+{
+	int age = on->y - birth->y;
+
+	/*
+	 * A plain (month, day) comparison: someone born on 29 February is
+	 * not a year older on 28 February of a common year, only on 1 March.
+	 */
+	if (on->m < birth->m || (on->m == birth->m && on->d < birth->d))
+		age--;
+	return age;
+}
+
+enum pnr_status
+pnr_parse(const char *s, const struct ymd *ref, struct pnr *out)
+{
+	const char *b;
+	size_t len;
+	char d[13];
+	struct ymd birth;
+	int day;
+	bool samordning;
+
+	trim(s, &b, &len);
+	if (len == 0)
+		return PNR_EMPTY;
+	/*
+	 * The 10-digit forms get their own code: they are valid numbers in
+	 * daily use, and the user needs to be told to add the century rather
+	 * than that the format is wrong.
+	 */
+	if (is_ten_digit(b, len))
+		return PNR_TEN_DIGIT;
+	if (len == 12 && all_digits(b, 12)) {
+		memcpy(d, b, 12);
+	} else if (len == 13 && all_digits(b, 8) && b[8] == '-' && all_digits(b + 9, 4)) {
+		memcpy(d, b, 8);
+		memcpy(d + 8, b + 9, 4);
+	} else
+		return PNR_FORMAT;
+	d[12] = '\0';
+
+	birth.y = num(d, 4);
+	birth.m = num(d + 4, 2);
+	day = num(d + 6, 2);
+	/* Day 60 would be day 0 of a samordningsnummer, so it is not one. */
+	samordning = day > 60;
+	birth.d = samordning ? day - 60 : day;
+	if (birth.y < PNR_MIN_YEAR || !ymd_valid(birth.y, birth.m, birth.d))
+		return PNR_DATE;
+	if (ref != NULL && ymd_cmp(&birth, ref) > 0)
+		return PNR_FUTURE;
+	/* The check digit covers YYMMDDNNN only; the century is not in it. */
+	if (!luhn_ok(d + 2))
+		return PNR_CHECKSUM;
+
+	memcpy(out->digits, d, sizeof(d));
+	out->birth = birth;
+	out->samordning = samordning;
+	return PNR_OK;
+}
+
+const char *
+pnr_status_text(enum pnr_status st)
+{
+	switch (st) {
+	case PNR_OK:
+		return "giltigt";
+	case PNR_EMPTY:
+		return "tomt";
+	case PNR_TEN_DIGIT:
+		return "tiosiffrigt nummer, århundradet framgår inte (skriv ÅÅÅÅMMDD-NNNN)";
+	case PNR_FORMAT:
+		return "fel format (skriv ÅÅÅÅMMDD-NNNN)";
+	case PNR_DATE:
+		return "datumet finns inte";
+	case PNR_FUTURE:
+		return "födelsedatumet ligger efter sammanträdesdatumet";
+	case PNR_CHECKSUM:
+		return "fel kontrollsiffra";
+	}
+	/* Not reached with a valid enum; callers may still pass a stray int. */
+	return "okänt fel";
+}
+
+void
+pnr_mask(const char *digits, char out[14])
+{
+	const char *p = digits;
+	size_t n, keep;
+
+	while (is_space(*p))
+		p++;
+	/* Stops at the first non-digit, the NUL included. */
+	for (n = 0; n < 12 && is_digit(p[n]); n++)
+		continue;
+	/*
+	 * Eight leading digits are shown only when they are the date part
+	 * of a 12-digit form.  A 10-digit form shows only YYMMDD: its seventh
+	 * and eighth digits belong to the birth number, which must never
+	 * reach a log.  Anything shorter is not recognizably a date.
+	 */
+	if (n == 8 || n == 12)
+		keep = 8;
+	else if (n >= 6)
+		keep = 6;
+	else
+		keep = 0;
+	if (keep > 0)
+		memcpy(out, p, keep);
+	else {
+		/* Kept apart from "-****": two question marks and a dash are a trigraph. */
+		memcpy(out, "????????", 8);
+		keep = 8;
+	}
+	memcpy(out + keep, "-****", 6);
+}
+
+bool
+orgnr_parse(const char *s, char out[11])
+{
+	const char *b;
+	size_t len;
+	char d[10];
+	int yy, m, day;
+
+	trim(s, &b, &len);
+	if (len == 10 && all_digits(b, 10))
+		memcpy(d, b, 10);
+	else if (len == 11 && all_digits(b, 6) && b[6] == '-' && all_digits(b + 7, 4)) {
+		memcpy(d, b, 6);
+		memcpy(d + 6, b + 7, 4);
+	} else if (len == 12 && b[0] == '1' && b[1] == '6' && all_digits(b + 2, 10))
+		memcpy(d, b + 2, 10);
+	else
+		return false;
+	if (!luhn_ok(d))
+		return false;
+
+	/*
+	 * Legal persons have a "month" of 20 or more, so a third digit of
+	 * 0 or 1 means the number is a personnummer (or samordningsnummer)
+	 * of an enskild firma's owner and must then be a date.  The century
+	 * is unknown, so any century that makes it a real date will do;
+	 * 19YY and 20YY suffice, as one of them is a leap year whenever YY
+	 * is divisible by 4 (only 2000 for 00).
+	 */
+	if (d[2] < '2') {
+		yy = num(d, 2);
+		m = num(d + 2, 2);
+		day = num(d + 4, 2);
+		if (day > 60)
+			day -= 60;
+		if (!ymd_valid(1900 + yy, m, day) && !ymd_valid(2000 + yy, m, day))
+			return false;
+	}
+	memcpy(out, d, 10);
+	out[10] = '\0';
+	return true;
+}

@@ -1,0 +1,75 @@
+/*
+ * personnummer.h -- Swedish identity numbers: personnummer, samordningsnummer
+ * and organisationsnummer.
+ *
+ * Reads: strings from försättsblad and protokoll, untrusted.
+ * Writes: normalized digit strings and a reason code; nothing else.
+ * Trusts: nothing; every function takes NUL-terminated input of any content.
+ */
+#ifndef EXPEDIERA_PERSONNUMMER_H
+#define EXPEDIERA_PERSONNUMMER_H
+
+#include <stdbool.h>
+
+/* A calendar date. */
+struct ymd {
+	int y, m, d;
+};
+
+enum pnr_status {
+	PNR_OK,
+	PNR_EMPTY,       /* empty or only white space */
+	PNR_TEN_DIGIT,   /* YYMMDD-NNNN, YYMMDD+NNNN or YYMMDDNNNN: ambiguous century */
+	PNR_FORMAT,      /* anything else that is not 12 digits, optionally with '-' after 8 */
+	PNR_DATE,        /* no such date (month, day, leap year; day+60 for samordningsnummer) */
+	PNR_FUTURE,      /* birth date after the reference date */
+	PNR_CHECKSUM     /* Luhn check digit wrong */
+};
+
+struct pnr {
+	char digits[13];   /* YYYYMMDDNNNC, NUL-terminated; day as written (+60 kept) */
+	struct ymd birth;  /* the real birth date (day-60 for samordningsnummer) */
+	bool samordning;   /* day was 61..91 */
+};
+
+/*
+ * Parses s, which may carry leading and trailing white space.  Accepted forms:
+ * "YYYYMMDD-NNNC" and "YYYYMMDDNNNC".  When ref is not NULL a birth date after
+ * *ref gives PNR_FUTURE.  On PNR_OK fills *out; otherwise *out is untouched.
+ */
+enum pnr_status pnr_parse(const char *s, const struct ymd *ref, struct pnr *out);
+
+/* A short Swedish phrase for the status, e.g. "fel kontrollsiffra". */
+const char *pnr_status_text(enum pnr_status);
+
+/*
+ * Writes "YYYYMMDD-****" for a 12-digit string, the form used in every
+ * message, log line and stderr output.  For any other input writes what it can
+ * without ever copying more than the first 8 characters, then "-****".
+ * out must hold 14 bytes.
+ */
+void pnr_mask(const char *digits, char out[14]);
+
+/* Full years of age on date *on for someone born *birth (29 Feb: 1 Mar). */
+int age_on(const struct ymd *birth, const struct ymd *on);
+
+/* true when y-m-d is a real date in the Gregorian calendar. */
+bool ymd_valid(int y, int m, int d);
+
+/* Parses "YYYY-MM-DD" exactly (as xs:date without time zone); true on success. */
+bool ymd_parse(const char *s, struct ymd *out);
+
+/* Compares two dates like strcmp. */
+int ymd_cmp(const struct ymd *a, const struct ymd *b);
+
+/*
+ * Organisationsnummer: "NNNNNN-NNNC", "NNNNNNNNNC" or "16NNNNNNNNNC" (the
+ * 12-digit form with the "16" prefix), with white space around.  Checks the
+ * Luhn digit, and that the third digit is at least 2 (a legal person) or the
+ * first six digits are a date YYMMDD, day+60 allowed (an enskild firma, whose
+ * organisationsnummer is the owner's personnummer).
+ * On success writes 10 digits to out (11 bytes) and returns true.
+ */
+bool orgnr_parse(const char *s, char out[11]);
+
+#endif

@@ -1,0 +1,180 @@
+/*
+ * session.h -- the one record type that crosses every stage: a session package
+ * read into memory (mandoc's struct roff_meta plays this part there).
+ *
+ * read.c builds it from protokoll.xml and the försättsblad files, validate.c
+ * checks it in place and adds findings, later stages only read it.  All
+ * strings and arrays live in the session's arena and are freed together by
+ * session_free(); nothing in here is ever freed on its own.
+ */
+#ifndef EXPEDIERA_SESSION_H
+#define EXPEDIERA_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "arena.h"
+#include "diag.h"
+#include "personnummer.h"
+
+enum roll {
+	ROLL_DEN_ENSKILDE,
+	ROLL_VARDNADSHAVARE,
+	ROLL_SARSKILT_FORORDNAD_VARDNADSHAVARE,
+	ROLL_GOD_MAN,
+	ROLL_FORVALTARE,
+	ROLL_OMBUD,
+	ROLL_FAMILJEHEM,
+	ROLL_HVB,
+	ROLL_MYNDIGHET,
+	ROLL_ANNAN,
+	ROLL__MAX
+};
+
+enum kanal { KANAL_AUTO, KANAL_DIGITAL, KANAL_POST, KANAL_REKOMMENDERAT, KANAL__MAX };
+
+enum adresstyp { ADRESS_FOLKBOKFORING, ADRESS_VISTELSE, ADRESS_SARSKILD, ADRESS_UTLAND, ADRESS__MAX };
+
+enum overklagande {
+	OVERKLAGANDE_EJ_ANGIVET,  /* no <overklagande> element */
+	OVERKLAGANDE_FORVALTNINGSBESVAR,
+	OVERKLAGANDE_LAGLIGHETSPROVNING,
+	OVERKLAGANDE_EJ_OVERKLAGBART
+};
+
+/* Names as they stand in the XML, indexed by the enums above. */
+extern const char *const roll_names[ROLL__MAX];
+extern const char *const kanal_names[KANAL__MAX];
+extern const char *const adresstyp_names[ADRESS__MAX];
+
+/*
+ * An identity number as written, and what became of it.  raw is NULL when the
+ * element is absent.  When ok, pnr.digits holds the normalized 12 digits.
+ */
+struct ident {
+	const char *raw;
+	int line;
+	bool ok;
+	enum pnr_status status;
+	struct pnr pnr;
+};
+
+struct person {
+	const char *namn;
+	struct ident pnr;
+	int line;             /* of the enclosing element (galler, person) */
+};
+
+struct adress {
+	enum adresstyp typ;
+	bool osaker;
+	const char *co;                 /* NULL when absent */
+	const char *utdelningsadress[2];
+	size_t n_utdelningsadress;
+	const char *postnummer;         /* NULL when absent */
+	const char *postort;
+	const char *land;
+	int line;
+};
+
+struct mottagare {
+	enum roll roll;
+	enum kanal kanal;
+	const char *namn;
+	struct ident pnr;               /* personnummer, raw NULL when absent */
+	const char *orgnr_raw;          /* organisationsnummer, NULL when absent */
+	int orgnr_line;
+	bool orgnr_ok;
+	char orgnr[11];                 /* 10 digits when orgnr_ok */
+	bool skyddad;                   /* <skyddad-identitet/> */
+	struct adress *adresser;
+	size_t n_adresser;
+	int line;
+};
+
+struct handlaggare {
+	const char *namn, *titel, *enhet, *telefon, *epost;
+};
+
+enum vh_state { VH_EJ_ANGIVET, VH_ANGIVNA, VH_INGEN };
+
+struct forsattsblad {
+	const char *file;               /* relative to the session: "forsattsblad/x.xml" */
+	bool valid;                     /* well-formed and valid against the XSD */
+	const char *dnr;                /* arende/@dnr, normalized; NULL when unknown */
+	int arende_line;
+	struct person galler;
+	struct handlaggare handlaggare;
+	enum vh_state vh;
+	struct person *vardnadshavare;
+	size_t n_vardnadshavare;
+	const char *ingen_orsak;
+	struct mottagare *mottagare;
+	size_t n_mottagare;
+	const char *avsandare;          /* NULL: the nämndsekreterare sends it */
+	int avsandare_line;
+	const char *ifylld_av;
+	struct ymd ifylld_datum;
+	/* Set by validate.c. */
+	struct paragraf **paragrafer;   /* the paragraphs it joins */
+	size_t n_paragrafer;
+};
+
+struct paragraf {
+	unsigned long nr;
+	const char *dnr;                /* normalized; NULL when the attribute is absent */
+	bool sekretess;
+	bool omedelbart_justerad;
+	const char *rubrik;
+	bool has_galler;
+	struct person galler;
+	const char **punkter;
+	size_t n_punkter;
+	const char **lagrum;
+	size_t n_lagrum;
+	const char *beslutsgang;        /* NULL when absent */
+	const char **beskrivning;
+	size_t n_beskrivning;
+	const char **skal;
+	size_t n_skal;
+	const char **beslutsunderlag;
+	size_t n_beslutsunderlag;
+	enum overklagande overklagande;
+	const char **skickas_till;
+	size_t n_skickas_till;
+	int line;
+	/* Set by validate.c. */
+	struct forsattsblad *fb;        /* the one försättsblad joined, NULL if none */
+	bool blocked;                   /* an error finding names this paragraph */
+};
+
+struct protokoll {
+	const char *kommun;
+	const char *organ;
+	struct ymd sammantradesdatum;
+	const char *plats;
+	const char *ordforande;
+	const char *sekreterare;
+	const char **justerare;
+	size_t n_justerare;
+	bool justerad;
+	struct ymd justerad_datum;
+	struct paragraf *paragrafer;
+	size_t n_paragrafer;
+};
+
+struct session {
+	char *dir;                      /* as given on the command line */
+	struct arena arena;
+	bool protokoll_valid;           /* protokoll.xml read and valid */
+	struct protokoll protokoll;
+	struct forsattsblad *fb;        /* sorted by file name */
+	size_t n_fb;
+	size_t cap_fb;
+	struct diag diag;               /* every finding of the session */
+};
+
+void session_init(struct session *, const char *dir);
+void session_free(struct session *);
+
+#endif

@@ -1,0 +1,747 @@
+/*
+ * validate.c -- stage 2: every rule of SPEC section 3, one function per rule
+ * id, over the records read.c built.
+ *
+ * Reads: struct session (fields copied only from XSD-valid files).
+ * Writes: findings into s->diag; the joins (paragraf.fb, forsattsblad.
+ * paragrafer), parsed identity numbers (ident.ok, ident.pnr) and
+ * paragraf.blocked, in place.
+ * Trusts: the structure the XSDs guarantee; no content.
+ *
+ * Messages are Swedish and meant for the nämndsekreterare: they name the
+ * person and the paragraph, say what is wrong and what to do.  Personnummer
+ * appear only masked (pnr_mask), addresses never.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "validate.h"
+#include "xmalloc.h"
+
+#define PROTOKOLL "protokoll.xml"
+
+/* What every rule needs to hand. */
+struct vctx {
+	struct session *s;
+	const struct ymd *datum; /* sammantradesdatum, NULL when unknown */
+};
+
+/* "Elsa Exempel (20130315-****)", or just the name without a number. */
+static char *
+who(const char *namn, const struct ident *id)
+{
+	char masked[14];
+
+	if (id == NULL || id->raw == NULL || id->raw[0] == '\0')
+		return xstrdup(namn != NULL ? namn : "(namn saknas)");
+	pnr_mask(id->ok ? id->pnr.digits : id->raw, masked);
+	return xasprintf("%s (%s)", namn != NULL ? namn : "(namn saknas)", masked);
+}
+
+/* The nr of the first paragraph fb joins, or 0. */
+static unsigned long
+fb_paragraf(const struct forsattsblad *fb)
+{
+	return fb->n_paragrafer > 0 ? fb->paragrafer[0]->nr : 0;
+}
+
+/* Age on the meeting day from the first valid number given; false if none. */
+static bool
+age_of(const struct vctx *v, const struct ident *a, const struct ident *b, int *age)
+{
+	if (v->datum == NULL)
+		return false;
+	if (a != NULL && a->ok) {
+		*age = age_on(&a->pnr.birth, v->datum);
+		return true;
+	}
+	if (b != NULL && b->ok) {
+		*age = age_on(&b->pnr.birth, v->datum);
+		return true;
+	}
+	return false;
+}
+
+static bool
+blank(const char *s)
+{
+	return s == NULL || s[0] == '\0';
+}
+
+/* ---- invalid-personnummer ---- */
+
+static void
+check_ident(struct vctx *v, const char *file, unsigned long par, const char *namn,
+    const char *what, struct ident *id)
+{
+	char masked[14];
+	enum pnr_status st;
+
+	if (id->raw == NULL)
+		return;
+	st = pnr_parse(id->raw, v->datum, &id->pnr);
+	id->status = st;
+	id->ok = st == PNR_OK;
+	if (id->ok)
+		return;
+	if (st == PNR_EMPTY) {
+		diag_add(&v->s->diag, RULE_INVALID_PERSONNUMMER, file, id->line, par,
+		    "Personnummer saknas för %s %s; skriv det med tolv siffror, "
+		    "ÅÅÅÅMMDD-NNNN.", what, namn != NULL ? namn : "");
+		return;
+	}
+	pnr_mask(id->raw, masked);
+	diag_add(&v->s->diag, RULE_INVALID_PERSONNUMMER, file, id->line, par,
+	    "Personnumret för %s %s (%s) är ogiltigt: %s.", what, namn != NULL ? namn : "",
+	    masked, pnr_status_text(st));
+}
+
+static void
+validate_invalid_personnummer(struct vctx *v)
+{
+	struct session *s = v->s;
+	size_t i, j;
+
+	for (i = 0; i < s->protokoll.n_paragrafer; i++) {
+		struct paragraf *p = &s->protokoll.paragrafer[i];
+
+		if (p->has_galler)
+			check_ident(v, PROTOKOLL, p->nr, p->galler.namn, "den som ärendet gäller,",
+			    &p->galler.pnr);
+	}
+	for (i = 0; i < s->n_fb; i++) {
+		struct forsattsblad *fb = &s->fb[i];
+		unsigned long par = fb_paragraf(fb);
+
+		if (!fb->valid)
+			continue;
+		check_ident(v, fb->file, par, fb->galler.namn, "den som ärendet gäller,",
+		    &fb->galler.pnr);
+		for (j = 0; j < fb->n_vardnadshavare; j++)
+			check_ident(v, fb->file, par, fb->vardnadshavare[j].namn,
+			    "vårdnadshavaren", &fb->vardnadshavare[j].pnr);
+		for (j = 0; j < fb->n_mottagare; j++) {
+			struct mottagare *m = &fb->mottagare[j];
+
+			check_ident(v, fb->file, par, m->namn, "mottagaren", &m->pnr);
+			if (m->orgnr_raw == NULL)
+				continue;
+			m->orgnr_ok = orgnr_parse(m->orgnr_raw, m->orgnr);
+			if (!m->orgnr_ok)
+				diag_add(&s->diag, RULE_INVALID_PERSONNUMMER, fb->file,
+				    m->orgnr_line, par,
+				    "Organisationsnumret för mottagaren %s är ogiltigt; skriv "
+				    "det NNNNNN-NNNN och kontrollera sista siffran.", m->namn);
+		}
+	}
+}
+
+/* ---- joining: missing-, duplicate-, orphan-cover-sheet ---- */
+
+static int
+cmp_paragraf_dnr(const void *a, const void *b)
+{
+	const struct paragraf *x = *(struct paragraf *const *)a;
+	const struct paragraf *y = *(struct paragraf *const *)b;
+	int c = strcmp(x->dnr, y->dnr);
+
+	if (c != 0)
+		return c;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Joins each försättsblad to the paragraphs with the same dnr.  Several
+ * paragraphs of one meeting may share a case (dnr); a cover sheet then covers
+ * each of them.
+ */
+static void
+join_forsattsblad(struct vctx *v)
+{
+	struct session *s = v->s;
+	struct paragraf **idx;
+	size_t n = 0, i;
+
+	idx = xreallocarray(NULL, s->protokoll.n_paragrafer + 1, sizeof(*idx));
+	for (i = 0; i < s->protokoll.n_paragrafer; i++)
+		if (s->protokoll.paragrafer[i].dnr != NULL)
+			idx[n++] = &s->protokoll.paragrafer[i];
+	qsort(idx, n, sizeof(*idx), cmp_paragraf_dnr);
+
+	for (i = 0; i < s->n_fb; i++) {
+		struct forsattsblad *fb = &s->fb[i];
+		size_t lo = 0, hi = n, k, first;
+
+		if (fb->dnr == NULL)
+			continue;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (strcmp(idx[mid]->dnr, fb->dnr) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		first = lo;
+		for (k = first; k < n && strcmp(idx[k]->dnr, fb->dnr) == 0; k++)
+			;
+		if (k == first)
+			continue;
+		fb->n_paragrafer = k - first;
+		fb->paragrafer = arena_array(&s->arena, fb->n_paragrafer,
+		    sizeof(*fb->paragrafer));
+		memcpy(fb->paragrafer, idx + first, fb->n_paragrafer * sizeof(*idx));
+	}
+	free(idx);
+}
+
+static void
+validate_missing_cover_sheet(struct vctx *v)
+{
+	struct session *s = v->s;
+	size_t i, j, k;
+
+	/* Who joins what was settled by join_forsattsblad; record it per paragraph. */
+	for (i = 0; i < s->n_fb; i++)
+		for (j = 0; j < s->fb[i].n_paragrafer; j++)
+			if (s->fb[i].paragrafer[j]->fb == NULL)
+				s->fb[i].paragrafer[j]->fb = &s->fb[i];
+	for (k = 0; k < s->protokoll.n_paragrafer; k++) {
+		struct paragraf *p = &s->protokoll.paragrafer[k];
+
+		if (!p->has_galler || p->fb != NULL)
+			continue;
+		if (p->dnr == NULL)
+			diag_add(&s->diag, RULE_MISSING_COVER_SHEET, PROTOKOLL, p->line, p->nr,
+			    "§ %lu gäller en enskild men saknar dnr, så inget försättsblad kan "
+			    "kopplas till den; ange ärendets dnr i protokollet.", p->nr);
+		else
+			diag_add(&s->diag, RULE_MISSING_COVER_SHEET, PROTOKOLL, p->line, p->nr,
+			    "§ %lu (%s) gäller en enskild men har inget försättsblad. Beslutet "
+			    "får inte skickas förrän handläggaren fyllt i ett försättsblad för "
+			    "ärendet %s.", p->nr, p->dnr, p->dnr);
+	}
+}
+
+static void
+validate_duplicate_cover_sheet(struct vctx *v)
+{
+	struct session *s = v->s;
+	size_t i, j;
+
+	for (i = 0; i < s->n_fb; i++) {
+		struct forsattsblad *fb = &s->fb[i];
+
+		for (j = 0; j < fb->n_paragrafer; j++) {
+			struct paragraf *p = fb->paragrafer[j];
+
+			if (p->fb == fb)
+				continue;
+			diag_add(&s->diag, RULE_DUPLICATE_COVER_SHEET, fb->file, fb->arende_line,
+			    p->nr,
+			    "Två försättsblad gäller samma ärende %s (§ %lu): det här och %s. "
+			    "Ta bort det som inte gäller, så att mottagarna är entydiga.",
+			    fb->dnr, p->nr, p->fb->file);
+			break;
+		}
+	}
+}
+
+static void
+validate_orphan_cover_sheet(struct vctx *v)
+{
+	struct session *s = v->s;
+	size_t i;
+
+	for (i = 0; i < s->n_fb; i++) {
+		struct forsattsblad *fb = &s->fb[i];
+
+		if (fb->n_paragrafer > 0 || fb->dnr == NULL)
+			continue;
+		diag_add(&s->diag, RULE_ORPHAN_COVER_SHEET, fb->file, fb->arende_line, 0,
+		    "Försättsbladet gäller ärende %s, men inget ärende med det dnr finns i "
+		    "protokollet. Kontrollera dnr; försättsbladet används inte.", fb->dnr);
+	}
+}
+
+/* ---- subject-mismatch ---- */
+
+static void
+validate_subject_mismatch(struct vctx *v)
+{
+	struct session *s = v->s;
+	size_t i, j;
+
+	for (i = 0; i < s->n_fb; i++) {
+		struct forsattsblad *fb = &s->fb[i];
+
+		if (!fb->valid)
+			continue;
+		for (j = 0; j < fb->n_paragrafer; j++) {
+			struct paragraf *p = fb->paragrafer[j];
+			char *a, *b;
+
+			if (p->has_galler && (!p->galler.pnr.ok || !fb->galler.pnr.ok))
+				continue; /* invalid-personnummer says it already */
+			if (p->has_galler &&
+			    strcmp(p->galler.pnr.pnr.digits, fb->galler.pnr.pnr.digits) == 0)
+				continue;
+			a = who(fb->galler.namn, &fb->galler.pnr);
+			if (!p->has_galler) {
+				diag_add(&s->diag, RULE_SUBJECT_MISMATCH, fb->file, fb->galler.line,
+				    p->nr,
+				    "Försättsbladet gäller %s, men § %lu gäller ingen enskild enligt "
+				    "protokollet. Kontrollera att försättsbladet hör till rätt "
+				    "ärende.", a, p->nr);
+			} else {
+				b = who(p->galler.namn, &p->galler.pnr);
+				diag_add(&s->diag, RULE_SUBJECT_MISMATCH, fb->file, fb->galler.line,
+				    p->nr,
+				    "Försättsbladet gäller %s, men § %lu gäller %s. Kontrollera "
+				    "att försättsbladet hör till rätt ärende och person.", a, p->nr,
+				    b);
+				free(b);
+			}
+			free(a);
+		}
+		/* The individual as recipient is the person the case concerns. */
+		for (j = 0; j < fb->n_mottagare; j++) {
+			struct mottagare *m = &fb->mottagare[j];
+			char *a, *b;
+
+			if (m->roll != ROLL_DEN_ENSKILDE || !m->pnr.ok || !fb->galler.pnr.ok ||
+			    strcmp(m->pnr.pnr.digits, fb->galler.pnr.pnr.digits) == 0)
+				continue;
+			a = who(m->namn, &m->pnr);
+			b = who(fb->galler.namn, &fb->galler.pnr);
+			diag_add(&s->diag, RULE_SUBJECT_MISMATCH, fb->file, m->line, fb_paragraf(fb),
+			    "Mottagaren %s står som den enskilde, men ärendet gäller %s. Den "
+			    "enskilde är den som beslutet gäller.", a, b);
+			free(a);
+			free(b);
+		}
+	}
+}
+
+/* ---- guardian-missing, not-guardian ---- */
+
+static void
+validate_guardian_missing(struct vctx *v)
+{
+	struct session *s = v->s;
+	size_t i;
+	int age;
+
+	for (i = 0; i < s->n_fb; i++) {
+		struct forsattsblad *fb = &s->fb[i];
+		const struct ident *alt = NULL;
+
+		if (!fb->valid || fb->vh != VH_EJ_ANGIVET)
+			continue;
+		if (fb->n_paragrafer > 0 && fb->paragrafer[0]->has_galler)
+			alt = &fb->paragrafer[0]->galler.pnr;
+		if (!age_of(v, &fb->galler.pnr, alt, &age) || age >= 18)
+			continue;
+		diag_add(&s->diag, RULE_GUARDIAN_MISSING, fb->file, fb->galler.line, fb_paragraf(fb),
+		    "%s är %d år på sammanträdesdagen. Ange barnets vårdnadshavare "
+		    "(<vardnadshavare>) på försättsbladet, eller <ingen-vardnadshavare "
+		    "orsak=\"…\"/> om barnet saknar vårdnadshavare.",
+		    fb->galler.namn, age);
+	}
+}
+
+/* Names compare equal when they differ at most in ASCII case. */
+static bool
+same_name(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && strcasecmp(a, b) == 0;
+}
+
+/*
+ * A recipient is a listed guardian when their personnummer are equal, or, for
+ * a guardian without a Swedish number, when neither has one and the names
+ * agree.
+ */
+static bool
+is_listed_guardian(const struct forsattsblad *fb, const struct mottagare *m)
+{
+	size_t i;
+
+	for (i = 0; i < fb->n_vardnadshavare; i++) {
+		const struct person *g = &fb->vardnadshavare[i];
+
+		if (m->pnr.raw != NULL && g->pnr.raw != NULL) {
+			if (m->pnr.ok && g->pnr.ok &&
+			    strcmp(m->pnr.pnr.digits, g->pnr.pnr.digits) == 0)
+				return true;
+		} else if (m->pnr.raw == NULL && g->pnr.raw == NULL && same_name(m->namn, g->namn))
+			return true;
+	}
+	return false;
+}
+
+static void
+validate_not_guardian(struct vctx *v)
+{
+	struct session *s = v->s;
+	size_t i, j;
+
+	for (i = 0; i < s->n_fb; i++) {
+		struct forsattsblad *fb = &s->fb[i];
+
+		if (!fb->valid)
+			continue;
+		for (j = 0; j < fb->n_mottagare; j++) {
+			struct mottagare *m = &fb->mottagare[j];
+			char *a;
+
+			if (m->roll != ROLL_VARDNADSHAVARE)
+				continue;
+			if (m->pnr.raw != NULL && !m->pnr.ok)
+				continue; /* invalid-personnummer says it already */
+			if (fb->vh == VH_ANGIVNA && is_listed_guardian(fb, m))
+				continue;
+			a = who(m->namn, &m->pnr);
+			if (fb->vh == VH_INGEN)
+				diag_add(&s->diag, RULE_NOT_GUARDIAN, fb->file, m->line,
+				    fb_paragraf(fb),
+				    "Mottagaren %s står som vårdnadshavare, men försättsbladet anger "
+				    "att %s saknar vårdnadshavare.", a, fb->galler.namn);
+			else if (fb->vh == VH_EJ_ANGIVET)
+				diag_add(&s->diag, RULE_NOT_GUARDIAN, fb->file, m->line,
+				    fb_paragraf(fb),
+				    "Mottagaren %s står som vårdnadshavare, men försättsbladet "
+				    "anger inga vårdnadshavare att jämföra med. Ange barnets "
+				    "vårdnadshavare under <vardnadshavare>.", a);
+			else
+				diag_add(&s->diag, RULE_NOT_GUARDIAN, fb->file, m->line,
+				    fb_paragraf(fb),
+				    "Mottagaren %s står som vårdnadshavare men finns inte bland "
+				    "barnets vårdnadshavare på försättsbladet.", a);
+			free(a);
+		}
+	}
+}
+
+/* ---- minor-recipient ---- */
+
+static void
+validate_minor_recipient(struct vctx *v)
+{
+	struct session *s = v->s;
+	size_t i, j;
+	int age;
+
+	for (i = 0; i < s->n_fb; i++) {
+		struct forsattsblad *fb = &s->fb[i];
+
+		if (!fb->valid)
+			continue;
+		for (j = 0; j < fb->n_mottagare; j++) {
+			struct mottagare *m = &fb->mottagare[j];
+
+			if (m->roll != ROLL_DEN_ENSKILDE)
+				continue;
+			if (!age_of(v, m->pnr.raw != NULL ? &m->pnr : &fb->galler.pnr, NULL, &age) ||
+			    age >= 18)
+				continue;
+			if (age < 15)
+				diag_add(&s->diag, RULE_MINOR_RECIPIENT, fb->file, m->line,
+				    fb_paragraf(fb),
+				    "Mottagaren %s står som den enskilde men är bara %d år på "
+				    "sammanträdesdagen. Ett barn under 15 år ska inte få beslutet "
+				    "själv; skicka det till vårdnadshavarna.", m->namn, age);
+			else
+				diag_add_sev(&s->diag, RULE_MINOR_RECIPIENT, SEV_WARNING, fb->file,
+				    m->line, fb_paragraf(fb),
+				    "Mottagaren %s står som den enskilde och är %d år. Kontrollera "
+				    "att beslutet ska skickas till hen själv (från 15 år för barnet "
+				    "sin egen talan i mål enligt LVU och SoL).", m->namn, age);
+		}
+	}
+}
+
+/* ---- address-missing, -incomplete, -uncertain, -ambiguous ---- */
+
+/* "NNN NN" with a first digit 1-9. */
+static bool
+postnummer_ok(const char *p)
+{
+	return p != NULL && strlen(p) == 6 && p[0] >= '1' && p[0] <= '9' && p[1] >= '0' &&
+	    p[1] <= '9' && p[2] >= '0' && p[2] <= '9' && p[3] == ' ' && p[4] >= '0' &&
+	    p[4] <= '9' && p[5] >= '0' && p[5] <= '9';
+}
+
+/* Appends part to a comma-separated list of what an address lacks. */
+static void
+lack(char *buf, size_t n, const char *part)
+{
+	size_t len = strlen(buf);
+
+	snprintf(buf + len, n - len, "%s%s", len ? ", " : "", part);
+}
+
+static void
+check_adress(struct vctx *v, const struct forsattsblad *fb, const struct mottagare *m,
+    const struct adress *a)
+{
+	char lacks[512] = "";
+	size_t k;
+	bool any = false;
+
+	for (k = 0; k < a->n_utdelningsadress; k++)
+		any = any || !blank(a->utdelningsadress[k]);
+	if (!any)
+		lack(lacks, sizeof(lacks), "utdelningsadress saknas");
+	if (a->typ == ADRESS_UTLAND) {
+		if (blank(a->land))
+			lack(lacks, sizeof(lacks), "land saknas för en utlandsadress");
+	} else {
+		if (blank(a->postnummer))
+			lack(lacks, sizeof(lacks), "postnummer saknas");
+		else if (!postnummer_ok(a->postnummer))
+			lack(lacks, sizeof(lacks), "postnumret ska skrivas med fem siffror som "
+			    "NNN NN och börja med 1–9");
+		if (!blank(a->land))
+			lack(lacks, sizeof(lacks), "land får bara anges när typ=\"utland\"");
+	}
+	if (blank(a->postort))
+		lack(lacks, sizeof(lacks), "postort saknas");
+	if (lacks[0] != '\0')
+		diag_add(&v->s->diag, RULE_ADDRESS_INCOMPLETE, fb->file, a->line, fb_paragraf(fb),
+		    "Adressen till mottagaren %s är ofullständig: %s.", m->namn, lacks);
+	if (a->osaker)
+		diag_add(&v->s->diag, RULE_ADDRESS_UNCERTAIN, fb->file, a->line, fb_paragraf(fb),
+		    "Adressen till mottagaren %s är markerad som osäker (osaker=\"true\"). "
+		    "Handläggaren ska bekräfta adressen innan beslutet skickas; ta sedan bort "
+		    "markeringen.", m->namn);
+}
+
+static void
+validate_addresses(struct vctx *v)
+{
+	struct session *s = v->s;
+	size_t i, j, k;
+
+	for (i = 0; i < s->n_fb; i++) {
+		struct forsattsblad *fb = &s->fb[i];
+
+		if (!fb->valid)
+			continue;
+		for (j = 0; j < fb->n_mottagare; j++) {
+			struct mottagare *m = &fb->mottagare[j];
+
+			if (m->skyddad)
+				continue;
+			if (m->n_adresser == 0)
+				diag_add(&s->diag, RULE_ADDRESS_MISSING, fb->file, m->line,
+				    fb_paragraf(fb),
+				    "Mottagaren %s har ingen adress. Ange adressen som handläggaren "
+				    "bekräftat (<adress>), eller <skyddad-identitet/> om mottagaren "
+				    "har skyddade personuppgifter.", m->namn);
+			else if (m->n_adresser > 1)
+				diag_add(&s->diag, RULE_ADDRESS_AMBIGUOUS, fb->file, m->line,
+				    fb_paragraf(fb),
+				    "Mottagaren %s har %zu adresser. Ange exakt en: den adress "
+				    "handläggaren bekräftat att beslutet ska till.", m->namn,
+				    m->n_adresser);
+			for (k = 0; k < m->n_adresser; k++)
+				check_adress(v, fb, m, &m->adresser[k]);
+		}
+	}
+}
+
+/* ---- duplicate-recipient ---- */
+
+static bool
+same_recipient(const struct mottagare *a, const struct mottagare *b)
+{
+	if (a->pnr.ok && b->pnr.ok)
+		return strcmp(a->pnr.pnr.digits, b->pnr.pnr.digits) == 0;
+	if (a->orgnr_ok && b->orgnr_ok)
+		return strcmp(a->orgnr, b->orgnr) == 0;
+	/* Without any identity number, the same name twice is the same person. */
+	if (a->pnr.raw == NULL && b->pnr.raw == NULL && a->orgnr_raw == NULL &&
+	    b->orgnr_raw == NULL)
+		return same_name(a->namn, b->namn);
+	return false;
+}
+
+static void
+validate_duplicate_recipient(struct vctx *v)
+{
+	struct session *s = v->s;
+	size_t i, j, k;
+
+	for (i = 0; i < s->n_fb; i++) {
+		struct forsattsblad *fb = &s->fb[i];
+
+		if (!fb->valid)
+			continue;
+		for (j = 1; j < fb->n_mottagare; j++) {
+			struct mottagare *m = &fb->mottagare[j];
+
+			for (k = 0; k < j; k++) {
+				char *a;
+
+				if (!same_recipient(&fb->mottagare[k], m))
+					continue;
+				a = who(m->namn, m->pnr.ok ? &m->pnr : NULL);
+				diag_add(&s->diag, RULE_DUPLICATE_RECIPIENT, fb->file, m->line,
+				    fb_paragraf(fb),
+				    "Mottagaren %s står redan på rad %d. Varje mottagare ska anges "
+				    "en gång; ta bort den ena.", a, fb->mottagare[k].line);
+				free(a);
+				break;
+			}
+		}
+	}
+}
+
+/* ---- not-adjusted, reasons-missing, dnr-format ---- */
+
+static void
+validate_not_adjusted(struct vctx *v)
+{
+	struct session *s = v->s;
+	size_t i;
+
+	if (s->protokoll.justerad)
+		return;
+	for (i = 0; i < s->protokoll.n_paragrafer; i++) {
+		struct paragraf *p = &s->protokoll.paragrafer[i];
+
+		if (p->omedelbart_justerad || (!p->has_galler && p->n_skickas_till == 0))
+			continue;
+		diag_add(&s->diag, RULE_NOT_ADJUSTED, PROTOKOLL, p->line, p->nr,
+		    "§ %lu får inte expedieras ännu: protokollet är inte justerat "
+		    "(<justerad> saknas) och paragrafen är inte omedelbart justerad.", p->nr);
+	}
+}
+
+static void
+validate_reasons_missing(struct vctx *v)
+{
+	struct session *s = v->s;
+	size_t i;
+
+	for (i = 0; i < s->protokoll.n_paragrafer; i++) {
+		struct paragraf *p = &s->protokoll.paragrafer[i];
+
+		if (!p->has_galler || p->overklagande != OVERKLAGANDE_FORVALTNINGSBESVAR ||
+		    p->n_skal > 0)
+			continue;
+		diag_add(&s->diag, RULE_REASONS_MISSING, PROTOKOLL, p->line, p->nr,
+		    "§ %lu kan överklagas genom förvaltningsbesvär men saknar skäl (<skal>). "
+		    "Ett beslut som får överklagas ska innehålla skälen för beslutet.", p->nr);
+	}
+}
+
+static void
+validate_dnr_format(struct vctx *v, const struct dnr_pattern *pat)
+{
+	struct session *s = v->s;
+	size_t i;
+
+	if (pat == NULL)
+		return;
+	for (i = 0; i < s->protokoll.n_paragrafer; i++) {
+		struct paragraf *p = &s->protokoll.paragrafer[i];
+
+		if (p->dnr == NULL || dnr_pattern_match(pat, p->dnr))
+			continue;
+		diag_add(&s->diag, RULE_DNR_FORMAT, PROTOKOLL, p->line, p->nr,
+		    "Dnr \"%s\" för § %lu följer inte kommunens format för diarienummer "
+		    "(till exempel SN/2026:412).", p->dnr, p->nr);
+	}
+}
+
+/* ---- blocking ---- */
+
+static int
+cmp_fb_file(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct forsattsblad *)elem)->file);
+}
+
+static struct paragraf *
+paragraf_by_nr(struct session *s, unsigned long nr)
+{
+	size_t i;
+
+	for (i = 0; i < s->protokoll.n_paragrafer; i++)
+		if (s->protokoll.paragrafer[i].nr == nr)
+			return &s->protokoll.paragrafer[i];
+	return NULL;
+}
+
+/*
+ * An error blocks the paragraph it names; an error in a försättsblad blocks
+ * every paragraph the sheet joins; an error in protokoll.xml that names no
+ * paragraph (the file itself is broken) blocks them all.
+ */
+static void
+mark_blocked(struct session *s)
+{
+	size_t i, j;
+
+	if (!s->protokoll_valid)
+		for (i = 0; i < s->protokoll.n_paragrafer; i++)
+			s->protokoll.paragrafer[i].blocked = true;
+	for (i = 0; i < s->diag.n; i++) {
+		struct finding *f = &s->diag.v[i];
+		struct forsattsblad *fb;
+		struct paragraf *p;
+
+		fb = s->n_fb == 0 ? NULL :
+		    bsearch(f->file, s->fb, s->n_fb, sizeof(*s->fb), cmp_fb_file);
+		/* Findings of the reading stage learn their paragraph here. */
+		if (fb != NULL && f->paragraf == 0)
+			f->paragraf = fb_paragraf(fb);
+		if (f->severity != SEV_ERROR)
+			continue;
+		if (fb != NULL)
+			for (j = 0; j < fb->n_paragrafer; j++)
+				fb->paragrafer[j]->blocked = true;
+		if (f->paragraf != 0 && (p = paragraf_by_nr(s, f->paragraf)) != NULL)
+			p->blocked = true;
+		else if (fb == NULL && strcmp(f->file, PROTOKOLL) == 0)
+			for (j = 0; j < s->protokoll.n_paragrafer; j++)
+				s->protokoll.paragrafer[j].blocked = true;
+	}
+}
+
+void
+validate_session(struct session *s, const struct dnr_pattern *dnr)
+{
+	struct vctx v = {s, NULL};
+
+	if (s->protokoll_valid)
+		v.datum = &s->protokoll.sammantradesdatum;
+	/*
+	 * Joins and paragraph rules need a protocol that could be read; the
+	 * rules about a cover sheet alone run regardless, so one run reports
+	 * as much as can be known.
+	 */
+	if (s->protokoll_valid)
+		join_forsattsblad(&v);
+	validate_invalid_personnummer(&v);
+	if (s->protokoll_valid) {
+		validate_missing_cover_sheet(&v);
+		validate_duplicate_cover_sheet(&v);
+		validate_orphan_cover_sheet(&v);
+		validate_subject_mismatch(&v);
+		validate_guardian_missing(&v);
+		validate_minor_recipient(&v);
+		validate_not_adjusted(&v);
+		validate_reasons_missing(&v);
+		validate_dnr_format(&v, dnr);
+	}
+	validate_not_guardian(&v);
+	validate_addresses(&v);
+	validate_duplicate_recipient(&v);
+	mark_blocked(s);
+	diag_sort(&s->diag);
+}

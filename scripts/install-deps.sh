@@ -1,0 +1,35 @@
+#!/bin/sh
+# install-deps.sh -- install the Debian packages expediera builds and tests with,
+# when any is missing.  Quiet and quick when everything is there already.
+#
+#   scripts/install-deps.sh build   what `make` needs
+#   scripts/install-deps.sh check   also what `make check` needs (fuzzer, PDF tools)
+set -eu
+
+build="gcc make pkg-config libxml2-dev libpcre2-dev"
+check="$build clang libclang-rt-dev python3 libxml2-utils"
+
+case "${1:-build}" in
+build) want=$build ;;
+check) want=$check ;;
+*) echo "usage: $0 build|check" >&2; exit 2 ;;
+esac
+
+missing=
+for p in $want; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "expediera behöver Debian-paketen:$missing" >&2
+	echo "installera dem som root: apt-get install -y$missing" >&2
+	exit 1
+fi
+echo "installerar:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing >/dev/null

@@ -1,0 +1,60 @@
+/*
+ * fuzz_session.c -- libFuzzer target over the whole check: read (parse, XSD)
+ * and validate, on a session package given as one buffer.
+ *
+ * Input: protokoll.xml, then each försättsblad, separated by NUL bytes (XML
+ * cannot contain NUL, so every split is a real package).  Seeds are made from
+ * the golden packages of tests/check by tests/fuzz/seed.sh.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "dnr.h"
+#include "read.h"
+#include "session.h"
+#include "validate.h"
+
+static struct dnr_pattern *dnr;
+
+int LLVMFuzzerInitialize(int *, char ***);
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	char err[256];
+
+	(void)argc;
+	(void)argv;
+	if (read_init(err, sizeof(err)) == -1 ||
+	    (dnr = dnr_pattern_new(DNR_DEFAULT_PATTERN, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "fuzz_session: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *p = (const char *)data, *end = p + size, *nul;
+	struct session s;
+	char name[64];
+	int i = 0;
+
+	session_init(&s, "fuzz");
+	nul = memchr(p, '\0', size);
+	read_protokoll_buf(&s, p, nul != NULL ? (size_t)(nul - p) : size);
+	while (nul != NULL && i < 64) {
+		p = nul + 1;
+		nul = memchr(p, '\0', (size_t)(end - p));
+		snprintf(name, sizeof(name), "forsattsblad/%02d.xml", i++);
+		read_forsattsblad_buf(&s, name, p, nul != NULL ? (size_t)(nul - p) : (size_t)(end - p));
+	}
+	validate_session(&s, dnr);
+	session_free(&s);
+	return 0;
+}

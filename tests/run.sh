@@ -1,0 +1,139 @@
+#!/bin/bash
+# run.sh -- expediera's test suite, run by `make check` (under ASan and UBSan).
+#
+#   tests/run.sh           run everything, end with "N passed, N failed"
+#   tests/run.sh --regen   rewrite tests/check/*/expected from the current output
+#
+# Areas: unit tests (tests/unit), golden session packages (tests/check: one
+# per rule, with the findings expected as file:line: severity: rule), the
+# bundled example, hostile input, the command line, and a short fuzz run.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 4
+
+bin=${EXPEDIERA:-build/asan/expediera}
+fuzzer=build/fuzz/fuzz_session
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99
+pass=0
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { pass=$((pass + 1)); }
+bad() {
+	fail=$((fail + 1))
+	echo "FAIL: $*"
+}
+
+# Findings as "file:line: severity: rule", without the message.
+strip() { sed -E 's/^([^:]+:[0-9]+: [a-z]+: [a-z-]+): .*/\1/'; }
+
+# Any 12- or 10-digit personnummer, unmasked.
+unmasked() { grep -Eq '(^|[^0-9])([0-9]{8}|[0-9]{6})[-+]?[0-9]{4}([^0-9]|$)'; }
+
+# check SESSION [ARGS...]: runs check, leaving stdout, stderr, rc in $tmp.
+run_check() {
+	"$bin" check "$@" >"$tmp/out" 2>"$tmp/err"
+	echo $? >"$tmp/rc"
+}
+rc() { cat "$tmp/rc"; }
+
+if [ "${1:-}" = --regen ]; then
+	for c in tests/check/*/; do
+		run_check "$c/session"
+		strip <"$tmp/err" >"$c/expected"
+	done
+	echo "regenerated tests/check/*/expected; review with git diff"
+	exit 0
+fi
+
+# ---- unit tests ----
+for t in build/asan/test_*; do
+	out=$("$t" 2>&1)
+	r=$?
+	last=$(printf '%s\n' "$out" | tail -n 1)
+	p=$(printf '%s\n' "$last" | sed -nE 's/.* ([0-9]+) passed, ([0-9]+) failed$/\1/p')
+	f=$(printf '%s\n' "$last" | sed -nE 's/.* ([0-9]+) passed, ([0-9]+) failed$/\2/p')
+	if [ -z "$p" ]; then
+		bad "$t: no summary (exit $r)"
+		printf '%s\n' "$out" | tail -n 20
+		continue
+	fi
+	pass=$((pass + p))
+	fail=$((fail + f))
+	if [ "$r" -ne 0 ] || [ "$f" -ne 0 ]; then
+		printf '%s\n' "$out" | grep -v '^ok' | tail -n 30
+		[ "$f" -eq 0 ] && bad "$t: exit $r"
+	fi
+done
+
+# ---- golden session packages, one per rule ----
+for c in tests/check/*/; do
+	name=$(basename "$c")
+	run_check "$c/session"
+	want_rc=0
+	grep -q ': fel: ' "$c/expected" && want_rc=1
+	if ! strip <"$tmp/err" | diff -u "$c/expected" - >"$tmp/diff"; then
+		bad "check/$name: findings differ"
+		cat "$tmp/diff"
+	elif [ "$(rc)" -ne "$want_rc" ]; then
+		bad "check/$name: exit $(rc), want $want_rc"
+	else
+		ok
+	fi
+	if unmasked <"$tmp/err" || unmasked <"$tmp/out"; then
+		bad "check/$name: unmasked personnummer in output"
+	else
+		ok
+	fi
+	# The same findings through --json, which must be valid JSON.
+	"$bin" check --json "$c/session" >"$tmp/json" 2>"$tmp/jerr"
+	if ! python3 tests/lib/json_findings.py <"$tmp/json" >"$tmp/jlines" 2>"$tmp/jerr2"; then
+		bad "check/$name: --json output is not the SPEC shape"
+		cat "$tmp/jerr2"
+	elif ! diff -u "$c/expected" "$tmp/jlines" >"$tmp/diff"; then
+		bad "check/$name: --json findings differ"
+		cat "$tmp/diff"
+	elif [ -s "$tmp/jerr" ]; then
+		bad "check/$name: --json wrote to stderr"
+	else
+		ok
+	fi
+done
+
+# ---- the bundled example passes clean ----
+for conf in "" "--config examples/expediera.conf"; do
+	# shellcheck disable=SC2086
+	run_check $conf examples/sammantrade-2026-11-18
+	if [ "$(rc)" -eq 0 ] && [ ! -s "$tmp/err" ] && grep -q 'inga fel, inga varningar' "$tmp/out"; then
+		ok
+	else
+		bad "example ${conf:-(defaults)}: exit $(rc)"
+		cat "$tmp/err"
+	fi
+done
+
+# ---- hostile and broken input ----
+. tests/lib/hostile.sh
+
+# ---- command line and configuration ----
+. tests/lib/cli.sh
+
+# ---- a short fuzz run, seeded from the packages above ----
+if [ -x "$fuzzer" ]; then
+	sh tests/fuzz/seed.sh "$tmp/seeds"
+	mkdir -p "$tmp/corpus"
+	if "$fuzzer" -max_total_time="${FUZZ_SECONDS:-30}" -max_len=65536 -timeout=10 -artifact_prefix="$tmp/" \
+	    "$tmp/corpus" "$tmp/seeds" >"$tmp/fuzz.log" 2>&1; then
+		ok
+	else
+		bad "fuzz_session found a crash"
+		tail -n 40 "$tmp/fuzz.log"
+	fi
+else
+	bad "no fuzzer built ($fuzzer)"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
