@@ -119,8 +119,12 @@ print_summary(const struct session *s, FILE *fp)
 {
 	const struct diag *d = &s->diag;
 
-	fprintf(fp, "%s: %zu paragrafer, %zu försättsblad, %zu mottagare: ", s->dir,
-	    s->protokoll.n_paragrafer, s->n_fb, count_mottagare(s));
+	if (s->protokoll_valid)
+		fprintf(fp, "%s: %zu paragrafer, %zu försättsblad, %zu mottagare: ", s->dir,
+		    s->protokoll.n_paragrafer, s->n_fb, count_mottagare(s));
+	else
+		fprintf(fp, "%s: protokoll.xml kunde inte läsas, %zu försättsblad: ", s->dir,
+		    s->n_fb);
 	if (d->errors == 0 && d->warnings == 0) {
 		fputs("inga fel, inga varningar.\n", fp);
 		return;

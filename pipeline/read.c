@@ -343,6 +343,17 @@ refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *ext, const xmlChar
 	xmlStopParser(ctxt);
 }
 
+static bool
+only_space(const char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\r' && buf[i] != '\n')
+			return false;
+	return true;
+}
+
 /*
  * Parses buf as one UTF-8 XML document and validates it against sc.  Returns
  * the document when it is well-formed (valid or not: *valid says which), or
@@ -358,6 +369,16 @@ parse_and_validate(struct session *s, const char *file, const char *buf, size_t 
 	int opts = XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOCDATA;
 
 	*valid = false;
+	if (only_space(buf, len)) {
+		diag_add(&s->diag, RULE_SCHEMA, file, 0, 0, "Filen är tom.");
+		return NULL;
+	}
+	/* UTF-16 and UTF-32 have NUL bytes; UTF-8 text never does. */
+	if (memchr(buf, '\0', len) != NULL) {
+		diag_add(&s->diag, RULE_SCHEMA, file, 1, 0, "Filen är inte UTF-8 (den innehåller "
+		    "NUL-tecken, kanske är den sparad som UTF-16); spara den som UTF-8.");
+		return NULL;
+	}
 	if ((ctxt = xmlNewParserCtxt()) == NULL) {
 		diag_add(&s->diag, RULE_SCHEMA, file, 0, 0, "Filen kunde inte läsas (slut på minne).");
 		return NULL;
@@ -770,6 +791,7 @@ slurp(int dirfd, const char *path, size_t max, size_t *len, char *why, size_t wh
 		free(buf);
 		return NULL;
 	}
+	buf[got] = '\0';
 	*len = got;
 	return buf;
 }

@@ -7,7 +7,7 @@
 set -eu
 
 build="gcc make pkg-config libxml2-dev libpcre2-dev"
-check="$build clang libclang-rt-dev python3 libxml2-utils"
+check="$build clang libclang-rt-dev python3 libxml2-utils time"
 
 case "${1:-build}" in
 build) want=$build ;;

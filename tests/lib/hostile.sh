@@ -108,3 +108,9 @@ run_check "$tmp/finns-inte"
 expect_finding missing-dir 4 'finns inte'
 run_check tests/check/valid-minimal/session/protokoll.xml
 expect_finding not-a-dir 4 'ingen katalog'
+
+# UTF-16 is named as such, not taken for an empty file.
+hostile_pkg
+printf '\377\376<\000p\000/\000>\000' >"$tmp/h/forsattsblad/utf16.xml"
+run_check "$tmp/h"
+expect_finding utf16 1 'forsattsblad/utf16.xml:1: fel: schema:.*UTF-16'
