@@ -19,7 +19,7 @@ CFLAGS   ?= -O2 -g
 ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -Ipipeline $(PKG_CFLAGS) -DEXPEDIERA_VERSION='"$(VERSION)"'
 SAN       = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
-SRCS = pipeline/arena.c pipeline/config.c pipeline/diag.c pipeline/dnr.c pipeline/json.c \
+SRCS = pipeline/arena.c pipeline/config.c pipeline/ini.c pipeline/diag.c pipeline/dnr.c pipeline/json.c \
        pipeline/personnummer.c pipeline/read.c pipeline/schemas.c pipeline/session.c \
        pipeline/validate.c pipeline/xmalloc.c
 HDRS = $(wildcard pipeline/*.h)
@@ -39,12 +39,14 @@ expediera: $(OBJS) build/main.o
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 build/%.o: pipeline/%.c $(HDRS) | build
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 build/schemas.o build/asan/schemas.o: $(XSDS)
 
 build/asan/%.o: pipeline/%.c $(HDRS) | build/asan
-	$(CC) $(CSTD) $(WARN) $(SAN) -Ipipeline $(PKG_CFLAGS) -c -o $@ $<
+	@echo "  CC san  $<"
+	@$(CC) $(CSTD) $(WARN) $(SAN) -Ipipeline $(PKG_CFLAGS) -c -o $@ $<
 
 build/asan/expediera: $(ASAN_OBJS) build/asan/main.o
 	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)

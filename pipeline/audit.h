@@ -1,0 +1,135 @@
+/*
+ * audit.h -- the audit log and the outbox (SPEC section 7): one SQLite file.
+ *
+ * Every batch (one run of `send`), finding, route decision, document hash,
+ * delivery attempt and outcome is an event.  Events are append-only and
+ * hash-chained: each row's hash is SHA-256 over the previous row's hash and
+ * the row's own canonical bytes, so `audit verify` finds any edited, inserted
+ * or deleted row.  The outbox holds the state of every försändelse (pending,
+ * sending, sent, held, failed) so that a rerun never sends anything twice.
+ *
+ * Personal data: event data may hold names, and personnummer only masked
+ * ("YYYYMMDD-****"); the outbox keys recipients by an opaque key the caller
+ * derives (never a personnummer in clear).  The database file is created
+ * 0600.  Nothing here writes to stderr.
+ */
+#ifndef EXPEDIERA_AUDIT_H
+#define EXPEDIERA_AUDIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct audit;
+
+/*
+ * Opens (creating when missing, mode 0600, WAL) the database at path and
+ * brings its schema up to date.  NULL with a Swedish message in err.
+ */
+struct audit *audit_open(const char *path, char *err, size_t errlen);
+void audit_close(struct audit *);
+
+/* Who ran a batch, on which host, on what input. */
+struct audit_batch {
+	const char *command;        /* "send", "send --dry-run", "watch" ... */
+	const char *session;        /* the session directory as given */
+	const char *session_digest; /* hex SHA-256 over the package's files */
+	const char *user;           /* login name; NULL: looked up */
+	const char *host;           /* NULL: gethostname() */
+};
+
+/* Starts a batch (an event of kind "batch"); *id is its number. */
+int audit_batch_begin(struct audit *, const struct audit_batch *, int64_t *id);
+
+/* Ends it with a summary (an event of kind "batch-end"). */
+int audit_batch_end(struct audit *, int64_t batch, const char *summary_json);
+
+/*
+ * Appends one event.  kind: "finding", "route", "document", "attempt",
+ * "outcome", "state", or any other lower-case word.  forsandelse may be NULL.
+ * data is a JSON object as text (the caller builds it; it is stored as is and
+ * covered by the hash).  Returns 0 or -1.
+ */
+int audit_event(struct audit *, int64_t batch, const char *kind, const char *forsandelse,
+    const char *data_json);
+
+/*
+ * Groups many audit_event calls into one transaction (a batch commit): what
+ * is appended between begin and commit becomes durable at commit.  Calls
+ * nest; only the outermost commit commits.
+ */
+int audit_tx_begin(struct audit *);
+int audit_tx_commit(struct audit *);
+int audit_tx_rollback(struct audit *);
+
+/* Result of audit_verify. */
+struct audit_verify {
+	int64_t rows;          /* events checked */
+	int64_t first_broken;  /* id of the first broken event, 0 when intact */
+	char reason[256];      /* Swedish: what is wrong there */
+};
+
+/* Checks the whole chain; 0 when it could be checked (see v->first_broken). */
+int audit_verify(struct audit *, struct audit_verify *v);
+
+/*
+ * Writes events with ts >= since ("YYYY-MM-DD", or NULL for all) to fp, as a
+ * JSON array of objects {"id","batch","ts","kind","forsandelse","data",
+ * "hash"} when json, else as tab-separated lines with a header.
+ */
+int audit_export(struct audit *, const char *since, bool json, FILE *fp);
+
+/* ---- outbox ---- */
+
+enum outbox_state {
+	OUTBOX_NONE,     /* not in the outbox */
+	OUTBOX_PENDING,  /* rendered and routed, not yet handed to a channel */
+	OUTBOX_SENDING,  /* handed over, outcome not yet known (a crash here is resumed) */
+	OUTBOX_SENT,
+	OUTBOX_HELD,     /* held back with a reason (a finding, kanal=digital unreachable) */
+	OUTBOX_FAILED
+};
+
+const char *outbox_state_name(enum outbox_state);
+
+/* One försändelse as the outbox knows it. */
+struct outbox_item {
+	const char *id;          /* stable id: same session + § + recipient + document = same id */
+	const char *session_digest;
+	long paragraf;
+	const char *recipient;   /* opaque recipient key or internal name ("Akt") */
+	const char *route;       /* "print", "digital", ... */
+	const char *sha256;      /* hex SHA-256 of the document */
+};
+
+/* The state of id, OUTBOX_NONE when unknown; attempts may be NULL. */
+int outbox_get(struct audit *, const char *id, enum outbox_state *state, int *attempts);
+
+/*
+ * Inserts the item as PENDING unless it is there already (then nothing
+ * changes and *state tells where it stands).  Logged as a "state" event.
+ */
+int outbox_add(struct audit *, int64_t batch, const struct outbox_item *,
+    enum outbox_state *state);
+
+/*
+ * Moves id to state with a reason (Swedish, may be NULL), counting an attempt
+ * when state is SENDING.  Logged as a "state" event in the same transaction.
+ */
+int outbox_set(struct audit *, int64_t batch, const char *id, enum outbox_state state,
+    const char *reason);
+
+/*
+ * Calls fn for each item (ordered by id) whose batch session_digest equals
+ * digest (NULL: all), with its state, attempts and last reason.  For
+ * `expediera status`.
+ */
+int outbox_list(struct audit *, const char *digest,
+    int (*fn)(void *arg, const struct outbox_item *, enum outbox_state, int attempts,
+	const char *reason),
+    void *arg);
+
+/* The last error, in Swedish. */
+const char *audit_error(const struct audit *);
+
+#endif

@@ -1,0 +1,96 @@
+/*
+ * pdf.h -- the only door to libharu: documents, pages, fonts and text in
+ * UTF-8, PDF/A-1b and deterministic output.  The layout engine (layout.c)
+ * and the renderers draw through this and never include hpdf.h.
+ *
+ * Coordinates are PDF points (1/72 inch) from the bottom-left corner of an
+ * A4 page (595.276 x 841.89); use PDF_MM() to convert from millimetres.
+ *
+ * Errors: libharu reports through an error handler that records the first
+ * status in the struct pdf instead of longjmp-ing; every call after an error
+ * is a no-op, and pdf_save() returns -1 with the message from pdf_error().
+ */
+#ifndef EXPEDIERA_PDF_H
+#define EXPEDIERA_PDF_H
+
+#include <stddef.h>
+
+#define PDF_MM(mm) ((float)(mm) * 72.0f / 25.4f)
+#define PDF_A4_WIDTH  595.276f
+#define PDF_A4_HEIGHT 841.89f
+
+enum pdf_font { PDF_REGULAR, PDF_BOLD, PDF_ITALIC, PDF__FONTS };
+
+struct pdf;
+struct pdf_page;
+
+/* Document metadata; every field is copied.  NULL strings are left out. */
+struct pdf_meta {
+	const char *title;     /* dc:title and /Title */
+	const char *author;    /* the organisation: dc:creator and /Author */
+	const char *subject;   /* /Subject */
+	const char *keywords;  /* /Keywords */
+	const char *language;  /* "sv-SE" */
+	/*
+	 * The document's date and time, "YYYY-MM-DDTHH:MM:SS" (UTC), taken from
+	 * the session, never from the clock: the same input gives the same bytes.
+	 */
+	const char *date;
+	/*
+	 * Bytes that identify the document (e.g. dnr, § and recipient); the
+	 * trailer /ID and the XMP DocumentID are derived from them by hashing,
+	 * so ids are stable and distinct without any randomness.
+	 */
+	const void *id_seed;
+	size_t id_seed_len;
+};
+
+/*
+ * A new document.  Fonts come from fontdir (the build's subset fonts, see
+ * fonts/README); how they are loaded and cached is pdf.c's business, and it
+ * should be cheap per document.  Returns NULL with a Swedish message in err
+ * when libharu or the fonts cannot be set up.
+ */
+struct pdf *pdf_new(const char *fontdir, const struct pdf_meta *meta, char *err, size_t errlen);
+
+/* A new A4 portrait page at the end of the document. */
+struct pdf_page *pdf_add_page(struct pdf *);
+
+/* Number of pages so far, and page i (0-based) to draw on again later. */
+size_t pdf_page_count(const struct pdf *);
+struct pdf_page *pdf_page_at(struct pdf *, size_t i);
+
+/* Width in points of UTF-8 text s (len bytes) in font f at size pt. */
+float pdf_text_width(struct pdf *, enum pdf_font f, float size, const char *s, size_t len);
+
+/*
+ * Draws UTF-8 text s (len bytes) with its baseline starting at (x, y).  Every
+ * character of any language is drawn with a real glyph, and extracted again
+ * by pdftotext as the same text.
+ */
+void pdf_text(struct pdf_page *, enum pdf_font f, float size, float x, float y, const char *s,
+    size_t len);
+
+/* Font metrics at size pt: ascent above and descent below the baseline (> 0). */
+float pdf_ascent(struct pdf *, enum pdf_font f, float size);
+float pdf_descent(struct pdf *, enum pdf_font f, float size);
+
+/* A straight line, width w points, in black. */
+void pdf_line(struct pdf_page *, float x0, float y0, float x1, float y1, float w);
+
+/* A rectangle outline (for tests of window positions and form boxes). */
+void pdf_rect(struct pdf_page *, float x, float y, float w, float h, float lw);
+
+/* Saves the document; 0 on success.  pdf_save_mem gives a malloc'd buffer. */
+int pdf_save(struct pdf *, const char *path);
+int pdf_save_mem(struct pdf *, unsigned char **buf, size_t *len);
+
+/* The first error, in Swedish, or NULL. */
+const char *pdf_error(const struct pdf *);
+
+void pdf_free(struct pdf *);
+
+/* Releases the fonts cached for the process. */
+void pdf_cleanup(void);
+
+#endif
