@@ -9,22 +9,28 @@
 #   make lint       grep for functions the house style bans
 
 VERSION   = 0.1.0
-PKGS      = libxml-2.0 libpcre2-8
+PKGS      = libxml-2.0 libpcre2-8 sqlite3 libcrypto
 CC       ?= cc
 CSTD      = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN      = -Wall -Wextra -Werror
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lhpdf -lz -lm
+# Where the binary finds its templates and fonts; `make install` sets these.
+TEMPLATES_DIR ?= $(CURDIR)/templates
+FONTS_DIR     ?= $(CURDIR)/build/fonts
+DIRS      = -DEXPEDIERA_TEMPLATES='"$(TEMPLATES_DIR)"' -DEXPEDIERA_FONTS='"$(FONTS_DIR)"'
 CFLAGS   ?= -O2 -g
-ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -Ipipeline $(PKG_CFLAGS) -DEXPEDIERA_VERSION='"$(VERSION)"'
+ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -Ipipeline $(PKG_CFLAGS) -DEXPEDIERA_VERSION='"$(VERSION)"' $(DIRS)
 SAN       = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
-SRCS = pipeline/arena.c pipeline/config.c pipeline/ini.c pipeline/diag.c pipeline/dnr.c pipeline/json.c \
-       pipeline/personnummer.c pipeline/read.c pipeline/schemas.c pipeline/session.c \
-       pipeline/validate.c pipeline/xmalloc.c
+SRCS = pipeline/arena.c pipeline/audit.c pipeline/config.c pipeline/diag.c pipeline/dnr.c \
+       pipeline/file.c pipeline/ini.c pipeline/json.c pipeline/layout.c pipeline/pdf.c \
+       pipeline/personnummer.c pipeline/read.c pipeline/render.c pipeline/route.c \
+       pipeline/schemas.c pipeline/session.c pipeline/template.c pipeline/validate.c \
+       pipeline/xmalloc.c
 HDRS = $(wildcard pipeline/*.h)
 XSDS = schemas/protokoll.xsd schemas/forsattsblad.xsd
-UNIT = test_personnummer test_config
+UNIT = test_personnummer test_config test_audit
 
 OBJS      = $(SRCS:pipeline/%.c=build/%.o)
 ASAN_OBJS = $(SRCS:pipeline/%.c=build/asan/%.o)
@@ -33,7 +39,9 @@ EXAMPLE = examples/sammantrade-2026-11-18
 
 .PHONY: all deps deps-check demo check test bench fuzz regen lint clean
 
-all: expediera
+all: expediera fonts
+
+include fonts/fonts.mk
 
 expediera: $(OBJS) build/main.o
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -46,7 +54,7 @@ build/schemas.o build/asan/schemas.o: $(XSDS)
 
 build/asan/%.o: pipeline/%.c $(HDRS) | build/asan
 	@echo "  CC san  $<"
-	@$(CC) $(CSTD) $(WARN) $(SAN) -Ipipeline $(PKG_CFLAGS) -c -o $@ $<
+	@$(CC) $(CSTD) $(WARN) $(SAN) -Ipipeline $(PKG_CFLAGS) $(DIRS) -c -o $@ $<
 
 build/asan/expediera: $(ASAN_OBJS) build/asan/main.o
 	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
@@ -70,14 +78,14 @@ deps-check:
 	@sh scripts/install-deps.sh check
 
 demo: deps
-	@$(MAKE) --no-print-directory expediera
+	@$(MAKE) --no-print-directory all
 	./expediera check --config examples/expediera.conf $(EXAMPLE)
 
 # Sub-makes, so that pkg-config runs after the packages are installed.
 check: deps-check
 	@$(MAKE) --no-print-directory test
 
-test: build/asan/expediera $(UNIT:%=build/asan/%) build/fuzz/fuzz_session expediera
+test: build/asan/expediera $(UNIT:%=build/asan/%) build/fuzz/fuzz_session expediera fonts
 	@bash tests/run.sh
 
 bench: deps-check

@@ -8,6 +8,17 @@
  * or deleted row.  The outbox holds the state of every försändelse (pending,
  * sending, sent, held, failed) so that a rerun never sends anything twice.
  *
+ * A one-row table holds the chain head (number of events, last hash) and is
+ * updated in the same transaction as each append, so a deleted last row is
+ * found too.  That raises the bar; it does not stop someone with write access
+ * who rewrites the chain and the head together.  The real protection is to
+ * keep the head somewhere else: `audit export` prints it, and
+ * audit_verify_head() checks the log against a head kept earlier.
+ *
+ * Timestamps are the real clock in UTC ("2026-11-20T10:00:00Z"), unless the
+ * environment variable EXPEDIERA_AUDIT_NOW holds a time of exactly that form:
+ * then every event gets that time (for tests; read at each event).
+ *
  * Personal data: event data may hold names, and personnummer only masked
  * ("YYYYMMDD-****"); the outbox keys recipients by an opaque key the caller
  * derives (never a personnummer in clear).  The database file is created
@@ -24,9 +35,12 @@ struct audit;
 
 /*
  * Opens (creating when missing, mode 0600, WAL) the database at path and
- * brings its schema up to date.  NULL with a Swedish message in err.
+ * brings its schema up to date.  An existing file, and its -wal and -shm
+ * files, are set to 0600.  NULL with a Swedish message in err.
  */
 struct audit *audit_open(const char *path, char *err, size_t errlen);
+
+/* Closes; a transaction still open is rolled back.  NULL is allowed. */
 void audit_close(struct audit *);
 
 /* Who ran a batch, on which host, on what input. */
@@ -41,22 +55,31 @@ struct audit_batch {
 /* Starts a batch (an event of kind "batch"); *id is its number. */
 int audit_batch_begin(struct audit *, const struct audit_batch *, int64_t *id);
 
-/* Ends it with a summary (an event of kind "batch-end"). */
+/*
+ * Ends it with a summary (an event of kind "batch-end"; summary_json NULL is
+ * "{}").  A batch ends once.
+ */
 int audit_batch_end(struct audit *, int64_t batch, const char *summary_json);
 
 /*
- * Appends one event.  kind: "finding", "route", "document", "attempt",
- * "outcome", "state", or any other lower-case word.  forsandelse may be NULL.
+ * Appends one event.  batch 0: the event belongs to no batch.  kind:
+ * "finding", "route", "document", "attempt", "outcome", or any other word of
+ * lower-case letters and '-'; "batch", "batch-end" and "state" are written
+ * only by audit_batch_begin, audit_batch_end and the outbox functions, since
+ * audit_verify checks those tables against them.  forsandelse may be NULL.
  * data is a JSON object as text (the caller builds it; it is stored as is and
  * covered by the hash).  Returns 0 or -1.
  */
 int audit_event(struct audit *, int64_t batch, const char *kind, const char *forsandelse,
-    const char *data_json);
+                const char *data_json);
 
 /*
  * Groups many audit_event calls into one transaction (a batch commit): what
  * is appended between begin and commit becomes durable at commit.  Calls
- * nest; only the outermost commit commits.
+ * nest; only the outermost commit commits.  A rollback undoes what was done
+ * since its own begin (an inner level is a savepoint).  Commit and rollback
+ * each close one level, also when they fail; a failed outermost commit
+ * leaves nothing behind.
  */
 int audit_tx_begin(struct audit *);
 int audit_tx_commit(struct audit *);
@@ -64,29 +87,48 @@ int audit_tx_rollback(struct audit *);
 
 /* Result of audit_verify. */
 struct audit_verify {
-	int64_t rows;          /* events checked */
-	int64_t first_broken;  /* id of the first broken event, 0 when intact */
-	char reason[256];      /* Swedish: what is wrong there */
+	int64_t rows;         /* events found intact, up to the first break */
+	int64_t first_broken; /* id of the first broken event, 0 when intact; -1 when
+	                         every event is intact but a batch or outbox row has no
+	                         event at all (it was added outside expediera) */
+	char reason[256];     /* Swedish: what is wrong there */
 };
 
-/* Checks the whole chain; 0 when it could be checked (see v->first_broken). */
+/*
+ * Checks the whole chain, and the batch and outbox tables against the
+ * events that wrote them; 0 when it could be checked (see v->first_broken).
+ */
 int audit_verify(struct audit *, struct audit_verify *v);
 
 /*
- * Writes events with ts >= since ("YYYY-MM-DD", or NULL for all) to fp, as a
- * JSON array of objects {"id","batch","ts","kind","forsandelse","data",
- * "hash"} when json, else as tab-separated lines with a header.
+ * As audit_verify, and also that the chain still holds a head exported
+ * earlier (rows events, the last with this hex hash): finds a chain that was
+ * cut back or rewritten together with its head.
+ */
+int audit_verify_head(struct audit *, int64_t rows, const char *hash, struct audit_verify *v);
+
+/* The chain head: the number of events and the last hash (64 zeros: none). */
+int audit_head(struct audit *, int64_t *rows, char hash[65]);
+
+/*
+ * Writes events with ts >= since ("YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ", or
+ * NULL for all) to fp, with the chain head, which always covers the whole log.
+ * json: one object {"events": [{"id","batch","ts","kind","forsandelse","data",
+ * "prev_hash","hash"}, ...], "head": {"rows", "hash"}}; "data" is the stored
+ * text as a JSON string, byte for byte what the hash covers.  Else
+ * tab-separated lines under a header line (\t \n \r \\ escaped, NULL as \N),
+ * and a last line "# head: rows=N hash=HEX".
  */
 int audit_export(struct audit *, const char *since, bool json, FILE *fp);
 
 /* ---- outbox ---- */
 
 enum outbox_state {
-	OUTBOX_NONE,     /* not in the outbox */
-	OUTBOX_PENDING,  /* rendered and routed, not yet handed to a channel */
-	OUTBOX_SENDING,  /* handed over, outcome not yet known (a crash here is resumed) */
+	OUTBOX_NONE,    /* not in the outbox */
+	OUTBOX_PENDING, /* rendered and routed, not yet handed to a channel */
+	OUTBOX_SENDING, /* handed over, outcome not yet known (a crash here is resumed) */
 	OUTBOX_SENT,
-	OUTBOX_HELD,     /* held back with a reason (a finding, kanal=digital unreachable) */
+	OUTBOX_HELD, /* held back with a reason (a finding, kanal=digital unreachable) */
 	OUTBOX_FAILED
 };
 
@@ -94,12 +136,12 @@ const char *outbox_state_name(enum outbox_state);
 
 /* One försändelse as the outbox knows it. */
 struct outbox_item {
-	const char *id;          /* stable id: same session + § + recipient + document = same id */
+	const char *id; /* stable id: same session + § + recipient + document = same id */
 	const char *session_digest;
 	long paragraf;
-	const char *recipient;   /* opaque recipient key or internal name ("Akt") */
-	const char *route;       /* "print", "digital", ... */
-	const char *sha256;      /* hex SHA-256 of the document */
+	const char *recipient; /* opaque recipient key or internal name ("Akt") */
+	const char *route;     /* "print", "digital", ... */
+	const char *sha256;    /* hex SHA-256 of the document */
 };
 
 /* The state of id, OUTBOX_NONE when unknown; attempts may be NULL. */
@@ -107,27 +149,30 @@ int outbox_get(struct audit *, const char *id, enum outbox_state *state, int *at
 
 /*
  * Inserts the item as PENDING unless it is there already (then nothing
- * changes and *state tells where it stands).  Logged as a "state" event.
+ * changes, nothing is logged, and *state tells where it stands; an existing
+ * id with another paragraf, recipient or sha256 is an error).  batch must
+ * exist.  Logged as a "state" event.
  */
-int outbox_add(struct audit *, int64_t batch, const struct outbox_item *,
-    enum outbox_state *state);
+int outbox_add(struct audit *, int64_t batch, const struct outbox_item *, enum outbox_state *state);
 
 /*
  * Moves id to state with a reason (Swedish, may be NULL), counting an attempt
- * when state is SENDING.  Logged as a "state" event in the same transaction.
+ * when state is SENDING.  SENT is final, and is reached only from SENDING.
+ * Logged as a "state" event in the same transaction.
  */
 int outbox_set(struct audit *, int64_t batch, const char *id, enum outbox_state state,
-    const char *reason);
+               const char *reason);
 
 /*
- * Calls fn for each item (ordered by id) whose batch session_digest equals
- * digest (NULL: all), with its state, attempts and last reason.  For
- * `expediera status`.
+ * Calls fn for each item (ordered by id) whose session_digest equals digest
+ * (NULL: all), with its state, attempts and last reason; the pointers live
+ * until fn returns.  fn returns 0 to go on; anything else stops the walk and
+ * is returned.  fn must not write to the log.  For `expediera status`.
  */
 int outbox_list(struct audit *, const char *digest,
-    int (*fn)(void *arg, const struct outbox_item *, enum outbox_state, int attempts,
-	const char *reason),
-    void *arg);
+                int (*fn)(void *arg, const struct outbox_item *, enum outbox_state, int attempts,
+                          const char *reason),
+                void *arg);
 
 /* The last error, in Swedish. */
 const char *audit_error(const struct audit *);

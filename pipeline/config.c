@@ -67,6 +67,7 @@ static const struct key keys[] = {
 	{"print", "window", SLOT(print_window), 0, windows, "left"},
 	{"archive", "folder", SLOT(archive_folder), KEY_PATH, NULL, "out/arkiv"},
 	{"audit", "database", SLOT(audit_database), KEY_PATH, NULL, "expediera.db"},
+	{"templates", "folder", SLOT(templates_folder), KEY_PATH, NULL, NULL},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -51,6 +51,9 @@ struct config {
 
 	/* [audit] */
 	char *audit_database;      /* database (path); default expediera.db */
+
+	/* [templates] */
+	char *templates_folder;    /* folder (path); NULL: the installed templates */
 };
 
 /*

@@ -10,12 +10,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+
 #include "config.h"
 #include "dnr.h"
+#include "file.h"
 #include "json.h"
+#include "pdf.h"
 #include "read.h"
+#include "render.h"
+#include "route.h"
 #include "session.h"
+#include "template.h"
 #include "validate.h"
+#include "xmalloc.h"
+
+/* Where the templates and the built fonts are, unless configured otherwise. */
+#ifndef EXPEDIERA_TEMPLATES
+#define EXPEDIERA_TEMPLATES "templates"
+#endif
+#ifndef EXPEDIERA_FONTS
+#define EXPEDIERA_FONTS "build/fonts"
+#endif
 
 #ifndef EXPEDIERA_VERSION
 #define EXPEDIERA_VERSION "0.1.0"
@@ -27,17 +43,28 @@ struct options {
 	const char *command;
 	const char *session;
 	const char *config;
+	const char *output;   /* -o */
 	bool json;
+	bool public;          /* protokoll --public */
+	bool dry_run;         /* send --dry-run */
 };
 
 static void
 usage(FILE *fp)
 {
-	fputs("användning: expediera check SESSION [--json] [--config FIL]\n"
+	fputs("användning: expediera check     SESSION [--json]\n"
+	      "            expediera render    SESSION -o KATALOG [--json]\n"
+	      "            expediera protokoll SESSION -o FIL [--public]\n"
+	      "            expediera send      SESSION --dry-run [--json]\n"
 	      "            expediera --version | --help\n"
 	      "\n"
-	      "  check SESSION   kontrollera sessionspaketet (protokoll.xml och\n"
-	      "                  forsattsblad/) och visa alla fel och varningar\n"
+	      "  check      kontrollera sessionspaketet (protokoll.xml och forsattsblad/)\n"
+	      "             och visa alla fel och varningar\n"
+	      "  render     skriv en PDF per mottagare (beslut, protokollsutdrag och\n"
+	      "             överklagandehänvisning) utan att skicka något\n"
+	      "  protokoll  skriv hela protokollet; --public utan sekretessuppgifter\n"
+	      "  send       --dry-run: visa vart varje mottagare skulle gå och varför,\n"
+	      "             utan att skicka eller ändra något\n"
 	      "\n"
 	      "  --json          maskinläsbart resultat på standard ut\n"
 	      "  --config FIL    inställningar (annars ./expediera.conf om den finns)\n"
@@ -65,6 +92,16 @@ parse_args(int argc, char *argv[], struct options *o)
 			exit(EXIT_OK);
 		} else if (strcmp(a, "--json") == 0) {
 			o->json = true;
+		} else if (strcmp(a, "--public") == 0) {
+			o->public = true;
+		} else if (strcmp(a, "--dry-run") == 0 || strcmp(a, "-n") == 0) {
+			o->dry_run = true;
+		} else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+			if (++i == argc) {
+				fprintf(stderr, "expediera: %s kräver en katalog eller fil\n", a);
+				return EXIT_USAGE;
+			}
+			o->output = argv[i];
 		} else if (strcmp(a, "--config") == 0) {
 			if (++i == argc) {
 				fputs("expediera: --config kräver ett filnamn\n", stderr);
@@ -92,13 +129,33 @@ parse_args(int argc, char *argv[], struct options *o)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (strcmp(o->command, "check") != 0) {
+	if (strcmp(o->command, "check") != 0 && strcmp(o->command, "render") != 0 &&
+	    strcmp(o->command, "protokoll") != 0 && strcmp(o->command, "send") != 0) {
 		fprintf(stderr, "expediera: okänt kommando: %s\n", o->command);
 		usage(stderr);
 		return EXIT_USAGE;
 	}
 	if (o->session == NULL) {
 		fprintf(stderr, "expediera: %s kräver en sessionskatalog\n", o->command);
+		return EXIT_USAGE;
+	}
+	if (strcmp(o->command, "send") == 0 && !o->dry_run) {
+		fputs("expediera: send utan --dry-run finns inte i den här versionen; använd "
+		      "send --dry-run för att se vart varje beslut skulle gå\n", stderr);
+		return EXIT_USAGE;
+	}
+	if (o->dry_run && strcmp(o->command, "send") != 0) {
+		fputs("expediera: --dry-run hör till kommandot send\n", stderr);
+		return EXIT_USAGE;
+	}
+	if ((strcmp(o->command, "render") == 0 || strcmp(o->command, "protokoll") == 0) &&
+	    o->output == NULL) {
+		fprintf(stderr, "expediera: %s kräver -o %s\n", o->command,
+		    strcmp(o->command, "render") == 0 ? "KATALOG" : "FIL");
+		return EXIT_USAGE;
+	}
+	if (o->public && strcmp(o->command, "protokoll") != 0) {
+		fputs("expediera: --public hör till kommandot protokoll\n", stderr);
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -139,59 +196,330 @@ print_summary(const struct session *s, FILE *fp)
 		fprintf(fp, ", %zu %s.\n", d->warnings, d->warnings == 1 ? "varning" : "varningar");
 }
 
-static int
-cmd_check(const struct options *o)
-{
+/* What every command starts from: configuration and a checked session. */
+struct run {
 	struct config cfg;
 	struct dnr_pattern *dnr;
 	struct session s;
-	char err[512];
-	int rc;
+	bool have_cfg, have_session;
+};
 
-	if (config_load(&cfg, config_pick(o->config), err, sizeof(err)) == -1) {
+static void
+run_free(struct run *r)
+{
+	if (r->have_session)
+		session_free(&r->s);
+	read_cleanup();
+	dnr_pattern_free(r->dnr);
+	if (r->have_cfg)
+		config_free(&r->cfg);
+}
+
+/* Loads the configuration, reads and validates the session; 0 or an exit status. */
+static int
+run_load(struct run *r, const struct options *o)
+{
+	char err[512];
+
+	memset(r, 0, sizeof(*r));
+	if (config_load(&r->cfg, config_pick(o->config), err, sizeof(err)) == -1) {
 		fprintf(stderr, "expediera: %s\n", err);
 		return EXIT_USAGE;
 	}
-	if ((dnr = dnr_pattern_new(cfg.dnr_pattern, err, sizeof(err))) == NULL) {
+	r->have_cfg = true;
+	if ((r->dnr = dnr_pattern_new(r->cfg.dnr_pattern, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "expediera: %s: [dnr] pattern: %s\n",
-		    cfg.file != NULL ? cfg.file : "inbyggt", err);
-		config_free(&cfg);
+		    r->cfg.file != NULL ? r->cfg.file : "inbyggt", err);
 		return EXIT_USAGE;
 	}
 	if (read_init(err, sizeof(err)) == -1) {
 		fprintf(stderr, "expediera: %s\n", err);
-		dnr_pattern_free(dnr);
-		config_free(&cfg);
 		return EXIT_SYSTEM;
 	}
-	session_init(&s, o->session);
-	if (read_session(&s, err, sizeof(err)) == -1) {
+	session_init(&r->s, o->session);
+	r->have_session = true;
+	if (read_session(&r->s, err, sizeof(err)) == -1) {
+		fprintf(stderr, "expediera: %s\n", err);
+		return EXIT_SYSTEM;
+	}
+	validate_session(&r->s, r->dnr);
+	return 0;
+}
+
+/* Status after stdout has been flushed. */
+static int
+flushed(int rc)
+{
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		fputs("expediera: kunde inte skriva till standard ut\n", stderr);
+		return EXIT_SYSTEM;
+	}
+	return rc;
+}
+
+static int
+cmd_check(const struct options *o)
+{
+	struct run r;
+	int rc;
+
+	if ((rc = run_load(&r, o)) != 0)
+		goto out;
+	if (o->json) {
+		fputs("{\"findings\": ", stdout);
+		diag_print_json_array(&r.s.diag, stdout);
+		printf(",\n \"errors\": %zu, \"warnings\": %zu, \"paragrafer\": %zu, "
+		       "\"forsattsblad\": %zu, \"mottagare\": %zu}\n",
+		    r.s.diag.errors, r.s.diag.warnings, r.s.protokoll.n_paragrafer, r.s.n_fb,
+		    count_mottagare(&r.s));
+	} else {
+		diag_print_text(&r.s.diag, stderr);
+		print_summary(&r.s, stdout);
+	}
+	rc = flushed(r.s.diag.errors > 0 ? EXIT_INVALID : EXIT_OK);
+out:
+	run_free(&r);
+	return rc;
+}
+
+static const char *
+templates_dir(const struct config *cfg)
+{
+	const char *env = getenv("EXPEDIERA_TEMPLATES");
+
+	if (cfg->templates_folder != NULL)
+		return cfg->templates_folder;
+	return env != NULL && env[0] != '\0' ? env : EXPEDIERA_TEMPLATES;
+}
+
+static const char *
+fonts_dir(void)
+{
+	const char *env = getenv("EXPEDIERA_FONTS");
+
+	return env != NULL && env[0] != '\0' ? env : EXPEDIERA_FONTS;
+}
+
+static int
+render_setup(struct render *rd, struct tmpl *t, struct run *r)
+{
+	char err[512];
+
+	if (tmpl_load(t, templates_dir(&r->cfg), err, sizeof(err)) == -1) {
+		fprintf(stderr, "expediera: %s\n", err);
+		return EXIT_USAGE;
+	}
+	memset(rd, 0, sizeof(*rd));
+	rd->s = &r->s;
+	rd->cfg = &r->cfg;
+	rd->t = t;
+	rd->fontdir = fonts_dir();
+	rd->window = strcmp(r->cfg.print_window, "right") == 0 ? WINDOW_RIGHT : WINDOW_LEFT;
+	return 0;
+}
+
+static int
+cmd_render(const struct options *o)
+{
+	struct render rd;
+	struct tmpl t;
+	struct run r;
+	char err[512];
+	size_t i, j, written = 0, skipped = 0;
+	bool first = true;
+	int rc;
+
+	memset(&t, 0, sizeof(t));
+	if ((rc = run_load(&r, o)) != 0 || (rc = render_setup(&rd, &t, &r)) != 0)
+		goto out;
+	if (file_mkdirs(o->output) == -1) {
+		fprintf(stderr, "expediera: kan inte skapa %s: %s\n", o->output, strerror(errno));
+		rc = EXIT_SYSTEM;
+		goto out;
+	}
+	diag_print_text(&r.s.diag, stderr);
+	if (o->json) {
+		fputs("{\"findings\": ", stdout);
+		diag_print_json_array(&r.s.diag, stdout);
+		fputs(",\n \"documents\": [", stdout);
+	}
+	for (i = 0; i < r.s.protokoll.n_paragrafer; i++) {
+		const struct paragraf *p = &r.s.protokoll.paragrafer[i];
+		const struct forsattsblad *fb = p->fb;
+
+		if (fb == NULL || !fb->valid)
+			continue;
+		if (p->blocked) {
+			skipped += fb->n_mottagare;
+			continue;
+		}
+		for (j = 0; j < fb->n_mottagare; j++) {
+			unsigned char *pdf;
+			size_t len;
+			char *name;
+
+			if (render_forsandelse(&rd, p, fb, &fb->mottagare[j], &pdf, &len, err,
+				sizeof(err)) == -1) {
+				fprintf(stderr, "expediera: § %lu: %s\n", p->nr, err);
+				rc = EXIT_SYSTEM;
+				goto out;
+			}
+			name = render_filename(p, j + 1, &fb->mottagare[j]);
+			if (file_write(o->output, name, pdf, len) == -1) {
+				fprintf(stderr, "expediera: kan inte skriva %s/%s: %s\n", o->output,
+				    name, strerror(errno));
+				free(name);
+				free(pdf);
+				rc = EXIT_SYSTEM;
+				goto out;
+			}
+			if (o->json) {
+				printf("%s\n  {\"paragraf\": %lu, \"index\": %zu, \"roll\": ",
+				    first ? "" : ",", p->nr, j + 1);
+				json_string(stdout, roll_names[fb->mottagare[j].roll]);
+				fputs(", \"file\": ", stdout);
+				json_string(stdout, name);
+				printf(", \"bytes\": %zu}", len);
+				first = false;
+			}
+			written++;
+			free(name);
+			free(pdf);
+		}
+	}
+	if (o->json)
+		printf("\n ],\n \"written\": %zu, \"held\": %zu}\n", written, skipped);
+	else
+		printf("%s: %zu försändelser skrivna till %s%s\n", r.s.dir, written, o->output,
+		    skipped > 0 ? "; mottagare i paragrafer med fel är inte med" : "");
+	rc = flushed(r.s.diag.errors > 0 ? EXIT_INVALID : EXIT_OK);
+out:
+	tmpl_free(&t);
+	pdf_cleanup();
+	run_free(&r);
+	return rc;
+}
+
+static int
+cmd_protokoll(const struct options *o)
+{
+	struct render rd;
+	struct tmpl t;
+	struct run r;
+	unsigned char *pdf = NULL;
+	char err[512], *dir, *slash;
+	size_t len;
+	int rc;
+
+	memset(&t, 0, sizeof(t));
+	if ((rc = run_load(&r, o)) != 0 || (rc = render_setup(&rd, &t, &r)) != 0)
+		goto out;
+	if (!r.s.protokoll_valid) {
+		diag_print_text(&r.s.diag, stderr);
+		fputs("expediera: protokoll.xml kunde inte läsas; inget protokoll skrevs\n", stderr);
+		rc = EXIT_INVALID;
+		goto out;
+	}
+	if (render_protokoll(&rd, o->public, &pdf, &len, err, sizeof(err)) == -1) {
 		fprintf(stderr, "expediera: %s\n", err);
 		rc = EXIT_SYSTEM;
 		goto out;
 	}
-	validate_session(&s, dnr);
+	dir = xstrdup(o->output);
+	slash = strrchr(dir, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	if ((slash != NULL && dir[0] != '\0' && file_mkdirs(dir) == -1) ||
+	    file_write(slash != NULL ? (dir[0] != '\0' ? dir : "/") : ".",
+		slash != NULL ? slash + 1 : o->output, pdf, len) == -1) {
+		fprintf(stderr, "expediera: kan inte skriva %s: %s\n", o->output, strerror(errno));
+		rc = EXIT_SYSTEM;
+	} else
+		printf("%s: %s protokoll skrivet till %s\n", r.s.dir,
+		    o->public ? "offentligt" : "internt", o->output);
+	free(dir);
+	if (rc == 0)
+		rc = flushed(EXIT_OK);
+out:
+	free(pdf);
+	tmpl_free(&t);
+	pdf_cleanup();
+	run_free(&r);
+	return rc;
+}
+
+/* The recipient column of a route: masked number and name, or the internal name. */
+static void
+print_route_text(const struct routed *r, FILE *fp)
+{
+	char masked[14];
+
+	if (r->internal != NULL) {
+		fprintf(fp, "§ %-5lu %-34s %-19s %s\n", r->p->nr, r->internal,
+		    route_names[r->route], r->reason);
+		return;
+	}
+	if (r->m->pnr.ok)
+		pnr_mask(r->m->pnr.pnr.digits, masked);
+	else
+		snprintf(masked, sizeof(masked), "%s", r->m->orgnr_ok ? r->m->orgnr : "-");
+	fprintf(fp, "§ %-5lu %-18s %-15s %-19s %s (%s)\n", r->p->nr, masked,
+	    roll_names[r->m->roll], route_names[r->route], r->reason, r->m->namn);
+}
+
+static void
+print_route_json(const struct routed *r, FILE *fp)
+{
+	fprintf(fp, "{\"paragraf\": %lu, \"mottagare\": ", r->p->nr);
+	json_string(fp, r->internal != NULL ? r->internal : r->id[0] != '\0' ? r->id : r->m->namn);
+	fputs(", \"roll\": ", fp);
+	json_string(fp, r->internal != NULL ? "intern" : roll_names[r->m->roll]);
+	fputs(", \"route\": ", fp);
+	json_string(fp, route_names[r->route]);
+	fputs(", \"reason\": ", fp);
+	json_string(fp, r->reason);
+	fputc('}', fp);
+}
+
+static int
+cmd_send(const struct options *o)
+{
+	struct routed *routes = NULL;
+	struct run r;
+	size_t n, i, count[ROUTE__MAX] = {0};
+	int rc;
+
+	if ((rc = run_load(&r, o)) != 0)
+		goto out;
+	/* Issue 5 plugs the mailbox service in here; without it nothing is digital. */
+	routes = route_session(&r.s, NULL, NULL, &n);
 	if (o->json) {
 		fputs("{\"findings\": ", stdout);
-		diag_print_json_array(&s.diag, stdout);
-		printf(",\n \"errors\": %zu, \"warnings\": %zu, \"paragrafer\": %zu, "
-		       "\"forsattsblad\": %zu, \"mottagare\": %zu}\n",
-		    s.diag.errors, s.diag.warnings, s.protokoll.n_paragrafer, s.n_fb,
-		    count_mottagare(&s));
+		diag_print_json_array(&r.s.diag, stdout);
+		fputs(",\n \"routes\": [", stdout);
+		for (i = 0; i < n; i++) {
+			fputs(i ? ",\n  " : "\n  ", stdout);
+			print_route_json(&routes[i], stdout);
+		}
+		fputs(n ? "\n ]}\n" : "]}\n", stdout);
 	} else {
-		diag_print_text(&s.diag, stderr);
-		print_summary(&s, stdout);
+		diag_print_text(&r.s.diag, stderr);
+		for (i = 0; i < n; i++)
+			print_route_text(&routes[i], stdout);
 	}
-	rc = s.diag.errors > 0 ? EXIT_INVALID : EXIT_OK;
-	if (fflush(stdout) == EOF || ferror(stdout)) {
-		fputs("expediera: kunde inte skriva till standard ut\n", stderr);
-		rc = EXIT_SYSTEM;
+	for (i = 0; i < n; i++)
+		count[routes[i].route]++;
+	if (!o->json) {
+		printf("%s: %zu mottagare:", r.s.dir, n);
+		for (i = 0; i < ROUTE__MAX; i++)
+			if (count[i] > 0)
+				printf(" %s %zu", route_names[i], count[i]);
+		puts(o->dry_run ? " (provkörning: inget skickades)" : "");
 	}
+	rc = flushed(r.s.diag.errors > 0 ? EXIT_INVALID : EXIT_OK);
 out:
-	session_free(&s);
-	read_cleanup();
-	dnr_pattern_free(dnr);
-	config_free(&cfg);
+	free(routes);
+	run_free(&r);
 	return rc;
 }
 
@@ -203,5 +531,11 @@ main(int argc, char *argv[])
 
 	if ((rc = parse_args(argc, argv, &o)) != 0)
 		return rc;
+	if (strcmp(o.command, "render") == 0)
+		return cmd_render(&o);
+	if (strcmp(o.command, "protokoll") == 0)
+		return cmd_protokoll(&o);
+	if (strcmp(o.command, "send") == 0)
+		return cmd_send(&o);
 	return cmd_check(&o);
 }

@@ -46,10 +46,11 @@ struct pdf_meta {
 };
 
 /*
- * A new document.  Fonts come from fontdir (the build's subset fonts, see
- * fonts/README); how they are loaded and cached is pdf.c's business, and it
- * should be cheap per document.  Returns NULL with a Swedish message in err
- * when libharu or the fonts cannot be set up.
+ * A new document.  Fonts and the sRGB profile come from fontdir (the build's
+ * build/fonts, see fonts/README.md); they are read once per process and
+ * fontdir and cached, so a document costs little.  meta may be NULL.
+ * Returns NULL with a Swedish message in err when the fonts cannot be read,
+ * meta->date is not a real "YYYY-MM-DDTHH:MM:SS", or libharu fails.
  */
 struct pdf *pdf_new(const char *fontdir, const struct pdf_meta *meta, char *err, size_t errlen);
 
@@ -60,16 +61,29 @@ struct pdf_page *pdf_add_page(struct pdf *);
 size_t pdf_page_count(const struct pdf *);
 struct pdf_page *pdf_page_at(struct pdf *, size_t i);
 
-/* Width in points of UTF-8 text s (len bytes) in font f at size pt. */
+/*
+ * Width in points of UTF-8 text s (len bytes) in font f at size pt: exactly
+ * the advance pdf_text() gives the same text.  Still measures after an error.
+ */
 float pdf_text_width(struct pdf *, enum pdf_font f, float size, const char *s, size_t len);
 
 /*
  * Draws UTF-8 text s (len bytes) with its baseline starting at (x, y).  Every
- * character of any language is drawn with a real glyph, and extracted again
- * by pdftotext as the same text.
+ * character is extracted again (pdftotext, PDFBox) as itself; all Latin,
+ * Greek and Cyrillic text is drawn with real glyphs, anything the fonts lack
+ * (see pdf_can_draw) as a box.  A tab is drawn as a space; control
+ * characters, soft hyphens and zero-width format characters are not drawn
+ * (put a real hyphen where a line breaks).  Invalid UTF-8 is drawn as U+FFFD.
  */
 void pdf_text(struct pdf_page *, enum pdf_font f, float size, float x, float y, const char *s,
     size_t len);
+
+/*
+ * 1 when every character of UTF-8 text s has a glyph of its own; 0 when some
+ * character (Chinese, Arabic, an emoji ...) would be drawn as a box.  It is
+ * still extracted as itself.  For checking names before a letter is made.
+ */
+int pdf_can_draw(struct pdf *, const char *s, size_t len);
 
 /* Font metrics at size pt: ascent above and descent below the baseline (> 0). */
 float pdf_ascent(struct pdf *, enum pdf_font f, float size);
@@ -81,7 +95,11 @@ void pdf_line(struct pdf_page *, float x0, float y0, float x1, float y1, float w
 /* A rectangle outline (for tests of window positions and form boxes). */
 void pdf_rect(struct pdf_page *, float x, float y, float w, float h, float lw);
 
-/* Saves the document; 0 on success.  pdf_save_mem gives a malloc'd buffer. */
+/*
+ * Saves the document; 0 on success.  pdf_save_mem gives a malloc'd buffer
+ * for free().  The first save fixes the document: it may be saved again
+ * (the same bytes), but not drawn on.
+ */
 int pdf_save(struct pdf *, const char *path);
 int pdf_save_mem(struct pdf *, unsigned char **buf, size_t *len);
 
@@ -90,7 +108,7 @@ const char *pdf_error(const struct pdf *);
 
 void pdf_free(struct pdf *);
 
-/* Releases the fonts cached for the process. */
+/* Releases the fonts and buffers cached for the process (not thread-safe). */
 void pdf_cleanup(void);
 
 #endif

@@ -6,8 +6,8 @@
 #   scripts/install-deps.sh check   also what `make check` needs (fuzzer, PDF tools)
 set -eu
 
-build="gcc make pkg-config libxml2-dev libpcre2-dev"
-check="$build clang libclang-rt-dev python3 libxml2-utils time"
+build="gcc make pkg-config libxml2-dev libpcre2-dev libsqlite3-dev libssl-dev libhpdf-dev zlib1g-dev fonts-liberation2 fonttools icc-profiles-free"
+check="$build clang libclang-rt-dev python3 libxml2-utils time sqlite3 poppler-utils qpdf default-jre-headless libpdfbox2-java libactivation-java libjaxb-api-java"
 
 case "${1:-build}" in
 build) want=$build ;;

@@ -1,0 +1,1837 @@
+/*
+ * audit.c -- the audit log and the outbox of SPEC section 7; see audit.h.
+ *
+ * Reads and writes: one SQLite database (the [audit] database setting),
+ * created 0600 before SQLite opens it; an existing file and its -wal and -shm
+ * files are set to 0600.  Reads EXPEDIERA_AUDIT_NOW (audit.h), the password
+ * database (the user's name) and the host name.  Writes nothing to stderr;
+ * errors are Swedish messages for audit_error().
+ * Trusts: nothing in the database when verifying.  audit_verify assumes the
+ * triggers may have been dropped and any row edited with the sqlite3 tool: it
+ * recomputes every hash from the stored columns and checks the batch and
+ * outbox tables against the events that wrote them.  Callers are trusted to
+ * pass JSON in data and masked personnummer only.
+ *
+ * The chain.  Event n (ids are 1..N, contiguous) has
+ *
+ *	hash(n) = hex(SHA-256(F(prev_hash) F(id) F(batch) F(ts) F(kind)
+ *	    F(forsandelse) F(data)))
+ *
+ * where F(NULL) is the byte 0x00 and F(s) is the byte 0x01, the length of s
+ * as 8 bytes big-endian, and the bytes of s; id and batch are in decimal, and
+ * prev_hash is hash(n-1) in lower-case hex, 64 '0' for the first event.  So
+ * the encoding is unambiguous and anyone can recompute it from an export.
+ * chain_head holds (N, hash(N)); every append reads it inside a BEGIN
+ * IMMEDIATE transaction, so two processes never fork the chain.
+ *
+ * Durability: WAL with synchronous=FULL, so a commit is on disk when it
+ * returns.  Callers that log many events wrap them in audit_tx_begin/commit.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <sqlite3.h>
+
+#include "audit.h"
+#include "json.h"
+#include "xmalloc.h"
+
+#define AUDIT_BUSY_MS   5000          /* another process appending: wait this long */
+#define AUDIT_MAX_DATA  (1024 * 1024) /* one event's data; far above any real one */
+#define AUDIT_MAX_FIELD 4096          /* command, session, ids, reasons ... */
+#define AUDIT_MAX_KIND  32
+#define HEX_LEN         64
+#define TS_LEN          20 /* 2026-11-20T10:00:00Z */
+
+static const char zero_hash[HEX_LEN + 1] =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+struct audit {
+	sqlite3 *db;
+	char *path;
+	int depth; /* open audit_tx_begin levels; the first is BEGIN IMMEDIATE */
+	char err[512];
+};
+
+/* One input of the hash; p NULL is SQL NULL. */
+struct field {
+	const char *p;
+	size_t n;
+};
+
+/*
+ * The schema, one migration per version: migrations[v] takes a database of
+ * user_version v to v + 1, and sets user_version itself so that the step and
+ * its number commit together.  Never edit a migration once released; add one.
+ *
+ * batch:      one row per run; `ended` is set once, from NULL, and nothing
+ *             else ever changes.  The row is a convenience for `status`; the
+ *             "batch" and "batch-end" events are the record, and verify
+ *             checks the row against them.  (Keeping `ended` in the row costs
+ *             one narrow trigger, and spares every reader a join.)
+ * event:      the chain.  INTEGER PRIMARY KEY without AUTOINCREMENT: the id
+ *             is chosen from chain_head, so ids are 1..N with no gap.
+ * chain_head: one row (N, hash of event N), moved forward by one in the
+ *             same transaction as each append; finds a deleted last row.
+ * outbox:     the mutable state of each försändelse.  Every change is also
+ *             a "state" event in the same transaction, and verify checks
+ *             each row against its first and last state event.
+ *
+ * The triggers make the append-only rule hold for every program that uses
+ * the file, not just this one; verify does not rely on them.
+ */
+static const char *const migrations[] = {
+    /* 0 -> 1 */
+    "CREATE TABLE batch (\n"
+    "	id             INTEGER PRIMARY KEY,\n"
+    "	started        TEXT NOT NULL,\n"
+    "	ended          TEXT,\n"
+    "	command        TEXT NOT NULL,\n"
+    "	session        TEXT,\n"
+    "	session_digest TEXT,\n"
+    "	user           TEXT NOT NULL,\n"
+    "	host           TEXT NOT NULL\n"
+    ");\nCREATE TABLE event (\n"
+    "	id          INTEGER PRIMARY KEY,\n"
+    "	batch       INTEGER REFERENCES batch (id),\n"
+    "	ts          TEXT NOT NULL,\n"
+    "	kind        TEXT NOT NULL,\n"
+    "	forsandelse TEXT,\n"
+    "	data        TEXT NOT NULL,\n"
+    "	prev_hash   TEXT NOT NULL,\n"
+    "	hash        TEXT NOT NULL\n"
+    ");\nCREATE INDEX event_forsandelse ON event (forsandelse, id);\n"
+    "CREATE TABLE chain_head (\n"
+    "	one  INTEGER PRIMARY KEY CHECK (one = 1),\n"
+    "	rows INTEGER NOT NULL,\n"
+    "	hash TEXT NOT NULL\n"
+    ");\nINSERT INTO chain_head (one, rows, hash) VALUES (1, 0,\n"
+    "    '0000000000000000000000000000000000000000000000000000000000000000');\n"
+    "CREATE TABLE outbox (\n"
+    "	id             TEXT PRIMARY KEY,\n"
+    "	batch          INTEGER NOT NULL REFERENCES batch (id),\n"
+    "	session_digest TEXT,\n"
+    "	paragraf       INTEGER NOT NULL,\n"
+    "	recipient      TEXT NOT NULL,\n"
+    "	route          TEXT NOT NULL,\n"
+    "	sha256         TEXT NOT NULL,\n"
+    "	state          TEXT NOT NULL\n"
+    "	    CHECK (state IN ('pending', 'sending', 'sent', 'held', 'failed')),\n"
+    "	attempts       INTEGER NOT NULL DEFAULT 0,\n"
+    "	reason         TEXT,\n"
+    "	updated        TEXT NOT NULL\n"
+    ");\nCREATE INDEX outbox_session_digest ON outbox (session_digest);\n"
+    "CREATE TRIGGER event_append BEFORE INSERT ON event\n"
+    "WHEN NEW.id IS NOT (SELECT rows + 1 FROM chain_head)\n"
+    "    OR NEW.prev_hash IS NOT (SELECT hash FROM chain_head)\n"
+    "BEGIN SELECT RAISE(ABORT, 'händelser läggs bara till sist i kedjan'); END;\n"
+    "CREATE TRIGGER event_no_update BEFORE UPDATE ON event\n"
+    "BEGIN SELECT RAISE(ABORT, 'händelser ändras aldrig'); END;\n"
+    "CREATE TRIGGER event_no_delete BEFORE DELETE ON event\n"
+    "BEGIN SELECT RAISE(ABORT, 'händelser tas aldrig bort'); END;\n"
+    "CREATE TRIGGER batch_end_once BEFORE UPDATE ON batch\n"
+    "WHEN OLD.ended IS NOT NULL OR NEW.ended IS NULL OR NEW.id IS NOT OLD.id\n"
+    "    OR NEW.started IS NOT OLD.started OR NEW.command IS NOT OLD.command\n"
+    "    OR NEW.session IS NOT OLD.session\n"
+    "    OR NEW.session_digest IS NOT OLD.session_digest\n"
+    "    OR NEW.user IS NOT OLD.user OR NEW.host IS NOT OLD.host\n"
+    "BEGIN SELECT RAISE(ABORT, 'en körning ändras aldrig; den avslutas en gång'); END;\n"
+    "CREATE TRIGGER batch_no_delete BEFORE DELETE ON batch\n"
+    "BEGIN SELECT RAISE(ABORT, 'körningar tas aldrig bort'); END;\n"
+    "CREATE TRIGGER chain_head_forward BEFORE UPDATE ON chain_head\n"
+    "WHEN NEW.one IS NOT 1 OR NEW.rows IS NOT OLD.rows + 1\n"
+    "    OR NEW.hash IS NOT (SELECT hash FROM event WHERE id = NEW.rows)\n"
+    "BEGIN SELECT RAISE(ABORT, 'kedjans huvud flyttas bara fram till sista händelsen'); END;\n"
+    "CREATE TRIGGER chain_head_no_delete BEFORE DELETE ON chain_head\n"
+    "BEGIN SELECT RAISE(ABORT, 'kedjans huvud tas aldrig bort'); END;\n"
+    "CREATE TRIGGER outbox_fixed BEFORE UPDATE ON outbox\n"
+    "WHEN OLD.state = 'sent' OR NEW.id IS NOT OLD.id OR NEW.batch IS NOT OLD.batch\n"
+    "    OR NEW.session_digest IS NOT OLD.session_digest\n"
+    "    OR NEW.paragraf IS NOT OLD.paragraf OR NEW.recipient IS NOT OLD.recipient\n"
+    "    OR NEW.route IS NOT OLD.route OR NEW.sha256 IS NOT OLD.sha256\n"
+    "BEGIN SELECT RAISE(ABORT, 'bara tillståndet i utkorgen ändras, och aldrig efter sent');\n"
+    "END;\nCREATE TRIGGER outbox_no_delete BEFORE DELETE ON outbox\n"
+    "BEGIN SELECT RAISE(ABORT, 'utkorgen tömms aldrig'); END;\n"
+    "PRAGMA user_version = 1;\n",
+};
+
+#define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+static const char *const state_names[] = {
+    [OUTBOX_NONE] = "none", [OUTBOX_PENDING] = "pending", [OUTBOX_SENDING] = "sending",
+    [OUTBOX_SENT] = "sent", [OUTBOX_HELD] = "held",       [OUTBOX_FAILED] = "failed",
+};
+
+/* ---- errors and statements ---- */
+
+static void seterr(struct audit *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+seterr(struct audit *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(a->err, sizeof(a->err), fmt, ap);
+	va_end(ap);
+}
+
+static int
+sqlfail(struct audit *a)
+{
+	seterr(a, "granskningsloggen %s: %s", a->path, sqlite3_errmsg(a->db));
+	return -1;
+}
+
+/* Constant SQL only: anything carrying a value goes through prep() and bind. */
+static int
+exec(struct audit *a, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(a->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		seterr(a, "granskningsloggen %s: %s", a->path,
+		       msg != NULL ? msg : sqlite3_errmsg(a->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+prep(struct audit *a, const char *sql, sqlite3_stmt **st)
+{
+	if (sqlite3_prepare_v2(a->db, sql, -1, st, NULL) != SQLITE_OK)
+		return sqlfail(a);
+	return 0;
+}
+
+/* s NULL binds SQL NULL. */
+static int
+bind_text(struct audit *a, sqlite3_stmt *st, int i, const char *s)
+{
+	int rc;
+
+	if (s == NULL)
+		rc = sqlite3_bind_null(st, i);
+	else
+		rc = sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	return rc == SQLITE_OK ? 0 : sqlfail(a);
+}
+
+static int
+bind_int(struct audit *a, sqlite3_stmt *st, int i, int64_t v)
+{
+	return sqlite3_bind_int64(st, i, v) == SQLITE_OK ? 0 : sqlfail(a);
+}
+
+/* A batch of 0 is no batch: SQL NULL. */
+static int
+bind_batch(struct audit *a, sqlite3_stmt *st, int i, int64_t batch)
+{
+	if (batch == 0)
+		return sqlite3_bind_null(st, i) == SQLITE_OK ? 0 : sqlfail(a);
+	return bind_int(a, st, i, batch);
+}
+
+static int
+step_done(struct audit *a, sqlite3_stmt *st)
+{
+	return sqlite3_step(st) == SQLITE_DONE ? 0 : sqlfail(a);
+}
+
+/* 1: a row, 0: no more rows, -1: error. */
+static int
+step_row(struct audit *a, sqlite3_stmt *st)
+{
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		return 1;
+	case SQLITE_DONE:
+		return 0;
+	default:
+		return sqlfail(a);
+	}
+}
+
+static const char *
+col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+/* A column as hash input, exactly as stored. */
+static struct field
+col_field(sqlite3_stmt *st, int i)
+{
+	struct field f = {NULL, 0};
+
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return f;
+	f.p = col_text(st, i);
+	f.n = (size_t)sqlite3_column_bytes(st, i);
+	if (f.p == NULL) {
+		f.p = "";
+		f.n = 0;
+	}
+	return f;
+}
+
+/* Whether column i holds exactly s (s NULL: SQL NULL). */
+static bool
+col_is(sqlite3_stmt *st, int i, const char *s)
+{
+	struct field f = col_field(st, i);
+
+	if (f.p == NULL || s == NULL)
+		return f.p == NULL && s == NULL;
+	return f.n == strlen(s) && memcmp(f.p, s, f.n) == 0;
+}
+
+/* ---- checks of what callers pass ---- */
+
+static bool
+valid_text(const char *s, size_t max)
+{
+	return s != NULL && strnlen(s, max + 1) <= max;
+}
+
+static bool
+valid_kind(const char *s)
+{
+	size_t i;
+
+	if (s == NULL || s[0] < 'a' || s[0] > 'z')
+		return false;
+	for (i = 0; s[i] != '\0'; i++)
+		if (i >= AUDIT_MAX_KIND || !((s[i] >= 'a' && s[i] <= 'z') || s[i] == '-'))
+			return false;
+	return true;
+}
+
+static bool
+valid_hex(const char *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return false;
+	for (i = 0; i < HEX_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return s[HEX_LEN] == '\0';
+}
+
+/*
+ * s against a pattern where 'D' is a digit and anything else itself; the
+ * parts are range-checked: month 01-12, day 01-31, hour 00-23, minute and
+ * second 00-59 (60 for a leap second).
+ */
+static bool
+valid_time(const char *s, const char *pattern)
+{
+	size_t i;
+	int mon, day;
+
+	for (i = 0; pattern[i] != '\0'; i++) {
+		if (pattern[i] == 'D' ? s[i] < '0' || s[i] > '9' : s[i] != pattern[i])
+			return false;
+	}
+	if (s[i] != '\0')
+		return false;
+	mon = (s[5] - '0') * 10 + (s[6] - '0');
+	day = (s[8] - '0') * 10 + (s[9] - '0');
+	if (mon < 1 || mon > 12 || day < 1 || day > 31)
+		return false;
+	if (i == TS_LEN)
+		return (s[11] - '0') * 10 + (s[12] - '0') <= 23 &&
+		       (s[14] - '0') * 10 + (s[15] - '0') <= 59 &&
+		       (s[17] - '0') * 10 + (s[18] - '0') <= 60;
+	return true;
+}
+
+#define TS_PATTERN   "DDDD-DD-DDTDD:DD:DDZ"
+#define DATE_PATTERN "DDDD-DD-DD"
+
+/* Now in UTC, or EXPEDIERA_AUDIT_NOW when set. */
+static int
+now_ts(struct audit *a, char ts[TS_LEN + 1])
+{
+	const char *env = getenv("EXPEDIERA_AUDIT_NOW");
+	struct tm tm;
+	time_t t;
+
+	if (env != NULL && env[0] != '\0') {
+		if (!valid_time(env, TS_PATTERN)) {
+			seterr(a, "EXPEDIERA_AUDIT_NOW ska ha formen 2026-11-20T10:00:00Z");
+			return -1;
+		}
+		memcpy(ts, env, TS_LEN + 1);
+		return 0;
+	}
+	if ((t = time(NULL)) == (time_t)-1 || gmtime_r(&t, &tm) == NULL ||
+	    strftime(ts, TS_LEN + 1, "%Y-%m-%dT%H:%M:%SZ", &tm) != TS_LEN) {
+		seterr(a, "granskningsloggen: kan inte läsa klockan");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- hashing and the canonical JSON of what the tables hold ---- */
+
+static int
+chain_hash(const struct field *f, size_t nf, char out[HEX_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	EVP_MD_CTX *ctx;
+	unsigned char md[EVP_MAX_MD_SIZE], hdr[9];
+	unsigned int mdlen = 0;
+	size_t i, hl;
+	int k, rc = -1;
+
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return -1;
+	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		goto out;
+	for (i = 0; i < nf; i++) {
+		hdr[0] = f[i].p != NULL;
+		hl = 1;
+		if (f[i].p != NULL) {
+			for (k = 0; k < 8; k++)
+				hdr[1 + k] = (unsigned char)((uint64_t)f[i].n >> (56 - 8 * k));
+			hl = 9;
+		}
+		if (EVP_DigestUpdate(ctx, hdr, hl) != 1)
+			goto out;
+		if (f[i].p != NULL && f[i].n > 0 && EVP_DigestUpdate(ctx, f[i].p, f[i].n) != 1)
+			goto out;
+	}
+	if (EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen != 32)
+		goto out;
+	for (i = 0; i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 0xf];
+	}
+	out[HEX_LEN] = '\0';
+	rc = 0;
+out:
+	EVP_MD_CTX_free(ctx);
+	return rc;
+}
+
+/* Opens a string builder; json_string() is the one place that escapes. */
+static FILE *
+mem_open(char **p, size_t *n)
+{
+	*p = NULL;
+	*n = 0;
+	return open_memstream(p, n);
+}
+
+/* Closes it; the string, or NULL when memory ran out. */
+static char *
+mem_close(FILE *fp, char *const *p)
+{
+	bool bad = ferror(fp) != 0;
+
+	if (fclose(fp) != 0 || bad) {
+		free(*p);
+		return NULL;
+	}
+	return *p;
+}
+
+/* The data of a "batch" event, rebuilt by verify from the batch row. */
+static char *
+batch_json(const char *command, const char *session, const char *digest, const char *user,
+           const char *host)
+{
+	char *p;
+	size_t n;
+	FILE *fp;
+
+	if ((fp = mem_open(&p, &n)) == NULL)
+		return NULL;
+	fputs("{\"command\":", fp);
+	json_string(fp, command);
+	fputs(",\"session\":", fp);
+	json_string(fp, session);
+	fputs(",\"session_digest\":", fp);
+	json_string(fp, digest);
+	fputs(",\"user\":", fp);
+	json_string(fp, user);
+	fputs(",\"host\":", fp);
+	json_string(fp, host);
+	putc('}', fp);
+	return mem_close(fp, &p);
+}
+
+/*
+ * The data of a "state" event: the state alone, or with it (the first event
+ * of a försändelse, written by outbox_add) the fixed fields of the item.
+ * verify rebuilds it from the outbox row.
+ */
+static char *
+state_json(const struct outbox_item *it, const char *state, int64_t attempts, const char *reason)
+{
+	char *p;
+	size_t n;
+	FILE *fp;
+
+	if ((fp = mem_open(&p, &n)) == NULL)
+		return NULL;
+	fputs("{\"state\":", fp);
+	json_string(fp, state);
+	fprintf(fp, ",\"attempts\":%lld,\"reason\":", (long long)attempts);
+	json_string(fp, reason);
+	if (it != NULL) {
+		fputs(",\"session_digest\":", fp);
+		json_string(fp, it->session_digest);
+		fprintf(fp, ",\"paragraf\":%ld,\"recipient\":", it->paragraf);
+		json_string(fp, it->recipient);
+		fputs(",\"route\":", fp);
+		json_string(fp, it->route);
+		fputs(",\"sha256\":", fp);
+		json_string(fp, it->sha256);
+	}
+	putc('}', fp);
+	return mem_close(fp, &p);
+}
+
+static bool
+state_parse(const char *s, enum outbox_state *out)
+{
+	int i;
+
+	for (i = OUTBOX_PENDING; s != NULL && i <= OUTBOX_FAILED; i++) {
+		if (strcmp(s, state_names[i]) == 0) {
+			*out = (enum outbox_state)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+const char *
+outbox_state_name(enum outbox_state s)
+{
+	if ((int)s < OUTBOX_NONE || (int)s > OUTBOX_FAILED)
+		return "?";
+	return state_names[s];
+}
+
+const char *
+audit_error(const struct audit *a)
+{
+	return a == NULL ? "" : a->err;
+}
+
+/* ---- opening ---- */
+
+/*
+ * Sets an existing file to 0600 by name.  By name, not through a descriptor:
+ * closing a descriptor of a file SQLite has open in this process (another
+ * handle to the same log) would drop SQLite's POSIX locks on it.
+ */
+static int
+tighten(struct audit *a, const char *name)
+{
+	struct stat sb;
+
+	if (lstat(name, &sb) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		seterr(a, "kan inte öppna granskningsloggen %s: %s", name, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		seterr(a, "kan inte öppna granskningsloggen %s: inte en vanlig fil", name);
+		return -1;
+	}
+	if ((sb.st_mode & 07777) != 0600 && chmod(name, 0600) == -1) {
+		seterr(a, "kan inte ge granskningsloggen %s rättigheterna 0600: %s", name,
+		       strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+tighten_suffix(struct audit *a, const char *suffix)
+{
+	char *name = xasprintf("%s%s", a->path, suffix);
+	int rc = tighten(a, name);
+
+	free(name);
+	return rc;
+}
+
+/* Creates the file 0600 when missing, before SQLite can create it wider. */
+static int
+create_file(struct audit *a)
+{
+	int fd;
+
+	fd = open(a->path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		if (errno == EEXIST)
+			return tighten(a, a->path);
+		seterr(a, "kan inte öppna granskningsloggen %s: %s", a->path, strerror(errno));
+		return -1;
+	}
+	/* A umask such as 0277 would have left it unwritable. */
+	if (fchmod(fd, 0600) == -1) {
+		seterr(a, "kan inte ge granskningsloggen %s rättigheterna 0600: %s", a->path,
+		       strerror(errno));
+		(void)close(fd);
+		return -1;
+	}
+	if (close(fd) == -1) {
+		seterr(a, "kan inte öppna granskningsloggen %s: %s", a->path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+configure(struct audit *a)
+{
+	sqlite3_stmt *st = NULL;
+	int r, rc = -1;
+
+	if (sqlite3_busy_timeout(a->db, AUDIT_BUSY_MS) != SQLITE_OK ||
+	    sqlite3_db_config(a->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL) != SQLITE_OK ||
+	    sqlite3_db_config(a->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)NULL) != SQLITE_OK) {
+		sqlfail(a);
+		goto out;
+	}
+	if (prep(a, "PRAGMA journal_mode = WAL", &st) == -1 || (r = step_row(a, st)) == -1)
+		goto out;
+	if (r == 0 || col_text(st, 0) == NULL || sqlite3_stricmp(col_text(st, 0), "wal") != 0) {
+		seterr(a, "granskningsloggen %s: kan inte slå på WAL", a->path);
+		goto out;
+	}
+	if (exec(a, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON") == -1)
+		goto out;
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+migrate(struct audit *a)
+{
+	sqlite3_stmt *st = NULL;
+	int r, v, rc = -1;
+
+	if (exec(a, "BEGIN IMMEDIATE") == -1)
+		return -1;
+	if (prep(a, "PRAGMA user_version", &st) == -1 || (r = step_row(a, st)) == -1)
+		goto out;
+	v = r == 1 ? sqlite3_column_int(st, 0) : 0;
+	if (v < 0 || v > SCHEMA_VERSION) {
+		seterr(a,
+		       "granskningsloggen %s: schemaversion %d, men det här programmet känner bara "
+		       "till version %d",
+		       a->path, v, SCHEMA_VERSION);
+		goto out;
+	}
+	for (; v < SCHEMA_VERSION; v++)
+		if (exec(a, migrations[v]) == -1)
+			goto out;
+	rc = exec(a, "COMMIT");
+out:
+	sqlite3_finalize(st);
+	if (rc == -1 && !sqlite3_get_autocommit(a->db))
+		(void)sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+struct audit *
+audit_open(const char *path, char *err, size_t errlen)
+{
+	struct audit *a;
+
+	a = xcalloc(1, sizeof(*a));
+	a->path = xstrdup(path != NULL ? path : "");
+	if (path == NULL || path[0] == '\0') {
+		seterr(a, "kan inte öppna granskningsloggen: inget filnamn");
+		goto fail;
+	}
+	/* Left by a crash they may be wider, or links SQLite would follow:
+	 * SQLITE_OPEN_NOFOLLOW covers the database file only. */
+	if (create_file(a) == -1 || tighten_suffix(a, "-wal") == -1 ||
+	    tighten_suffix(a, "-shm") == -1)
+		goto fail;
+	if (sqlite3_open_v2(path, &a->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) !=
+	    SQLITE_OK) {
+		seterr(a, "kan inte öppna granskningsloggen %s: %s", path,
+		       a->db != NULL ? sqlite3_errmsg(a->db) : "slut på minne");
+		goto fail;
+	}
+	if (configure(a) == -1 || migrate(a) == -1) {
+		/* "file is not a database" and the like: say which file it was. */
+		char why[sizeof(a->err)];
+
+		memcpy(why, a->err, sizeof(why));
+		seterr(a, "kan inte öppna %s", why);
+		goto fail;
+	}
+	/* WAL mode has created them by now. */
+	if (tighten_suffix(a, "-wal") == -1 || tighten_suffix(a, "-shm") == -1)
+		goto fail;
+	return a;
+fail:
+	if (err != NULL && errlen > 0)
+		snprintf(err, errlen, "%s", a->err);
+	audit_close(a);
+	return NULL;
+}
+
+void
+audit_close(struct audit *a)
+{
+	if (a == NULL)
+		return;
+	if (a->db != NULL) {
+		if (!sqlite3_get_autocommit(a->db))
+			(void)sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+		/* Every statement is finalized where it was prepared, so this
+		 * cannot be SQLITE_BUSY; there is no one to tell otherwise. */
+		(void)sqlite3_close(a->db);
+	}
+	free(a->path);
+	free(a);
+}
+
+/* ---- transactions ---- */
+
+int
+audit_tx_begin(struct audit *a)
+{
+	if (a->depth > 0 && sqlite3_get_autocommit(a->db)) {
+		seterr(a, "granskningsloggen %s: transaktionen har redan avbrutits", a->path);
+		return -1;
+	}
+	if (exec(a, a->depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT nested") == -1)
+		return -1;
+	a->depth++;
+	return 0;
+}
+
+int
+audit_tx_commit(struct audit *a)
+{
+	if (a->depth == 0) {
+		seterr(a, "granskningsloggen %s: ingen transaktion är öppen", a->path);
+		return -1;
+	}
+	a->depth--;
+	if (sqlite3_get_autocommit(a->db)) {
+		/* SQLite rolled the whole transaction back after an error. */
+		seterr(a, "granskningsloggen %s: transaktionen har avbrutits; inget sparades",
+		       a->path);
+		return -1;
+	}
+	if (a->depth > 0) {
+		if (exec(a, "RELEASE nested") == -1) {
+			(void)sqlite3_exec(a->db, "ROLLBACK TO nested; RELEASE nested", NULL, NULL,
+			                   NULL);
+			return -1;
+		}
+		return 0;
+	}
+	if (exec(a, "COMMIT") == -1) {
+		if (!sqlite3_get_autocommit(a->db))
+			(void)sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+int
+audit_tx_rollback(struct audit *a)
+{
+	int rc = 0;
+
+	if (a->depth == 0) {
+		seterr(a, "granskningsloggen %s: ingen transaktion är öppen", a->path);
+		return -1;
+	}
+	a->depth--;
+	if (!sqlite3_get_autocommit(a->db))
+		rc = exec(a, a->depth > 0 ? "ROLLBACK TO nested; RELEASE nested" : "ROLLBACK");
+	return rc;
+}
+
+/* Ends the transaction a write function opened; keeps the first error. */
+static int
+tx_end(struct audit *a, int rc)
+{
+	char saved[sizeof(a->err)];
+
+	if (rc == 0)
+		return audit_tx_commit(a);
+	memcpy(saved, a->err, sizeof(saved));
+	(void)audit_tx_rollback(a);
+	memcpy(a->err, saved, sizeof(saved));
+	return -1;
+}
+
+/* Readers see one snapshot: verify and export must not mix two states. */
+static int
+read_begin(struct audit *a, bool *began)
+{
+	*began = false;
+	if (a->depth > 0)
+		return 0;
+	if (exec(a, "BEGIN") == -1)
+		return -1;
+	*began = true;
+	return 0;
+}
+
+static int
+read_end(struct audit *a, bool began, int rc)
+{
+	if (began && sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK && rc == 0)
+		return sqlfail(a);
+	return rc;
+}
+
+/* ---- the chain ---- */
+
+static int
+head_read(struct audit *a, int64_t *rows, char hash[HEX_LEN + 1])
+{
+	sqlite3_stmt *st = NULL;
+	int r, rc = -1;
+
+	if (prep(a, "SELECT rows, hash FROM chain_head WHERE one = 1", &st) == -1 ||
+	    (r = step_row(a, st)) == -1)
+		goto out;
+	if (r == 0 || sqlite3_column_int64(st, 0) < 0 || !valid_hex(col_text(st, 1))) {
+		seterr(a,
+		       "granskningsloggen %s är skadad: kedjans huvud saknas; kör expediera audit "
+		       "verify",
+		       a->path);
+		goto out;
+	}
+	*rows = sqlite3_column_int64(st, 0);
+	memcpy(hash, col_text(st, 1), HEX_LEN + 1);
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * Batch 0 is none; any other must exist.  Said here in Swedish, before
+ * SQLite's foreign key says it in English.
+ */
+static int
+batch_known(struct audit *a, int64_t batch)
+{
+	sqlite3_stmt *st = NULL;
+	int r = -1;
+
+	if (batch == 0)
+		return 0;
+	if (prep(a, "SELECT 1 FROM batch WHERE id = ?1", &st) == -1 ||
+	    bind_int(a, st, 1, batch) == -1 || (r = step_row(a, st)) == -1) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	if (r == 0) {
+		seterr(a, "granskningsloggen: körning %lld finns inte", (long long)batch);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Appends one event; the caller holds a write transaction.  The head is read
+ * inside it, and must name the last row: a chain whose end was cut or forged
+ * is never extended, so the damage stays where verify will point at it.
+ */
+static int
+append(struct audit *a, int64_t batch, const char *ts, const char *kind, const char *fs,
+       const char *data)
+{
+	sqlite3_stmt *st = NULL;
+	char prev[HEX_LEN + 1], hash[HEX_LEN + 1], idbuf[24], batchbuf[24];
+	struct field f[7];
+	int64_t rows;
+	int r, rc = -1;
+
+	if (batch_known(a, batch) == -1 || head_read(a, &rows, prev) == -1)
+		goto out;
+	if (prep(a, "SELECT id, hash FROM event ORDER BY id DESC LIMIT 1", &st) == -1 ||
+	    (r = step_row(a, st)) == -1)
+		goto out;
+	if (r == 0 ? rows != 0 : (sqlite3_column_int64(st, 0) != rows || !col_is(st, 1, prev))) {
+		seterr(a,
+		       "granskningsloggen %s är skadad: sista händelsen stämmer inte med kedjans "
+		       "huvud; kör expediera audit verify",
+		       a->path);
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+
+	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)(rows + 1));
+	snprintf(batchbuf, sizeof(batchbuf), "%lld", (long long)batch);
+	f[0] = (struct field){prev, HEX_LEN};
+	f[1] = (struct field){idbuf, strlen(idbuf)};
+	f[2] = (struct field){batch != 0 ? batchbuf : NULL, batch != 0 ? strlen(batchbuf) : 0};
+	f[3] = (struct field){ts, strlen(ts)};
+	f[4] = (struct field){kind, strlen(kind)};
+	f[5] = (struct field){fs, fs != NULL ? strlen(fs) : 0};
+	f[6] = (struct field){data, strlen(data)};
+	if (chain_hash(f, 7, hash) == -1) {
+		seterr(a, "granskningsloggen: kan inte räkna SHA-256");
+		goto out;
+	}
+	if (prep(a,
+	         "INSERT INTO event (id, batch, ts, kind, forsandelse, data, prev_hash, hash) "
+	         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	         &st) == -1 ||
+	    bind_int(a, st, 1, rows + 1) == -1 || bind_batch(a, st, 2, batch) == -1 ||
+	    bind_text(a, st, 3, ts) == -1 || bind_text(a, st, 4, kind) == -1 ||
+	    bind_text(a, st, 5, fs) == -1 || bind_text(a, st, 6, data) == -1 ||
+	    bind_text(a, st, 7, prev) == -1 || bind_text(a, st, 8, hash) == -1 ||
+	    step_done(a, st) == -1)
+		goto out;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (prep(a, "UPDATE chain_head SET rows = ?1, hash = ?2 WHERE one = 1", &st) == -1 ||
+	    bind_int(a, st, 1, rows + 1) == -1 || bind_text(a, st, 2, hash) == -1 ||
+	    step_done(a, st) == -1)
+		goto out;
+	if (sqlite3_changes(a->db) != 1) {
+		seterr(a, "granskningsloggen %s: kan inte flytta kedjans huvud", a->path);
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+audit_head(struct audit *a, int64_t *rows, char hash[65])
+{
+	char h[HEX_LEN + 1];
+	int64_t n;
+
+	if (head_read(a, &n, h) == -1)
+		return -1;
+	*rows = n;
+	memcpy(hash, h, sizeof(h));
+	return 0;
+}
+
+/* ---- batches and events ---- */
+
+int
+audit_batch_begin(struct audit *a, const struct audit_batch *b, int64_t *id)
+{
+	sqlite3_stmt *st = NULL;
+	struct passwd *pw;
+	char ts[TS_LEN + 1], hostbuf[256];
+	char *user = NULL, *host = NULL, *json = NULL;
+	int64_t bid = 0;
+	int rc = -1;
+
+	if (b == NULL || !valid_text(b->command, AUDIT_MAX_FIELD) ||
+	    (b->session != NULL && !valid_text(b->session, AUDIT_MAX_FIELD)) ||
+	    (b->session_digest != NULL && !valid_text(b->session_digest, AUDIT_MAX_FIELD)) ||
+	    (b->user != NULL && !valid_text(b->user, AUDIT_MAX_FIELD)) ||
+	    (b->host != NULL && !valid_text(b->host, AUDIT_MAX_FIELD))) {
+		seterr(a, "granskningsloggen: ofullständig eller för lång körning");
+		return -1;
+	}
+	if (b->user != NULL)
+		user = xstrdup(b->user);
+	else if ((pw = getpwuid(geteuid())) != NULL && pw->pw_name != NULL &&
+	         pw->pw_name[0] != '\0' && strlen(pw->pw_name) <= AUDIT_MAX_FIELD)
+		user = xstrdup(pw->pw_name);
+	else
+		user = xasprintf("uid %lu", (unsigned long)geteuid());
+	if (b->host != NULL)
+		host = xstrdup(b->host);
+	else if (gethostname(hostbuf, sizeof(hostbuf)) == 0 && hostbuf[0] != '\0') {
+		hostbuf[sizeof(hostbuf) - 1] = '\0';
+		host = xstrdup(hostbuf);
+	} else
+		host = xstrdup("okänd");
+
+	if (audit_tx_begin(a) == -1)
+		goto done;
+	if (now_ts(a, ts) == -1)
+		goto out;
+	if (prep(a,
+	         "INSERT INTO batch (started, command, session, session_digest, user, host) "
+	         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	         &st) == -1 ||
+	    bind_text(a, st, 1, ts) == -1 || bind_text(a, st, 2, b->command) == -1 ||
+	    bind_text(a, st, 3, b->session) == -1 || bind_text(a, st, 4, b->session_digest) == -1 ||
+	    bind_text(a, st, 5, user) == -1 || bind_text(a, st, 6, host) == -1 ||
+	    step_done(a, st) == -1)
+		goto out;
+	bid = sqlite3_last_insert_rowid(a->db);
+	if ((json = batch_json(b->command, b->session, b->session_digest, user, host)) == NULL) {
+		seterr(a, "granskningsloggen: slut på minne");
+		goto out;
+	}
+	if (append(a, bid, ts, "batch", NULL, json) == -1)
+		goto out;
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	if ((rc = tx_end(a, rc)) == 0)
+		*id = bid;
+done:
+	free(json);
+	free(user);
+	free(host);
+	return rc;
+}
+
+int
+audit_batch_end(struct audit *a, int64_t batch, const char *summary_json)
+{
+	sqlite3_stmt *st = NULL;
+	char ts[TS_LEN + 1];
+	int rc = -1;
+
+	if (summary_json == NULL)
+		summary_json = "{}";
+	if (!valid_text(summary_json, AUDIT_MAX_DATA)) {
+		seterr(a, "granskningsloggen: sammanfattningen är större än 1 MiB");
+		return -1;
+	}
+	if (audit_tx_begin(a) == -1)
+		return -1;
+	if (now_ts(a, ts) == -1)
+		goto out;
+	if (prep(a, "UPDATE batch SET ended = ?1 WHERE id = ?2 AND ended IS NULL", &st) == -1 ||
+	    bind_text(a, st, 1, ts) == -1 || bind_int(a, st, 2, batch) == -1 ||
+	    step_done(a, st) == -1)
+		goto out;
+	if (sqlite3_changes(a->db) != 1) {
+		seterr(a, "granskningsloggen: körning %lld finns inte eller är redan avslutad",
+		       (long long)batch);
+		goto out;
+	}
+	rc = append(a, batch, ts, "batch-end", NULL, summary_json);
+out:
+	sqlite3_finalize(st);
+	return tx_end(a, rc);
+}
+
+int
+audit_event(struct audit *a, int64_t batch, const char *kind, const char *forsandelse,
+            const char *data_json)
+{
+	char ts[TS_LEN + 1];
+	int rc;
+
+	if (!valid_kind(kind) || strcmp(kind, "batch") == 0 || strcmp(kind, "batch-end") == 0 ||
+	    strcmp(kind, "state") == 0) {
+		seterr(a, "granskningsloggen: otillåten händelsetyp \"%.32s\"",
+		       kind != NULL ? kind : "");
+		return -1;
+	}
+	if ((forsandelse != NULL && !valid_text(forsandelse, AUDIT_MAX_FIELD)) ||
+	    !valid_text(data_json, AUDIT_MAX_DATA)) {
+		seterr(a, "granskningsloggen: händelsens data saknas eller är större än 1 MiB");
+		return -1;
+	}
+	if (audit_tx_begin(a) == -1)
+		return -1;
+	rc = now_ts(a, ts);
+	if (rc == 0)
+		rc = append(a, batch, ts, kind, forsandelse, data_json);
+	return tx_end(a, rc);
+}
+
+/* ---- verify ---- */
+
+/* Keeps the lowest event id; -1 (a row with no event) only when none. */
+static void note(struct audit_verify *v, int64_t id, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+note(struct audit_verify *v, int64_t id, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (v->first_broken != 0 && (id == -1 || (v->first_broken != -1 && v->first_broken <= id)))
+		return;
+	v->first_broken = id;
+	va_start(ap, fmt);
+	vsnprintf(v->reason, sizeof(v->reason), fmt, ap);
+	va_end(ap);
+}
+
+/* The batch row of a "batch" or "batch-end" event, against that event. */
+static int
+check_batch(struct audit *a, sqlite3_stmt *bq, sqlite3_stmt *ev, struct audit_verify *v)
+{
+	int64_t id = sqlite3_column_int64(ev, 0), batch = sqlite3_column_int64(ev, 1);
+	bool start = col_is(ev, 3, "batch");
+	char *json = NULL;
+	int r, rc = -1;
+
+	if (sqlite3_reset(bq) != SQLITE_OK || bind_int(a, bq, 1, batch) == -1 ||
+	    (r = step_row(a, bq)) == -1)
+		goto out;
+	if (r == 0) {
+		note(v, id, "körning %lld saknas (raden i batch har tagits bort)",
+		     (long long)batch);
+		rc = 0;
+		goto out;
+	}
+	if (start) {
+		json = batch_json(col_text(bq, 2), col_text(bq, 3), col_text(bq, 4),
+		                  col_text(bq, 5), col_text(bq, 6));
+		if (json == NULL) {
+			seterr(a, "granskningsloggen: slut på minne");
+			goto out;
+		}
+		if (!col_is(bq, 0, col_text(ev, 2)) || !col_is(ev, 5, json))
+			note(
+			    v, id,
+			    "körning %lld: raden i batch stämmer inte med händelse %lld (raden har "
+			    "ändrats)",
+			    (long long)batch, (long long)id);
+	} else if (!col_is(bq, 1, col_text(ev, 2)))
+		note(v, id,
+		     "körning %lld: sluttiden i batch stämmer inte med händelse %lld (raden har "
+		     "ändrats)",
+		     (long long)batch, (long long)id);
+	rc = 0;
+out:
+	free(json);
+	return rc;
+}
+
+/*
+ * Walks the chain in id order.  Stops at the first break: after it nothing
+ * is anchored.  *whole: the walk reached the end without a break.
+ */
+static int
+verify_chain(struct audit *a, struct audit_verify *v, int64_t *nstart, int64_t *nend,
+             char last[HEX_LEN + 1], bool *whole)
+{
+	sqlite3_stmt *ev = NULL, *bq = NULL;
+	char prev[HEX_LEN + 1], calc[HEX_LEN + 1], idbuf[24];
+	struct field f[7];
+	int64_t id, expect = 1, prevbatch = 0;
+	int r, rc = -1;
+
+	*whole = false;
+	memcpy(prev, zero_hash, sizeof(prev));
+	if (prep(a,
+	         "SELECT id, batch, ts, kind, forsandelse, data, prev_hash, hash FROM event "
+	         "ORDER BY id",
+	         &ev) == -1 ||
+	    prep(a,
+	         "SELECT started, ended, command, session, session_digest, user, host FROM batch "
+	         "WHERE id = ?1",
+	         &bq) == -1)
+		goto out;
+	while ((r = step_row(a, ev)) == 1) {
+		id = sqlite3_column_int64(ev, 0);
+		if (id < expect) {
+			/* Only a first row numbered 0 or less: report a number > 0. */
+			note(
+			    v, expect,
+			    "händelse %lld: före den ligger en rad med nummer %lld, utanför kedjan "
+			    "(raden har lagts till)",
+			    (long long)expect, (long long)id);
+			break;
+		}
+		if (id > expect) {
+			note(v, expect, "händelse %lld saknas (raden har tagits bort)",
+			     (long long)expect);
+			break;
+		}
+		snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
+		f[0] = col_field(ev, 6);
+		f[1] = (struct field){idbuf, strlen(idbuf)};
+		f[2] = col_field(ev, 1);
+		f[3] = col_field(ev, 2);
+		f[4] = col_field(ev, 3);
+		f[5] = col_field(ev, 4);
+		f[6] = col_field(ev, 5);
+		if (chain_hash(f, 7, calc) == -1) {
+			seterr(a, "granskningsloggen: kan inte räkna SHA-256");
+			goto out;
+		}
+		if (!col_is(ev, 7, calc)) {
+			note(v, id,
+			     "händelse %lld: kontrollsumman stämmer inte (raden har ändrats)",
+			     (long long)id);
+			break;
+		}
+		if (!col_is(ev, 6, prev)) {
+			/* The row is consistent in itself, so it or the one before
+			 * was rewritten with a new hash; the one before, most likely. */
+			if (id == 1)
+				note(v, 1,
+				     "händelse 1: början av kedjan stämmer inte (raden har bytts "
+				     "ut)");
+			else
+				note(v, id - 1,
+				     "händelse %lld: kontrollsumman är inte den som händelse %lld "
+				     "bygger på (raden har ändrats och räknats om)",
+				     (long long)(id - 1), (long long)id);
+			break;
+		}
+		if (col_is(ev, 3, "batch") || col_is(ev, 3, "batch-end")) {
+			if (sqlite3_column_type(ev, 1) != SQLITE_INTEGER) {
+				note(v, id, "händelse %lld hör inte till någon körning",
+				     (long long)id);
+			} else {
+				if (check_batch(a, bq, ev, v) == -1)
+					goto out;
+				if (col_is(ev, 3, "batch")) {
+					/* Batch ids only grow: one event per row. */
+					if (sqlite3_column_int64(ev, 1) <= prevbatch)
+						note(v, id,
+						     "händelse %lld: körning %lld börjar en gång "
+						     "till",
+						     (long long)id,
+						     (long long)sqlite3_column_int64(ev, 1));
+					prevbatch = sqlite3_column_int64(ev, 1);
+					(*nstart)++;
+				} else
+					(*nend)++;
+			}
+		}
+		memcpy(prev, calc, sizeof(prev));
+		v->rows++;
+		expect++;
+	}
+	if (r == -1)
+		goto out;
+	*whole = r == 0;
+	memcpy(last, prev, HEX_LEN + 1);
+	rc = 0;
+out:
+	sqlite3_finalize(ev);
+	sqlite3_finalize(bq);
+	return rc;
+}
+
+/* chain_head against the end of an intact walk: finds a cut or added end. */
+static int
+verify_head(struct audit *a, struct audit_verify *v, const char last[HEX_LEN + 1], bool *intact)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t rows = v->rows, hrows;
+	int r, rc = -1;
+
+	*intact = false;
+
+	if (prep(a, "SELECT rows, hash FROM chain_head WHERE one = 1", &st) == -1 ||
+	    (r = step_row(a, st)) == -1)
+		goto out;
+	if (r == 0) {
+		note(
+		    v, rows + 1,
+		    "kedjans huvud saknas (raden har tagits bort); händelser efter %lld kan saknas",
+		    (long long)rows);
+	} else if ((hrows = sqlite3_column_int64(st, 0)) > rows) {
+		note(v, rows + 1, "händelse %lld saknas (raden har tagits bort)",
+		     (long long)(rows + 1));
+	} else if (hrows < rows) {
+		note(v, hrows + 1,
+		     "händelse %lld har lagts till utanför expediera (kedjans huvud slutar vid "
+		     "%lld)",
+		     (long long)(hrows + 1), (long long)hrows);
+	} else if (!col_is(st, 1, last)) {
+		note(v, rows > 0 ? rows : 1,
+		     "händelse %lld: kontrollsumman stämmer inte med kedjans huvud (raden har "
+		     "ändrats och räknats om)",
+		     (long long)rows);
+	} else
+		*intact = true;
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * Batch rows that no event wrote, or ended without a "batch-end" event.  The
+ * walk counted the events; the queries run only when the counts disagree.
+ */
+static int
+verify_batches(struct audit *a, struct audit_verify *v, int64_t nstart, int64_t nend)
+{
+	sqlite3_stmt *st = NULL;
+	int r, rc = -1;
+
+	if (prep(a,
+	         "SELECT (SELECT count(*) FROM batch), "
+	         "(SELECT count(*) FROM batch WHERE ended IS NOT NULL)",
+	         &st) == -1 ||
+	    step_row(a, st) != 1)
+		goto out;
+	if (sqlite3_column_int64(st, 0) != nstart) {
+		sqlite3_finalize(st);
+		if (prep(a,
+		         "SELECT b.id FROM batch b WHERE NOT EXISTS (SELECT 1 FROM event e "
+		         "WHERE e.kind = 'batch' AND e.batch = b.id) ORDER BY b.id LIMIT 1",
+		         &st) == -1 ||
+		    (r = step_row(a, st)) == -1)
+			goto out;
+		if (r == 1)
+			note(v, -1,
+			     "körning %lld finns inte i kedjan (raden i batch har lagts till "
+			     "utanför expediera)",
+			     (long long)sqlite3_column_int64(st, 0));
+	} else if (sqlite3_column_int64(st, 1) != nend) {
+		sqlite3_finalize(st);
+		if (prep(
+		        a,
+		        "SELECT b.id, (SELECT e.id FROM event e WHERE e.kind = 'batch' "
+		        "AND e.batch = b.id) FROM batch b WHERE b.ended IS NOT NULL AND NOT EXISTS "
+		        "(SELECT 1 FROM event e WHERE e.kind = 'batch-end' AND e.batch = b.id) "
+		        "ORDER BY b.id LIMIT 1",
+		        &st) == -1 ||
+		    (r = step_row(a, st)) == -1)
+			goto out;
+		if (r == 1)
+			note(v, sqlite3_column_int64(st, 1),
+			     "körning %lld har en sluttid men ingen händelse som avslutar den "
+			     "(raden har ändrats)",
+			     (long long)sqlite3_column_int64(st, 0));
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * Each outbox row against the first "state" event of its id (written by
+ * outbox_add, with the fixed fields) and the last (the current state); then
+ * state events whose outbox row is gone.
+ */
+static int
+verify_outbox(struct audit *a, struct audit_verify *v)
+{
+	sqlite3_stmt *ob = NULL, *first = NULL, *last = NULL, *st = NULL;
+	struct outbox_item it;
+	char *want = NULL;
+	int64_t fid, lid, attempts;
+	int r, rc = -1;
+
+	if (prep(a,
+	         "SELECT id, batch, session_digest, paragraf, recipient, route, sha256, state, "
+	         "attempts, reason, updated FROM outbox ORDER BY id",
+	         &ob) == -1 ||
+	    prep(a,
+	         "SELECT id, batch, data FROM event WHERE forsandelse = ?1 AND kind = 'state' "
+	         "ORDER BY id LIMIT 1",
+	         &first) == -1 ||
+	    prep(a,
+	         "SELECT id, ts, data FROM event WHERE forsandelse = ?1 AND kind = 'state' "
+	         "ORDER BY id DESC LIMIT 1",
+	         &last) == -1)
+		goto out;
+	while ((r = step_row(a, ob)) == 1) {
+		const char *id = col_text(ob, 0);
+
+		if (sqlite3_reset(first) != SQLITE_OK || sqlite3_reset(last) != SQLITE_OK ||
+		    bind_text(a, first, 1, id) == -1 || bind_text(a, last, 1, id) == -1 ||
+		    (r = step_row(a, first)) == -1 || (r == 1 && step_row(a, last) == -1))
+			goto out;
+		if (r == 0) {
+			note(v, -1,
+			     "försändelse %.64s finns inte i kedjan (raden i utkorgen har lagts "
+			     "till utanför expediera)",
+			     id != NULL ? id : "");
+			continue;
+		}
+		fid = sqlite3_column_int64(first, 0);
+		lid = sqlite3_column_int64(last, 0);
+		it.id = id;
+		it.session_digest = col_text(ob, 2);
+		it.paragraf = (long)sqlite3_column_int64(ob, 3);
+		it.recipient = col_text(ob, 4);
+		it.route = col_text(ob, 5);
+		it.sha256 = col_text(ob, 6);
+		attempts = sqlite3_column_int64(ob, 8);
+
+		/* The fixed fields, as outbox_add logged them. */
+		if ((want = state_json(&it, "pending", 0, NULL)) == NULL)
+			goto nomem;
+		if (sqlite3_column_int64(first, 1) != sqlite3_column_int64(ob, 1) ||
+		    sqlite3_column_type(ob, 3) != SQLITE_INTEGER || !col_is(first, 2, want))
+			note(
+			    v, fid,
+			    "försändelse %.64s: utkorgen stämmer inte med händelse %lld (raden har "
+			    "ändrats)",
+			    id, (long long)fid);
+		free(want);
+		want = NULL;
+
+		/* The current state, as the last change logged it. */
+		if (fid == lid)
+			want = state_json(&it, col_text(ob, 7), attempts, col_text(ob, 9));
+		else
+			want = state_json(NULL, col_text(ob, 7), attempts, col_text(ob, 9));
+		if (want == NULL)
+			goto nomem;
+		if (!col_is(last, 2, want) || !col_is(ob, 10, col_text(last, 1)) ||
+		    sqlite3_column_type(ob, 8) != SQLITE_INTEGER)
+			note(
+			    v, lid,
+			    "försändelse %.64s: utkorgens tillstånd stämmer inte med händelse %lld "
+			    "(raden har ändrats)",
+			    id, (long long)lid);
+		free(want);
+		want = NULL;
+	}
+	if (r == -1)
+		goto out;
+
+	if (prep(a,
+	         "SELECT e.id, e.forsandelse FROM event e WHERE e.kind = 'state' AND NOT EXISTS "
+	         "(SELECT 1 FROM outbox o WHERE o.id = e.forsandelse) ORDER BY e.id LIMIT 1",
+	         &st) == -1 ||
+	    (r = step_row(a, st)) == -1)
+		goto out;
+	if (r == 1)
+		note(v, sqlite3_column_int64(st, 0),
+		     "försändelse %.64s saknas i utkorgen (raden har tagits bort)",
+		     col_text(st, 1) != NULL ? col_text(st, 1) : "");
+	rc = 0;
+	goto out;
+nomem:
+	seterr(a, "granskningsloggen: slut på minne");
+out:
+	free(want);
+	sqlite3_finalize(ob);
+	sqlite3_finalize(first);
+	sqlite3_finalize(last);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+verify(struct audit *a, struct audit_verify *out, int64_t hrows, const char *hhash)
+{
+	struct audit_verify v;
+	char last[HEX_LEN + 1];
+	sqlite3_stmt *st = NULL;
+	int64_t nstart = 0, nend = 0;
+	bool began, whole, intact = false;
+	int r, rc = -1;
+
+	memset(&v, 0, sizeof(v));
+	if (read_begin(a, &began) == -1)
+		return -1;
+	if (verify_chain(a, &v, &nstart, &nend, last, &whole) == -1)
+		goto out;
+	if (whole && verify_head(a, &v, last, &intact) == -1)
+		goto out;
+	/* The tables are checked against the events only once those are
+	 * known good: a cut chain would make every later row look wrong. */
+	if (intact && (verify_batches(a, &v, nstart, nend) == -1 || verify_outbox(a, &v) == -1))
+		goto out;
+	if (hhash != NULL && hrows > 0) {
+		if (prep(a, "SELECT hash FROM event WHERE id = ?1", &st) == -1 ||
+		    bind_int(a, st, 1, hrows) == -1 || (r = step_row(a, st)) == -1)
+			goto out;
+		if (r == 0)
+			note(&v, hrows,
+			     "händelse %lld saknas men fanns i det sparade huvudet (rader har "
+			     "tagits bort)",
+			     (long long)hrows);
+		else if (!col_is(st, 0, hhash))
+			note(&v, hrows,
+			     "händelse %lld: kontrollsumman stämmer inte med det sparade huvudet "
+			     "(kedjan har skrivits om)",
+			     (long long)hrows);
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	if ((rc = read_end(a, began, rc)) == 0)
+		*out = v;
+	return rc;
+}
+
+int
+audit_verify(struct audit *a, struct audit_verify *v)
+{
+	return verify(a, v, 0, NULL);
+}
+
+int
+audit_verify_head(struct audit *a, int64_t rows, const char *hash, struct audit_verify *v)
+{
+	if (rows < 0 ||
+	    (rows == 0 ? hash != NULL && strcmp(hash, zero_hash) != 0 : !valid_hex(hash))) {
+		seterr(a, "granskningsloggen: det sparade huvudet ska vara ett antal och en "
+		          "SHA-256 i hex");
+		return -1;
+	}
+	return verify(a, v, rows, hash);
+}
+
+/* ---- export ---- */
+
+static void
+tsv_field(FILE *fp, sqlite3_stmt *st, int i)
+{
+	struct field f = col_field(st, i);
+	size_t k;
+
+	if (f.p == NULL) {
+		fputs("\\N", fp);
+		return;
+	}
+	for (k = 0; k < f.n; k++) {
+		switch (f.p[k]) {
+		case '\\':
+			fputs("\\\\", fp);
+			break;
+		case '\t':
+			fputs("\\t", fp);
+			break;
+		case '\n':
+			fputs("\\n", fp);
+			break;
+		case '\r':
+			fputs("\\r", fp);
+			break;
+		default:
+			putc(f.p[k], fp);
+		}
+	}
+}
+
+/* A column as JSON: null, an integer, or a string. */
+static void
+json_col(FILE *fp, sqlite3_stmt *st, int i)
+{
+	switch (sqlite3_column_type(st, i)) {
+	case SQLITE_NULL:
+		fputs("null", fp);
+		break;
+	case SQLITE_INTEGER:
+		fprintf(fp, "%lld", (long long)sqlite3_column_int64(st, i));
+		break;
+	default:
+		json_string(fp, col_text(st, i));
+	}
+}
+
+int
+audit_export(struct audit *a, const char *since, bool json, FILE *fp)
+{
+	static const char *const names[] = {"id",          "batch", "ts",        "kind",
+	                                    "forsandelse", "data",  "prev_hash", "hash"};
+	sqlite3_stmt *st = NULL;
+	char head[HEX_LEN + 1];
+	int64_t rows, n = 0;
+	bool began;
+	int i, r, rc = -1;
+
+	if (since != NULL && !valid_time(since, DATE_PATTERN) && !valid_time(since, TS_PATTERN)) {
+		seterr(a, "granskningsloggen: --since ska vara ett datum som 2026-11-20");
+		return -1;
+	}
+	if (read_begin(a, &began) == -1)
+		return -1;
+	if (head_read(a, &rows, head) == -1)
+		goto out;
+	if (prep(a,
+	         "SELECT id, batch, ts, kind, forsandelse, data, prev_hash, hash FROM event "
+	         "WHERE ?1 IS NULL OR ts >= ?1 ORDER BY id",
+	         &st) == -1 ||
+	    bind_text(a, st, 1, since) == -1)
+		goto out;
+	if (json)
+		fputs("{\"events\": [", fp);
+	else {
+		for (i = 0; i < 8; i++)
+			fprintf(fp, "%s%s", i > 0 ? "\t" : "", names[i]);
+		putc('\n', fp);
+	}
+	while ((r = step_row(a, st)) == 1) {
+		if (json) {
+			fputs(n > 0 ? ",\n  {" : "\n  {", fp);
+			for (i = 0; i < 8; i++) {
+				fprintf(fp, "%s\"%s\": ", i > 0 ? ", " : "", names[i]);
+				json_col(fp, st, i);
+			}
+			putc('}', fp);
+		} else {
+			for (i = 0; i < 8; i++) {
+				if (i > 0)
+					putc('\t', fp);
+				tsv_field(fp, st, i);
+			}
+			putc('\n', fp);
+		}
+		n++;
+	}
+	if (r == -1)
+		goto out;
+	if (json)
+		fprintf(fp, "%s],\n\"head\": {\"rows\": %lld, \"hash\": \"%s\"}}\n",
+		        n > 0 ? "\n" : "", (long long)rows, head);
+	else
+		fprintf(fp, "# head: rows=%lld hash=%s\n", (long long)rows, head);
+	if (fflush(fp) != 0 || ferror(fp)) {
+		seterr(a, "granskningsloggen: kan inte skriva exporten: %s", strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return read_end(a, began, rc);
+}
+
+/* ---- outbox ---- */
+
+int
+outbox_get(struct audit *a, const char *id, enum outbox_state *state, int *attempts)
+{
+	sqlite3_stmt *st = NULL;
+	enum outbox_state s = OUTBOX_NONE;
+	int r, n = 0, rc = -1;
+
+	if (!valid_text(id, AUDIT_MAX_FIELD)) {
+		seterr(a, "granskningsloggen: försändelsen saknar id");
+		return -1;
+	}
+	if (prep(a, "SELECT state, attempts FROM outbox WHERE id = ?1", &st) == -1 ||
+	    bind_text(a, st, 1, id) == -1 || (r = step_row(a, st)) == -1)
+		goto out;
+	if (r == 1) {
+		if (!state_parse(col_text(st, 0), &s)) {
+			seterr(a, "granskningsloggen %s: försändelse %.64s har ett okänt tillstånd",
+			       a->path, id);
+			goto out;
+		}
+		n = sqlite3_column_int(st, 1);
+	}
+	*state = s;
+	if (attempts != NULL)
+		*attempts = n;
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+outbox_add(struct audit *a, int64_t batch, const struct outbox_item *it, enum outbox_state *state)
+{
+	sqlite3_stmt *st = NULL;
+	enum outbox_state s = OUTBOX_PENDING;
+	char ts[TS_LEN + 1], *json = NULL;
+	int r, rc = -1;
+
+	if (it == NULL || !valid_text(it->id, AUDIT_MAX_FIELD) || it->id[0] == '\0' ||
+	    !valid_text(it->recipient, AUDIT_MAX_FIELD) ||
+	    !valid_text(it->route, AUDIT_MAX_FIELD) ||
+	    (it->session_digest != NULL && !valid_text(it->session_digest, AUDIT_MAX_FIELD)) ||
+	    !valid_hex(it->sha256)) {
+		seterr(a, "granskningsloggen: försändelsen saknar id, mottagare, väg eller "
+		          "SHA-256 i hex");
+		return -1;
+	}
+	if (audit_tx_begin(a) == -1)
+		return -1;
+	if (batch == 0) {
+		seterr(a, "granskningsloggen: en försändelse hör alltid till en körning");
+		goto out;
+	}
+	if (batch_known(a, batch) == -1)
+		goto out;
+	if (now_ts(a, ts) == -1)
+		goto out;
+	if (prep(a,
+	         "INSERT INTO outbox (id, batch, session_digest, paragraf, recipient, route, "
+	         "sha256, state, attempts, reason, updated) "
+	         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, NULL, ?8) "
+	         "ON CONFLICT (id) DO NOTHING",
+	         &st) == -1 ||
+	    bind_text(a, st, 1, it->id) == -1 || bind_int(a, st, 2, batch) == -1 ||
+	    bind_text(a, st, 3, it->session_digest) == -1 ||
+	    bind_int(a, st, 4, it->paragraf) == -1 || bind_text(a, st, 5, it->recipient) == -1 ||
+	    bind_text(a, st, 6, it->route) == -1 || bind_text(a, st, 7, it->sha256) == -1 ||
+	    bind_text(a, st, 8, ts) == -1 || step_done(a, st) == -1)
+		goto out;
+	if (sqlite3_changes(a->db) == 1) {
+		if ((json = state_json(it, "pending", 0, NULL)) == NULL) {
+			seterr(a, "granskningsloggen: slut på minne");
+			goto out;
+		}
+		rc = append(a, batch, ts, "state", it->id, json);
+		goto out;
+	}
+
+	/* There already: the same försändelse, or a caller's id that collides. */
+	sqlite3_finalize(st);
+	if (prep(a, "SELECT state, paragraf, recipient, sha256 FROM outbox WHERE id = ?1", &st) ==
+	        -1 ||
+	    bind_text(a, st, 1, it->id) == -1 || (r = step_row(a, st)) == -1)
+		goto out;
+	if (r == 0 || !state_parse(col_text(st, 0), &s)) {
+		seterr(a, "granskningsloggen %s: försändelse %.64s har ett okänt tillstånd",
+		       a->path, it->id);
+		goto out;
+	}
+	if (sqlite3_column_int64(st, 1) != it->paragraf || !col_is(st, 2, it->recipient) ||
+	    !col_is(st, 3, it->sha256)) {
+		seterr(a,
+		       "granskningsloggen: försändelse %.64s finns redan med en annan paragraf, "
+		       "mottagare eller ett annat dokument",
+		       it->id);
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	free(json);
+	if ((rc = tx_end(a, rc)) == 0)
+		*state = s;
+	return rc;
+}
+
+int
+outbox_set(struct audit *a, int64_t batch, const char *id, enum outbox_state to, const char *reason)
+{
+	sqlite3_stmt *st = NULL;
+	enum outbox_state from;
+	char ts[TS_LEN + 1], *json = NULL;
+	int64_t attempts;
+	int r, rc = -1;
+
+	if (!valid_text(id, AUDIT_MAX_FIELD) || (int)to < OUTBOX_PENDING ||
+	    (int)to > OUTBOX_FAILED || (reason != NULL && !valid_text(reason, AUDIT_MAX_FIELD))) {
+		seterr(a, "granskningsloggen: ogiltigt tillstånd för försändelsen");
+		return -1;
+	}
+	if (audit_tx_begin(a) == -1)
+		return -1;
+	if (prep(a, "SELECT state, attempts FROM outbox WHERE id = ?1", &st) == -1 ||
+	    bind_text(a, st, 1, id) == -1 || (r = step_row(a, st)) == -1)
+		goto out;
+	if (r == 0) {
+		seterr(a, "granskningsloggen: försändelse %.64s finns inte i utkorgen", id);
+		goto out;
+	}
+	if (!state_parse(col_text(st, 0), &from)) {
+		seterr(a, "granskningsloggen %s: försändelse %.64s har ett okänt tillstånd",
+		       a->path, id);
+		goto out;
+	}
+	attempts = sqlite3_column_int64(st, 1) + (to == OUTBOX_SENDING);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (from == OUTBOX_SENT) {
+		seterr(a, "granskningsloggen: försändelse %.64s är redan skickad och blir inte %s",
+		       id, state_names[to]);
+		goto out;
+	}
+	if (to == OUTBOX_SENT && from != OUTBOX_SENDING) {
+		seterr(
+		    a,
+		    "granskningsloggen: försändelse %.64s kan inte bli skickad utan att först ha "
+		    "lämnats över (den är %s)",
+		    id, state_names[from]);
+		goto out;
+	}
+	if (now_ts(a, ts) == -1)
+		goto out;
+	if (prep(a,
+	         "UPDATE outbox SET state = ?1, attempts = ?2, reason = ?3, updated = ?4 "
+	         "WHERE id = ?5",
+	         &st) == -1 ||
+	    bind_text(a, st, 1, state_names[to]) == -1 || bind_int(a, st, 2, attempts) == -1 ||
+	    bind_text(a, st, 3, reason) == -1 || bind_text(a, st, 4, ts) == -1 ||
+	    bind_text(a, st, 5, id) == -1 || step_done(a, st) == -1)
+		goto out;
+	if ((json = state_json(NULL, state_names[to], attempts, reason)) == NULL) {
+		seterr(a, "granskningsloggen: slut på minne");
+		goto out;
+	}
+	rc = append(a, batch, ts, "state", id, json);
+out:
+	sqlite3_finalize(st);
+	free(json);
+	return tx_end(a, rc);
+}
+
+int
+outbox_list(struct audit *a, const char *digest,
+            int (*fn)(void *arg, const struct outbox_item *, enum outbox_state, int attempts,
+                      const char *reason),
+            void *arg)
+{
+	sqlite3_stmt *st = NULL;
+	struct outbox_item it;
+	enum outbox_state s;
+	bool began;
+	int r, rc = -1;
+
+	if (read_begin(a, &began) == -1)
+		return -1;
+	if (prep(a,
+	         "SELECT id, session_digest, paragraf, recipient, route, sha256, state, attempts, "
+	         "reason FROM outbox WHERE ?1 IS NULL OR session_digest = ?1 ORDER BY id",
+	         &st) == -1 ||
+	    bind_text(a, st, 1, digest) == -1)
+		goto out;
+	while ((r = step_row(a, st)) == 1) {
+		it.id = col_text(st, 0);
+		it.session_digest = col_text(st, 1);
+		it.paragraf = (long)sqlite3_column_int64(st, 2);
+		it.recipient = col_text(st, 3);
+		it.route = col_text(st, 4);
+		it.sha256 = col_text(st, 5);
+		if (it.id == NULL || !state_parse(col_text(st, 6), &s)) {
+			seterr(a,
+			       "granskningsloggen %s: en försändelse i utkorgen har ett okänt "
+			       "tillstånd",
+			       a->path);
+			goto out;
+		}
+		if ((r = fn(arg, &it, s, sqlite3_column_int(st, 7), col_text(st, 8))) != 0) {
+			rc = r;
+			goto out;
+		}
+	}
+	if (r == 0)
+		rc = 0;
+out:
+	sqlite3_finalize(st);
+	return read_end(a, began, rc);
+}

@@ -1,0 +1,1104 @@
+/*
+ * render.c -- stage 3: beslut, protokollsutdrag, överklagandehänvisning and
+ * the protokoll, laid out from the templates; see render.h.
+ *
+ * Reads: the validated session (only paragraphs the caller chose), the
+ * configuration's [organisation], the templates.
+ * Writes: pages through layout.h and pdf.h.
+ * Trusts: the records (validated); nothing about their length.
+ *
+ * What a recipient sees is decided here, so the rules are strict: the
+ * letter's window shows only this recipient's address (nothing at all for a
+ * protected identity); no personnummer is printed on a försändelse (the
+ * recipient's own is not needed, anyone else's is not theirs to see); other
+ * recipients appear only as roles in "Beslutet skickas till", never by name,
+ * so a parent never learns who the family home is.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "layout.h"
+#include "render.h"
+#include "xmalloc.h"
+
+#define VARS_MAX 24
+
+/* Everything one document's texts may refer to. */
+struct doc {
+	const struct render *r;
+	const struct paragraf *p;       /* NULL for the protocol's own pages */
+	const struct forsattsblad *fb;
+	const struct mottagare *m;
+	struct tmpl_var vars[VARS_MAX];
+	size_t nvars;
+	char nr[24], datum[11], expedierad[11], justerad[11], n[12], mm[12];
+	char *handlaggare;
+	char *err;
+	size_t errlen;
+	int failed;
+	enum pdf_font title_font;
+};
+
+static void
+fmt_ymd(char out[11], const struct ymd *d)
+{
+	unsigned y = (unsigned)d->y % 10000, m = (unsigned)d->m % 100, dd = (unsigned)d->d % 100;
+
+	snprintf(out, 11, "%04u-%02u-%02u", y, m, dd);
+}
+
+static void
+var(struct doc *d, const char *name, const char *value)
+{
+	if (d->nvars < VARS_MAX) {
+		d->vars[d->nvars].name = name;
+		d->vars[d->nvars].value = value;
+		d->nvars++;
+	}
+}
+
+/* Expands text i of the templates; on error records it and returns "". */
+static char *
+tx(struct doc *d, const char *s)
+{
+	char msg[256], *out;
+
+	out = tmpl_expand(s, d->vars, d->nvars, msg, sizeof(msg));
+	if (out == NULL) {
+		if (!d->failed)
+			snprintf(d->err, d->errlen, "mallen %s: %s", d->r->t->dir, msg);
+		d->failed = 1;
+		return xstrdup("");
+	}
+	return out;
+}
+
+static char *
+T(struct doc *d, enum text i)
+{
+	return tx(d, d->r->t->text[i]);
+}
+
+/* "Sara Lind, socialsekreterare, Barn och unga, telefon 0150-123 45, ..." */
+static char *
+handlaggare_text(const struct handlaggare *h)
+{
+	const char *parts[5];
+	char *out, *tmp;
+	size_t n = 0, i;
+
+	if (h->namn == NULL)
+		return xstrdup("nämndens handläggare");
+	parts[n++] = h->namn;
+	if (h->titel != NULL)
+		parts[n++] = h->titel;
+	if (h->enhet != NULL)
+		parts[n++] = h->enhet;
+	out = xstrdup(parts[0]);
+	for (i = 1; i < n; i++) {
+		tmp = xasprintf("%s, %s", out, parts[i]);
+		free(out);
+		out = tmp;
+	}
+	if (h->telefon != NULL) {
+		tmp = xasprintf("%s, telefon %s", out, h->telefon);
+		free(out);
+		out = tmp;
+	}
+	if (h->epost != NULL) {
+		tmp = xasprintf("%s, e-post %s", out, h->epost);
+		free(out);
+		out = tmp;
+	}
+	return out;
+}
+
+static const char *
+org_or(const char *a, const char *b)
+{
+	return a != NULL ? a : b;
+}
+
+static void
+doc_init(struct doc *d, const struct render *r, const struct paragraf *p,
+    const struct forsattsblad *fb, const struct mottagare *m, char *err, size_t errlen)
+{
+	const struct protokoll *pr = &r->s->protokoll;
+	const struct ymd *exp;
+
+	memset(d, 0, sizeof(*d));
+	d->r = r;
+	d->p = p;
+	d->fb = fb;
+	d->m = m;
+	d->err = err;
+	d->errlen = errlen;
+	fmt_ymd(d->datum, &pr->sammantradesdatum);
+	exp = pr->justerad ? &pr->justerad_datum : &pr->sammantradesdatum;
+	fmt_ymd(d->expedierad, exp);
+	fmt_ymd(d->justerad, pr->justerad ? &pr->justerad_datum : &pr->sammantradesdatum);
+	d->handlaggare = handlaggare_text(fb != NULL ? &fb->handlaggare :
+						       &(struct handlaggare){0});
+	var(d, "kommun", pr->kommun);
+	var(d, "namnd", org_or(r->cfg->org_namnd, pr->organ));
+	var(d, "organ", pr->organ);
+	var(d, "datum", d->datum);
+	var(d, "justerad_datum", d->justerad);
+	var(d, "bestyrkt_datum", d->expedierad);
+	var(d, "sekreterare", pr->sekreterare);
+	var(d, "handlaggare", d->handlaggare);
+	var(d, "org_address", r->cfg->org_address);
+	var(d, "org_phone", r->cfg->org_phone);
+	var(d, "org_email", r->cfg->org_email);
+	var(d, "org_web", r->cfg->org_web);
+	var(d, "n", d->n);
+	var(d, "m", d->mm);
+	if (p != NULL) {
+		snprintf(d->nr, sizeof(d->nr), "%lu", p->nr);
+		var(d, "nr", d->nr);
+		var(d, "dnr", p->dnr != NULL ? p->dnr : "");
+		var(d, "rubrik", p->rubrik);
+		var(d, "galler", p->has_galler ? p->galler.namn : "");
+	} else {
+		var(d, "nr", "");
+		var(d, "dnr", "");
+		var(d, "rubrik", "");
+		var(d, "galler", "");
+	}
+}
+
+static void
+doc_free(struct doc *d)
+{
+	free(d->handlaggare);
+}
+
+/* ---- pieces shared by the documents ---- */
+
+static float
+mm_y(float mm_from_top)
+{
+	return PDF_A4_HEIGHT - PDF_MM(mm_from_top);
+}
+
+static void
+text_at(struct layout *L, enum pdf_font f, float size, float x, float y, const char *s)
+{
+	pdf_text(L->page, f, size, x, y, s, strlen(s));
+}
+
+static void
+text_right(struct layout *L, enum pdf_font f, float size, float right, float y, const char *s)
+{
+	float w = pdf_text_width(L->pdf, f, size, s, strlen(s));
+
+	pdf_text(L->page, f, size, right - w, y, s, strlen(s));
+}
+
+/*
+ * The footer of every page: the organisation's contact details in columns as
+ * wide as their contents need.  A value is shrunk, then wrapped to two lines,
+ * never drawn past its column.
+ */
+static void
+footer(struct layout *L, struct doc *d)
+{
+	const struct config *c = d->r->cfg;
+	const struct geometry *g = L->g;
+	const char *vals[4] = {c->org_address, c->org_phone, c->org_email, c->org_web};
+	enum text labels[4] = {T_DOKUMENT_SIDFOT_POSTADRESS, T_DOKUMENT_SIDFOT_TELEFON,
+	    T_DOKUMENT_SIDFOT_EPOST, T_DOKUMENT_SIDFOT_WEBB};
+	float want[4], total = 0, x = L->left, y = PDF_MM(g->margin_bottom) - PDF_MM(9);
+	float avail = L->right - L->left, size = g->small_size, gap = PDF_MM(4);
+	char *label[4] = {NULL, NULL, NULL, NULL};
+	size_t i, ncol = 0;
+
+	pdf_line(L->page, L->left, y + size * 1.6f, L->right, y + size * 1.6f, 0.4f);
+	for (i = 0; i < 4; i++) {
+		float lw, vw;
+
+		if (vals[i] == NULL)
+			continue;
+		label[i] = T(d, labels[i]);
+		lw = pdf_text_width(L->pdf, PDF_BOLD, size, label[i], strlen(label[i]));
+		vw = pdf_text_width(L->pdf, PDF_REGULAR, size, vals[i], strlen(vals[i]));
+		want[i] = (lw > vw ? lw : vw) + gap;
+		total += want[i];
+		ncol++;
+	}
+	for (i = 0; i < 4; i++) {
+		float colw, vs = size;
+		struct layout_line lines[2];
+		size_t n, k;
+
+		if (vals[i] == NULL)
+			continue;
+		colw = total <= avail ? want[i] + (avail - total) / (float)ncol :
+					want[i] * avail / total;
+		while (vs > 5.5f && pdf_text_width(L->pdf, PDF_REGULAR, vs, vals[i],
+			strlen(vals[i])) > colw - gap)
+			vs -= 0.5f;
+		text_at(L, PDF_BOLD, size, x, y, label[i]);
+		n = layout_wrap(L->pdf, PDF_REGULAR, vs, vals[i], strlen(vals[i]), colw - gap,
+		    lines, 2);
+		for (k = 0; k < n && k < 2; k++)
+			pdf_text(L->page, PDF_REGULAR, vs, x, y - (k + 1) * size * 1.25f,
+			    vals[i] + lines[k].off, lines[k].len);
+		x += colw;
+		free(label[i]);
+	}
+}
+
+/* "Sida n (m)" at the given place. */
+static void
+stamp_page(struct layout *L, struct doc *d, struct pdf_page *page, size_t n, size_t m, float x,
+    float y)
+{
+	char *s;
+	struct pdf_page *saved = L->page;
+
+	snprintf(d->n, sizeof(d->n), "%zu", n);
+	snprintf(d->mm, sizeof(d->mm), "%zu", m);
+	s = T(d, T_DOKUMENT_SIDA);
+	L->page = page;
+	text_right(L, PDF_REGULAR, L->g->body_size, x, y, s);
+	L->page = saved;
+	free(s);
+}
+
+/* Header block at the top right: title and lines under it. */
+static float
+header_right(struct layout *L, struct doc *d, enum text title, const char *const *lines,
+    size_t n)
+{
+	const struct geometry *g = L->g;
+	float y = mm_y(g->margin_top) - g->title_size, x = L->right;
+	char *t = T(d, title);
+	size_t i;
+
+	text_right(L, PDF_BOLD, g->title_size, x, y, t);
+	free(t);
+	for (i = 0; i < n; i++) {
+		y -= g->body_size * g->line_height;
+		if (lines[i] != NULL)
+			text_right(L, PDF_REGULAR, g->body_size, x, y, lines[i]);
+	}
+	return y;
+}
+
+/* The organisation at the top left. */
+static float
+letterhead(struct layout *L, struct doc *d, const char *under)
+{
+	const struct geometry *g = L->g;
+	const struct protokoll *pr = &d->r->s->protokoll;
+	float y = mm_y(g->margin_top) - g->title_size;
+
+	text_at(L, PDF_BOLD, g->title_size, L->left, y, org_or(d->r->cfg->org_name, pr->kommun));
+	if (under != NULL) {
+		y -= g->body_size * g->line_height;
+		text_at(L, PDF_REGULAR, g->body_size, L->left, y, under);
+	}
+	return y;
+}
+
+static void
+secrecy_mark(struct layout *L, struct doc *d, float y)
+{
+	char *s;
+
+	if (d->p == NULL || !d->p->sekretess)
+		return;
+	s = T(d, T_DOKUMENT_SEKRETESS);
+	text_right(L, PDF_BOLD, L->g->small_size + 1, L->right, y, s);
+	free(s);
+}
+
+static void
+heading(struct layout *L, struct doc *d, enum text i)
+{
+	char *s = T(d, i);
+
+	layout_gap(L, L->g->body_size * 0.6f);
+	layout_heading(L, PDF_BOLD, L->g->heading_size, s);
+	free(s);
+}
+
+static void
+para(struct layout *L, const char *s)
+{
+	layout_text(L, PDF_REGULAR, L->g->body_size, s, 0, NULL);
+	layout_gap(L, L->g->body_size * 0.4f);
+}
+
+static void
+para_t(struct layout *L, struct doc *d, enum text i)
+{
+	char *s = T(d, i);
+
+	para(L, s);
+	free(s);
+}
+
+/* The decision points: numbered when there are several. */
+static void
+punkter(struct layout *L, const struct paragraf *p)
+{
+	char num[24];
+	size_t i;
+
+	for (i = 0; i < p->n_punkter; i++) {
+		if (p->n_punkter == 1) {
+			para(L, p->punkter[0]);
+			break;
+		}
+		snprintf(num, sizeof(num), "%zu.", i + 1);
+		layout_text(L, PDF_REGULAR, L->g->body_size, p->punkter[i], 0, num);
+		layout_gap(L, L->g->body_size * 0.3f);
+	}
+}
+
+static void
+lines_list(struct layout *L, const char *const *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		layout_text(L, PDF_REGULAR, L->g->body_size, v[i], 0, "–");
+	layout_gap(L, L->g->body_size * 0.4f);
+}
+
+/* ---- the address in the window ---- */
+
+/* The lines of the address block; *n of them, pointers into m or the arena. */
+static size_t
+address_lines(const struct mottagare *m, char *postline, size_t postlen, const char **lines)
+{
+	const struct adress *a = &m->adresser[0];
+	size_t n = 0, i;
+
+	lines[n++] = m->namn;
+	if (a->co != NULL && a->co[0] != '\0')
+		lines[n++] = a->co;
+	for (i = 0; i < a->n_utdelningsadress; i++)
+		if (a->utdelningsadress[i][0] != '\0')
+			lines[n++] = a->utdelningsadress[i];
+	snprintf(postline, postlen, "%s%s%s", a->postnummer != NULL ? a->postnummer : "",
+	    a->postnummer != NULL && a->postnummer[0] != '\0' ? "  " : "",
+	    a->postort != NULL ? a->postort : "");
+	lines[n++] = postline;
+	if (a->typ == ADRESS_UTLAND && a->land != NULL)
+		lines[n++] = a->land;
+	return n;
+}
+
+/*
+ * Places the address inside the window: the largest type size from
+ * address.size down to address.min_size at which every line (wrapped if need
+ * be) fits.  Fails rather than let an address leave the window.
+ */
+static int
+window_address(struct layout *L, struct doc *d)
+{
+	const struct geometry *g = L->g;
+	const struct window *w = &g->window[d->r->window];
+	const char *lines[8];
+	char postline[512], upper[512];
+	struct layout_line wl[8];
+	float size, width, height, x, y;
+	size_t n, i, j, total;
+
+	if (d->m->skyddad || d->m->n_adresser == 0)
+		return 0;
+	n = address_lines(d->m, postline, sizeof(postline), lines);
+	/* A country is written in capitals, as postal services ask. */
+	if (d->m->adresser[0].typ == ADRESS_UTLAND && n > 0 && lines[n - 1] == d->m->adresser[0].land) {
+		snprintf(upper, sizeof(upper), "%s", lines[n - 1]);
+		for (i = 0; upper[i] != '\0'; i++)
+			upper[i] = (char)toupper((unsigned char)upper[i]);
+		lines[n - 1] = upper;
+	}
+	width = PDF_MM(w->width - 2 * g->address_padding);
+	height = PDF_MM(w->height - 2 * g->address_padding);
+	for (size = g->address_size; size >= g->address_min_size - 0.01f; size -= 0.5f) {
+		total = 0;
+		for (i = 0; i < n; i++)
+			total += layout_wrap(L->pdf, PDF_REGULAR, size, lines[i], strlen(lines[i]),
+			    width, wl, 8);
+		if (total * size * 1.2f <= height)
+			break;
+	}
+	if (size < g->address_min_size - 0.01f) {
+		snprintf(d->err, d->errlen, "adressen till %s får inte plats i kuvertfönstret "
+		    "(%g × %g mm)", d->m->namn, (double)w->width, (double)w->height);
+		d->failed = 1;
+		return -1;
+	}
+	x = PDF_MM(w->x + g->address_padding);
+	y = mm_y(w->y + g->address_padding) - pdf_ascent(L->pdf, PDF_REGULAR, size);
+	for (i = 0; i < n; i++) {
+		size_t k = layout_wrap(L->pdf, PDF_REGULAR, size, lines[i], strlen(lines[i]), width,
+		    wl, 8);
+
+		for (j = 0; j < k && j < 8; j++) {
+			pdf_text(L->page, PDF_REGULAR, size, x, y, lines[i] + wl[j].off, wl[j].len);
+			y -= size * 1.2f;
+		}
+	}
+	return 0;
+}
+
+/* ---- beslut ---- */
+
+static void
+beslut_page(struct layout *L, void *arg, size_t n)
+{
+	struct doc *d = arg;
+	const struct geometry *g = L->g;
+	char *datum = T(d, T_BESLUT_DATUM), *dnr = T(d, T_BESLUT_DNR);
+	char *l1 = xasprintf("%s %s", datum, d->expedierad);
+	char *l2 = xasprintf("%s %s", dnr, d->p->dnr != NULL ? d->p->dnr : "");
+	const char *lines[3] = {l1, l2, NULL};
+	float y;
+
+	y = header_right(L, d, T_BESLUT_TITEL, lines, 3);
+	letterhead(L, d, org_or(d->r->cfg->org_namnd, d->r->s->protokoll.organ));
+	secrecy_mark(L, d, y - g->body_size * g->line_height);
+	footer(L, d);
+	if (n == 1) {
+		window_address(L, d);
+		L->y = mm_y(g->letter_body_top);
+	} else
+		L->y = y - 2.5f * g->body_size * g->line_height;
+	free(datum);
+	free(dnr);
+	free(l1);
+	free(l2);
+}
+
+static void
+beslut_stamp(struct layout *L, struct pdf_page *page, size_t n, size_t m, void *arg)
+{
+	struct doc *d = arg;
+	const struct geometry *g = L->g;
+
+	stamp_page(L, d, page, n, m, L->right,
+	    mm_y(g->margin_top) - g->title_size - 3 * g->body_size * g->line_height);
+}
+
+static void
+render_beslut(struct layout *L, struct doc *d)
+{
+	const struct paragraf *p = d->p;
+	char *s, *b;
+
+	layout_part_begin(L, beslut_page, d);
+	s = T(d, T_BESLUT_RUBRIK);
+	layout_heading(L, PDF_BOLD, L->g->heading_size + 1, s);
+	free(s);
+	layout_gap(L, L->g->body_size * 0.5f);
+	if (p->has_galler)
+		para_t(L, d, T_BESLUT_GALLER);
+	para_t(L, d, T_BESLUT_INLEDNING);
+	heading(L, d, T_BESLUT_BESLUT_RUBRIK);
+	punkter(L, p);
+	if (p->n_skal > 0) {
+		size_t i;
+
+		heading(L, d, T_BESLUT_SKAL_RUBRIK);
+		for (i = 0; i < p->n_skal; i++)
+			para(L, p->skal[i]);
+	}
+	if (p->n_lagrum > 0) {
+		heading(L, d, T_BESLUT_LAGRUM_RUBRIK);
+		lines_list(L, p->lagrum, p->n_lagrum);
+	}
+	if (p->overklagande != OVERKLAGANDE_EJ_ANGIVET) {
+		heading(L, d, T_BESLUT_OVERKLAGANDE_RUBRIK);
+		para_t(L, d, p->overklagande == OVERKLAGANDE_FORVALTNINGSBESVAR ?
+			      T_BESLUT_FORVALTNINGSBESVAR :
+			  p->overklagande == OVERKLAGANDE_LAGLIGHETSPROVNING ?
+			      T_BESLUT_LAGLIGHETSPROVNING :
+			      T_BESLUT_EJ_OVERKLAGBART);
+	}
+	heading(L, d, T_BESLUT_KONTAKT_RUBRIK);
+	para_t(L, d, T_BESLUT_KONTAKT);
+	heading(L, d, T_BESLUT_BILAGOR_RUBRIK);
+	s = T(d, T_BESLUT_BILAGA_UTDRAG);
+	layout_text(L, PDF_REGULAR, L->g->body_size, s, 0, "–");
+	free(s);
+	if (p->overklagande == OVERKLAGANDE_FORVALTNINGSBESVAR ||
+	    p->overklagande == OVERKLAGANDE_LAGLIGHETSPROVNING) {
+		b = T(d, T_BESLUT_BILAGA_OVERKLAGANDE);
+		layout_text(L, PDF_REGULAR, L->g->body_size, b, 0, "–");
+		free(b);
+	}
+	layout_part_end(L, beslut_stamp, d);
+}
+
+/* ---- protokollsutdrag ---- */
+
+#define BOX_HEIGHT 18.0f /* mm, the sign and certification boxes */
+
+static void
+utdrag_boxes(struct layout *L, struct doc *d)
+{
+	const struct geometry *g = L->g;
+	float top = PDF_MM(g->margin_bottom) + PDF_MM(BOX_HEIGHT) + PDF_MM(2);
+	float h = PDF_MM(BOX_HEIGHT), w1 = (L->right - L->left) * 0.3f;
+	float size = g->small_size, x2 = L->left + w1, w2 = L->right - x2;
+	char *sign = T(d, T_UTDRAG_JUSTERANDES_SIGN);
+	char *rub = T(d, T_UTDRAG_BESTYRKANDE_RUBRIK), *best = T(d, T_UTDRAG_BESTYRKANDE);
+	struct layout_line lines[4];
+	size_t n, i;
+
+	pdf_rect(L->page, L->left, top - h, w1, h, 0.5f);
+	pdf_rect(L->page, x2, top - h, w2, h, 0.5f);
+	text_at(L, PDF_BOLD, size, L->left + 4, top - size - 3, sign);
+	text_at(L, PDF_BOLD, size, x2 + 4, top - size - 3, rub);
+	n = layout_wrap(L->pdf, PDF_REGULAR, size, best, strlen(best), w2 - 8, lines, 4);
+	for (i = 0; i < n && i < 4; i++)
+		pdf_text(L->page, PDF_REGULAR, size, x2 + 4, top - size - 3 - (i + 1) * size * 1.3f,
+		    best + lines[i].off, lines[i].len);
+	free(sign);
+	free(rub);
+	free(best);
+}
+
+static void
+utdrag_page(struct layout *L, void *arg, size_t n)
+{
+	struct doc *d = arg;
+	const struct geometry *g = L->g;
+	char *sd = T(d, T_UTDRAG_SAMMANTRADESDATUM);
+	char *l1 = xasprintf("%s %s", sd, d->datum);
+	const char *lines[2] = {l1, NULL};
+	float y;
+
+	(void)n;
+	y = header_right(L, d, T_UTDRAG_TITEL, lines, 2);
+	letterhead(L, d, d->r->s->protokoll.organ);
+	secrecy_mark(L, d, y - g->body_size * g->line_height);
+	utdrag_boxes(L, d);
+	footer(L, d);
+	L->y = y - 2.5f * g->body_size * g->line_height;
+	L->bottom = PDF_MM(g->margin_bottom) + PDF_MM(BOX_HEIGHT) + PDF_MM(6);
+	free(sd);
+	free(l1);
+}
+
+static void
+utdrag_stamp(struct layout *L, struct pdf_page *page, size_t n, size_t m, void *arg)
+{
+	struct doc *d = arg;
+	const struct geometry *g = L->g;
+
+	stamp_page(L, d, page, n, m, L->right,
+	    mm_y(g->margin_top) - g->title_size - 2 * g->body_size * g->line_height);
+}
+
+/* "Vårdnadshavare, Familjehemmet, Akt": roles once each, then skickas-till. */
+static void
+skickas_till(struct layout *L, struct doc *d)
+{
+	const char *v[ROLL__MAX + 64];
+	bool seen[ROLL__MAX] = {false};
+	size_t n = 0, i;
+
+	if (d->fb != NULL)
+		for (i = 0; i < d->fb->n_mottagare; i++) {
+			enum roll r = d->fb->mottagare[i].roll;
+
+			if (!seen[r]) {
+				seen[r] = true;
+				v[n++] = d->r->t->text[T_ROLL_FIRST + r];
+			}
+		}
+	for (i = 0; i < d->p->n_skickas_till && n < sizeof(v) / sizeof(v[0]); i++)
+		v[n++] = d->p->skickas_till[i];
+	if (n == 0)
+		return;
+	heading(L, d, T_UTDRAG_SKICKAS_RUBRIK);
+	lines_list(L, v, n);
+}
+
+static void
+paragraf_body(struct layout *L, struct doc *d, bool with_galler_pnr)
+{
+	const struct paragraf *p = d->p;
+	size_t i;
+
+	if (p->has_galler) {
+		char *g = T(d, T_UTDRAG_GALLER);
+
+		if (with_galler_pnr && p->galler.pnr.raw != NULL) {
+			char *t = xasprintf("%s (%s)", g, p->galler.pnr.raw);
+
+			para(L, t);
+			free(t);
+		} else
+			para(L, g);
+		free(g);
+	}
+	heading(L, d, T_UTDRAG_BESLUT_RUBRIK);
+	punkter(L, p);
+	if (p->beslutsgang != NULL) {
+		heading(L, d, T_UTDRAG_BESLUTSGANG_RUBRIK);
+		para(L, p->beslutsgang);
+	}
+	if (p->n_beskrivning > 0) {
+		heading(L, d, T_UTDRAG_BESKRIVNING_RUBRIK);
+		for (i = 0; i < p->n_beskrivning; i++)
+			para(L, p->beskrivning[i]);
+	}
+	if (p->n_skal > 0) {
+		heading(L, d, T_UTDRAG_SKAL_RUBRIK);
+		for (i = 0; i < p->n_skal; i++)
+			para(L, p->skal[i]);
+	}
+	if (p->n_lagrum > 0) {
+		heading(L, d, T_UTDRAG_LAGRUM_RUBRIK);
+		lines_list(L, p->lagrum, p->n_lagrum);
+	}
+	if (p->n_beslutsunderlag > 0) {
+		heading(L, d, T_UTDRAG_UNDERLAG_RUBRIK);
+		lines_list(L, p->beslutsunderlag, p->n_beslutsunderlag);
+	}
+}
+
+/* "§ 126   SN/2026:412" and the rubrik. */
+static void
+paragraf_head(struct layout *L, struct doc *d, bool with_rubrik)
+{
+	char *nr = T(d, T_UTDRAG_PARAGRAF), *dnr = T(d, T_UTDRAG_DNR);
+	float lh = layout_line_height(L, L->g->heading_size + 1);
+
+	layout_need(L, lh + 3 * layout_line_height(L, L->g->body_size));
+	text_at(L, PDF_BOLD, L->g->heading_size + 1, L->left,
+	    L->y - pdf_ascent(L->pdf, PDF_BOLD, L->g->heading_size + 1), nr);
+	if (d->p->dnr != NULL)
+		text_at(L, PDF_REGULAR, L->g->body_size, L->left + PDF_MM(25),
+		    L->y - pdf_ascent(L->pdf, PDF_BOLD, L->g->heading_size + 1), dnr);
+	L->y -= lh;
+	if (with_rubrik)
+		layout_heading(L, PDF_BOLD, L->g->heading_size, d->p->rubrik);
+	layout_gap(L, L->g->body_size * 0.4f);
+	free(nr);
+	free(dnr);
+}
+
+static void
+render_utdrag(struct layout *L, struct doc *d)
+{
+	layout_part_begin(L, utdrag_page, d);
+	paragraf_head(L, d, true);
+	paragraf_body(L, d, false);
+	skickas_till(L, d);
+	if (d->p->omedelbart_justerad)
+		para_t(L, d, T_UTDRAG_OMEDELBART);
+	layout_part_end(L, utdrag_stamp, d);
+}
+
+/* ---- överklagandehänvisning ---- */
+
+static void
+hanvisning_page(struct layout *L, void *arg, size_t n)
+{
+	struct doc *d = arg;
+	const struct geometry *g = L->g;
+	char *dnr = T(d, T_BESLUT_DNR);
+	char *l1 = xasprintf("%s %s", dnr, d->p->dnr != NULL ? d->p->dnr : "");
+	float y = mm_y(g->margin_top) - g->title_size;
+
+	(void)n;
+	letterhead(L, d, org_or(d->r->cfg->org_namnd, d->r->s->protokoll.organ));
+	text_right(L, PDF_REGULAR, g->body_size, L->right, y, l1);
+	footer(L, d);
+	L->y = y - 3 * g->body_size * g->line_height;
+	free(dnr);
+	free(l1);
+}
+
+static void
+hanvisning_stamp(struct layout *L, struct pdf_page *page, size_t n, size_t m, void *arg)
+{
+	struct doc *d = arg;
+	const struct geometry *g = L->g;
+
+	stamp_page(L, d, page, n, m, L->right,
+	    mm_y(g->margin_top) - g->title_size - g->body_size * g->line_height);
+}
+
+/*
+ * The long text format: "# " a title, "## " a heading, "- " a list item,
+ * other lines run together into paragraphs separated by blank lines.
+ */
+static void
+flush(struct layout *L, char *buf, size_t *blen)
+{
+	if (*blen > 0)
+		para(L, buf);
+	*blen = 0;
+	buf[0] = '\0';
+}
+
+static void
+render_longtext(struct layout *L, struct doc *d, const char *src)
+{
+	char *text = tx(d, src), *p = text, *nl, *line;
+	char *buf = xmalloc(strlen(text) + 1);
+	size_t blen = 0, len;
+	bool in_list = false;
+
+	buf[0] = '\0';
+	for (; p != NULL; p = nl != NULL ? nl + 1 : NULL) {
+		if ((nl = strchr(p, '\n')) != NULL)
+			*nl = '\0';
+		line = p;
+		len = strlen(line);
+		if (len > 0 && line[len - 1] == '\r')
+			line[--len] = '\0';
+		/* A list ends with the same space as a paragraph. */
+		if (in_list && strncmp(line, "- ", 2) != 0) {
+			layout_gap(L, L->g->body_size * 0.4f);
+			in_list = false;
+		}
+		if (len == 0) {
+			flush(L, buf, &blen);
+		} else if (strncmp(line, "# ", 2) == 0) {
+			flush(L, buf, &blen);
+			layout_heading(L, PDF_BOLD, L->g->title_size, line + 2);
+			layout_gap(L, L->g->body_size * 0.5f);
+		} else if (strncmp(line, "## ", 3) == 0) {
+			flush(L, buf, &blen);
+			layout_gap(L, L->g->body_size * 0.4f);
+			layout_heading(L, PDF_BOLD, L->g->heading_size, line + 3);
+		} else if (strncmp(line, "- ", 2) == 0) {
+			flush(L, buf, &blen);
+			layout_text(L, PDF_REGULAR, L->g->body_size, line + 2, 0, "–");
+			in_list = true;
+		} else {
+			if (blen > 0)
+				buf[blen++] = ' ';
+			memcpy(buf + blen, line, len + 1);
+			blen += len;
+		}
+	}
+	flush(L, buf, &blen);
+	free(buf);
+	free(text);
+}
+
+static void
+render_hanvisning(struct layout *L, struct doc *d)
+{
+	const char *src = d->r->t->longtext[d->p->overklagande ==
+		    OVERKLAGANDE_LAGLIGHETSPROVNING ?
+		L_LAGLIGHETSPROVNING :
+		L_FORVALTNINGSBESVAR];
+
+	layout_part_begin(L, hanvisning_page, d);
+	render_longtext(L, d, src);
+	layout_part_end(L, hanvisning_stamp, d);
+}
+
+/* ---- entry points ---- */
+
+int
+render_forsandelse_pages(const struct render *r, struct pdf *pdf, const struct paragraf *p,
+    const struct forsattsblad *fb, const struct mottagare *m, char *err, size_t errlen)
+{
+	struct layout L;
+	struct doc d;
+	int rc;
+
+	doc_init(&d, r, p, fb, m, err, errlen);
+	layout_init(&L, pdf, &r->t->geo);
+	render_beslut(&L, &d);
+	render_utdrag(&L, &d);
+	if (p->overklagande == OVERKLAGANDE_FORVALTNINGSBESVAR ||
+	    p->overklagande == OVERKLAGANDE_LAGLIGHETSPROVNING)
+		render_hanvisning(&L, &d);
+	rc = d.failed ? -1 : 0;
+	if (rc == 0 && pdf_error(pdf) != NULL) {
+		snprintf(err, errlen, "%s", pdf_error(pdf));
+		rc = -1;
+	}
+	doc_free(&d);
+	return rc;
+}
+
+/* What makes a försändelse's PDF ids: stable and distinct, no randomness. */
+static char *
+id_seed(const struct session *s, const struct paragraf *p, const struct mottagare *m)
+{
+	char date[11];
+
+	fmt_ymd(date, &s->protokoll.sammantradesdatum);
+	return xasprintf("%s|%s|%s|%lu|%s|%s|%s|%s|%s", s->protokoll.kommun, s->protokoll.organ,
+	    date, p->nr, p->dnr != NULL ? p->dnr : "", roll_names[m->roll], m->namn,
+	    m->pnr.ok ? m->pnr.pnr.digits : "", m->orgnr_ok ? m->orgnr : "");
+}
+
+static int
+finish(struct pdf *pdf, unsigned char **out, size_t *len, char *err, size_t errlen)
+{
+	if (pdf_save_mem(pdf, out, len) == -1) {
+		snprintf(err, errlen, "%s", pdf_error(pdf) != NULL ? pdf_error(pdf) :
+								     "PDF-filen kunde inte skapas");
+		return -1;
+	}
+	return 0;
+}
+
+int
+render_forsandelse(const struct render *r, const struct paragraf *p,
+    const struct forsattsblad *fb, const struct mottagare *m, unsigned char **out, size_t *len,
+    char *err, size_t errlen)
+{
+	struct pdf_meta meta;
+	struct pdf *pdf;
+	char date[32], ymd[11], *title, *seed;
+	int rc;
+
+	fmt_ymd(ymd, r->s->protokoll.justerad ? &r->s->protokoll.justerad_datum :
+						&r->s->protokoll.sammantradesdatum);
+	snprintf(date, sizeof(date), "%sT00:00:00", ymd);
+	/* Metadata is visible to anyone with the file: no names in it. */
+	title = xasprintf("Beslut § %lu, %s", p->nr, p->dnr != NULL ? p->dnr : "");
+	seed = id_seed(r->s, p, m);
+	memset(&meta, 0, sizeof(meta));
+	meta.title = title;
+	meta.author = org_or(r->cfg->org_name, r->s->protokoll.kommun);
+	meta.subject = "Beslut med protokollsutdrag";
+	meta.language = "sv-SE";
+	meta.date = date;
+	meta.id_seed = seed;
+	meta.id_seed_len = strlen(seed);
+	pdf = pdf_new(r->fontdir, &meta, err, errlen);
+	free(title);
+	free(seed);
+	if (pdf == NULL)
+		return -1;
+	rc = render_forsandelse_pages(r, pdf, p, fb, m, err, errlen);
+	if (rc == 0)
+		rc = finish(pdf, out, len, err, errlen);
+	pdf_free(pdf);
+	return rc;
+}
+
+/* ASCII letters and digits of s, lower case, others as '-'; å ä ö as a a o. */
+static void
+slug(char *out, size_t n, const char *s)
+{
+	size_t o = 0;
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p != '\0' && o + 1 < n) {
+		char c = 0;
+
+		if (isalnum(*p) && *p < 0x80)
+			c = (char)tolower(*p);
+		else if (p[0] == 0xc3 && p[1] != '\0') {
+			/* Latin-1 supplement letters, folded to their base. */
+			static const char fold[] = "aaaaaaaceeeeiiiidnooooo/ouuuuyty";
+			unsigned v = (p[1] & 0x3f) | 0x40; /* 0xc0..0xff -> 0x40.. */
+
+			if (p[1] >= 0x80 && p[1] <= 0xbf)
+				c = fold[(v - 0x40) & 0x1f];
+			if (c == '/')
+				c = 0;
+			p++;
+		}
+		if (c != 0)
+			out[o++] = c;
+		else if (o > 0 && out[o - 1] != '-')
+			out[o++] = '-';
+		p++;
+	}
+	while (o > 0 && out[o - 1] == '-')
+		o--;
+	out[o] = '\0';
+}
+
+char *
+render_filename(const struct paragraf *p, size_t index, const struct mottagare *m)
+{
+	char name[64];
+
+	slug(name, sizeof(name), m->namn);
+	return xasprintf("%lu-%zu-%s-%s.pdf", p->nr, index, roll_names[m->roll],
+	    name[0] != '\0' ? name : "mottagare");
+}
+
+/* ---- protokoll ---- */
+
+struct proto {
+	struct doc d;
+	bool public;
+};
+
+static void
+protokoll_page(struct layout *L, void *arg, size_t n)
+{
+	struct proto *pp = arg;
+	struct doc *d = &pp->d;
+	const struct geometry *g = L->g;
+	char *sd = T(d, T_UTDRAG_SAMMANTRADESDATUM);
+	char *l1 = xasprintf("%s %s", sd, d->datum);
+	char *mark = T(d, pp->public ? T_PROTOKOLL_OFFENTLIG : T_PROTOKOLL_INTERN);
+	const char *lines[2] = {l1, NULL};
+	float y;
+
+	(void)n;
+	y = header_right(L, d, T_PROTOKOLL_TITEL, lines, 2);
+	letterhead(L, d, d->r->s->protokoll.organ);
+	y -= g->body_size * g->line_height;
+	text_right(L, PDF_BOLD, g->small_size + 1, L->right, y, mark);
+	footer(L, d);
+	L->y = y - 2 * g->body_size * g->line_height;
+	free(sd);
+	free(l1);
+	free(mark);
+}
+
+static void
+protokoll_stamp(struct layout *L, struct pdf_page *page, size_t n, size_t m, void *arg)
+{
+	struct proto *pp = arg;
+	const struct geometry *g = L->g;
+
+	stamp_page(L, &pp->d, page, n, m, L->right,
+	    mm_y(g->margin_top) - g->title_size - 2 * g->body_size * g->line_height);
+}
+
+static void
+labelled(struct layout *L, struct doc *d, enum text label, const char *value)
+{
+	char *l = T(d, label), *s = xasprintf("%s: %s", l, value != NULL ? value : "");
+
+	layout_text(L, PDF_REGULAR, L->g->body_size, s, 0, NULL);
+	free(l);
+	free(s);
+}
+
+static void
+signature(struct layout *L, const char *role, const char *name)
+{
+	float lh = layout_line_height(L, L->g->body_size);
+
+	layout_need(L, 4 * lh);
+	L->y -= 2 * lh;
+	pdf_line(L->page, L->left, L->y, L->left + PDF_MM(70), L->y, 0.5f);
+	L->y -= 2;
+	layout_text(L, PDF_REGULAR, L->g->body_size, name, 0, NULL);
+	layout_text(L, PDF_REGULAR, L->g->small_size, role, 0, NULL);
+}
+
+int
+render_protokoll(const struct render *r, bool public, unsigned char **out, size_t *len,
+    char *err, size_t errlen)
+{
+	const struct protokoll *pr = &r->s->protokoll;
+	struct pdf_meta meta;
+	struct proto pp;
+	struct layout L;
+	struct pdf *pdf;
+	char date[32], *seed, *s;
+	size_t i;
+	int rc = 0;
+
+	memset(&pp, 0, sizeof(pp));
+	doc_init(&pp.d, r, NULL, NULL, NULL, err, errlen);
+	pp.public = public;
+	snprintf(date, sizeof(date), "%sT00:00:00", pp.d.justerad);
+	seed = xasprintf("protokoll|%s|%s|%s|%d", pr->kommun, pr->organ, pp.d.datum, public);
+	memset(&meta, 0, sizeof(meta));
+	meta.title = public ? "Protokoll (offentlig version)" : "Protokoll";
+	meta.author = org_or(r->cfg->org_name, pr->kommun);
+	meta.subject = pr->organ;
+	meta.language = "sv-SE";
+	meta.date = date;
+	meta.id_seed = seed;
+	meta.id_seed_len = strlen(seed);
+	pdf = pdf_new(r->fontdir, &meta, err, errlen);
+	free(seed);
+	if (pdf == NULL) {
+		doc_free(&pp.d);
+		return -1;
+	}
+	layout_init(&L, pdf, &r->t->geo);
+	layout_part_begin(&L, protokoll_page, &pp);
+	labelled(&L, &pp.d, T_PROTOKOLL_PLATS, pr->plats);
+	labelled(&L, &pp.d, T_PROTOKOLL_ORDFORANDE, pr->ordforande);
+	labelled(&L, &pp.d, T_PROTOKOLL_SEKRETERARE, pr->sekreterare);
+	for (i = 0; i < pr->n_justerare; i++)
+		labelled(&L, &pp.d, T_PROTOKOLL_JUSTERARE, pr->justerare[i]);
+	s = T(&pp.d, pr->justerad ? T_PROTOKOLL_JUSTERAD : T_PROTOKOLL_EJ_JUSTERAD);
+	layout_gap(&L, L.g->body_size * 0.5f);
+	para(&L, s);
+	free(s);
+
+	for (i = 0; i < pr->n_paragrafer; i++) {
+		const struct paragraf *p = &pr->paragrafer[i];
+		struct doc *d = &pp.d;
+		size_t k;
+
+		/* Re-point the paragraph's placeholders. */
+		d->p = p;
+		snprintf(d->nr, sizeof(d->nr), "%lu", p->nr);
+		for (k = 0; k < d->nvars; k++) {
+			if (strcmp(d->vars[k].name, "dnr") == 0)
+				d->vars[k].value = p->dnr != NULL ? p->dnr : "";
+			else if (strcmp(d->vars[k].name, "nr") == 0)
+				d->vars[k].value = d->nr;
+			else if (strcmp(d->vars[k].name, "galler") == 0)
+				d->vars[k].value = p->has_galler ? p->galler.namn : "";
+			else if (strcmp(d->vars[k].name, "rubrik") == 0)
+				d->vars[k].value = p->rubrik;
+		}
+		layout_gap(&L, L.g->body_size);
+		if (public && p->has_galler) {
+			/* Number, dnr and the ground for secrecy: nothing else. */
+			paragraf_head(&L, d, false);
+			para_t(&L, d, T_PROTOKOLL_SEKRETESS);
+			continue;
+		}
+		paragraf_head(&L, d, true);
+		paragraf_body(&L, d, true);
+		if (p->n_skickas_till > 0) {
+			heading(&L, d, T_UTDRAG_SKICKAS_RUBRIK);
+			lines_list(&L, p->skickas_till, p->n_skickas_till);
+		}
+		if (p->omedelbart_justerad)
+			para_t(&L, d, T_UTDRAG_OMEDELBART);
+	}
+	pp.d.p = NULL;
+	s = T(&pp.d, T_PROTOKOLL_UNDERSKRIFTER);
+	layout_gap(&L, L.g->body_size);
+	layout_heading(&L, PDF_BOLD, L.g->heading_size, s);
+	free(s);
+	s = T(&pp.d, T_PROTOKOLL_SEKRETERARE);
+	signature(&L, s, pr->sekreterare);
+	free(s);
+	s = T(&pp.d, T_PROTOKOLL_ORDFORANDE);
+	signature(&L, s, pr->ordforande);
+	free(s);
+	s = T(&pp.d, T_PROTOKOLL_JUSTERARE);
+	for (i = 0; i < pr->n_justerare; i++)
+		signature(&L, s, pr->justerare[i]);
+	free(s);
+	layout_part_end(&L, protokoll_stamp, &pp);
+	if (pp.d.failed)
+		rc = -1;
+	else if (pdf_error(pdf) != NULL) {
+		snprintf(err, errlen, "%s", pdf_error(pdf));
+		rc = -1;
+	} else
+		rc = finish(pdf, out, len, err, errlen);
+	pdf_free(pdf);
+	doc_free(&pp.d);
+	return rc;
+}

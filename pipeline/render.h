@@ -1,0 +1,50 @@
+/*
+ * render.h -- stage 3: the documents of SPEC section 4.
+ *
+ * A försändelse is one PDF for one recipient of one paragraph: the beslut
+ * (cover letter with the address in the envelope window), the
+ * protokollsutdrag of that paragraph, and the överklagandehänvisning when the
+ * decision can be appealed.  The protokoll is the whole meeting, internal or
+ * public.  Renderers only read the session; they never see another
+ * recipient's address, and print no personnummer but the recipient's own
+ * case's in the internal protocol.
+ */
+#ifndef EXPEDIERA_RENDER_H
+#define EXPEDIERA_RENDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "pdf.h"
+#include "session.h"
+#include "template.h"
+
+struct render {
+	const struct session *s;
+	const struct config *cfg;
+	const struct tmpl *t;
+	const char *fontdir;
+	int window;                /* WINDOW_LEFT or WINDOW_RIGHT */
+};
+
+/*
+ * Draws the pages of one försändelse at the end of pdf (which may already
+ * hold others: a print batch).  Returns 0, or -1 with a Swedish message.
+ */
+int render_forsandelse_pages(const struct render *, struct pdf *, const struct paragraf *,
+    const struct forsattsblad *, const struct mottagare *, char *err, size_t errlen);
+
+/* One försändelse as a PDF in memory (malloc'd). */
+int render_forsandelse(const struct render *, const struct paragraf *,
+    const struct forsattsblad *, const struct mottagare *, unsigned char **pdf, size_t *len,
+    char *err, size_t errlen);
+
+/* A file name that says paragraph and recipient, without any personnummer. */
+char *render_filename(const struct paragraf *, size_t index, const struct mottagare *);
+
+/* The whole protocol; public leaves out everything of paragraphs with galler. */
+int render_protokoll(const struct render *, bool public, unsigned char **pdf, size_t *len,
+    char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,110 @@
+/*
+ * template.h -- layout and wording from templates/ (layout.conf, texts.conf,
+ * overklagande-*.txt), so a municipality changes its documents without
+ * recompiling.  Loaded once per run and read by the renderers.
+ */
+#ifndef EXPEDIERA_TEMPLATE_H
+#define EXPEDIERA_TEMPLATE_H
+
+#include <stddef.h>
+
+struct window {
+	float x, y, width, height; /* mm from the top-left corner of the page */
+};
+
+struct geometry {
+	float margin_left, margin_right, margin_top, margin_bottom; /* mm */
+	float body_size, line_height, heading_size, title_size, small_size;
+	struct window window[2]; /* WINDOW_LEFT, WINDOW_RIGHT */
+	float address_padding, address_size, address_min_size;
+	float letter_body_top; /* mm */
+};
+
+enum { WINDOW_LEFT, WINDOW_RIGHT };
+
+/* Every text of texts.conf, named SECTION_KEY. */
+enum text {
+	T_DOKUMENT_SEKRETESS,
+	T_DOKUMENT_SIDA,
+	T_DOKUMENT_SIDFOT_POSTADRESS,
+	T_DOKUMENT_SIDFOT_TELEFON,
+	T_DOKUMENT_SIDFOT_EPOST,
+	T_DOKUMENT_SIDFOT_WEBB,
+	T_BESLUT_TITEL,
+	T_BESLUT_DATUM,
+	T_BESLUT_DNR,
+	T_BESLUT_RUBRIK,
+	T_BESLUT_GALLER,
+	T_BESLUT_INLEDNING,
+	T_BESLUT_BESLUT_RUBRIK,
+	T_BESLUT_SKAL_RUBRIK,
+	T_BESLUT_LAGRUM_RUBRIK,
+	T_BESLUT_OVERKLAGANDE_RUBRIK,
+	T_BESLUT_FORVALTNINGSBESVAR,
+	T_BESLUT_LAGLIGHETSPROVNING,
+	T_BESLUT_EJ_OVERKLAGBART,
+	T_BESLUT_KONTAKT_RUBRIK,
+	T_BESLUT_KONTAKT,
+	T_BESLUT_BILAGOR_RUBRIK,
+	T_BESLUT_BILAGA_UTDRAG,
+	T_BESLUT_BILAGA_OVERKLAGANDE,
+	T_UTDRAG_TITEL,
+	T_UTDRAG_SAMMANTRADESDATUM,
+	T_UTDRAG_PARAGRAF,
+	T_UTDRAG_DNR,
+	T_UTDRAG_GALLER,
+	T_UTDRAG_BESLUT_RUBRIK,
+	T_UTDRAG_BESLUTSGANG_RUBRIK,
+	T_UTDRAG_BESKRIVNING_RUBRIK,
+	T_UTDRAG_SKAL_RUBRIK,
+	T_UTDRAG_LAGRUM_RUBRIK,
+	T_UTDRAG_UNDERLAG_RUBRIK,
+	T_UTDRAG_SKICKAS_RUBRIK,
+	T_UTDRAG_OMEDELBART,
+	T_UTDRAG_JUSTERANDES_SIGN,
+	T_UTDRAG_BESTYRKANDE_RUBRIK,
+	T_UTDRAG_BESTYRKANDE,
+	T_PROTOKOLL_TITEL,
+	T_PROTOKOLL_INTERN,
+	T_PROTOKOLL_OFFENTLIG,
+	T_PROTOKOLL_PLATS,
+	T_PROTOKOLL_ORDFORANDE,
+	T_PROTOKOLL_SEKRETERARE,
+	T_PROTOKOLL_JUSTERARE,
+	T_PROTOKOLL_JUSTERAD,
+	T_PROTOKOLL_EJ_JUSTERAD,
+	T_PROTOKOLL_SEKRETESS,
+	T_PROTOKOLL_UNDERSKRIFTER,
+	T_ROLL_FIRST, /* [roller], in the order of enum roll (session.h) */
+	T__MAX = T_ROLL_FIRST + 10
+};
+
+/* The long texts, one file each. */
+enum longtext { L_FORVALTNINGSBESVAR, L_LAGLIGHETSPROVNING, L__MAX };
+
+struct tmpl {
+	char *dir;
+	struct geometry geo;
+	char *text[T__MAX];
+	char *longtext[L__MAX];
+};
+
+/* Loads dir/layout.conf, dir/texts.conf and the long texts; -1 with err. */
+int tmpl_load(struct tmpl *, const char *dir, char *err, size_t errlen);
+void tmpl_free(struct tmpl *);
+
+/* A value for a placeholder, looked up by name; NULL when unknown. */
+struct tmpl_var {
+	const char *name;
+	const char *value;
+};
+
+/*
+ * Expands {name} placeholders of s from vars (n of them; a NULL value expands
+ * to the empty string).  Returns a new string, or NULL with a Swedish message
+ * in err naming the unknown placeholder.  "{{" stands for "{".
+ */
+char *tmpl_expand(const char *s, const struct tmpl_var *vars, size_t n, char *err,
+    size_t errlen);
+
+#endif

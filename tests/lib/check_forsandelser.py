@@ -1,0 +1,114 @@
+"""check_forsandelser.py SESSION RENDER_JSON DIR [X Y W H] -- reads every försändelse
+that `expediera render --json` wrote, through pdftotext, and checks what a
+recipient may and may not see (SPEC section 4):
+
+- their own name and address are there (no address at all for a protected
+  identity);
+- no other recipient's name or address line is there, and no personnummer of
+  anyone (a recipient's own is not printed either);
+- the §, the dnr, "Protokollsutdrag", "Utdragsbestyrkande", and the appeal
+  text when the paragraph can be appealed;
+- with a window X Y W H (mm from the top-left corner), every word of the
+  address block on page 1 lies inside that envelope window.
+
+Prints one line per problem and "N passed, N failed" last."""
+import json
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+P = "{urn:expediera:protokoll:1}"
+F = "{urn:expediera:forsattsblad:1}"
+
+session, render_json, outdir = sys.argv[1:4]
+window = [float(v) * 72 / 25.4 for v in sys.argv[4:8]] if len(sys.argv) >= 8 else None
+doc = json.load(open(render_json))
+prot = ET.parse(os.path.join(session, "protokoll.xml")).getroot()
+paragrafer = {int(p.get("nr")): p for p in prot.findall(P + "paragraf")}
+
+fbs = {}
+fbdir = os.path.join(session, "forsattsblad")
+for name in sorted(os.listdir(fbdir)) if os.path.isdir(fbdir) else []:
+    if name.endswith(".xml"):
+        root = ET.parse(os.path.join(fbdir, name)).getroot()
+        fbs[root.find(F + "arende").get("dnr")] = root
+
+
+def text(e):
+    return " ".join((e.text or "").split()) if e is not None else ""
+
+
+def recipient(m):
+    a = m.find(F + "adress")
+    lines = []
+    if a is not None:
+        for tag in ("co", "utdelningsadress"):
+            lines += [text(x) for x in a.findall(F + tag)]
+        lines.append(f'{text(a.find(F + "postnummer"))} {text(a.find(F + "postort"))}'.strip())
+    pnr = text(m.find(F + "personnummer"))
+    return {"namn": text(m.find(F + "namn")), "adress": [l for l in lines if l],
+            "pnr": pnr, "skyddad": m.find(F + "skyddad-identitet") is not None}
+
+
+everyone = []
+for fb in fbs.values():
+    everyone += [recipient(m) for m in fb.findall(F + "mottagare")]
+
+PNR = re.compile(r"(?<![0-9])(\d{8}|\d{6})[-+]?\d{4}(?![0-9])")
+passed = failed = 0
+
+
+def check(cond, what):
+    global passed, failed
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL:", what)
+
+
+for d in doc["documents"]:
+    p = paragrafer[d["paragraf"]]
+    galler = text(p.find(P + "galler/" + P + "namn"))
+    dnr = p.get("dnr")
+    mine = [recipient(m) for m in fbs[dnr].findall(F + "mottagare")][d["index"] - 1]
+    path = os.path.join(outdir, d["file"])
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", path, "-"], capture_output=True,
+                         text=True, check=True).stdout
+    flat = " ".join(out.split())
+    f = d["file"]
+    check(mine["namn"] in flat or mine["skyddad"], f"{f}: own name missing")
+    for line in mine["adress"]:
+        check(line in flat, f"{f}: own address line {line!r} missing")
+    check(not PNR.search(flat), f"{f}: a personnummer is printed")
+    for other in everyone:
+        if other is mine or other["namn"] in (mine["namn"], galler):
+            continue
+        check(other["namn"] not in flat, f"{f}: another recipient's name {other['namn']!r}")
+        for line in other["adress"]:
+            if line not in mine["adress"]:
+                check(line not in flat, f"{f}: another recipient's address {line!r}")
+    if window and mine["adress"] and not mine["skyddad"]:
+        bbox = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", path, "-"],
+                              capture_output=True, text=True, check=True).stdout
+        words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
+                           r'yMax="([\d.]+)">([^<]*)</word>', bbox)
+        wanted = set(" ".join([mine["namn"]] + mine["adress"]).split())
+        x, y, w, h = window
+        placed = [(float(a), float(b), float(c), float(e), t) for a, b, c, e, t in words
+                  if t in wanted and float(b) > y - 5 and float(e) < y + h + 30]
+        check(placed, f"{f}: no address words found near the window")
+        for a, b, c, e, t in placed:
+            check(a >= x and c <= x + w and b >= y and e <= y + h,
+                  f"{f}: address word {t!r} outside the window")
+    check(f"§ {d['paragraf']}" in flat, f"{f}: § missing")
+    check(dnr in flat, f"{f}: dnr missing")
+    check("protokollsutdrag" in flat.lower(), f"{f}: Protokollsutdrag missing")
+    check("Utdragsbestyrkande" in flat, f"{f}: Utdragsbestyrkande missing")
+    ovk = p.find(P + "overklagande")
+    if ovk is not None and ovk.get("typ") == "forvaltningsbesvar":
+        check("tre veckor" in flat and "förvaltningsrätten" in flat,
+              f"{f}: appeal text missing")
+print(f"{passed} passed, {failed} failed")

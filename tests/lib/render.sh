@@ -1,0 +1,102 @@
+# render.sh -- sourced by run.sh: the documents of SPEC section 4, read back
+# through pdftotext, qpdf and pdffonts, rendered twice for determinism, and
+# checked by PDFBox Preflight for PDF/A-1b.
+
+ex=examples/sammantrade-2026-11-18
+conf=examples/expediera.conf
+
+"$bin" render --json --config "$conf" "$ex" -o "$tmp/r1" >"$tmp/r1.json" 2>"$tmp/err"
+echo $? >"$tmp/rc"
+if [ "$(rc)" -eq 0 ] && [ "$(ls "$tmp/r1" | wc -l)" -eq 17 ]; then ok; else bad "render: exit $(rc), $(ls "$tmp/r1" 2>/dev/null | wc -l) files"; head -n 5 "$tmp/err"; fi
+
+# What each recipient may and may not see.
+# The left window preset of templates/layout.conf: 20, 45, 90 x 40 mm.
+python3 tests/lib/check_forsandelser.py "$ex" "$tmp/r1.json" "$tmp/r1" 20 45 90 40 >"$tmp/cf" 2>&1
+last=$(tail -n 1 "$tmp/cf")
+if printf '%s\n' "$last" | grep -q ' 0 failed$'; then ok; else bad "render: försändelser ($last)"; grep FAIL "$tmp/cf" | head -n 20; fi
+
+# The right window preset puts every address in the right window instead.
+sed 's/^window = left.*/window = right/' "$conf" >"$tmp/right.conf"
+sed -i "s|^folder = out/|folder = $top/examples/out/|; s|^database = out/|database = $top/examples/out/|" "$tmp/right.conf"
+"$bin" render --json --config "$tmp/right.conf" "$ex" -o "$tmp/rr" >"$tmp/rr.json" 2>"$tmp/err"
+python3 tests/lib/check_forsandelser.py "$ex" "$tmp/rr.json" "$tmp/rr" 110 45 90 40 >"$tmp/cf" 2>&1
+last=$(tail -n 1 "$tmp/cf")
+if printf '%s\n' "$last" | grep -q ' 0 failed$'; then ok; else bad "render: right window ($last)"; grep FAIL "$tmp/cf" | head -n 5; fi
+
+# File names say paragraph and recipient but hold no personnummer.
+if ls "$tmp/r1" | grep -Eq '[0-9]{6}'; then bad "render: a file name holds a number like a personnummer"; else ok; fi
+# Personal data: the files are readable by their owner only.
+if find "$tmp/r1" -type f ! -perm 600 | grep -q .; then bad "render: files not 0600"; else ok; fi
+
+# Every försändelse passes qpdf --check and embeds every font.
+qfail=0 ffail=0
+for f in "$tmp"/r1/*.pdf; do
+	qpdf --check "$f" >/dev/null 2>&1 || qfail=$((qfail + 1))
+	pdffonts "$f" 2>/dev/null | awk 'NR > 2 && $(NF-4) != "yes" {bad = 1} END {exit bad}' || ffail=$((ffail + 1))
+done
+[ "$qfail" -eq 0 ] && ok || bad "render: qpdf --check fails on $qfail files"
+[ "$ffail" -eq 0 ] && ok || bad "render: fonts not embedded in $ffail files"
+
+# The same input gives the same bytes.
+"$bin" render --config "$conf" "$ex" -o "$tmp/r2" >/dev/null 2>&1
+if diff -r "$tmp/r1" "$tmp/r2" >/dev/null; then ok; else bad "render: output differs between two runs"; fi
+
+# A protected recipient's letter has no address at all: the skyddad recipient
+# of § 122 has none in the package, and its page 1 shows no postnummer.
+f=$(ls "$tmp"/r1/122-1-*.pdf)
+pdftotext -f 1 -l 1 "$f" - 2>/dev/null | grep -Eq '^[1-9][0-9]{2} [0-9]{2}' &&
+	bad "render: protected recipient's letter shows an address" || ok
+
+# The protocol: the internal version names every galler, the public none.
+"$bin" protokoll --config "$conf" "$ex" -o "$tmp/prot-intern.pdf" >/dev/null 2>"$tmp/err"
+echo $? >"$tmp/rc"
+"$bin" protokoll --public --config "$conf" "$ex" -o "$tmp/prot-offentlig.pdf" >/dev/null 2>>"$tmp/err"
+if [ "$(rc)" -eq 0 ] && [ $? -eq 0 ] && [ -s "$tmp/prot-intern.pdf" ] && [ -s "$tmp/prot-offentlig.pdf" ]; then ok; else bad "protokoll: not written"; cat "$tmp/err"; fi
+pdftotext "$tmp/prot-intern.pdf" "$tmp/intern.txt" 2>/dev/null
+pdftotext "$tmp/prot-offentlig.pdf" "$tmp/offentlig.txt" 2>/dev/null
+python3 - "$ex" "$tmp/intern.txt" "$tmp/offentlig.txt" >"$tmp/pcheck" 2>&1 <<'PY'
+import sys, xml.etree.ElementTree as ET
+P = "{urn:expediera:protokoll:1}"
+root = ET.parse(sys.argv[1] + "/protokoll.xml").getroot()
+intern = " ".join(open(sys.argv[2]).read().split())
+public = " ".join(open(sys.argv[3]).read().split())
+bad = 0
+for p in root.findall(P + "paragraf"):
+    g = p.find(P + "galler")
+    nr = p.get("nr")
+    if f"§ {nr}" not in public or f"§ {nr}" not in intern:
+        print("paragraph", nr, "missing"); bad += 1
+    if g is None:
+        continue
+    namn = " ".join(g.find(P + "namn").text.split())
+    pnr = g.find(P + "personnummer").text.strip()
+    first = namn.split()[0]
+    if namn in public or pnr in public or pnr.replace("-", "") in public or first in public:
+        print("public protocol shows galler of", nr); bad += 1
+    if namn not in intern or pnr not in intern:
+        print("internal protocol lacks galler of", nr); bad += 1
+    if p.get("dnr") not in public:
+        print("public protocol lacks dnr of", nr); bad += 1
+if "Sekretess enligt 26 kap. 1 § OSL" not in public:
+    print("no secrecy note"); bad += 1
+sys.exit(1 if bad else 0)
+PY
+if [ $? -eq 0 ]; then ok; else bad "protokoll: public/internal content"; cat "$tmp/pcheck"; fi
+for f in "$tmp/prot-intern.pdf" "$tmp/prot-offentlig.pdf"; do
+	qpdf --check "$f" >/dev/null 2>&1 && ok || bad "protokoll: qpdf --check $f"
+done
+
+# PDF/A-1b, checked by Apache PDFBox Preflight.
+pf_cp=
+for j in pdfbox2 preflight fontbox2 xmpbox commons-logging javax.activation jaxb-api; do
+	pf_cp=$pf_cp${pf_cp:+:}/usr/share/java/$j.jar
+done
+preflight() {
+	java -cp "$pf_cp" org.apache.pdfbox.preflight.Validator_A1b "$1" >"$tmp/preflight" 2>&1
+}
+for f in "$(ls "$tmp"/r1/122-2-*.pdf)" "$(ls "$tmp"/r1/126-1-*.pdf)" "$tmp/prot-intern.pdf"; do
+	if preflight "$f" && grep -q 'is a valid PDF/A-1b' "$tmp/preflight"; then ok; else
+		bad "preflight: $(basename "$f")"
+		head -n 15 "$tmp/preflight"
+	fi
+done
