@@ -45,6 +45,11 @@ struct config {
 	char *print_driver;        /* driver: folder | sftp | cups; default folder */
 	char *print_folder;        /* folder (path); default out/print */
 	char *print_window;        /* window: left | right; default left */
+	char *print_sftp_url;      /* sftp_url: sftp://host[:port]/directory/ */
+	char *print_sftp_user;     /* sftp_user */
+	char *print_sftp_key;      /* sftp_key (path): the ed25519 private key */
+	char *print_sftp_host_key; /* sftp_host_key: "SHA256:<base64>" of the server's key */
+	char *print_skatteverket;  /* skatteverket: the forwarding address, lines split by '|' */
 
 	/* [archive] */
 	char *archive_folder;      /* folder (path); default out/arkiv */
