@@ -70,7 +70,7 @@ static const struct key keys[] = {
 	{"print", "sftp_key", SLOT(print_sftp_key), KEY_PATH, NULL, NULL},
 	{"print", "sftp_host_key", SLOT(print_sftp_host_key), 0, NULL, NULL},
 	{"print", "skatteverket", SLOT(print_skatteverket), 0, NULL,
-	    "Skatteverket|Särskild postförmedling|Box 2820|403 20 Göteborg"},
+	    "Skatteverket|Box 2820|403 20 Göteborg"},
 	{"archive", "folder", SLOT(archive_folder), KEY_PATH, NULL, "out/arkiv"},
 	{"audit", "database", SLOT(audit_database), KEY_PATH, NULL, "expediera.db"},
 	{"templates", "folder", SLOT(templates_folder), KEY_PATH, NULL, NULL},
