@@ -1,0 +1,31 @@
+/*
+ * print_sftp.h -- print back-end: the print batch and its manifest uploaded by
+ * SFTP to a print house (libcurl with libssh2).
+ *
+ * The server is known in advance: its host key is pinned by SHA-256
+ * fingerprint ([print] sftp_host_key = "SHA256:<base64>", as ssh-keygen -lf
+ * prints it) and any other key is refused.  The client authenticates with an
+ * ed25519 key ([print] sftp_key).  A file is written under a temporary name
+ * and renamed when complete, so the print house never reads half a file.
+ */
+#ifndef EXPEDIERA_PRINT_SFTP_H
+#define EXPEDIERA_PRINT_SFTP_H
+
+#include <stddef.h>
+
+struct sftp_target {
+	const char *url;      /* sftp://host[:port]/directory/ */
+	const char *user;
+	const char *key;      /* path of the private key (the .pub beside it if present) */
+	const char *host_key; /* "SHA256:<base64>" */
+};
+
+/*
+ * Uploads local_path as remote_name in the target directory: first as
+ * ".remote_name.part", then renamed.  An existing remote_name is replaced.
+ * Returns 0, or -1 with a Swedish message in err (a wrong host key says so).
+ */
+int print_sftp_upload(const struct sftp_target *, const char *local_path,
+    const char *remote_name, char *err, size_t errlen);
+
+#endif
