@@ -30,7 +30,7 @@ SRCS = pipeline/arena.c pipeline/audit.c pipeline/config.c pipeline/diag.c pipel
        pipeline/xmalloc.c
 HDRS = $(wildcard pipeline/*.h)
 XSDS = schemas/protokoll.xsd schemas/forsattsblad.xsd
-UNIT = test_personnummer test_config test_audit
+UNIT = test_personnummer test_config test_audit test_pdf
 
 OBJS      = $(SRCS:pipeline/%.c=build/%.o)
 ASAN_OBJS = $(SRCS:pipeline/%.c=build/asan/%.o)

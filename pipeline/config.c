@@ -72,6 +72,7 @@ static const struct key keys[] = {
 	{"print", "skatteverket", SLOT(print_skatteverket), 0, NULL,
 	    "Skatteverket|Box 2820|403 20 Göteborg"},
 	{"archive", "folder", SLOT(archive_folder), KEY_PATH, NULL, "out/arkiv"},
+	{"manual", "folder", SLOT(manual_folder), KEY_PATH, NULL, "out/manuell"},
 	{"audit", "database", SLOT(audit_database), KEY_PATH, NULL, "expediera.db"},
 	{"templates", "folder", SLOT(templates_folder), KEY_PATH, NULL, NULL},
 };

@@ -54,6 +54,9 @@ struct config {
 	/* [archive] */
 	char *archive_folder;      /* folder (path); default out/arkiv */
 
+	/* [manual] */
+	char *manual_folder;       /* folder (path); default out/manuell: hand-over per sender */
+
 	/* [audit] */
 	char *audit_database;      /* database (path); default expediera.db */
 

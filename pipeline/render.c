@@ -1102,3 +1102,172 @@ render_protokoll(const struct render *r, bool public, unsigned char **out, size_
 	doc_free(&pp.d);
 	return rc;
 }
+
+/* ---- archive copy, Skatteverket sheet, expedieringslista ---- */
+
+static struct pdf *
+simple_pdf(const struct render *r, const char *title, const char *seed, char *err, size_t errlen)
+{
+	struct pdf_meta meta;
+	char date[32], ymd[11];
+
+	fmt_ymd(ymd, r->s->protokoll.justerad ? &r->s->protokoll.justerad_datum :
+						&r->s->protokoll.sammantradesdatum);
+	snprintf(date, sizeof(date), "%sT00:00:00", ymd);
+	memset(&meta, 0, sizeof(meta));
+	meta.title = title;
+	meta.author = org_or(r->cfg->org_name, r->s->protokoll.kommun);
+	meta.language = "sv-SE";
+	meta.date = date;
+	meta.id_seed = seed;
+	meta.id_seed_len = strlen(seed);
+	return pdf_new(r->fontdir, &meta, err, errlen);
+}
+
+int
+render_arkivkopia(const struct render *r, const struct paragraf *p, unsigned char **out,
+    size_t *len, char *err, size_t errlen)
+{
+	struct layout L;
+	struct pdf *pdf;
+	struct doc d;
+	char *title = xasprintf("Protokollsutdrag § %lu, %s", p->nr, p->dnr != NULL ? p->dnr : "");
+	char *seed = xasprintf("arkiv|%s|%s|%lu|%s", r->s->protokoll.kommun,
+	    r->s->protokoll.organ, p->nr, p->dnr != NULL ? p->dnr : "");
+	int rc = -1;
+
+	pdf = simple_pdf(r, title, seed, err, errlen);
+	free(title);
+	free(seed);
+	if (pdf == NULL)
+		return -1;
+	doc_init(&d, r, p, p->fb, NULL, err, errlen);
+	layout_init(&L, pdf, &r->t->geo);
+	render_utdrag(&L, &d);
+	if (!d.failed)
+		rc = finish(pdf, out, len, err, errlen);
+	doc_free(&d);
+	pdf_free(pdf);
+	return rc;
+}
+
+void
+render_skatteverket_sheet(const struct render *r, struct pdf *pdf, const struct paragraf *p,
+    const struct mottagare *m, bool rekommenderat)
+{
+	const struct geometry *g = &r->t->geo;
+	const char *addr = r->cfg->print_skatteverket;
+	struct layout L;
+	char line[256];
+	size_t i = 0;
+
+	layout_init(&L, pdf, g);
+	layout_part_begin(&L, NULL, NULL);
+	layout_heading(&L, PDF_BOLD, g->title_size, "Försändelse till person med skyddade "
+	    "personuppgifter");
+	layout_gap(&L, g->body_size);
+	snprintf(line, sizeof(line), "§ %lu, dnr %s.", p->nr, p->dnr != NULL ? p->dnr : "");
+	layout_text(&L, PDF_REGULAR, g->body_size, line, 0, NULL);
+	layout_gap(&L, g->body_size);
+	layout_heading(&L, PDF_BOLD, g->heading_size, "1. Innerkuvert");
+	layout_text(&L, PDF_REGULAR, g->body_size, "Lägg beslutet i ett kuvert, klistra igen "
+	    "och skriv mottagarens personnummer på kuvertet:", 0, NULL);
+	layout_gap(&L, g->body_size * 0.5f);
+	layout_text(&L, PDF_BOLD, g->title_size + 4, m->pnr.ok ? m->pnr.pnr.digits : "", 0, NULL);
+	layout_gap(&L, g->body_size * 0.5f);
+	snprintf(line, sizeof(line), "Skriv nämndens adress på baksidan: %s, %s.",
+	    org_or(r->cfg->org_namnd, r->s->protokoll.organ),
+	    r->cfg->org_address != NULL ? r->cfg->org_address : r->s->protokoll.kommun);
+	layout_text(&L, PDF_REGULAR, g->body_size, line, 0, NULL);
+	if (rekommenderat) {
+		layout_gap(&L, g->body_size * 0.5f);
+		layout_text(&L, PDF_BOLD, g->body_size, "Rekommenderat: skicka detta brev ensamt "
+		    "i ett eget ytterkuvert som rekommenderat brev.", 0, NULL);
+	}
+	layout_gap(&L, g->body_size);
+	layout_heading(&L, PDF_BOLD, g->heading_size, "2. Ytterkuvert till Skatteverket");
+	layout_text(&L, PDF_REGULAR, g->body_size, "Lägg innerkuvertet i ett ytterkuvert "
+	    "till Skatteverkets postförmedling, som skickar det vidare:", 0, NULL);
+	layout_gap(&L, g->body_size * 0.5f);
+	while (addr != NULL && addr[i] != '\0') {
+		size_t n = strcspn(addr + i, "|");
+
+		snprintf(line, sizeof(line), "%.*s", (int)n, addr + i);
+		layout_text(&L, PDF_BOLD, g->body_size + 1, line, PDF_MM(10), NULL);
+		i += n + (addr[i + n] == '|');
+	}
+	layout_part_end(&L, NULL, NULL);
+}
+
+struct lista {
+	struct doc d;
+	const char *title;
+};
+
+static void
+lista_page(struct layout *L, void *arg, size_t n)
+{
+	struct lista *li = arg;
+	const struct geometry *g = L->g;
+	float y = mm_y(g->margin_top) - g->title_size;
+
+	(void)n;
+	letterhead(L, &li->d, org_or(li->d.r->cfg->org_namnd, li->d.r->s->protokoll.organ));
+	text_right(L, PDF_BOLD, g->title_size, L->right, y, "EXPEDIERINGSLISTA");
+	text_right(L, PDF_REGULAR, g->body_size, L->right, y - g->body_size * g->line_height,
+	    li->title);
+	footer(L, &li->d);
+	L->y = y - 3 * g->body_size * g->line_height;
+}
+
+static void
+lista_stamp(struct layout *L, struct pdf_page *page, size_t n, size_t m, void *arg)
+{
+	struct lista *li = arg;
+	const struct geometry *g = L->g;
+
+	stamp_page(L, &li->d, page, n, m, L->right,
+	    mm_y(g->margin_top) - g->title_size - 2 * g->body_size * g->line_height);
+}
+
+int
+render_lista(const struct render *r, const char *title, const struct lista_rad *rows, size_t n,
+    unsigned char **out, size_t *len, char *err, size_t errlen)
+{
+	struct layout L;
+	struct lista li;
+	struct pdf *pdf;
+	char *seed = xasprintf("lista|%s|%s", r->s->protokoll.kommun, title), *line;
+	size_t i;
+	int rc = -1;
+
+	pdf = simple_pdf(r, "Expedieringslista", seed, err, errlen);
+	free(seed);
+	if (pdf == NULL)
+		return -1;
+	memset(&li, 0, sizeof(li));
+	doc_init(&li.d, r, NULL, NULL, NULL, err, errlen);
+	li.title = title;
+	layout_init(&L, pdf, &r->t->geo);
+	layout_part_begin(&L, lista_page, &li);
+	for (i = 0; i < n; i++) {
+		const struct lista_rad *x = &rows[i];
+
+		line = xasprintf("§ %lu  %s  –  %s (%s)", x->paragraf, x->dnr != NULL ? x->dnr : "",
+		    x->mottagare, x->roll);
+		layout_need(&L, 3 * layout_line_height(&L, L.g->body_size));
+		layout_text(&L, PDF_BOLD, L.g->body_size, line, 0, NULL);
+		free(line);
+		line = xasprintf("%s, %s %s; dokument SHA-256 %s", x->route, x->state, x->when,
+		    x->sha256 != NULL ? x->sha256 : "–");
+		layout_text(&L, PDF_REGULAR, L.g->small_size, line, PDF_MM(5), NULL);
+		layout_gap(&L, L.g->body_size * 0.4f);
+		free(line);
+	}
+	layout_part_end(&L, lista_stamp, &li);
+	if (!li.d.failed)
+		rc = finish(pdf, out, len, err, errlen);
+	doc_free(&li.d);
+	pdf_free(pdf);
+	return rc;
+}

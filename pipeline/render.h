@@ -43,6 +43,38 @@ int render_forsandelse(const struct render *, const struct paragraf *,
 /* A file name that says paragraph and recipient, without any personnummer. */
 char *render_filename(const struct paragraf *, size_t index, const struct mottagare *);
 
+/*
+ * The archive copy of a paragraph (for the internal skickas-till entries):
+ * its protokollsutdrag alone, as a PDF in memory.
+ */
+int render_arkivkopia(const struct render *, const struct paragraf *, unsigned char **pdf,
+    size_t *len, char *err, size_t errlen);
+
+/*
+ * The instruction sheet that goes before a försändelse to a protected
+ * identity: what to write on the inner envelope (the recipient's
+ * personnummer) and where the outer envelope goes (Skatteverket's
+ * mail-forwarding address).  Drawn at the end of pdf.
+ */
+void render_skatteverket_sheet(const struct render *, struct pdf *, const struct paragraf *,
+    const struct mottagare *, bool rekommenderat);
+
+/* One row of the expedieringslista. */
+struct lista_rad {
+	unsigned long paragraf;
+	const char *dnr;
+	const char *mottagare;  /* name, with a masked personnummer */
+	const char *roll;
+	const char *route;
+	const char *state;
+	const char *when;
+	const char *sha256;
+};
+
+/* The expedieringslista of one run as a PDF in memory. */
+int render_lista(const struct render *, const char *title, const struct lista_rad *, size_t n,
+    unsigned char **pdf, size_t *len, char *err, size_t errlen);
+
 /* The whole protocol; public leaves out everything of paragraphs with galler. */
 int render_protokoll(const struct render *, bool public, unsigned char **pdf, size_t *len,
     char *err, size_t errlen);

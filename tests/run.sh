@@ -69,6 +69,9 @@ for t in build/asan/test_*; do
 	fi
 done
 
+# ---- PDF output: fonts, text extraction, PDF/A ----
+. tests/lib/pdf.sh
+
 # ---- golden session packages, one per rule ----
 for c in tests/check/*/; do
 	name=$(basename "$c")

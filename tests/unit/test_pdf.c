@@ -1,0 +1,618 @@
+/*
+ * test_pdf.c -- unit test of pipeline/pdf.c: errors, measuring, fonts,
+ * metadata and deterministic output.
+ *
+ *   test_pdf [OUTDIR]
+ *
+ * Reads: the build's fonts in $EXPEDIERA_FONTS, else build/fonts.
+ * Writes: with OUTDIR, the PDFs below and, beside each, NAME.lines (every
+ * line of text drawn, for tests/lib/pdf.sh to find again with pdftotext)
+ * and widths.txt (where lines should end, for pdftotext -bbox):
+ *   letter.pdf     a Swedish letter: bold heading, body, italic footer, rules
+ *   names.pdf      Sámi, Polish, Turkish, Czech, Croatian, Vietnamese,
+ *                  Greek, Cyrillic names, and characters no font has
+ *   twopage.pdf    two pages, page 1 drawn on again after page 2 exists
+ *   meta.pdf       metadata with XML specials and Greek (UTF-16 /Info)
+ *   many.pdf       six hundred distinct fallback characters
+ *   same-a.pdf, same-b.pdf   one document made twice: must be equal bytes
+ *   garbage.pdf    random bytes as text
+ *   widths.pdf     lines whose ends widths.txt gives
+ * Prints "FAIL: ..." for each failed check and "test_pdf: N passed, N failed";
+ * exits 1 when anything failed.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pdf.h"
+
+static int passed, failed;
+static const char *fontdir = "build/fonts";
+static const char *outdir;
+
+static void
+check(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ok) {
+		passed++;
+		return;
+	}
+	failed++;
+	printf("FAIL: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+static const struct pdf_meta letter_meta = {
+	.title = "Beslut om ekonomiskt bistånd – § 126",
+	.author = "Socialnämnden i Ånge kommun",
+	.subject = "Protokollsutdrag",
+	.keywords = "beslut; bistånd; SN/2026:412",
+	.language = "sv-SE",
+	.date = "2026-11-18T14:30:00",
+	.id_seed = "SN/2026:412 § 126 mottagare 1",
+	.id_seed_len = 30,
+};
+
+/* Files under outdir; NULL name when there is no outdir. */
+static FILE *lines_file;
+
+static void
+lines_open(const char *name)
+{
+	char path[1024];
+
+	if (outdir == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/%s.lines", outdir, name);
+	if ((lines_file = fopen(path, "w")) == NULL)
+		check(0, "cannot write %s", path);
+}
+
+static void
+lines_close(void)
+{
+	if (lines_file != NULL)
+		fclose(lines_file);
+	lines_file = NULL;
+}
+
+/* Draws s and remembers it as a line pdftotext must give back. */
+static void
+line(struct pdf_page *pg, enum pdf_font f, float size, float x, float y, const char *s)
+{
+	pdf_text(pg, f, size, x, y, s, strlen(s));
+	if (lines_file != NULL)
+		fprintf(lines_file, "%s\n", s);
+}
+
+static void
+save(struct pdf *p, const char *name)
+{
+	char path[1024];
+	unsigned char *buf;
+	size_t len;
+
+	if (outdir == NULL) {
+		check(pdf_save_mem(p, &buf, &len) == 0, "%s: pdf_save_mem: %s", name,
+		    pdf_error(p) ? pdf_error(p) : "?");
+		if (pdf_error(p) == NULL) {
+			check(len > 1000 && memcmp(buf, "%PDF-1.4", 8) == 0, "%s: not a PDF 1.4",
+			    name);
+			free(buf);
+		}
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/%s", outdir, name);
+	check(pdf_save(p, path) == 0, "%s: pdf_save: %s", name, pdf_error(p) ? pdf_error(p) : "?");
+}
+
+static struct pdf *
+new_doc(const struct pdf_meta *m)
+{
+	char err[256] = "";
+	struct pdf *p;
+
+	p = pdf_new(fontdir, m, err, sizeof(err));
+	check(p != NULL, "pdf_new(%s): %s", fontdir, err);
+	return p;
+}
+
+static const char *const letter_body[] = {
+    "Socialnämnden har den 18 november 2026 beslutat att bevilja dig ekonomiskt",
+    "bistånd enligt 4 kap. 1 § socialtjänstlagen (2001:453) för perioden",
+    "1 december 2026 – 31 december 2026. Biståndet avser försörjningsstöd och",
+    "utgår med 6 240 kronor per månad. Till detta kommer “skäliga” kostnader",
+    "för boende och hushållsel — sammanlagt 14 055 kr. Anmäl förändringar",
+    "i ‘inkomster’ eller hushåll. Citat: „så här” och «så här» • punkt € 12,50",
+    "Åsa Öberg, Ärling Ek, Émile Müller, Ångström, ÅÄÖ åäö é ü ß ø æ",
+    "Dnr SN/2026:412, § 126 — se bilaga (överklagandehänvisning).",
+    "Finska: Jääskeläinen, Šarlota Žukovskij; Sámi á: Ánde Ámmon",
+    "Specialtecken: ( ) \\ [ ] { } < > # % / & ~ ^ _ | @ ! ? * + = ; : ' \"",
+    "Siffror: 0123456789 ½ ¼ ¾ ± × ÷ ° ² ³ µ ¶ © ® ™ ‰ † ‡ … ‹ › ƒ",
+};
+
+static void
+make_letter(const char *name)
+{
+	struct pdf *p;
+	struct pdf_page *pg;
+	float y;
+	size_t i;
+
+	if ((p = new_doc(&letter_meta)) == NULL)
+		return;
+	lines_open("letter");
+	pg = pdf_add_page(p);
+	check(pg != NULL, "letter: pdf_add_page");
+	line(pg, PDF_BOLD, 9, PDF_MM(20), PDF_A4_HEIGHT - PDF_MM(20), "Ånge kommun");
+	line(pg, PDF_REGULAR, 9, PDF_MM(20), PDF_A4_HEIGHT - PDF_MM(24), "Socialförvaltningen");
+	line(pg, PDF_REGULAR, 11, PDF_MM(110), PDF_A4_HEIGHT - PDF_MM(52), "Karin Öhman-Lindqvist");
+	line(pg, PDF_REGULAR, 11, PDF_MM(110), PDF_A4_HEIGHT - PDF_MM(57), "Storgatan 12 B");
+	line(pg, PDF_REGULAR, 11, PDF_MM(110), PDF_A4_HEIGHT - PDF_MM(62), "841 31 ÅNGE");
+	pdf_rect(pg, PDF_MM(105), PDF_A4_HEIGHT - PDF_MM(67), PDF_MM(90), PDF_MM(25), 0.3f);
+	line(pg, PDF_BOLD, 14, PDF_MM(20), PDF_A4_HEIGHT - PDF_MM(95),
+	    "Beslut om ekonomiskt bistånd enligt 4 kap. 1 § SoL");
+	pdf_line(pg, PDF_MM(20), PDF_A4_HEIGHT - PDF_MM(98), PDF_MM(190),
+	    PDF_A4_HEIGHT - PDF_MM(98), 0.5f);
+	y = PDF_A4_HEIGHT - PDF_MM(108);
+	for (i = 0; i < sizeof(letter_body) / sizeof(letter_body[0]); i++, y -= 14)
+		line(pg, PDF_REGULAR, 10.5f, PDF_MM(20), y, letter_body[i]);
+	line(pg, PDF_ITALIC, 9, PDF_MM(20), PDF_MM(15), "Sida 1 av 1 – kursiv sidfot");
+	/* a no-break space comes back as U+00A0 (pdf.sh checks it with PDFBox) */
+	pdf_text(pg, PDF_REGULAR, 10.5f, PDF_MM(20), PDF_MM(30), "4\xc2\xa0kap. 1\xc2\xa0§ SoL",
+	    strlen("4\xc2\xa0kap. 1\xc2\xa0§ SoL"));
+	lines_close();
+	save(p, name);
+	pdf_free(p);
+}
+
+static const char *const names_lines[] = {
+    "Sámi: Máret Čuđđ, Ŋunnje Šáŧŧ, Žánná Ođđasat, Áilu Niillas",
+    "Polska: Łukasz Wiśniewski, Żaneta Źródłowska, Jędrzej Ślęzak, Ńoł",
+    "Türkçe: Şükrü Ağaoğlu, Işık İnan, Gülşen Çağlar",
+    "Čeština: Řehoř Dvořák, Věra Šťastná, Ůhel",
+    "Hrvatski: Đurđa Ćosić, Dž Ljubičić, Nj",
+    "Tiếng Việt: Nguyễn Thị Phương, Trần Đức Thắng, Lê Hoàng Yến",
+    "Ελληνικά: Αθηνά Παπαδοπούλου, Γιώργος Οικονόμου",
+    "Русский: Иван Петров, Ёлка Щукина; Українська: Їжак Ґудзь",
+    "Română: Ștefan Țîrlea; Latviešu: Ķēniņš; Magyar: Ő Ű",
+    "Mixed run: Anna-Łucja Ångström-Ŋuolla «ok»",
+};
+
+static void
+make_names(const char *name)
+{
+	struct pdf_meta m = letter_meta;
+	struct pdf *p;
+	struct pdf_page *pg;
+	size_t i;
+	float y = PDF_A4_HEIGHT - PDF_MM(25);
+
+	m.id_seed = "names";
+	m.id_seed_len = 5;
+	if ((p = new_doc(&m)) == NULL)
+		return;
+	lines_open("names");
+	pg = pdf_add_page(p);
+	for (i = 0; i < sizeof(names_lines) / sizeof(names_lines[0]); i++, y -= 16)
+		line(pg, PDF_REGULAR, 11, PDF_MM(20), y, names_lines[i]);
+	line(pg, PDF_BOLD, 11, PDF_MM(20), y, "Fet: Łukasz Ŋuolla Şükrü Αθηνά Иван");
+	y -= 16;
+	line(pg, PDF_ITALIC, 11, PDF_MM(20), y, "Kursiv: Łukasz Ŋuolla Şükrü Αθηνά Иван");
+	y -= 16;
+	/* no font has these: drawn as a box, still extracted as themselves */
+	line(pg, PDF_REGULAR, 11, PDF_MM(20), y, "Utan glyf: 漢字 😀 slut");
+	lines_close();
+	check(pdf_can_draw(p, names_lines[0], strlen(names_lines[0])) == 1,
+	    "pdf_can_draw(Sámi) != 1");
+	check(pdf_can_draw(p, "漢字", strlen("漢字")) == 0, "pdf_can_draw(漢字) != 0");
+	save(p, name);
+	pdf_free(p);
+}
+
+static void
+make_twopage(const char *name)
+{
+	struct pdf_meta m = letter_meta;
+	struct pdf *p;
+	struct pdf_page *p1, *p2;
+
+	m.id_seed = "twopage";
+	m.id_seed_len = 7;
+	if ((p = new_doc(&m)) == NULL)
+		return;
+	lines_open("twopage");
+	p1 = pdf_add_page(p);
+	line(p1, PDF_BOLD, 14, 72, 770, "Sida ett: beslutet");
+	p2 = pdf_add_page(p);
+	line(p2, PDF_REGULAR, 11, 72, 770, "Sida två: hur man överklagar");
+	check(pdf_page_count(p) == 2, "twopage: %zu pages", pdf_page_count(p));
+	check(pdf_page_at(p, 0) == p1 && pdf_page_at(p, 1) == p2, "twopage: pdf_page_at");
+	check(pdf_page_at(p, 2) == NULL, "twopage: pdf_page_at(2) != NULL");
+	line(pdf_page_at(p, 0), PDF_REGULAR, 9, 72, 60, "Sida 1 av 2 (skrivet sist)");
+	line(pdf_page_at(p, 1), PDF_REGULAR, 9, 72, 60, "Sida 2 av 2 – Łódź");
+	lines_close();
+	save(p, name);
+	pdf_free(p);
+}
+
+static void
+make_meta(const char *name)
+{
+	struct pdf_meta m = {
+		.title = "A & B <c> \"d\" 'e' – Αθηνά",
+		.author = "Nämnd & co <x>",
+		.subject = "Ämne: \x01kontroll\x1f tecken",
+		.keywords = "a&b; <c>",
+		.language = "sv-SE",
+		.date = "2024-02-29T23:59:59",
+		.id_seed = "meta",
+		.id_seed_len = 4,
+	};
+	struct pdf *p;
+	struct pdf_page *pg;
+
+	if ((p = new_doc(&m)) == NULL)
+		return;
+	lines_open("meta");
+	pg = pdf_add_page(p);
+	line(pg, PDF_REGULAR, 12, 72, 770, "Metadata med & < > och grekiska");
+	lines_close();
+	save(p, name);
+	pdf_free(p);
+}
+
+/* Distinct characters beyond one ToUnicode block and one byte of CIDs. */
+static void
+make_many(const char *name)
+{
+	struct pdf_meta m = letter_meta;
+	struct pdf *p;
+	struct pdf_page *pg;
+	char buf[4096];
+	unsigned c, row = 0;
+	size_t n = 0;
+	float y = PDF_A4_HEIGHT - 40;
+
+	m.id_seed = "many";
+	m.id_seed_len = 4;
+	if ((p = new_doc(&m)) == NULL)
+		return;
+	lines_open("many");
+	pg = pdf_add_page(p);
+	/* Latin Extended-A and -B, Greek, Cyrillic: 40 a line */
+	for (c = 0x100; c < 0x500; c++) {
+		if ((c >= 0x250 && c < 0x391) || (c >= 0x3D0 && c < 0x400) || c == 0x3A2)
+			continue;
+		buf[n++] = (char)(0xC0 | c >> 6);
+		buf[n++] = (char)(0x80 | (c & 0x3F));
+		if (++row == 40) {
+			buf[n] = '\0';
+			line(pg, PDF_REGULAR, 10, 30, y, buf);
+			y -= 13;
+			n = row = 0;
+		}
+	}
+	if (n > 0) {
+		buf[n] = '\0';
+		line(pg, PDF_REGULAR, 10, 30, y, buf);
+	}
+	lines_close();
+	save(p, name);
+	pdf_free(p);
+}
+
+/* The same document twice: equal bytes.  A different seed: other bytes. */
+static void
+test_determinism(void)
+{
+	unsigned char *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+	size_t alen = 0, blen = 0, clen = 0, dlen = 0;
+	struct pdf_meta m = letter_meta;
+	char path[1024];
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		struct pdf *p;
+		struct pdf_page *pg;
+		unsigned char **out = i == 0 ? &a : i == 1 ? &b : &c;
+		size_t *len = i == 0 ? &alen : i == 1 ? &blen : &clen;
+
+		if (i == 2) {
+			m.id_seed = "another recipient";
+			m.id_seed_len = strlen(m.id_seed);
+		}
+		if ((p = new_doc(&m)) == NULL)
+			return;
+		pg = pdf_add_page(p);
+		pdf_text(pg, PDF_BOLD, 14, 72, 770, "Beslut – Łukasz Ŋuolla",
+		         strlen("Beslut – Łukasz Ŋuolla"));
+		pdf_text(pg, PDF_REGULAR, 11, 72, 740, "Åsa Öberg § 126",
+		         strlen("Åsa Öberg § 126"));
+		pdf_line(pg, 72, 730, 500, 730, 0.5f);
+		check(pdf_save_mem(p, out, len) == 0, "determinism: save %d: %s", i,
+		    pdf_error(p) ? pdf_error(p) : "?");
+		if (i == 0) {
+			/* saving again gives the same bytes */
+			check(pdf_save_mem(p, &d, &dlen) == 0 && dlen == alen &&
+			    memcmp(a, d, alen) == 0, "determinism: second save differs");
+			if (outdir != NULL) {
+				snprintf(path, sizeof(path), "%s/same-a.pdf", outdir);
+				check(pdf_save(p, path) == 0, "same-a.pdf: %s", pdf_error(p));
+			}
+		}
+		if (i == 1 && outdir != NULL) {
+			snprintf(path, sizeof(path), "%s/same-b.pdf", outdir);
+			check(pdf_save(p, path) == 0, "same-b.pdf: %s", pdf_error(p));
+		}
+		pdf_free(p);
+	}
+	check(a && b && alen == blen && memcmp(a, b, alen) == 0, "determinism: two runs differ");
+	check(a && c && (alen != clen || memcmp(a, c, alen) != 0),
+	    "determinism: another id_seed gives the same bytes");
+	free(a);
+	free(b);
+	free(c);
+	free(d);
+}
+
+static int
+near(float a, float b)
+{
+	return a - b < 0.001f && b - a < 0.001f;
+}
+
+static void
+test_measure(void)
+{
+	struct pdf *p;
+	float w, w2, sp, nb;
+
+	if ((p = new_doc(&letter_meta)) == NULL)
+		return;
+	w = pdf_text_width(p, PDF_REGULAR, 10, "Å", strlen("Å"));
+	check(w > 0, "width(Å) = %f", w);
+	check(near(pdf_text_width(p, PDF_REGULAR, 10, "ÅÅ", 4), 2 * w), "width(ÅÅ) != 2 width(Å)");
+	check(near(pdf_text_width(p, PDF_REGULAR, 20, "Å", 2), 2 * w), "width scales with size");
+	/* Liberation Sans is metric-compatible with Arial: "A" is 1366/2048 em */
+	check(near(pdf_text_width(p, PDF_REGULAR, 1000, "A", 1), 666), "width(A) at 1000 pt = %f",
+	    pdf_text_width(p, PDF_REGULAR, 1000, "A", 1));
+	check(pdf_text_width(p, PDF_BOLD, 10, "Socialnämnden", strlen("Socialnämnden")) >
+	    pdf_text_width(p, PDF_REGULAR, 10, "Socialnämnden", strlen("Socialnämnden")),
+	    "bold is not wider than regular");
+	w = pdf_text_width(p, PDF_REGULAR, 10, "Łukasz", strlen("Łukasz"));
+	check(w > pdf_text_width(p, PDF_REGULAR, 10, "ukasz", 5), "width(Ł) <= 0");
+	sp = pdf_text_width(p, PDF_REGULAR, 10, " ", 1);
+	nb = pdf_text_width(p, PDF_REGULAR, 10, "\xc2\xa0", 2);
+	check(sp > 0 && near(sp, nb), "width(NBSP) %f != width(space) %f", nb, sp);
+	check(near(pdf_text_width(p, PDF_REGULAR, 10, "\t", 1), sp), "tab is not a space");
+	/* soft hyphens and control characters are not drawn */
+	w = pdf_text_width(p, PDF_REGULAR, 10, "ab", 2);
+	w2 = pdf_text_width(p, PDF_REGULAR, 10, "a\xc2\xad\x01\xe2\x80\x8b" "b", 8);
+	check(near(w, w2), "soft hyphen, control, ZWSP have width (%f != %f)", w2, w);
+	check(pdf_text_width(p, PDF_REGULAR, 10, "", 0) == 0, "width(\"\") != 0");
+	check(pdf_text_width(p, (enum pdf_font)7, 10, "a", 1) == 0, "width in font 7 != 0");
+	check(pdf_text_width(p, PDF_REGULAR, -1, "a", 1) == 0, "width at size -1 != 0");
+	/* bad UTF-8 is measured as a box, never read past len */
+	check(pdf_text_width(p, PDF_REGULAR, 10, "\xff\xc3", 2) > 0, "width(bad UTF-8) <= 0");
+	check(near(pdf_text_width(p, PDF_REGULAR, 10, "\xc3\xa5zzz", 2),
+	    pdf_text_width(p, PDF_REGULAR, 10, "å", 2)), "width reads past len");
+	check(pdf_ascent(p, PDF_REGULAR, 10) > 8 && pdf_ascent(p, PDF_REGULAR, 10) < 10,
+	    "ascent(10) = %f", pdf_ascent(p, PDF_REGULAR, 10));
+	check(pdf_descent(p, PDF_REGULAR, 10) > 1 && pdf_descent(p, PDF_REGULAR, 10) < 3,
+	    "descent(10) = %f", pdf_descent(p, PDF_REGULAR, 10));
+	check(
+	    pdf_can_draw(p, "Åsa Ŋuolla Αθηνά Иван Nguyễn", strlen("Åsa Ŋuolla Αθηνά Иван Nguyễn")),
+	    "pdf_can_draw(names) != 1");
+	check(!pdf_can_draw(p, "😀", 4), "pdf_can_draw(emoji) != 0");
+	pdf_free(p);
+}
+
+/* Where lines must end: x + pdf_text_width, for pdftotext -bbox. */
+static void
+write_widths(void)
+{
+	static const struct {
+		enum pdf_font f;
+		float size, x;
+		const char *s;
+	} rows[] = {
+		{PDF_REGULAR, 11, 72, "Åsa Öberg – “citat” § 126 €"},
+		{PDF_BOLD, 14, 72, "Beslut om bistånd"},
+		{PDF_REGULAR, 11, 72, "Łukasz Ŋuolla-Wiśniewski Şükrü"},
+		{PDF_ITALIC, 9, 100.5f, "Sida 1 av 2 Αθηνά"},
+	};
+	struct pdf_meta m = letter_meta;
+	char path[1024];
+	struct pdf *p;
+	struct pdf_page *pg;
+	FILE *f;
+	size_t i;
+
+	m.id_seed = "widths";
+	m.id_seed_len = 6;
+	if (outdir == NULL || (p = new_doc(&m)) == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/widths.txt", outdir);
+	if ((f = fopen(path, "w")) == NULL) {
+		check(0, "cannot write %s", path);
+		pdf_free(p);
+		return;
+	}
+	pg = pdf_add_page(p);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		float y = 700 - 40 * (float)i;
+
+		pdf_text(pg, rows[i].f, rows[i].size, rows[i].x, y, rows[i].s, strlen(rows[i].s));
+		/* the last word's right edge, in pdftotext's units */
+		fprintf(f, "%.3f %s\n", rows[i].x + pdf_text_width(p, rows[i].f, rows[i].size,
+		    rows[i].s, strlen(rows[i].s)), strrchr(rows[i].s, ' ') + 1);
+	}
+	fclose(f);
+	save(p, "widths.pdf");
+	pdf_free(p);
+}
+
+static void
+test_errors(void)
+{
+	struct pdf_meta m = letter_meta;
+	char err[256];
+	unsigned char *buf = NULL;
+	size_t len;
+	struct pdf *p;
+	struct pdf_page *pg;
+
+	err[0] = '\0';
+	p = pdf_new("/nonexistent/fonts", &letter_meta, err, sizeof(err));
+	check(p == NULL && strstr(err, "/nonexistent/fonts") != NULL,
+	    "pdf_new(/nonexistent): %s", err);
+	pdf_free(p);
+
+	m.date = "2026-02-30T10:00:00";
+	err[0] = '\0';
+	p = pdf_new(fontdir, &m, err, sizeof(err));
+	check(p == NULL && err[0] != '\0', "pdf_new(30 February) succeeded");
+	pdf_free(p);
+	m.date = "2026-11-18 10:00";
+	p = pdf_new(fontdir, &m, err, sizeof(err));
+	check(p == NULL, "pdf_new(date without T) succeeded");
+	pdf_free(p);
+
+	/* no metadata at all is fine */
+	if ((p = pdf_new(fontdir, NULL, err, sizeof(err))) != NULL) {
+		pg = pdf_add_page(p);
+		pdf_text(pg, PDF_REGULAR, 10, 72, 700, "utan metadata", 13);
+		check(pdf_save_mem(p, &buf, &len) == 0, "save without metadata: %s",
+		    pdf_error(p) ? pdf_error(p) : "?");
+		free(buf);
+		buf = NULL;
+		pdf_free(p);
+	} else
+		check(0, "pdf_new(NULL meta): %s", err);
+
+	/* no pages */
+	if ((p = new_doc(&letter_meta)) != NULL) {
+		check(pdf_save_mem(p, &buf, &len) == -1 && pdf_error(p) != NULL,
+		    "saving a document without pages succeeded");
+		pdf_free(p);
+	}
+
+	/* a bad size is an error, and everything after it a no-op */
+	if ((p = new_doc(&letter_meta)) != NULL) {
+		pg = pdf_add_page(p);
+		check(pdf_error(p) == NULL, "fresh document has an error");
+		pdf_text(pg, PDF_REGULAR, 0, 72, 700, "noll", 4);
+		check(pdf_error(p) != NULL, "size 0 is not an error");
+		pdf_text(pg, PDF_REGULAR, 10, 72, 700, "sen", 3);
+		check(pdf_add_page(p) == NULL, "pdf_add_page after an error");
+		check(pdf_save_mem(p, &buf, &len) == -1, "saving after an error succeeded");
+		pdf_free(p);
+	}
+	if ((p = new_doc(&letter_meta)) != NULL) {
+		pg = pdf_add_page(p);
+		pdf_text(pg, PDF_REGULAR, NAN, 72, 700, "nan", 3);
+		check(pdf_error(p) != NULL, "size NaN is not an error");
+		pdf_free(p);
+	}
+	if ((p = new_doc(&letter_meta)) != NULL) {
+		pg = pdf_add_page(p);
+		pdf_line(pg, 0, 0, INFINITY, 0, 1);
+		check(pdf_error(p) != NULL, "an infinite line is not an error");
+		pdf_free(p);
+	}
+	if ((p = new_doc(&letter_meta)) != NULL) {
+		pg = pdf_add_page(p);
+		pdf_text(pg, (enum pdf_font)3, 10, 72, 700, "x", 1);
+		check(pdf_error(p) != NULL, "font 3 is not an error");
+		pdf_free(p);
+	}
+
+	/* drawing after saving is an error */
+	if ((p = new_doc(&letter_meta)) != NULL) {
+		pg = pdf_add_page(p);
+		pdf_text(pg, PDF_REGULAR, 10, 72, 700, "före", 5);
+		check(pdf_save_mem(p, &buf, &len) == 0, "save: %s",
+		      pdf_error(p) ? pdf_error(p) : "?");
+		free(buf);
+		buf = NULL;
+		pdf_text(pg, PDF_REGULAR, 10, 72, 680, "efter", 5);
+		check(pdf_error(p) != NULL, "drawing after saving is not an error");
+		pdf_free(p);
+	}
+
+	/* a file that cannot be written */
+	if ((p = new_doc(&letter_meta)) != NULL) {
+		pg = pdf_add_page(p);
+		check(pdf_save(p, "/nonexistent/dir/x.pdf") == -1 && pdf_error(p) != NULL,
+		    "pdf_save to a missing directory succeeded");
+		pdf_free(p);
+	}
+	pdf_text(NULL, PDF_REGULAR, 10, 0, 0, "x", 1);
+	pdf_free(NULL);
+}
+
+/* Random bytes as text: drawn, measured and saved without a complaint. */
+static void
+test_garbage(void)
+{
+	unsigned long seed = 12345;
+	unsigned char s[300];
+	struct pdf *p;
+	struct pdf_page *pg;
+	unsigned char *buf = NULL;
+	size_t len, n, i;
+	int k;
+
+	if ((p = new_doc(&letter_meta)) == NULL)
+		return;
+	pg = pdf_add_page(p);
+	for (k = 0; k < 200; k++) {
+		seed = seed * 6364136223846793005ul + 1442695040888963407ul;
+		n = (seed >> 33) % sizeof(s);
+		for (i = 0; i < n; i++) {
+			seed = seed * 6364136223846793005ul + 1442695040888963407ul;
+			s[i] = (unsigned char)(seed >> 56);
+		}
+		if (pdf_text_width(p, (enum pdf_font)(k % 3), 9, (const char *)s, n) < 0)
+			check(0, "garbage %d: negative width", k);
+		pdf_text(pg, (enum pdf_font)(k % 3), 9, 20, 800 - 3.5f * (float)k, (const char *)s,
+		         n);
+	}
+	check(pdf_error(p) == NULL, "garbage: %s", pdf_error(p));
+	check(pdf_save_mem(p, &buf, &len) == 0, "garbage: save: %s",
+	      pdf_error(p) ? pdf_error(p) : "?");
+	free(buf);
+	if (outdir != NULL)
+		save(p, "garbage.pdf");
+	pdf_free(p);
+}
+
+int
+main(int argc, char *argv[])
+{
+	if (getenv("EXPEDIERA_FONTS") != NULL)
+		fontdir = getenv("EXPEDIERA_FONTS");
+	if (argc > 1)
+		outdir = argv[1];
+	test_errors();
+	test_measure();
+	test_determinism();
+	test_garbage();
+	make_letter("letter.pdf");
+	make_names("names.pdf");
+	make_twopage("twopage.pdf");
+	make_meta("meta.pdf");
+	make_many("many.pdf");
+	write_widths();
+	pdf_cleanup();
+	printf("test_pdf: %d passed, %d failed\n", passed, failed);
+	return failed == 0 ? 0 : 1;
+}
