@@ -9,7 +9,7 @@
 #   make lint       grep for functions the house style bans
 
 VERSION   = 0.1.0
-PKGS      = libxml-2.0 libpcre2-8 sqlite3 libcrypto
+PKGS      = libxml-2.0 libpcre2-8 sqlite3 libcrypto libcurl
 CC       ?= cc
 CSTD      = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN      = -Wall -Wextra -Werror
@@ -24,8 +24,9 @@ ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -Ipipeline $(PKG_CFLAGS) -DEXPEDIERA_VERS
 SAN       = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
 SRCS = pipeline/arena.c pipeline/audit.c pipeline/config.c pipeline/diag.c pipeline/dnr.c \
-       pipeline/file.c pipeline/ini.c pipeline/json.c pipeline/layout.c pipeline/pdf.c \
-       pipeline/personnummer.c pipeline/read.c pipeline/render.c pipeline/route.c \
+       pipeline/deliver.c pipeline/file.c pipeline/ini.c pipeline/json.c pipeline/layout.c pipeline/pdf.c \
+       pipeline/personnummer.c pipeline/print_sftp.c pipeline/read.c pipeline/render.c \
+       pipeline/route.c \
        pipeline/schemas.c pipeline/session.c pipeline/template.c pipeline/validate.c \
        pipeline/xmalloc.c
 HDRS = $(wildcard pipeline/*.h)
@@ -68,6 +69,11 @@ build/fuzz/fuzz_session: tests/fuzz/fuzz_session.c $(SRCS) $(HDRS) $(XSDS)
 	clang $(CSTD) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -Ipipeline \
 	    $(PKG_CFLAGS) -o $@ tests/fuzz/fuzz_session.c $(SRCS) $(PKG_LIBS)
 
+build/fuzz/fuzz_ini: tests/fuzz/fuzz_ini.c $(SRCS) $(HDRS)
+	@mkdir -p build/fuzz
+	clang $(CSTD) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -Ipipeline \
+	    $(PKG_CFLAGS) -o $@ tests/fuzz/fuzz_ini.c $(SRCS) $(PKG_LIBS)
+
 build build/asan:
 	@mkdir -p $@
 
@@ -79,13 +85,19 @@ deps-check:
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	./expediera check --config examples/expediera.conf $(EXAMPLE)
+	./expediera check $(EXAMPLE)
+	@rm -rf build/demo && mkdir -p build/demo
+	@echo "cd build/demo && expediera send $(EXAMPLE)   (inbyggda inställningar)"
+	@cd build/demo && ../../expediera send ../../$(EXAMPLE); \
+	    rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 3 ] || exit $$rc
+	@echo "Allt ovan ligger under build/demo; kör make demo igen för en ny körning."
 
 # Sub-makes, so that pkg-config runs after the packages are installed.
 check: deps-check
 	@$(MAKE) --no-print-directory test
 
-test: build/asan/expediera $(UNIT:%=build/asan/%) build/fuzz/fuzz_session expediera fonts
+test: build/asan/expediera $(UNIT:%=build/asan/%) build/fuzz/fuzz_session build/fuzz/fuzz_ini \
+    expediera fonts
 	@bash tests/run.sh
 
 bench: deps-check

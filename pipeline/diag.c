@@ -128,29 +128,33 @@ diag_print_text(const struct diag *d, FILE *fp)
 }
 
 void
+diag_finding_json(const struct finding *f, FILE *fp)
+{
+	fputs("{\"rule\": ", fp);
+	json_string(fp, rule_table[f->rule].id);
+	fputs(", \"severity\": ", fp);
+	json_string(fp, f->severity == SEV_ERROR ? "error" : "warning");
+	fputs(", \"file\": ", fp);
+	json_string(fp, f->file);
+	fprintf(fp, ", \"line\": %d, \"paragraf\": ", f->line);
+	if (f->paragraf != 0)
+		fprintf(fp, "%lu", f->paragraf);
+	else
+		fputs("null", fp);
+	fputs(", \"message\": ", fp);
+	json_string(fp, f->message);
+	fputc('}', fp);
+}
+
+void
 diag_print_json_array(const struct diag *d, FILE *fp)
 {
 	size_t i;
 
 	fputc('[', fp);
 	for (i = 0; i < d->n; i++) {
-		const struct finding *f = &d->v[i];
-
-		fputs(i ? ",\n  {" : "\n  {", fp);
-		fputs("\"rule\": ", fp);
-		json_string(fp, rule_table[f->rule].id);
-		fputs(", \"severity\": ", fp);
-		json_string(fp, f->severity == SEV_ERROR ? "error" : "warning");
-		fputs(", \"file\": ", fp);
-		json_string(fp, f->file);
-		fprintf(fp, ", \"line\": %d, \"paragraf\": ", f->line);
-		if (f->paragraf != 0)
-			fprintf(fp, "%lu", f->paragraf);
-		else
-			fputs("null", fp);
-		fputs(", \"message\": ", fp);
-		json_string(fp, f->message);
-		fputc('}', fp);
+		fputs(i ? ",\n  " : "\n  ", fp);
+		diag_finding_json(&d->v[i], fp);
 	}
 	fputs(d->n ? "\n]" : "]", fp);
 }

@@ -73,6 +73,9 @@ void diag_sort(struct diag *);
 /* "file:line: fel|varning: rule-id: message", one line each. */
 void diag_print_text(const struct diag *, FILE *);
 
+/* One finding as a JSON object (SPEC section 8). */
+void diag_finding_json(const struct finding *, FILE *);
+
 /* The findings as a JSON array (SPEC section 8). */
 void diag_print_json_array(const struct diag *, FILE *);
 

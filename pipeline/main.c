@@ -11,8 +11,11 @@
 #include <string.h>
 
 #include <errno.h>
+#include <unistd.h>
 
+#include "audit.h"
 #include "config.h"
+#include "deliver.h"
 #include "dnr.h"
 #include "file.h"
 #include "json.h"
@@ -47,6 +50,8 @@ struct options {
 	bool json;
 	bool public;          /* protokoll --public */
 	bool dry_run;         /* send --dry-run */
+	bool skip_invalid;    /* send --skip-invalid */
+	const char *since;    /* audit export --since */
 };
 
 static void
@@ -55,7 +60,9 @@ usage(FILE *fp)
 	fputs("användning: expediera check     SESSION [--json]\n"
 	      "            expediera render    SESSION -o KATALOG [--json]\n"
 	      "            expediera protokoll SESSION -o FIL [--public]\n"
-	      "            expediera send      SESSION --dry-run [--json]\n"
+	      "            expediera send      SESSION [--dry-run] [--skip-invalid] [--json]\n"
+	      "            expediera status    [--json]\n"
+	      "            expediera audit     verify | export [--since ÅÅÅÅ-MM-DD] [--json]\n"
 	      "            expediera --version | --help\n"
 	      "\n"
 	      "  check      kontrollera sessionspaketet (protokoll.xml och forsattsblad/)\n"
@@ -63,8 +70,11 @@ usage(FILE *fp)
 	      "  render     skriv en PDF per mottagare (beslut, protokollsutdrag och\n"
 	      "             överklagandehänvisning) utan att skicka något\n"
 	      "  protokoll  skriv hela protokollet; --public utan sekretessuppgifter\n"
-	      "  send       --dry-run: visa vart varje mottagare skulle gå och varför,\n"
-	      "             utan att skicka eller ändra något\n"
+	      "  send       skicka varje försändelse sin väg (utskrift, arkiv, överlämning)\n"
+	      "             och logga allt; --dry-run visar bara vart och varför;\n"
+	      "             --skip-invalid skickar felfria paragrafer och håller resten\n"
+	      "  status     vad som gick vart, och vad som väntar eller hålls\n"
+	      "  audit      verify: kontrollera granskningsloggens kedja; export: ta ut den\n"
 	      "\n"
 	      "  --json          maskinläsbart resultat på standard ut\n"
 	      "  --config FIL    inställningar (annars ./expediera.conf om den finns)\n"
@@ -96,6 +106,14 @@ parse_args(int argc, char *argv[], struct options *o)
 			o->public = true;
 		} else if (strcmp(a, "--dry-run") == 0 || strcmp(a, "-n") == 0) {
 			o->dry_run = true;
+		} else if (strcmp(a, "--skip-invalid") == 0) {
+			o->skip_invalid = true;
+		} else if (strcmp(a, "--since") == 0) {
+			if (++i == argc) {
+				fputs("expediera: --since kräver ett datum, ÅÅÅÅ-MM-DD\n", stderr);
+				return EXIT_USAGE;
+			}
+			o->since = argv[i];
 		} else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
 			if (++i == argc) {
 				fprintf(stderr, "expediera: %s kräver en katalog eller fil\n", a);
@@ -129,6 +147,8 @@ parse_args(int argc, char *argv[], struct options *o)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (strcmp(o->command, "status") == 0 || strcmp(o->command, "audit") == 0)
+		return 0; /* their one argument (BATCH, verify|export) is optional or checked later */
 	if (strcmp(o->command, "check") != 0 && strcmp(o->command, "render") != 0 &&
 	    strcmp(o->command, "protokoll") != 0 && strcmp(o->command, "send") != 0) {
 		fprintf(stderr, "expediera: okänt kommando: %s\n", o->command);
@@ -139,9 +159,8 @@ parse_args(int argc, char *argv[], struct options *o)
 		fprintf(stderr, "expediera: %s kräver en sessionskatalog\n", o->command);
 		return EXIT_USAGE;
 	}
-	if (strcmp(o->command, "send") == 0 && !o->dry_run) {
-		fputs("expediera: send utan --dry-run finns inte i den här versionen; använd "
-		      "send --dry-run för att se vart varje beslut skulle gå\n", stderr);
+	if (o->skip_invalid && strcmp(o->command, "send") != 0) {
+		fputs("expediera: --skip-invalid hör till kommandot send\n", stderr);
 		return EXIT_USAGE;
 	}
 	if (o->dry_run && strcmp(o->command, "send") != 0) {
@@ -481,6 +500,89 @@ print_route_json(const struct routed *r, FILE *fp)
 	fputc('}', fp);
 }
 
+/* Opens the audit database, creating its directory. */
+static struct audit *
+open_audit(const struct config *cfg)
+{
+	char err[512], *dir = xstrdup(cfg->audit_database), *slash = strrchr(dir, '/');
+	struct audit *a;
+
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		if (file_mkdirs(dir) == -1)
+			fprintf(stderr, "expediera: kan inte skapa %s: %s\n", dir, strerror(errno));
+	}
+	free(dir);
+	if ((a = audit_open(cfg->audit_database, err, sizeof(err))) == NULL)
+		fprintf(stderr, "expediera: %s\n", err);
+	return a;
+}
+
+static int
+send_for_real(const struct options *o, struct run *r)
+{
+	struct routed *routes = NULL;
+	struct send_result res;
+	struct render rd;
+	struct audit *a = NULL;
+	struct tmpl t;
+	size_t n;
+	int rc;
+
+	memset(&t, 0, sizeof(t));
+	diag_print_text(&r->s.diag, stderr);
+	/* All or nothing, unless asked to send what is clean and hold the rest. */
+	if (r->s.diag.errors > 0 && !o->skip_invalid) {
+		fprintf(stderr, "expediera: inget skickades: sessionen har %zu fel. Rätta dem, "
+		    "eller skicka de felfria paragraferna med --skip-invalid.\n", r->s.diag.errors);
+		return EXIT_INVALID;
+	}
+	if ((rc = render_setup(&rd, &t, r)) != 0)
+		goto out;
+	if ((a = open_audit(&r->cfg)) == NULL) {
+		rc = EXIT_SYSTEM;
+		goto out;
+	}
+	routes = route_session(&r->s, NULL, NULL, &n);
+	rc = deliver_send(&rd, a, o->skip_invalid ? "send --skip-invalid" : "send", routes, n,
+	    &res, stderr);
+	if (o->json) {
+		printf("{\"sent\": %zu, \"already_sent\": %zu, \"held\": %zu, \"failed\": %zu, "
+		       "\"print_batch\": ", res.sent, res.already, res.held, res.failed);
+		json_string(stdout, res.batch_pdf[0] ? res.batch_pdf : NULL);
+		fputs(", \"skatteverket_batch\": ", stdout);
+		json_string(stdout, res.skv_pdf[0] ? res.skv_pdf : NULL);
+		fputs(", \"expedieringslista\": ", stdout);
+		json_string(stdout, res.lista_pdf[0] ? res.lista_pdf : NULL);
+		fputs("}\n", stdout);
+	} else {
+		printf("%s: %zu skickade, %zu redan skickade tidigare, %zu hålls, %zu misslyckades.\n",
+		    r->s.dir, res.sent, res.already, res.held, res.failed);
+		if (res.batch_pdf[0])
+			printf("  utskrift:          %s\n", res.batch_pdf);
+		if (res.skv_pdf[0])
+			printf("  via Skatteverket:  %s\n", res.skv_pdf);
+		printf("  arkiv:             %s\n", r->cfg.archive_folder);
+		if (res.lista_pdf[0])
+			printf("  expedieringslista: %s\n", res.lista_pdf);
+		printf("  granskningslogg:   %s\n", r->cfg.audit_database);
+	}
+	if (rc == -1 || res.failed > 0)
+		rc = EXIT_DELIVERY;
+	else if (res.held > 0)
+		rc = EXIT_DELIVERY;
+	else
+		rc = EXIT_OK;
+	rc = flushed(rc);
+out:
+	free(routes);
+	if (a != NULL)
+		audit_close(a);
+	tmpl_free(&t);
+	pdf_cleanup();
+	return rc;
+}
+
 static int
 cmd_send(const struct options *o)
 {
@@ -491,7 +593,11 @@ cmd_send(const struct options *o)
 
 	if ((rc = run_load(&r, o)) != 0)
 		goto out;
-	/* Issue 5 plugs the mailbox service in here; without it nothing is digital. */
+	if (!o->dry_run) {
+		rc = send_for_real(o, &r);
+		goto out;
+	}
+	/* The mailbox service plugs in here; without it nothing is digital. */
 	routes = route_session(&r.s, NULL, NULL, &n);
 	if (o->json) {
 		fputs("{\"findings\": ", stdout);
@@ -523,6 +629,160 @@ out:
 	return rc;
 }
 
+/* ---- status and audit: read the database only ---- */
+
+static int
+load_config_only(struct config *cfg, const struct options *o)
+{
+	char err[512];
+
+	if (config_load(cfg, config_pick(o->config), err, sizeof(err)) == -1) {
+		fprintf(stderr, "expediera: %s\n", err);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static struct audit *
+open_existing_audit(const struct config *cfg)
+{
+	char err[512];
+	struct audit *a;
+
+	if (access(cfg->audit_database, F_OK) == -1) {
+		fprintf(stderr, "expediera: granskningsloggen %s finns inte (inget har skickats "
+		    "med de här inställningarna)\n", cfg->audit_database);
+		return NULL;
+	}
+	if ((a = audit_open(cfg->audit_database, err, sizeof(err))) == NULL)
+		fprintf(stderr, "expediera: %s\n", err);
+	return a;
+}
+
+struct status_walk {
+	bool json, first;
+	size_t count[OUTBOX_FAILED + 1];
+};
+
+static int
+status_item(void *arg, const struct outbox_item *it, enum outbox_state st, int attempts,
+    const char *reason)
+{
+	struct status_walk *w = arg;
+
+	(void)attempts;
+	w->count[st]++;
+	if (w->json) {
+		printf("%s\n  {\"forsandelse\": ", w->first ? "" : ",");
+		json_string(stdout, it->id);
+		printf(", \"paragraf\": %ld, \"route\": ", it->paragraf);
+		json_string(stdout, it->route);
+		fputs(", \"state\": ", stdout);
+		json_string(stdout, outbox_state_name(st));
+		fputs(", \"reason\": ", stdout);
+		json_string(stdout, reason);
+		fputc('}', stdout);
+		w->first = false;
+	} else if (st != OUTBOX_SENT)
+		printf("§ %-5ld %-19s %-8s %s\n", it->paragraf, it->route, outbox_state_name(st),
+		    reason != NULL ? reason : "");
+	return 0;
+}
+
+static int
+cmd_status(const struct options *o)
+{
+	struct config cfg;
+	struct status_walk w;
+	struct audit *a;
+	int rc;
+
+	if ((rc = load_config_only(&cfg, o)) != 0)
+		return rc;
+	if ((a = open_existing_audit(&cfg)) == NULL) {
+		config_free(&cfg);
+		return EXIT_SYSTEM;
+	}
+	memset(&w, 0, sizeof(w));
+	w.json = o->json;
+	w.first = true;
+	if (o->session != NULL) {
+		fputs("expediera: status visar hela utkorgen; att välja en körning går inte "
+		      "ännu\n", stderr);
+		audit_close(a);
+		config_free(&cfg);
+		return EXIT_USAGE;
+	}
+	if (w.json)
+		fputs("{\"items\": [", stdout);
+	if (outbox_list(a, NULL, status_item, &w) == -1) {
+		fprintf(stderr, "expediera: %s\n", audit_error(a));
+		rc = EXIT_SYSTEM;
+	} else if (w.json)
+		printf("\n ], \"sent\": %zu, \"pending\": %zu, \"sending\": %zu, \"held\": %zu, "
+		       "\"failed\": %zu}\n", w.count[OUTBOX_SENT], w.count[OUTBOX_PENDING],
+		    w.count[OUTBOX_SENDING], w.count[OUTBOX_HELD], w.count[OUTBOX_FAILED]);
+	else
+		printf("%zu skickade, %zu väntar, %zu pågår, %zu hålls, %zu misslyckades.\n",
+		    w.count[OUTBOX_SENT], w.count[OUTBOX_PENDING], w.count[OUTBOX_SENDING],
+		    w.count[OUTBOX_HELD], w.count[OUTBOX_FAILED]);
+	if (rc == 0)
+		rc = flushed(w.count[OUTBOX_HELD] + w.count[OUTBOX_FAILED] +
+			w.count[OUTBOX_PENDING] + w.count[OUTBOX_SENDING] > 0 ? EXIT_DELIVERY :
+									   EXIT_OK);
+	audit_close(a);
+	config_free(&cfg);
+	return rc;
+}
+
+static int
+cmd_audit(const struct options *o)
+{
+	struct audit_verify v;
+	struct config cfg;
+	struct audit *a;
+	int rc;
+
+	if (o->session == NULL || (strcmp(o->session, "verify") != 0 &&
+	    strcmp(o->session, "export") != 0)) {
+		fputs("expediera: audit kräver verify eller export\n", stderr);
+		return EXIT_USAGE;
+	}
+	if ((rc = load_config_only(&cfg, o)) != 0)
+		return rc;
+	if ((a = open_existing_audit(&cfg)) == NULL) {
+		config_free(&cfg);
+		return EXIT_SYSTEM;
+	}
+	if (strcmp(o->session, "export") == 0) {
+		if (audit_export(a, o->since, o->json, stdout) == -1) {
+			fprintf(stderr, "expediera: %s\n", audit_error(a));
+			rc = EXIT_SYSTEM;
+		} else
+			rc = flushed(EXIT_OK);
+	} else if (audit_verify(a, &v) == -1) {
+		fprintf(stderr, "expediera: %s\n", audit_error(a));
+		rc = EXIT_SYSTEM;
+	} else if (v.first_broken != 0) {
+		fprintf(stderr, "expediera: granskningsloggen %s är inte intakt: %s\n",
+		    cfg.audit_database, v.reason);
+		if (o->json)
+			printf("{\"intact\": false, \"rows\": %lld, \"first_broken\": %lld}\n",
+			    (long long)v.rows, (long long)v.first_broken);
+		rc = EXIT_INVALID;
+	} else {
+		if (o->json)
+			printf("{\"intact\": true, \"rows\": %lld}\n", (long long)v.rows);
+		else
+			printf("%s: kedjan är intakt, %lld händelser.\n", cfg.audit_database,
+			    (long long)v.rows);
+		rc = flushed(EXIT_OK);
+	}
+	audit_close(a);
+	config_free(&cfg);
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -537,5 +797,9 @@ main(int argc, char *argv[])
 		return cmd_protokoll(&o);
 	if (strcmp(o.command, "send") == 0)
 		return cmd_send(&o);
+	if (strcmp(o.command, "status") == 0)
+		return cmd_status(&o);
+	if (strcmp(o.command, "audit") == 0)
+		return cmd_audit(&o);
 	return cmd_check(&o);
 }

@@ -10,6 +10,7 @@
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "personnummer.h"
@@ -317,4 +318,12 @@ orgnr_parse(const char *s, char out[11])
 	memcpy(out, d, 10);
 	out[10] = '\0';
 	return true;
+}
+
+void
+ymd_format(const struct ymd *d, char out[11])
+{
+	unsigned y = (unsigned)d->y % 10000, m = (unsigned)d->m % 100, dd = (unsigned)d->d % 100;
+
+	snprintf(out, 11, "%04u-%02u-%02u", y, m, dd);
 }

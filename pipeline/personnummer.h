@@ -59,6 +59,9 @@ bool ymd_valid(int y, int m, int d);
 /* Parses "YYYY-MM-DD" exactly (as xs:date without time zone); true on success. */
 bool ymd_parse(const char *s, struct ymd *out);
 
+/* Writes "YYYY-MM-DD" (out holds 11 bytes). */
+void ymd_format(const struct ymd *d, char out[11]);
+
 /* Compares two dates like strcmp. */
 int ymd_cmp(const struct ymd *a, const struct ymd *b);
 

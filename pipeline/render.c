@@ -44,9 +44,7 @@ struct doc {
 static void
 fmt_ymd(char out[11], const struct ymd *d)
 {
-	unsigned y = (unsigned)d->y % 10000, m = (unsigned)d->m % 100, dd = (unsigned)d->d % 100;
-
-	snprintf(out, 11, "%04u-%02u-%02u", y, m, dd);
+	ymd_format(d, out);
 }
 
 static void

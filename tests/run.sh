@@ -31,7 +31,7 @@ strip() { sed -E 's/^([^:]+:[0-9]+: [a-z]+: [a-z-]+): .*/\1/'; }
 
 # Any personnummer in its 12-digit form, unmasked (the forms expediera writes;
 # a 10-digit organisationsnummer is not personal data).
-unmasked() { grep -Eq '(^|[^0-9])(18|19|20)[0-9]{6}[-+]?[0-9]{4}([^0-9]|$)'; }
+unmasked() { grep -Eq '(^|[^0-9A-Za-z])(18|19|20)[0-9]{6}[-+]?[0-9]{4}([^0-9A-Za-z]|$)'; }
 
 # check SESSION [ARGS...]: runs check, leaving stdout, stderr, rc in $tmp.
 run_check() {
@@ -137,6 +137,9 @@ fi
 # ---- documents ----
 . tests/lib/render.sh
 
+# ---- send: delivery, exactly once, audit ----
+. tests/lib/send.sh
+
 # ---- hostile and broken input ----
 . tests/lib/hostile.sh
 
@@ -156,6 +159,19 @@ if [ -x "$fuzzer" ]; then
 	fi
 else
 	bad "no fuzzer built ($fuzzer)"
+fi
+if [ -x build/fuzz/fuzz_ini ]; then
+	mkdir -p "$tmp/ini-seeds" "$tmp/ini-corpus"
+	cp examples/expediera.conf templates/*.conf "$tmp/ini-seeds/"
+	if build/fuzz/fuzz_ini -max_total_time="${FUZZ_INI_SECONDS:-10}" -max_len=8192 -timeout=10 \
+	    -artifact_prefix="$tmp/" "$tmp/ini-corpus" "$tmp/ini-seeds" >"$tmp/fuzz.log" 2>&1; then
+		ok
+	else
+		bad "fuzz_ini found a crash"
+		tail -n 40 "$tmp/fuzz.log"
+	fi
+else
+	bad "no fuzzer built (build/fuzz/fuzz_ini)"
 fi
 
 echo "$pass passed, $fail failed"

@@ -1,0 +1,158 @@
+# send.sh -- sourced by run.sh: `expediera send` end to end.  The routes are
+# delivered (print batch and manifest, Skatteverket batch, hand-over, archive,
+# expedieringslista), all-or-nothing and --skip-invalid, reruns send nothing
+# twice, a run killed with SIGKILL at every point between recording and doing
+# resumes with every försändelse exactly once, and the audit log verifies --
+# and stops verifying when a row is edited or deleted.
+
+ex=examples/sammantrade-2026-11-18
+
+# A working directory with its own configuration; paths relative to it.
+mkwork() {
+	rm -rf "$1"
+	mkdir -p "$1"
+	cat >"$1/expediera.conf" <<'CONF'
+[organisation]
+name = Exempelby kommun
+namnd = Socialnämnden
+address = Box 100, 641 21 Exempelby
+phone = 0150-100 00
+email = socialnamnden@exempelby.se
+[print]
+driver = folder
+folder = out/print
+[archive]
+folder = out/arkiv
+[manual]
+folder = out/manuell
+[audit]
+database = out/expediera.db
+CONF
+}
+
+# send WORK [ARGS...]: runs send in WORK; stdout, stderr and rc in $tmp.
+send_in() {
+	w=$1
+	shift
+	"$bin" send --config "$w/expediera.conf" "$@" >"$tmp/out" 2>"$tmp/err"
+	echo $? >"$tmp/rc"
+}
+
+# The försändelser of every complete print batch in WORK, one per line.
+printed() {
+	for m in "$1"/out/print/*.csv; do
+		[ -f "$m" ] && [ -f "${m%.csv}.pdf" ] && tail -n +2 "$m" | cut -d, -f1
+	done | sort
+}
+
+"$bin" send --dry-run --json "$ex" >"$tmp/dry.json" 2>/dev/null
+want_print=$(python3 -c 'import json,sys; print(sum(1 for r in json.load(open(sys.argv[1]))["routes"] if r["route"] == "print"))' "$tmp/dry.json")
+want_skv=$(python3 -c 'import json,sys; print(sum(1 for r in json.load(open(sys.argv[1]))["routes"] if r["route"] == "print-skatteverket"))' "$tmp/dry.json")
+want_archive=$(python3 -c 'import json,sys; print(sum(1 for r in json.load(open(sys.argv[1]))["routes"] if r["route"] == "archive"))' "$tmp/dry.json")
+
+# ---- the example, sent ----
+W=$tmp/send1
+mkwork "$W"
+send_in "$W" "$ex"
+# § 124 asks for kanal=digital and there is no mailbox: held, so exit 3.
+if [ "$(rc)" -eq 3 ] && grep -q '1 hålls' "$tmp/out"; then ok; else bad "send: exit $(rc)"; cat "$tmp/out" "$tmp/err" | head; fi
+if unmasked <"$tmp/out" || unmasked <"$tmp/err"; then bad "send: personnummer on stdout/stderr"; else ok; fi
+batch=$(ls "$W"/out/print/utskrift-*.pdf 2>/dev/null)
+[ "$(tail -n +2 "${batch%.pdf}.csv" | wc -l)" -eq "$want_print" ] && ok || bad "send: manifest has $(tail -n +2 "${batch%.pdf}.csv" | wc -l) rows, want $want_print"
+skv=$(ls "$W"/out/print/skatteverket-*.pdf 2>/dev/null)
+[ "$(tail -n +2 "${skv%.pdf}.csv" | wc -l)" -eq "$want_skv" ] && ok || bad "send: Skatteverket batch"
+# The print house never sees a protected person's name or address.
+if grep -q 'skyddad identitet' "${skv%.pdf}.csv"; then ok; else bad "send: Skatteverket manifest names the person"; fi
+qpdf --check "$batch" >/dev/null 2>&1 && ok || bad "send: qpdf --check on the batch"
+qpdf --check "$skv" >/dev/null 2>&1 && ok || bad "send: qpdf --check on the Skatteverket batch"
+# Sorted by postnummer; pages as the manifest says, each försändelse on a new sheet.
+python3 - "$batch" <<'PY' >"$tmp/bcheck" 2>&1
+import csv, subprocess, sys
+pdf = sys.argv[1]
+rows = list(csv.DictReader(open(pdf[:-4] + ".csv", encoding="utf-8")))
+post = [r["postnummer"].replace(" ", "") for r in rows]
+assert post == sorted(post), f"not sorted by postnummer: {post}"
+pages = int([l for l in subprocess.run(["pdfinfo", pdf], capture_output=True, text=True).stdout.splitlines() if l.startswith("Pages:")][0].split()[1])
+want = sum(int(r["sidor"]) + int(r["sidor"]) % 2 for r in rows)
+assert pages == want, f"batch has {pages} pages, manifest says {want}"
+# Each försändelse starts on an odd page, and its first page names its recipient.
+first = 1
+for r in rows:
+    text = subprocess.run(["pdftotext", "-f", str(first), "-l", str(first), pdf, "-"], capture_output=True, text=True).stdout
+    assert r["namn"] in " ".join(text.split()), f"page {first} is not {r['namn']}'s letter"
+    assert first % 2 == 1
+    first += int(r["sidor"]) + int(r["sidor"]) % 2
+assert any(r["rekommenderat"] == "ja" for r in rows), "rekommenderat not marked"
+PY
+if [ $? -eq 0 ]; then ok; else bad "send: print batch"; cat "$tmp/bcheck"; fi
+[ "$(ls "$W"/out/arkiv/*-protokollsutdrag.pdf | wc -l)" -eq "$want_archive" ] && ok || bad "send: archive copies"
+ls "$W"/out/arkiv/*-protokollsutdrag.json >/dev/null 2>&1 && grep -q '"sha256"' "$(ls "$W"/out/arkiv/*-protokollsutdrag.json | head -n 1)" && ok || bad "send: archive metadata"
+ls "$W"/out/manuell/*/*.pdf >/dev/null 2>&1 && ok || bad "send: hand-over folder"
+ls "$W"/out/arkiv/expedieringslista-*.pdf "$W"/out/arkiv/expedieringslista-*.csv >/dev/null 2>&1 && ok || bad "send: expedieringslista"
+if find "$W/out" -type f ! -perm 600 | grep -q .; then bad "send: files not 0600"; else ok; fi
+# The database holds no personnummer in clear, anywhere.
+if sqlite3 "$W/out/expediera.db" .dump | unmasked; then bad "send: a personnummer in the audit database"; else ok; fi
+
+# ---- a rerun sends nothing twice ----
+before=$(printed "$W" | wc -l)
+send_in "$W" "$ex"
+if grep -q '^[^:]*: 0 skickade' "$tmp/out" && [ "$(printed "$W" | wc -l)" -eq "$before" ]; then ok; else bad "send: rerun sent again"; cat "$tmp/out"; fi
+
+# ---- status and audit ----
+"$bin" status --config "$W/expediera.conf" >"$tmp/out" 2>&1
+grep -q 'hålls' "$tmp/out" && ok || bad "status: no held line"
+"$bin" audit verify --config "$W/expediera.conf" >"$tmp/out" 2>&1 && ok || { bad "audit verify on an untouched log"; cat "$tmp/out"; }
+"$bin" audit export --json --config "$W/expediera.conf" >"$tmp/export.json" 2>/dev/null
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["events"] and d["head"]["rows"] == len(d["events"])' "$tmp/export.json" && ok || bad "audit export --json"
+unmasked <"$tmp/export.json" && bad "audit export shows a personnummer" || ok
+for tamper in "UPDATE event SET data = data || ' ' WHERE id = 5" \
+    "DELETE FROM event WHERE id = 7" "DELETE FROM event WHERE id = (SELECT max(id) FROM event)"; do
+	cp "$W/out/expediera.db" "$tmp/t.db"
+	# As someone with the sqlite3 tool would: drop the guards, then edit.
+	drops=$(sqlite3 "$tmp/t.db" "SELECT 'DROP TRIGGER ' || name || ';' FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'event'")
+	sqlite3 "$tmp/t.db" "$drops $tamper;" >/dev/null 2>&1 || bad "tampering itself failed: $tamper"
+	printf '[audit]\ndatabase = %s\n' "$tmp/t.db" >"$tmp/t.conf"
+	"$bin" audit verify --config "$tmp/t.conf" >"$tmp/out" 2>&1
+	r=$?
+	if [ $r -eq 1 ] && grep -q 'inte intakt' "$tmp/out"; then ok; else bad "audit verify missed: $tamper (exit $r)"; cat "$tmp/out"; fi
+done
+
+# ---- all or nothing, and --skip-invalid ----
+W=$tmp/send2
+mkwork "$W"
+send_in "$W" tests/route/all-routes/session
+if [ "$(rc)" -eq 1 ] && [ ! -d "$W/out/print" ] && grep -q 'inget skickades' "$tmp/err"; then ok; else bad "send: not all-or-nothing (exit $(rc))"; fi
+send_in "$W" tests/route/all-routes/session --skip-invalid
+if [ "$(rc)" -eq 3 ] && [ -n "$(printed "$W")" ]; then ok; else bad "send --skip-invalid: exit $(rc)"; cat "$tmp/err"; fi
+"$bin" status --config "$W/expediera.conf" >"$tmp/out" 2>&1
+grep -q 'paragrafen har fel' "$tmp/out" && ok || bad "status: the held paragraph is not listed"
+
+# ---- SIGKILL at every point between recording and doing ----
+expected=$(cd "$tmp/send1" && printed . | sort)
+for point in file-sending file-written batch-sending batch-written; do
+	W=$tmp/kill-$point
+	mkwork "$W"
+	r=$( { EXPEDIERA_CRASH_AT=$point "$bin" send --config "$W/expediera.conf" "$ex" >/dev/null 2>&1; echo $?; } 2>/dev/null)
+	send_in "$W" "$ex"
+	got=$(printed "$W")
+	if [ $r -eq 137 ] && [ "$got" = "$expected" ] &&
+	    [ "$(ls "$W"/out/arkiv/*-protokollsutdrag.pdf | wc -l)" -eq "$want_archive" ]; then ok; else
+		bad "kill at $point (exit $r): försändelser not exactly once"
+		diff <(echo "$expected") <(echo "$got") | head
+	fi
+	"$bin" audit verify --config "$W/expediera.conf" >/dev/null 2>&1 && ok || bad "audit verify after kill at $point"
+done
+# And at moments nobody chose: kill -9 after a few milliseconds, three times.
+W=$tmp/kill-random
+mkwork "$W"
+for ms in 20 60 120; do
+	"$bin" send --config "$W/expediera.conf" "$ex" >/dev/null 2>&1 &
+	pid=$!
+	sleep "0.$(printf '%03d' "$ms")"
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null || true
+done
+send_in "$W" "$ex"
+send_in "$W" "$ex"
+if [ "$(printed "$W")" = "$expected" ]; then ok; else bad "random kills: försändelser not exactly once"; diff <(echo "$expected") <(printed "$W") | head; fi
+"$bin" audit verify --config "$W/expediera.conf" >/dev/null 2>&1 && ok || bad "audit verify after random kills"
