@@ -100,8 +100,9 @@ test: build/asan/expediera $(UNIT:%=build/asan/%) build/fuzz/fuzz_session build/
     expediera fonts
 	@bash tests/run.sh
 
-bench: deps-check
-	@$(MAKE) --no-print-directory expediera
+bench:
+	@sh scripts/install-deps.sh bench
+	@$(MAKE) --no-print-directory all
 	@sh tests/bench/run.sh
 
 fuzz: build/fuzz/fuzz_session

@@ -4,15 +4,20 @@
 #
 #   scripts/install-deps.sh build   what `make` needs
 #   scripts/install-deps.sh check   also what `make check` needs (fuzzer, PDF tools)
+#   scripts/install-deps.sh bench   also what `make bench` compares against
 set -eu
 
-build="gcc make pkg-config libxml2-dev libpcre2-dev libsqlite3-dev libssl-dev libhpdf-dev zlib1g-dev fonts-liberation2 fonttools icc-profiles-free"
+build="gcc make pkg-config libxml2-dev libpcre2-dev libsqlite3-dev libssl-dev libhpdf-dev zlib1g-dev libcurl4-openssl-dev fonts-liberation2 fonttools icc-profiles-free"
 check="$build clang libclang-rt-dev python3 libxml2-utils time sqlite3 poppler-utils qpdf default-jre-headless libpdfbox2-java libactivation-java libjaxb-api-java"
+
+# The benchmark also measures WeasyPrint side by side.
+bench="$check weasyprint"
 
 case "${1:-build}" in
 build) want=$build ;;
 check) want=$check ;;
-*) echo "usage: $0 build|check" >&2; exit 2 ;;
+bench) want=$bench ;;
+*) echo "usage: $0 build|check|bench" >&2; exit 2 ;;
 esac
 
 missing=

@@ -1,31 +1,82 @@
 #!/bin/sh
-# run.sh -- `make bench`: generated session packages of growing size, `check`
-# timed as the median of five runs, with peak RSS.  Never part of `make check`:
+# run.sh -- `make bench`: generated session packages of growing size; check,
+# render and send (to the print folder) timed as medians, with peak RSS and
+# bytes per försändelse, printed as a table.  Never part of `make check`:
 # timings on a shared machine are for reading, not for asserting.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
-bin=./expediera
-dir=build/bench
+bin=$top/expediera
+dir=$top/build/bench
+runs=${BENCH_RUNS:-5}
 mkdir -p "$dir"
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-printf '%-8s %-10s %12s %14s %12s\n' "paket" "steg" "median s" "försättsblad/s" "max RSS KiB"
+# measure N STEP CMD...: prints a table row; each försändelse counts as one.
+measure() {
+	n=$1 step=$2 items=$3
+	shift 3
+	times=
+	i=0
+	while [ $i -lt "$runs" ]; do
+		rm -rf "$dir/work" && mkdir -p "$dir/work"
+		t0=$(date +%s%N)
+		(cd "$dir/work" && /usr/bin/time -o "$dir/time" -f '%M' "$@" >/dev/null 2>&1) || true
+		t1=$(date +%s%N)
+		times="$times$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f", (b - a) / 1e9}') $(tail -n 1 "$dir/time")
+"
+		i=$((i + 1))
+	done
+	sec=$(printf '%s' "$times" | awk 'NF {print $1}' | median)
+	rss=$(printf '%s' "$times" | awk 'NF {print $2}' | median)
+	rate=$(awk -v n="$items" -v s="$sec" 'BEGIN { if (s > 0) printf "%d", n / s; else print "-" }')
+	bytes=-
+	if [ -d "$dir/work/r" ]; then
+		bytes=$(du -sb "$dir/work/r" | awk -v n="$items" '{printf "%d", $1 / n}')
+	fi
+	printf '%-8s %-8s %12s %10s %14s %10s %12s\n' "$n" "$step" "$items" "$sec" "$rate" "$bytes" "$rss"
+}
+
+printf '%-8s %-8s %12s %10s %14s %10s %12s\n' "paket" "steg" "antal" "median s" "per sekund" "byte/st" "max RSS KiB"
 for n in ${BENCH_SIZES:-1 100 1000 10000}; do
 	pkg=$dir/session-$n
 	[ -f "$pkg/protokoll.xml" ] || python3 tests/bench/gen_session.py "$n" "$pkg"
 	"$bin" check "$pkg" >/dev/null 2>&1 || { echo "bench: $pkg does not check clean" >&2; exit 1; }
-	times=
-	for i in 1 2 3 4 5; do
-		t0=$(date +%s%N)
-		/usr/bin/time -o "$dir/time" -f '%M' "$bin" check "$pkg" >/dev/null 2>&1
-		t1=$(date +%s%N)
-		times="$times$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f", (b - a) / 1e9}') $(tail -n 1 "$dir/time")
-"
-	done
-	sec=$(printf '%s' "$times" | awk 'NF {print $1}' | median)
-	rss=$(printf '%s' "$times" | awk 'NF {print $2}' | median)
-	rate=$(awk -v n="$n" -v s="$sec" 'BEGIN { if (s > 0) printf "%d", n / s; else print "-" }')
-	printf '%-8s %-10s %12s %14s %12s\n' "$n" "check" "$sec" "$rate" "$rss"
+	measure "$n" check "$n" "$bin" check "$pkg"
+	# Two recipients per paragraph: 2n försändelser.
+	measure "$n" render $((2 * n)) "$bin" render "$pkg" -o r
+	measure "$n" send $((2 * n)) "$bin" send "$pkg"
 done
+
+# The peer, side by side: WeasyPrint (the HTML/CSS renderer GOV.UK Notify uses
+# for letters) on the same one-page letter, against expediera's renderer.
+if command -v weasyprint >/dev/null 2>&1; then
+	html=$dir/letter.html
+	python3 tests/bench/letter_html.py >"$html"
+	k=${BENCH_PEER_DOCS:-20}
+	t0=$(date +%s%N)
+	i=0
+	while [ $i -lt "$k" ]; do
+		weasyprint "$html" "$dir/peer.pdf" 2>/dev/null
+		i=$((i + 1))
+	done
+	t1=$(date +%s%N)
+	peer=$(awk -v a="$t0" -v b="$t1" -v k="$k" 'BEGIN {printf "%.4f", (b - a) / 1e9 / k}')
+	pbytes=$(stat -c %s "$dir/peer.pdf")
+	pkg=$dir/session-1
+	rm -rf "$dir/work" && mkdir -p "$dir/work"
+	t0=$(date +%s%N)
+	i=0
+	while [ $i -lt "$k" ]; do
+		"$bin" render "$pkg" -o "$dir/work/r" >/dev/null 2>&1
+		i=$((i + 1))
+	done
+	t1=$(date +%s%N)
+	ours=$(awk -v a="$t0" -v b="$t1" -v k="$k" 'BEGIN {printf "%.4f", (b - a) / 1e9 / k / 2}')
+	obytes=$(ls "$dir"/work/r/*.pdf | head -n 1 | xargs stat -c %s)
+	echo
+	printf 'WeasyPrint, one letter:          %s s, %s byte\n' "$peer" "$pbytes"
+	printf 'expediera, one försändelse:      %s s, %s byte (a whole process per run)\n' "$ours" "$obytes"
+	awk -v a="$peer" -v b="$ours" 'BEGIN {if (b > 0) printf "ratio (WeasyPrint / expediera): %.0f×\n", a / b}'
+fi
