@@ -40,6 +40,9 @@ struct config {
 	char *mb_ca_file;          /* ca_file (path) */
 	char *mb_signing_cert;     /* signing_cert (path) */
 	char *mb_signing_key;      /* signing_key (path) */
+	char *mb_max_parallel;     /* max_parallel: deliveries in flight at once; default 8 */
+	char *mb_attempts;         /* attempts: tries per delivery before giving up; default 4 */
+	char *mb_timeout;          /* timeout: seconds for one request; default 30 */
 
 	/* [print] */
 	char *print_driver;        /* driver: folder | sftp | cups; default folder */

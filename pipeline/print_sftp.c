@@ -20,6 +20,7 @@ print_sftp_upload(const struct sftp_target *t, const char *local_path, const cha
 	static int inited;
 	char ebuf[CURL_ERROR_SIZE] = "", *url = NULL, *esc = NULL, *tmpname = NULL;
 	char *pub = NULL, *rn = NULL, *rm = NULL;
+	const char *dir, *slash;
 	struct curl_slist *post = NULL;
 	struct stat st;
 	CURLcode cc;
@@ -51,8 +52,19 @@ print_sftp_upload(const struct sftp_target *t, const char *local_path, const cha
 	tmpname = xasprintf(".%s.part", remote_name);
 	esc = curl_easy_escape(c, tmpname, 0);
 	url = xasprintf("%s%s%s", t->url, t->url[strlen(t->url) - 1] == '/' ? "" : "/", esc);
-	rm = xasprintf("*rm %s", remote_name);
-	rn = xasprintf("rename %s %s", tmpname, remote_name);
+	/*
+	 * Quote commands take paths of their own: relative ones are relative to
+	 * the login's home, so name the directory of the URL in full.
+	 */
+	dir = strstr(t->url, "://");
+	dir = dir != NULL ? strchr(dir + 3, '/') : NULL;
+	if (dir == NULL) {
+		snprintf(err, errlen, "[print] sftp_url ska vara sftp://värd[:port]/katalog/");
+		goto out;
+	}
+	slash = dir[strlen(dir) - 1] == '/' ? "" : "/";
+	rm = xasprintf("*rm %s%s%s", dir, slash, remote_name);
+	rn = xasprintf("rename %s%s%s %s%s%s", dir, slash, tmpname, dir, slash, remote_name);
 	post = curl_slist_append(post, rm);
 	post = curl_slist_append(post, rn);
 	pub = xasprintf("%s.pub", t->key);

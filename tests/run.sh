@@ -139,6 +139,7 @@ fi
 
 # ---- send: delivery, exactly once, audit ----
 . tests/lib/send.sh
+. tests/lib/print_sftp.sh
 
 # ---- hostile and broken input ----
 . tests/lib/hostile.sh
