@@ -9,7 +9,7 @@
 #   make lint       grep for functions the house style bans
 
 VERSION   = 0.1.0
-PKGS      = libxml-2.0 libpcre2-8 sqlite3 libcrypto libcurl
+PKGS      = libxml-2.0 libpcre2-8 sqlite3 libcrypto libcurl xmlsec1-openssl
 CC       ?= cc
 CSTD      = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN      = -Wall -Wextra -Werror
@@ -24,14 +24,14 @@ ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -Ipipeline $(PKG_CFLAGS) -DEXPEDIERA_VERS
 SAN       = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
 SRCS = pipeline/arena.c pipeline/audit.c pipeline/config.c pipeline/diag.c pipeline/dnr.c \
-       pipeline/deliver.c pipeline/file.c pipeline/ini.c pipeline/json.c pipeline/layout.c pipeline/pdf.c \
+       pipeline/deliver.c pipeline/deliver_mm.c pipeline/file.c pipeline/ini.c pipeline/json.c pipeline/layout.c pipeline/pdf.c \
        pipeline/personnummer.c pipeline/print_sftp.c pipeline/read.c pipeline/render.c \
-       pipeline/route.c \
+       pipeline/mm.c pipeline/mm_http.c pipeline/route.c \
        pipeline/schemas.c pipeline/session.c pipeline/template.c pipeline/validate.c \
        pipeline/xmalloc.c
 HDRS = $(wildcard pipeline/*.h)
 XSDS = schemas/protokoll.xsd schemas/forsattsblad.xsd
-UNIT = test_personnummer test_config test_audit test_pdf
+UNIT = test_personnummer test_config test_audit test_pdf test_mm
 
 OBJS      = $(SRCS:pipeline/%.c=build/%.o)
 ASAN_OBJS = $(SRCS:pipeline/%.c=build/asan/%.o)
@@ -74,6 +74,11 @@ build/fuzz/fuzz_ini: tests/fuzz/fuzz_ini.c $(SRCS) $(HDRS)
 	clang $(CSTD) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -Ipipeline \
 	    $(PKG_CFLAGS) -o $@ tests/fuzz/fuzz_ini.c $(SRCS) $(PKG_LIBS)
 
+build/fuzz/fuzz_mm: tests/fuzz/fuzz_mm.c $(SRCS) $(HDRS)
+	@mkdir -p build/fuzz
+	clang $(CSTD) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -Ipipeline \
+	    $(PKG_CFLAGS) -o $@ tests/fuzz/fuzz_mm.c $(SRCS) $(PKG_LIBS)
+
 build build/asan:
 	@mkdir -p $@
 
@@ -97,6 +102,7 @@ check: deps-check
 	@$(MAKE) --no-print-directory test
 
 test: build/asan/expediera $(UNIT:%=build/asan/%) build/fuzz/fuzz_session build/fuzz/fuzz_ini \
+    build/fuzz/fuzz_mm \
     expediera fonts
 	@bash tests/run.sh
 

@@ -56,12 +56,15 @@ struct item {
 	size_t pages;
 	enum outbox_state state; /* after this run */
 	bool already;            /* sent by an earlier run */
+	bool fell_back;          /* digital failed; a print item took over */
+	bool borrowed;           /* pdf belongs to another item */
 	char when[32];
 };
 
 struct ctx {
 	const struct render *rd;
 	struct audit *a;
+	struct mailbox *mb;
 	int64_t batch;
 	char digest[65];
 	struct prior *prior;
@@ -756,6 +759,104 @@ out:
 	free(title);
 }
 
+/* ---- digital delivery ---- */
+
+static void
+on_attempt(void *arg, const struct mm_job *j, const char *outcome)
+{
+	struct ctx *c = arg;
+	struct item *it = j->user;
+	char *data, *p = NULL;
+	size_t len;
+	FILE *fp = open_memstream(&p, &len);
+
+	if (fp == NULL)
+		return;
+	fprintf(fp, "{\"attempt\":%d,\"service\":", j->attempts);
+	json_string(fp, j->service_address);
+	fputs(",\"message_id\":", fp);
+	json_string(fp, j->message_id);
+	fputs(",\"outcome\":", fp);
+	json_string(fp, outcome);
+	fputc('}', fp);
+	fclose(fp);
+	data = p;
+	audit_event(c->a, c->batch, "attempt", it->id, data);
+	free(data);
+}
+
+/*
+ * SENDING with the message Id, deliver, then SENT; what cannot be delivered
+ * prints when kanal is auto (a new print item takes over the same document)
+ * and is held when the recipient asked for digital only.
+ */
+static void
+deliver_digital(struct ctx *c, struct item **v, size_t n, struct item *items, size_t *nitems,
+    struct routed *fallback, struct item **print, size_t *np)
+{
+	struct mm_job *jobs = xcalloc(n + 1, sizeof(*jobs));
+	size_t i;
+
+	audit_tx_begin(c->a);
+	for (i = 0; i < n; i++) {
+		char *reason = xasprintf("mm:%s", v[i]->key);
+
+		jobs[i].recipient_id = v[i]->r->id;
+		jobs[i].service_address = mailbox_lookup(c->mb, v[i]->r->id) != NULL ?
+		    mailbox_lookup(c->mb, v[i]->r->id)->service_address : NULL;
+		jobs[i].message_id = v[i]->key;
+		jobs[i].pdf = v[i]->pdf;
+		jobs[i].len = v[i]->len;
+		jobs[i].pdf_name = v[i]->name;
+		jobs[i].user = v[i];
+		outbox_set(c->a, c->batch, v[i]->id, OUTBOX_SENDING, reason);
+		free(reason);
+	}
+	audit_tx_commit(c->a);
+	crash_point("digital-sending");
+	mailbox_deliver(c->mb, jobs, n, on_attempt, c);
+	audit_tx_begin(c->a);
+	for (i = 0; i < n; i++) {
+		struct item *it = v[i], *fb;
+		const struct routed *r = it->r;
+		char reason[400];
+
+		if (jobs[i].delivered) {
+			outbox_set(c->a, c->batch, it->id, OUTBOX_SENT, NULL);
+			it->state = OUTBOX_SENT;
+			continue;
+		}
+		if (r->m->kanal == KANAL_DIGITAL) {
+			snprintf(reason, sizeof(reason), "kanal=digital men leveransen gick inte: %s",
+			    jobs[i].err);
+			outbox_set(c->a, c->batch, it->id, OUTBOX_HELD, reason);
+			it->state = OUTBOX_HELD;
+			continue;
+		}
+		snprintf(reason, sizeof(reason), "digital leverans gick inte (%s); skickas med "
+		    "post", jobs[i].err);
+		outbox_set(c->a, c->batch, it->id, OUTBOX_FAILED, reason);
+		it->state = OUTBOX_FAILED;
+		it->fell_back = true;
+		/* The same document goes by post: a new item on the print route. */
+		fallback[i] = *r;
+		fallback[i].route = r->m->skyddad ? ROUTE_PRINT_SKATTEVERKET : ROUTE_PRINT;
+		snprintf(fallback[i].reason, sizeof(fallback[i].reason), "%.190s", reason);
+		fb = &items[(*nitems)++];
+		*fb = *it;
+		fb->r = &fallback[i];
+		fb->fell_back = false;
+		fb->borrowed = true;
+		fb->name = it->name != NULL ? xstrdup(it->name) : NULL;
+		snprintf(fb->id, sizeof(fb->id), "%s:%.16s:%s", fb->key, fb->sha,
+		    route_names[fb->r->route]);
+		if (add_to_outbox(c, fb) == 0 && fb->state != OUTBOX_SENT)
+			print[(*np)++] = fb;
+	}
+	audit_tx_commit(c->a);
+	free(jobs);
+}
+
 /* ---- the run ---- */
 
 static int
@@ -778,12 +879,16 @@ render_item(struct ctx *c, struct item *it)
 }
 
 int
-deliver_send(const struct render *rd, struct audit *a, const char *command,
+deliver_send(const struct render *rd, struct audit *a, struct mailbox *mb, const char *command,
     const struct routed *routes, size_t n, struct send_result *res, FILE *err)
 {
 	struct ctx c;
-	struct item *items = xcalloc(n + 1, sizeof(*items));
-	struct item **print = xcalloc(n + 1, sizeof(*print)), **skv = xcalloc(n + 1, sizeof(*skv));
+	/* Room for a print fallback of every digital försändelse. */
+	struct item *items = xcalloc(2 * n + 1, sizeof(*items));
+	struct routed *fallback = xcalloc(n + 1, sizeof(*fallback));
+	struct item **print = xcalloc(2 * n + 1, sizeof(*print)), **skv = xcalloc(n + 1, sizeof(*skv));
+	struct item **digital = xcalloc(n + 1, sizeof(*digital));
+	size_t nd = 0, nitems = n;
 	struct audit_batch b;
 	size_t i, np = 0, ns = 0;
 	char summary[256];
@@ -793,6 +898,7 @@ deliver_send(const struct render *rd, struct audit *a, const char *command,
 	memset(res, 0, sizeof(*res));
 	c.rd = rd;
 	c.a = a;
+	c.mb = mb;
 	c.err = err;
 	c.res = res;
 	if (session_digest(rd->s->dir, c.digest) == -1) {
@@ -877,34 +983,42 @@ deliver_send(const struct render *rd, struct audit *a, const char *command,
 		case ROUTE_PRINT_SKATTEVERKET:
 			skv[ns++] = it;
 			break;
+		case ROUTE_DIGITAL:
+			digital[nd++] = it;
+			break;
 		default:
-			/* Digital delivery: the Mina meddelanden back-end is not built yet. */
-			outbox_set(a, c.batch, it->id, OUTBOX_HELD, "digital leverans finns inte än");
-			it->state = OUTBOX_HELD;
-			res->held++;
 			break;
 		}
 	}
+	if (nd > 0)
+		deliver_digital(&c, digital, nd, items, &nitems, fallback, print, &np);
 	if (deliver_print_batch(&c, print, np, false, res->batch_pdf, sizeof(res->batch_pdf)) ==
 	        -1 ||
 	    deliver_print_batch(&c, skv, ns, true, res->skv_pdf, sizeof(res->skv_pdf)) == -1)
 		rc = -1;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < nitems; i++) {
 		if (!items[i].already && items[i].state == OUTBOX_SENT)
 			res->sent++;
-		else if (!items[i].already && items[i].state == OUTBOX_FAILED)
+		else if (!items[i].already && items[i].state == OUTBOX_FAILED &&
+		    !items[i].fell_back)
 			res->failed++;
+		else if (!items[i].already && items[i].state == OUTBOX_HELD &&
+		    items[i].r->route == ROUTE_DIGITAL)
+			res->held++;
 	}
-	write_lista(&c, items, n);
+	write_lista(&c, items, nitems);
 	snprintf(summary, sizeof(summary),
 	    "{\"skickade\":%zu,\"redan_skickade\":%zu,\"halls\":%zu,\"misslyckade\":%zu}",
 	    res->sent, res->already, res->held, res->failed);
 	audit_batch_end(a, c.batch, summary);
 out:
-	for (i = 0; i < n; i++) {
-		free(items[i].pdf);
+	for (i = 0; i < nitems; i++) {
+		if (!items[i].borrowed)
+			free(items[i].pdf);
 		free(items[i].name);
 	}
+	free(fallback);
+	free(digital);
 	for (i = 0; i < c.nprior; i++) {
 		free(c.prior[i].id);
 		free(c.prior[i].reason);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "audit.h"
+#include "deliver_mm.h"
 #include "render.h"
 #include "route.h"
 
@@ -22,13 +23,15 @@ struct send_result {
 };
 
 /*
- * Delivers routes[0..n) of the session rendered by rd, logging to a.  The
+ * Delivers routes[0..n) of the session rendered by rd, logging to a; digital
+ * routes through mb (NULL: none were routed digital).  The
  * session's findings are logged first.  Returns 0 when everything that could
  * go went (held recipients are not failures), -1 when a delivery failed;
  * messages go to err (stderr), progress and results to res.
  */
-int deliver_send(const struct render *rd, struct audit *a, const char *command,
-    const struct routed *routes, size_t n, struct send_result *res, FILE *err);
+int deliver_send(const struct render *rd, struct audit *a, struct mailbox *mb,
+    const char *command, const struct routed *routes, size_t n, struct send_result *res,
+    FILE *err);
 
 /* The hex SHA-256 of the session package's files, in name order. */
 int session_digest(const char *dir, char out[65]);

@@ -16,9 +16,11 @@
 #include "audit.h"
 #include "config.h"
 #include "deliver.h"
+#include "deliver_mm.h"
 #include "dnr.h"
 #include "file.h"
 #include "json.h"
+#include "mm.h"
 #include "pdf.h"
 #include "read.h"
 #include "render.h"
@@ -500,6 +502,58 @@ print_route_json(const struct routed *r, FILE *fp)
 	fputc('}', fp);
 }
 
+/*
+ * With a [mailbox], asks the address register about everyone who could go
+ * digital: adults and organisations with a number, in paragraphs without
+ * errors, sent by the nämndsekreterare, not by post.  Returns the mailbox
+ * (NULL without [mailbox]); *rc is set on failure.
+ */
+static struct mailbox *
+ask_mailbox(struct run *r, int *rc)
+{
+	char err[512];
+	const char **ids;
+	struct mailbox *mb;
+	size_t n = 0, cap = 64, i, j, k;
+
+	*rc = 0;
+	if (!r->cfg.has_mailbox)
+		return NULL;
+	if ((mb = mailbox_new(&r->cfg, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "expediera: %s\n", err);
+		*rc = EXIT_USAGE;
+		return NULL;
+	}
+	ids = xreallocarray(NULL, cap, sizeof(*ids));
+	for (i = 0; i < r->s.protokoll.n_paragrafer; i++) {
+		const struct paragraf *p = &r->s.protokoll.paragrafer[i];
+
+		if (p->blocked || p->fb == NULL || p->fb->avsandare != NULL)
+			continue;
+		for (j = 0; j < p->fb->n_mottagare; j++) {
+			const struct mottagare *m = &p->fb->mottagare[j];
+			const char *id = m->pnr.ok ? m->pnr.pnr.digits : m->orgnr_ok ? m->orgnr : NULL;
+
+			if (id == NULL || m->kanal == KANAL_POST || m->kanal == KANAL_REKOMMENDERAT ||
+			    (m->pnr.ok && age_on(&m->pnr.pnr.birth,
+				&r->s.protokoll.sammantradesdatum) < 18))
+				continue;
+			for (k = 0; k < n && strcmp(ids[k], id) != 0; k++)
+				;
+			if (k < n)
+				continue;
+			if (n == cap) {
+				cap *= 2;
+				ids = xreallocarray(ids, cap, sizeof(*ids));
+			}
+			ids[n++] = id;
+		}
+	}
+	mailbox_ask(mb, ids, n, stderr);
+	free(ids);
+	return mb;
+}
+
 /* Opens the audit database, creating its directory. */
 static struct audit *
 open_audit(const struct config *cfg)
@@ -525,6 +579,7 @@ send_for_real(const struct options *o, struct run *r)
 	struct send_result res;
 	struct render rd;
 	struct audit *a = NULL;
+	struct mailbox *mb = NULL;
 	struct tmpl t;
 	size_t n;
 	int rc;
@@ -543,9 +598,12 @@ send_for_real(const struct options *o, struct run *r)
 		rc = EXIT_SYSTEM;
 		goto out;
 	}
-	routes = route_session(&r->s, NULL, NULL, &n);
-	rc = deliver_send(&rd, a, o->skip_invalid ? "send --skip-invalid" : "send", routes, n,
-	    &res, stderr);
+	mb = ask_mailbox(r, &rc);
+	if (rc != 0)
+		goto out;
+	routes = route_session(&r->s, mb != NULL ? mailbox_lookup : NULL, mb, &n);
+	rc = deliver_send(&rd, a, mb, o->skip_invalid ? "send --skip-invalid" : "send", routes,
+	    n, &res, stderr);
 	if (o->json) {
 		printf("{\"sent\": %zu, \"already_sent\": %zu, \"held\": %zu, \"failed\": %zu, "
 		       "\"print_batch\": ", res.sent, res.already, res.held, res.failed);
@@ -576,6 +634,8 @@ send_for_real(const struct options *o, struct run *r)
 	rc = flushed(rc);
 out:
 	free(routes);
+	mailbox_free(mb);
+	mm_cleanup();
 	if (a != NULL)
 		audit_close(a);
 	tmpl_free(&t);
@@ -587,6 +647,7 @@ static int
 cmd_send(const struct options *o)
 {
 	struct routed *routes = NULL;
+	struct mailbox *mb = NULL;
 	struct run r;
 	size_t n, i, count[ROUTE__MAX] = {0};
 	int rc;
@@ -597,8 +658,11 @@ cmd_send(const struct options *o)
 		rc = send_for_real(o, &r);
 		goto out;
 	}
-	/* The mailbox service plugs in here; without it nothing is digital. */
-	routes = route_session(&r.s, NULL, NULL, &n);
+	/* Asking who is reachable only reads; nothing is sent. */
+	mb = ask_mailbox(&r, &rc);
+	if (rc != 0)
+		goto out;
+	routes = route_session(&r.s, mb != NULL ? mailbox_lookup : NULL, mb, &n);
 	if (o->json) {
 		fputs("{\"findings\": ", stdout);
 		diag_print_json_array(&r.s.diag, stdout);
@@ -625,6 +689,8 @@ cmd_send(const struct options *o)
 	rc = flushed(r.s.diag.errors > 0 ? EXIT_INVALID : EXIT_OK);
 out:
 	free(routes);
+	mailbox_free(mb);
+	mm_cleanup();
 	run_free(&r);
 	return rc;
 }

@@ -174,6 +174,19 @@ if [ -x build/fuzz/fuzz_ini ]; then
 else
 	bad "no fuzzer built (build/fuzz/fuzz_ini)"
 fi
+if [ -x build/fuzz/fuzz_mm ]; then
+	mkdir -p "$tmp/mm-seeds" "$tmp/mm-corpus"
+	cp ../shared/contracts/mina-meddelanden/samples/*Response.xml "$tmp/mm-seeds/" 2>/dev/null
+	if build/fuzz/fuzz_mm -max_total_time="${FUZZ_MM_SECONDS:-10}" -max_len=16384 -timeout=10 \
+	    -artifact_prefix="$tmp/" "$tmp/mm-corpus" "$tmp/mm-seeds" >"$tmp/fuzz.log" 2>&1; then
+		ok
+	else
+		bad "fuzz_mm found a crash"
+		tail -n 40 "$tmp/fuzz.log"
+	fi
+else
+	bad "no fuzzer built (build/fuzz/fuzz_mm)"
+fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

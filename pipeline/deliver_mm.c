@@ -1,0 +1,308 @@
+/*
+ * deliver_mm.c -- the Mina meddelanden back-end; see deliver_mm.h.
+ *
+ * Reads: [mailbox] of the configuration (certificates, keys, the register's
+ * URL), answers of the register and the operators (through mm.c's parsers).
+ * Writes: SOAP requests over mutual TLS (mm_http.c).
+ * Trusts: the configured CA.  Subjects carry no personal data: the nämnd's
+ * name only, never a name, a number or a case type.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "deliver_mm.h"
+#include "mm.h"
+#include "mm_http.h"
+#include "xmalloc.h"
+
+#define REACH_BATCH 1000
+
+struct answer {
+	char id[13];
+	struct reachability r;
+	char *service_address;
+};
+
+struct mailbox {
+	const struct config *cfg;
+	struct mm_signer *signer;
+	struct mm_http http;
+	int attempts;
+	char sender_orgnr[11];
+	char sender_id[13];
+	struct answer *answers;
+	size_t n_answers, cap_answers;
+	char *subject, *support;
+};
+
+static long
+num(const char *s, long dflt, long lo, long hi)
+{
+	char *end;
+	long v;
+
+	if (s == NULL)
+		return dflt;
+	v = strtol(s, &end, 10);
+	return *end == '\0' && v >= lo && v <= hi ? v : dflt;
+}
+
+struct mailbox *
+mailbox_new(const struct config *cfg, char *err, size_t errlen)
+{
+	struct mailbox *mb;
+	const char *sid = cfg->org_sender_id;
+
+	if (cfg->mb_reachability_url == NULL || cfg->mb_client_cert == NULL ||
+	    cfg->mb_client_key == NULL || cfg->mb_ca_file == NULL ||
+	    cfg->mb_signing_cert == NULL || cfg->mb_signing_key == NULL) {
+		snprintf(err, errlen, "[mailbox] behöver reachability_url, client_cert, client_key, "
+		    "ca_file, signing_cert och signing_key");
+		return NULL;
+	}
+	if (sid == NULL || strlen(sid) != 12 || strncmp(sid, "16", 2) != 0 ||
+	    strspn(sid, "0123456789") != 12) {
+		snprintf(err, errlen, "[organisation] sender_id ska vara \"16\" följt av "
+		    "organisationsnumret, tolv siffror");
+		return NULL;
+	}
+	mb = xcalloc(1, sizeof(*mb));
+	mb->cfg = cfg;
+	memcpy(mb->sender_id, sid, 13);
+	memcpy(mb->sender_orgnr, sid + 2, 11);
+	if ((mb->signer = mm_signer_new(cfg->mb_signing_cert, cfg->mb_signing_key, err,
+	    errlen)) == NULL) {
+		free(mb);
+		return NULL;
+	}
+	mb->http.client_cert = cfg->mb_client_cert;
+	mb->http.client_key = cfg->mb_client_key;
+	mb->http.ca_file = cfg->mb_ca_file;
+	mb->http.connect_timeout_ms = 10000;
+	mb->http.timeout_ms = num(cfg->mb_timeout, 30, 1, 600) * 1000;
+	mb->http.max_response = 4 * 1024 * 1024;
+	mb->http.parallel = (size_t)num(cfg->mb_max_parallel, 8, 1, 256);
+	mb->attempts = (int)num(cfg->mb_attempts, 4, 1, 20);
+	mb->subject = xasprintf("Beslut från %s", cfg->org_namnd != NULL ? cfg->org_namnd :
+	    cfg->org_name != NULL ? cfg->org_name : "socialnämnden");
+	mb->support = xasprintf("Frågor om beslutet: kontakta %s%s%s.",
+	    cfg->org_namnd != NULL ? cfg->org_namnd : "nämnden",
+	    cfg->org_phone != NULL ? ", telefon " : "", cfg->org_phone != NULL ? cfg->org_phone : "");
+	return mb;
+}
+
+void
+mailbox_free(struct mailbox *mb)
+{
+	size_t i;
+
+	if (mb == NULL)
+		return;
+	for (i = 0; i < mb->n_answers; i++)
+		free(mb->answers[i].service_address);
+	free(mb->answers);
+	mm_signer_free(mb->signer);
+	free(mb->subject);
+	free(mb->support);
+	free(mb);
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) == -1)
+		;
+}
+
+/* The register and the operators know organisations as "16" + orgnr. */
+static void
+wire_id(const char *id, char out[13])
+{
+	if (strlen(id) == 10)
+		snprintf(out, 13, "16%s", id);
+	else
+		snprintf(out, 13, "%s", id);
+}
+
+static int
+cmp_answer(const void *a, const void *b)
+{
+	return strcmp(((const struct answer *)a)->id, ((const struct answer *)b)->id);
+}
+
+static void
+remember(struct mailbox *mb, const struct mm_reach *a)
+{
+	struct answer *x;
+
+	if (mb->n_answers == mb->cap_answers) {
+		mb->cap_answers = mb->cap_answers ? 2 * mb->cap_answers : 64;
+		mb->answers = xreallocarray(mb->answers, mb->cap_answers, sizeof(*mb->answers));
+	}
+	x = &mb->answers[mb->n_answers++];
+	memset(x, 0, sizeof(*x));
+	snprintf(x->id, sizeof(x->id), "%s", a->id);
+	x->service_address = a->service_address != NULL ? xstrdup(a->service_address) : NULL;
+	x->r.asked = true;
+	x->r.reachable = !a->pending && a->has_mailbox && x->service_address != NULL;
+	x->r.sender_accepted = a->sender_accepted;
+	x->r.service_address = x->service_address;
+}
+
+void
+mailbox_ask(struct mailbox *mb, const char *const *ids_in, size_t n, FILE *err)
+{
+	char (*wire)[13] = xcalloc(n + 1, sizeof(*wire));
+	const char **ids = xcalloc(n + 1, sizeof(*ids));
+	size_t off, k;
+
+	for (k = 0; k < n; k++) {
+		wire_id(ids_in[k], wire[k]);
+		ids[k] = wire[k];
+	}
+	for (off = 0; off < n; off += REACH_BATCH) {
+		size_t chunk = n - off < REACH_BATCH ? n - off : REACH_BATCH;
+		struct mm_request req;
+		struct mm_reach *ans = NULL;
+		size_t nans = 0;
+		char msg[256];
+		int attempt;
+
+		memset(&req, 0, sizeof(req));
+		req.url = mb->cfg->mb_reachability_url;
+		req.body = mm_is_reachable_request(mb->sender_orgnr, ids + off, chunk, &req.len);
+		req.soap_action = "";
+		if (req.body == NULL) {
+			fprintf(err, "expediera: en fråga till adressregistret kunde inte byggas; "
+			    "mottagarna räknas som ej nåbara\n");
+			continue;
+		}
+		for (attempt = 1; attempt <= mb->attempts; attempt++) {
+			mm_http_perform(&mb->http, &req, 1);
+			if (req.outcome == MM_OK &&
+			    mm_parse_is_reachable(req.response, req.response_len, &ans, &nans, msg,
+				sizeof(msg)) == 0)
+				break;
+			if (req.outcome == MM_OK)
+				snprintf(req.err, sizeof(req.err), "%s", msg);
+			mm_http_free(&req, 1);
+			if (req.outcome == MM_PERMANENT)
+				break;
+			if (attempt < mb->attempts)
+				sleep_ms(200L << (attempt - 1));
+		}
+		if (ans == NULL)
+			fprintf(err, "expediera: adressregistret svarade inte (%s); mottagarna "
+			    "räknas som ej nåbara\n", req.err);
+		for (k = 0; k < nans; k++)
+			remember(mb, &ans[k]);
+		mm_reach_free(ans, nans);
+		mm_http_free(&req, 1);
+		free((char *)req.body);
+	}
+	if (mb->n_answers > 1)
+		qsort(mb->answers, mb->n_answers, sizeof(*mb->answers), cmp_answer);
+	free(wire);
+	free(ids);
+}
+
+const struct reachability *
+mailbox_lookup(void *arg, const char *id)
+{
+	struct mailbox *mb = arg;
+	struct answer key, *a;
+
+	if (mb == NULL || mb->n_answers == 0)
+		return NULL;
+	wire_id(id, key.id);
+	a = bsearch(&key, mb->answers, mb->n_answers, sizeof(*mb->answers), cmp_answer);
+	return a != NULL ? &a->r : NULL;
+}
+
+void
+mailbox_deliver(struct mailbox *mb, struct mm_job *jobs, size_t n,
+    void (*on_attempt)(void *arg, const struct mm_job *, const char *outcome), void *arg)
+{
+	struct mm_request *reqs = xcalloc(n + 1, sizeof(*reqs));
+	size_t *idx = xcalloc(n + 1, sizeof(*idx)), pending = 0, i;
+	int round;
+
+	for (i = 0; i < n; i++) {
+		struct mm_message msg;
+		char err[256], rid[13];
+
+		wire_id(jobs[i].recipient_id, rid);
+		memset(&msg, 0, sizeof(msg));
+		msg.sender_id = mb->sender_id;
+		msg.sender_name = mb->cfg->org_namnd != NULL ? mb->cfg->org_namnd :
+							       mb->cfg->org_name;
+		msg.recipient_id = rid;
+		msg.message_id = jobs[i].message_id;
+		msg.subject = mb->subject;
+		msg.support_text = mb->support;
+		msg.support_url = mb->cfg->org_web;
+		msg.support_phone = mb->cfg->org_phone;
+		msg.support_email = mb->cfg->org_email;
+		msg.pdf = jobs[i].pdf;
+		msg.pdf_len = jobs[i].len;
+		msg.pdf_name = jobs[i].pdf_name;
+		reqs[i].url = jobs[i].service_address;
+		reqs[i].soap_action = "";
+		reqs[i].user = &jobs[i];
+		if (jobs[i].len > MM_MAX_MESSAGE ||
+		    (reqs[i].body = mm_deliver_secure_request(mb->signer, &msg, &reqs[i].len, err,
+			sizeof(err))) == NULL) {
+			/* Too large prints; anything else is a failure like any other. */
+			jobs[i].too_large = jobs[i].len > MM_MAX_MESSAGE || strstr(err, "för stor") != NULL;
+			snprintf(jobs[i].err, sizeof(jobs[i].err), "%s", jobs[i].len > MM_MAX_MESSAGE ?
+			    "försändelsen är större än 2 MB, gränsen för Mina meddelanden" : err);
+			continue;
+		}
+		idx[pending++] = i;
+	}
+	for (round = 1; pending > 0 && round <= mb->attempts; round++) {
+		struct mm_request *batch = xcalloc(pending, sizeof(*batch));
+		size_t again = 0;
+
+		for (i = 0; i < pending; i++)
+			batch[i] = reqs[idx[i]];
+		mm_http_perform(&mb->http, batch, pending);
+		for (i = 0; i < pending; i++) {
+			struct mm_job *j = batch[i].user;
+			bool delivered = false;
+			char msg[256] = "", tid[128];
+			int rc = -1;
+
+			j->attempts++;
+			if (batch[i].response != NULL)
+				rc = mm_parse_deliver_secure(batch[i].response, batch[i].response_len,
+				    &delivered, tid, sizeof(tid), msg, sizeof(msg));
+			if (batch[i].outcome == MM_OK && rc == 0 && delivered) {
+				j->delivered = true;
+				if (on_attempt != NULL)
+					on_attempt(arg, j, "levererad");
+				continue;
+			}
+			snprintf(j->err, sizeof(j->err), "%s", batch[i].outcome != MM_OK ?
+			    batch[i].err : rc == -1 ? msg : "operatören svarade Delivered=false");
+			if (on_attempt != NULL)
+				on_attempt(arg, j, j->err);
+			/* A fault of our own making will not pass on the next try. */
+			if (batch[i].outcome != MM_PERMANENT)
+				idx[again++] = idx[i];
+		}
+		mm_http_free(batch, pending);
+		free(batch);
+		pending = again;
+		if (pending > 0 && round < mb->attempts)
+			sleep_ms(200L << (round - 1));
+	}
+	for (i = 0; i < n; i++)
+		free((char *)reqs[i].body);
+	free(reqs);
+	free(idx);
+}
