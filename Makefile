@@ -63,6 +63,10 @@ build/asan/expediera: $(ASAN_OBJS) build/asan/main.o
 build/asan/test_%: tests/unit/test_%.c $(ASAN_OBJS) | build/asan
 	$(CC) $(CSTD) $(WARN) $(SAN) -Ipipeline $(PKG_CFLAGS) -o $@ $< $(ASAN_OBJS) $(PKG_LIBS)
 
+# print_sftp.c from the command line, for tests/lib/sftp.sh.
+build/asan/sftp_upload: tests/tools/sftp_upload.c build/asan/print_sftp.o build/asan/xmalloc.o | build/asan
+	$(CC) $(CSTD) $(WARN) $(SAN) -Ipipeline $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
 # libFuzzer wants clang; the target links every stage but the driver.
 build/fuzz/fuzz_session: tests/fuzz/fuzz_session.c $(SRCS) $(HDRS) $(XSDS)
 	@mkdir -p build/fuzz
@@ -102,7 +106,7 @@ check: deps-check
 	@$(MAKE) --no-print-directory test
 
 test: build/asan/expediera $(UNIT:%=build/asan/%) build/fuzz/fuzz_session build/fuzz/fuzz_ini \
-    build/fuzz/fuzz_mm \
+    build/fuzz/fuzz_mm build/asan/sftp_upload \
     expediera fonts
 	@bash tests/run.sh
 

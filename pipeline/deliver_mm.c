@@ -7,10 +7,12 @@
  * Trusts: the configured CA.  Subjects carry no personal data: the nämnd's
  * name only, never a name, a number or a case type.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "deliver_mm.h"
 #include "mm.h"
@@ -67,6 +69,18 @@ mailbox_new(const struct config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "[organisation] sender_id ska vara \"16\" följt av "
 		    "organisationsnumret, tolv siffror");
 		return NULL;
+	}
+	{
+		const char *files[] = {cfg->mb_client_cert, cfg->mb_client_key, cfg->mb_ca_file};
+		const char *keys[] = {"client_cert", "client_key", "ca_file"};
+		size_t i;
+
+		for (i = 0; i < 3; i++)
+			if (access(files[i], R_OK) == -1) {
+				snprintf(err, errlen, "[mailbox] %s: %s kan inte läsas: %s", keys[i],
+				    files[i], strerror(errno));
+				return NULL;
+			}
 	}
 	mb = xcalloc(1, sizeof(*mb));
 	mb->cfg = cfg;
@@ -153,9 +167,10 @@ remember(struct mailbox *mb, const struct mm_reach *a)
 	x->r.service_address = x->service_address;
 }
 
-void
+int
 mailbox_ask(struct mailbox *mb, const char *const *ids_in, size_t n, FILE *err)
 {
+	int rc = 0;
 	char (*wire)[13] = xcalloc(n + 1, sizeof(*wire));
 	const char **ids = xcalloc(n + 1, sizeof(*ids));
 	size_t off, k;
@@ -195,7 +210,10 @@ mailbox_ask(struct mailbox *mb, const char *const *ids_in, size_t n, FILE *err)
 			if (attempt < mb->attempts)
 				sleep_ms(200L << (attempt - 1));
 		}
-		if (ans == NULL)
+		if (ans == NULL && req.outcome == MM_PERMANENT) {
+			fprintf(err, "expediera: %s\n", req.err);
+			rc = -1;
+		} else if (ans == NULL)
 			fprintf(err, "expediera: adressregistret svarade inte (%s); mottagarna "
 			    "räknas som ej nåbara\n", req.err);
 		for (k = 0; k < nans; k++)
@@ -208,6 +226,7 @@ mailbox_ask(struct mailbox *mb, const char *const *ids_in, size_t n, FILE *err)
 		qsort(mb->answers, mb->n_answers, sizeof(*mb->answers), cmp_answer);
 	free(wire);
 	free(ids);
+	return rc;
 }
 
 const struct reachability *

@@ -23,10 +23,13 @@ void mailbox_free(struct mailbox *);
 
 /*
  * Asks the address register about ids[0..n) (12-digit personnummer or 10-digit
- * organisationsnummer).  What it cannot learn (the service does not answer)
- * stays unasked, so routing prints or holds.  Problems go to err.
+ * organisationsnummer).  What it cannot learn because the service does not
+ * answer stays unasked, so routing prints or holds.  Returns -1 when the fault
+ * is ours and would hit every delivery too (the server's certificate does not
+ * verify against ca_file, our client certificate is refused): then nothing
+ * should be sent at all.  Problems go to err.
  */
-void mailbox_ask(struct mailbox *, const char *const *ids, size_t n, FILE *err);
+int mailbox_ask(struct mailbox *, const char *const *ids, size_t n, FILE *err);
 
 /* The answer for id, for route_session(); NULL when never asked. */
 const struct reachability *mailbox_lookup(void *mailbox, const char *id);

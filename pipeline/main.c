@@ -549,7 +549,10 @@ ask_mailbox(struct run *r, int *rc)
 			ids[n++] = id;
 		}
 	}
-	mailbox_ask(mb, ids, n, stderr);
+	if (mailbox_ask(mb, ids, n, stderr) == -1) {
+		fputs("expediera: inget skickades: rätta [mailbox] och kör igen\n", stderr);
+		*rc = EXIT_SYSTEM;
+	}
 	free(ids);
 	return mb;
 }

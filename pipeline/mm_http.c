@@ -115,6 +115,12 @@ classify(struct xfer *x, CURLcode cc, long status)
 		snprintf(r->err, sizeof(r->err), "servern %.80s kunde inte verifieras mot "
 		    "[mailbox] ca_file; inget skickades (%.100s)", r->url, x->ebuf);
 		return;
+	case CURLE_SSL_CONNECT_ERROR:
+		r->outcome = MM_PERMANENT;
+		snprintf(r->err, sizeof(r->err), "TLS-handskakningen med %.60s misslyckades: "
+		    "servern godtog inte klientcertifikatet, eller tvärtom (%.60s); inget "
+		    "skickades", r->url, x->ebuf);
+		return;
 	case CURLE_SSL_CERTPROBLEM:
 		r->outcome = MM_PERMANENT;
 		snprintf(r->err, sizeof(r->err), "klientcertifikatet i [mailbox] client_cert/"

@@ -140,6 +140,14 @@ fi
 # ---- send: delivery, exactly once, audit ----
 . tests/lib/send.sh
 . tests/lib/print_sftp.sh
+. tests/lib/sftp.sh
+
+# ---- digital delivery through the reference mailbox service ----
+if bash tests/mailbox/selftest.sh >"$tmp/selftest.log" 2>&1; then ok; else
+	bad "the reference mailbox service's self-test"
+	tail -n 20 "$tmp/selftest.log"
+fi
+. tests/lib/mailbox.sh
 
 # ---- hostile and broken input ----
 . tests/lib/hostile.sh
