@@ -92,14 +92,9 @@ deps:
 deps-check:
 	@sh scripts/install-deps.sh check
 
-demo: deps
+demo: deps-check
 	@$(MAKE) --no-print-directory all
-	./expediera check $(EXAMPLE)
-	@rm -rf build/demo && mkdir -p build/demo
-	@echo "cd build/demo && expediera send $(EXAMPLE)   (inbyggda inställningar)"
-	@cd build/demo && ../../expediera send ../../$(EXAMPLE); \
-	    rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 3 ] || exit $$rc
-	@echo "Allt ovan ligger under build/demo; kör make demo igen för en ny körning."
+	@sh scripts/demo.sh
 
 # Sub-makes, so that pkg-config runs after the packages are installed.
 check: deps-check

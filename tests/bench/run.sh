@@ -80,3 +80,54 @@ if command -v weasyprint >/dev/null 2>&1; then
 	printf 'expediera, one försändelse:      %s s, %s byte (a whole process per run)\n' "$ours" "$obytes"
 	awk -v a="$peer" -v b="$ours" 'BEGIN {if (b > 0) printf "ratio (WeasyPrint / expediera): %.0f×\n", a / b}'
 fi
+
+# Digital delivery against the reference mailbox service with 50 ms added
+# latency: one delivery in flight at a time, then many, side by side.
+if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import lxml' 2>/dev/null; then
+	m=$dir/mm
+	rm -rf "$m" && mkdir -p "$m"
+	sh tests/mailbox/mkcerts.sh "$m/certs" >/dev/null 2>&1
+	/usr/bin/python3 tests/mailbox/refserver.py --certs "$m/certs" --port-file "$m/port" \
+	    --store "$m/store" --latency-ms 50 --trusted-signer "$m/certs/signer.pem" \
+	    --contracts "$top/../shared/contracts/mina-meddelanden" >/dev/null 2>&1 &
+	pid=$!
+	i=0
+	while [ ! -s "$m/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	n=${BENCH_MM:-100}
+	pkg=$dir/session-$n
+	[ -f "$pkg/protokoll.xml" ] || python3 tests/bench/gen_session.py "$n" "$pkg"
+	echo
+	printf '%-28s %10s %12s %14s\n' "leverans, 50 ms latens" "antal" "sekunder" "per sekund"
+	for par in 1 20; do
+		w=$m/w$par
+		rm -rf "$w" && mkdir -p "$w"
+		cat >"$w/expediera.conf" <<CONF
+[organisation]
+name = Exempelby kommun
+namnd = Socialnämnden
+sender_id = 162120002411
+[mailbox]
+reachability_url = https://127.0.0.1:$(cat "$m/port")/recipient
+client_cert = $m/certs/client.pem
+client_key = $m/certs/client.key
+ca_file = $m/certs/ca.pem
+signing_cert = $m/certs/signer.pem
+signing_key = $m/certs/signer.key
+max_parallel = $par
+[print]
+folder = $w/print
+[archive]
+folder = $w/arkiv
+[audit]
+database = $w/expediera.db
+CONF
+		t0=$(date +%s%N)
+		"$bin" send --config "$w/expediera.conf" "$pkg" >/dev/null 2>&1 || true
+		t1=$(date +%s%N)
+		got=$(sqlite3 "$w/expediera.db" "SELECT count(*) FROM outbox WHERE route = 'digital' AND state = 'sent'" 2>/dev/null || echo 0)
+		awk -v p="$par" -v n="$got" -v a="$t0" -v b="$t1" 'BEGIN {s = (b - a) / 1e9;
+		    printf "%-28s %10d %12.2f %14.1f\n", "max_parallel = " p, n, s, n / s}'
+	done
+	kill $pid 2>/dev/null
+	wait $pid 2>/dev/null || true
+fi
