@@ -920,10 +920,20 @@ deliver_send(const struct render *rd, struct audit *a, struct mailbox *mb, const
 	log_findings(&c, rd->s);
 	audit_tx_commit(a);
 
+	/*
+	 * Routes, documents and new outbox entries are committed in groups: they
+	 * record decisions, not deliveries.  Every step that hands something over
+	 * commits first, so what was sent is always durable before it is sent.
+	 */
+	audit_tx_begin(a);
 	for (i = 0; i < n; i++) {
 		struct item *it = &items[i];
 		const struct routed *r = &routes[i];
 
+		if (i > 0 && i % 256 == 0) {
+			audit_tx_commit(a);
+			audit_tx_begin(a);
+		}
 		it->r = r;
 		item_key(rd->s, r, it->key);
 		now_text(it->when);
@@ -970,18 +980,24 @@ deliver_send(const struct render *rd, struct audit *a, struct mailbox *mb, const
 			res->held++;
 			break;
 		case ROUTE_MANUAL:
-			if (deliver_manual(&c, it) == -1)
-				rc = -1;
-			break;
 		case ROUTE_ARCHIVE:
-			if (deliver_archive(&c, it) == -1)
+			audit_tx_commit(a);
+			if ((r->route == ROUTE_MANUAL ? deliver_manual(&c, it) :
+			    deliver_archive(&c, it)) == -1)
 				rc = -1;
+			free(it->pdf);
+			it->pdf = NULL;
+			audit_tx_begin(a);
 			break;
 		case ROUTE_PRINT:
-			print[np++] = it;
-			break;
 		case ROUTE_PRINT_SKATTEVERKET:
-			skv[ns++] = it;
+			/* The batch draws it again; only its hash is needed now. */
+			free(it->pdf);
+			it->pdf = NULL;
+			if (r->route == ROUTE_PRINT)
+				print[np++] = it;
+			else
+				skv[ns++] = it;
 			break;
 		case ROUTE_DIGITAL:
 			digital[nd++] = it;
@@ -990,6 +1006,7 @@ deliver_send(const struct render *rd, struct audit *a, struct mailbox *mb, const
 			break;
 		}
 	}
+	audit_tx_commit(a);
 	if (nd > 0)
 		deliver_digital(&c, digital, nd, items, &nitems, fallback, print, &np);
 	if (deliver_print_batch(&c, print, np, false, res->batch_pdf, sizeof(res->batch_pdf)) ==
