@@ -36,6 +36,7 @@
 #include "file.h"
 #include "json.h"
 #include "print_sftp.h"
+#include "progress.h"
 #include "xmalloc.h"
 
 struct prior {
@@ -890,6 +891,7 @@ deliver_send(const struct render *rd, struct audit *a, struct mailbox *mb, const
 	struct item **digital = xcalloc(n + 1, sizeof(*digital));
 	size_t nd = 0, nitems = n;
 	struct audit_batch b;
+	struct progress prog;
 	size_t i, np = 0, ns = 0;
 	char summary[256];
 	int rc = 0;
@@ -925,11 +927,13 @@ deliver_send(const struct render *rd, struct audit *a, struct mailbox *mb, const
 	 * record decisions, not deliveries.  Every step that hands something over
 	 * commits first, so what was sent is always durable before it is sent.
 	 */
+	progress_start(&prog, "försändelser", n);
 	audit_tx_begin(a);
 	for (i = 0; i < n; i++) {
 		struct item *it = &items[i];
 		const struct routed *r = &routes[i];
 
+		progress_step(&prog);
 		if (i > 0 && i % 256 == 0) {
 			audit_tx_commit(a);
 			audit_tx_begin(a);
@@ -1007,6 +1011,7 @@ deliver_send(const struct render *rd, struct audit *a, struct mailbox *mb, const
 		}
 	}
 	audit_tx_commit(a);
+	progress_end(&prog);
 	if (nd > 0)
 		deliver_digital(&c, digital, nd, items, &nitems, fallback, print, &np);
 	if (deliver_print_batch(&c, print, np, false, res->batch_pdf, sizeof(res->batch_pdf)) ==

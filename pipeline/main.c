@@ -22,6 +22,7 @@
 #include "json.h"
 #include "mm.h"
 #include "pdf.h"
+#include "progress.h"
 #include "read.h"
 #include "render.h"
 #include "route.h"
@@ -343,6 +344,7 @@ static int
 cmd_render(const struct options *o)
 {
 	struct render rd;
+	struct progress prog;
 	struct tmpl t;
 	struct run r;
 	char err[512];
@@ -363,6 +365,15 @@ cmd_render(const struct options *o)
 		fputs("{\"findings\": ", stdout);
 		diag_print_json_array(&r.s.diag, stdout);
 		fputs(",\n \"documents\": [", stdout);
+	}
+	{
+		size_t total = 0;
+
+		for (i = 0; i < r.s.protokoll.n_paragrafer; i++)
+			if (r.s.protokoll.paragrafer[i].fb != NULL &&
+			    r.s.protokoll.paragrafer[i].fb->valid && !r.s.protokoll.paragrafer[i].blocked)
+				total += r.s.protokoll.paragrafer[i].fb->n_mottagare;
+		progress_start(&prog, "försändelser", total);
 	}
 	for (i = 0; i < r.s.protokoll.n_paragrafer; i++) {
 		const struct paragraf *p = &r.s.protokoll.paragrafer[i];
@@ -404,10 +415,12 @@ cmd_render(const struct options *o)
 				first = false;
 			}
 			written++;
+			progress_step(&prog);
 			free(name);
 			free(pdf);
 		}
 	}
+	progress_end(&prog);
 	if (o->json)
 		printf("\n ],\n \"written\": %zu, \"held\": %zu}\n", written, skipped);
 	else
