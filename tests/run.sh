@@ -12,7 +12,6 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 4
 
 bin=${EXPEDIERA:-build/asan/expediera}
-fuzzer=build/fuzz/fuzz_session
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99
 pass=0
@@ -155,46 +154,30 @@ fi
 # ---- command line and configuration ----
 . tests/lib/cli.sh
 
-# ---- a short fuzz run, seeded from the packages above ----
-if [ -x "$fuzzer" ]; then
-	sh tests/fuzz/seed.sh "$tmp/seeds"
-	mkdir -p "$tmp/corpus"
-	if "$fuzzer" -max_total_time="${FUZZ_SECONDS:-30}" -max_len=65536 -timeout=10 -artifact_prefix="$tmp/" \
-	    "$tmp/corpus" "$tmp/seeds" >"$tmp/fuzz.log" 2>&1; then
+# ---- short fuzz runs, seeded from the inputs above ----
+# fuzz NAME SEEDS MAX_LEN SECONDS: one libFuzzer target for a while.
+fuzz() {
+	f=build/fuzz/$1
+	if [ ! -x "$f" ]; then
+		bad "no fuzzer built ($f)"
+		return
+	fi
+	mkdir -p "$tmp/$1-corpus"
+	if "$f" -max_total_time="$4" -max_len="$3" -timeout=10 -artifact_prefix="$tmp/" \
+	    "$tmp/$1-corpus" "$2" >"$tmp/fuzz.log" 2>&1; then
 		ok
 	else
-		bad "fuzz_session found a crash"
+		bad "$1 found a crash"
 		tail -n 40 "$tmp/fuzz.log"
 	fi
-else
-	bad "no fuzzer built ($fuzzer)"
-fi
-if [ -x build/fuzz/fuzz_ini ]; then
-	mkdir -p "$tmp/ini-seeds" "$tmp/ini-corpus"
-	cp examples/expediera.conf templates/*.conf "$tmp/ini-seeds/"
-	if build/fuzz/fuzz_ini -max_total_time="${FUZZ_INI_SECONDS:-10}" -max_len=8192 -timeout=10 \
-	    -artifact_prefix="$tmp/" "$tmp/ini-corpus" "$tmp/ini-seeds" >"$tmp/fuzz.log" 2>&1; then
-		ok
-	else
-		bad "fuzz_ini found a crash"
-		tail -n 40 "$tmp/fuzz.log"
-	fi
-else
-	bad "no fuzzer built (build/fuzz/fuzz_ini)"
-fi
-if [ -x build/fuzz/fuzz_mm ]; then
-	mkdir -p "$tmp/mm-seeds" "$tmp/mm-corpus"
-	cp ../shared/contracts/mina-meddelanden/samples/*Response.xml "$tmp/mm-seeds/" 2>/dev/null
-	if build/fuzz/fuzz_mm -max_total_time="${FUZZ_MM_SECONDS:-10}" -max_len=16384 -timeout=10 \
-	    -artifact_prefix="$tmp/" "$tmp/mm-corpus" "$tmp/mm-seeds" >"$tmp/fuzz.log" 2>&1; then
-		ok
-	else
-		bad "fuzz_mm found a crash"
-		tail -n 40 "$tmp/fuzz.log"
-	fi
-else
-	bad "no fuzzer built (build/fuzz/fuzz_mm)"
-fi
+}
+sh tests/fuzz/seed.sh "$tmp/seeds"
+mkdir -p "$tmp/ini-seeds" "$tmp/mm-seeds"
+cp examples/expediera.conf templates/*.conf "$tmp/ini-seeds/"
+cp ../shared/contracts/mina-meddelanden/samples/*Response.xml "$tmp/mm-seeds/" 2>/dev/null
+fuzz fuzz_session "$tmp/seeds" 65536 "${FUZZ_SECONDS:-30}"
+fuzz fuzz_ini "$tmp/ini-seeds" 8192 "${FUZZ_INI_SECONDS:-10}"
+fuzz fuzz_mm "$tmp/mm-seeds" 16384 "${FUZZ_MM_SECONDS:-10}"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
