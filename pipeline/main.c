@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -55,6 +57,7 @@ struct options {
 	bool dry_run;         /* send --dry-run */
 	bool skip_invalid;    /* send --skip-invalid */
 	const char *since;    /* audit export --since */
+	bool once;            /* watch --once */
 };
 
 static void
@@ -65,6 +68,7 @@ usage(FILE *fp)
 	      "            expediera protokoll SESSION -o FIL [--public]\n"
 	      "            expediera send      SESSION [--dry-run] [--skip-invalid] [--json]\n"
 	      "            expediera status    [--json]\n"
+	      "            expediera watch     SPOOL [--once]\n"
 	      "            expediera audit     verify | export [--since ÅÅÅÅ-MM-DD] [--json]\n"
 	      "            expediera --version | --help\n"
 	      "\n"
@@ -77,6 +81,9 @@ usage(FILE *fp)
 	      "             och logga allt; --dry-run visar bara vart och varför;\n"
 	      "             --skip-invalid skickar felfria paragrafer och håller resten\n"
 	      "  status     vad som gick vart, och vad som väntar eller hålls\n"
+	      "  watch      skicka varje sessionspaket som läggs i SPOOL/inkommande/ (med\n"
+	      "             filen KLAR) när protokollet är justerat; paket med fel flyttas\n"
+	      "             till SPOOL/avvisade/ med en felrapport, skickade till SPOOL/klara/\n"
 	      "  audit      verify: kontrollera granskningsloggens kedja; export: ta ut den\n"
 	      "\n"
 	      "  --json          maskinläsbart resultat på standard ut\n"
@@ -111,6 +118,8 @@ parse_args(int argc, char *argv[], struct options *o)
 			o->dry_run = true;
 		} else if (strcmp(a, "--skip-invalid") == 0) {
 			o->skip_invalid = true;
+		} else if (strcmp(a, "--once") == 0) {
+			o->once = true;
 		} else if (strcmp(a, "--since") == 0) {
 			if (++i == argc) {
 				fputs("expediera: --since kräver ett datum, ÅÅÅÅ-MM-DD\n", stderr);
@@ -152,6 +161,13 @@ parse_args(int argc, char *argv[], struct options *o)
 	}
 	if (strcmp(o->command, "status") == 0 || strcmp(o->command, "audit") == 0)
 		return 0; /* their one argument (BATCH, verify|export) is optional or checked later */
+	if (strcmp(o->command, "watch") == 0) {
+		if (o->session == NULL) {
+			fputs("expediera: watch kräver en spoolkatalog\n", stderr);
+			return EXIT_USAGE;
+		}
+		return 0;
+	}
 	if (strcmp(o->command, "check") != 0 && strcmp(o->command, "render") != 0 &&
 	    strcmp(o->command, "protokoll") != 0 && strcmp(o->command, "send") != 0) {
 		fprintf(stderr, "expediera: okänt kommando: %s\n", o->command);
@@ -231,7 +247,6 @@ run_free(struct run *r)
 {
 	if (r->have_session)
 		session_free(&r->s);
-	read_cleanup();
 	dnr_pattern_free(r->dnr);
 	if (r->have_cfg)
 		config_free(&r->cfg);
@@ -429,7 +444,6 @@ cmd_render(const struct options *o)
 	rc = flushed(r.s.diag.errors > 0 ? EXIT_INVALID : EXIT_OK);
 out:
 	tmpl_free(&t);
-	pdf_cleanup();
 	run_free(&r);
 	return rc;
 }
@@ -477,7 +491,6 @@ cmd_protokoll(const struct options *o)
 out:
 	free(pdf);
 	tmpl_free(&t);
-	pdf_cleanup();
 	run_free(&r);
 	return rc;
 }
@@ -589,7 +602,7 @@ open_audit(const struct config *cfg)
 }
 
 static int
-send_for_real(const struct options *o, struct run *r)
+send_for_real(const struct options *o, struct run *r, struct send_result *out)
 {
 	struct routed *routes = NULL;
 	struct send_result res;
@@ -641,6 +654,8 @@ send_for_real(const struct options *o, struct run *r)
 			printf("  expedieringslista: %s\n", res.lista_pdf);
 		printf("  granskningslogg:   %s\n", r->cfg.audit_database);
 	}
+	if (out != NULL)
+		*out = res;
 	if (rc == -1 || res.failed > 0)
 		rc = EXIT_DELIVERY;
 	else if (res.held > 0)
@@ -651,11 +666,9 @@ send_for_real(const struct options *o, struct run *r)
 out:
 	free(routes);
 	mailbox_free(mb);
-	mm_cleanup();
 	if (a != NULL)
 		audit_close(a);
 	tmpl_free(&t);
-	pdf_cleanup();
 	return rc;
 }
 
@@ -671,7 +684,7 @@ cmd_send(const struct options *o)
 	if ((rc = run_load(&r, o)) != 0)
 		goto out;
 	if (!o->dry_run) {
-		rc = send_for_real(o, &r);
+		rc = send_for_real(o, &r, NULL);
 		goto out;
 	}
 	/* Asking who is reachable only reads; nothing is sent. */
@@ -706,7 +719,6 @@ cmd_send(const struct options *o)
 out:
 	free(routes);
 	mailbox_free(mb);
-	mm_cleanup();
 	run_free(&r);
 	return rc;
 }
@@ -865,6 +877,222 @@ cmd_audit(const struct options *o)
 	return rc;
 }
 
+/* ---- watch: the automated dispatch ---- */
+
+static volatile sig_atomic_t stop_watch;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stop_watch = 1;
+}
+
+/* Moves SPOOL/inkommande/NAME to SPOOL/DEST/NAME (NAME-2, -3 ... if taken). */
+static int
+move_package(const char *spool, const char *name, const char *dest, char *out, size_t outlen)
+{
+	char *from = xasprintf("%s/inkommande/%s", spool, name);
+	char *dir = xasprintf("%s/%s", spool, dest);
+	int i, rc = -1;
+
+	if (file_mkdirs(dir) == -1)
+		goto out;
+	for (i = 1; i < 1000; i++) {
+		if (i == 1)
+			snprintf(out, outlen, "%s/%s", dir, name);
+		else
+			snprintf(out, outlen, "%s/%s-%d", dir, name, i);
+		if (access(out, F_OK) == 0)
+			continue;
+		rc = rename(from, out);
+		break;
+	}
+out:
+	free(from);
+	free(dir);
+	return rc;
+}
+
+/* Copies the file at path into dir (same name); quietly does nothing for "". */
+static void
+copy_file(const char *path, const char *dir)
+{
+	const char *base = strrchr(path, '/');
+	char buf[65536], *data = NULL;
+	size_t n, len = 0;
+	FILE *fp;
+
+	if (path[0] == '\0' || (fp = fopen(path, "rb")) == NULL)
+		return;
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
+		data = xreallocarray(data, len + n, 1);
+		memcpy(data + len, buf, n);
+		len += n;
+	}
+	fclose(fp);
+	if (file_write(dir, base != NULL ? base + 1 : path, data, len) == -1)
+		fprintf(stderr, "expediera: kan inte kopiera %s till %s: %s\n", path, dir,
+		    strerror(errno));
+	free(data);
+}
+
+/* The findings as a text report beside the rejected package. */
+static void
+write_report(const char *dir, const struct session *s)
+{
+	char *txt;
+	size_t len;
+	FILE *fp = open_memstream(&txt, &len);
+
+	if (fp == NULL)
+		return;
+	fprintf(fp, "Sessionspaketet avvisades: %zu fel, %zu varningar.\n"
+	    "Rätta felen och lägg paketet i inkommande/ igen, med filen KLAR sist.\n\n",
+	    s->diag.errors, s->diag.warnings);
+	diag_print_text(&s->diag, fp);
+	fclose(fp);
+	if (file_write(dir, "felrapport.txt", txt, len) == -1)
+		fprintf(stderr, "expediera: kan inte skriva %s/felrapport.txt: %s\n", dir,
+		    strerror(errno));
+	free(txt);
+}
+
+/* Only errors that wait for the justering: the package is not ready yet. */
+static bool
+only_waiting(const struct session *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->diag.n; i++)
+		if (s->diag.v[i].severity == SEV_ERROR && s->diag.v[i].rule != RULE_NOT_ADJUSTED)
+			return false;
+	return s->diag.errors > 0;
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* One pass over SPOOL/inkommande: every complete package in name order. */
+static int
+watch_pass(const struct options *o)
+{
+	char *in = xasprintf("%s/inkommande", o->session), **names = NULL, moved[1024];
+	size_t n = 0, cap = 0, i;
+	struct dirent *de;
+	DIR *d;
+	int worst = EXIT_OK;
+
+	if ((d = opendir(in)) == NULL) {
+		fprintf(stderr, "expediera: kan inte läsa %s: %s\n", in, strerror(errno));
+		free(in);
+		return EXIT_SYSTEM;
+	}
+	while ((de = readdir(d)) != NULL) {
+		char *klar;
+
+		if (de->d_name[0] == '.')
+			continue;
+		klar = xasprintf("%s/%s/KLAR", in, de->d_name);
+		if (access(klar, F_OK) == 0) {
+			if (n == cap) {
+				cap = cap ? 2 * cap : 16;
+				names = xreallocarray(names, cap, sizeof(*names));
+			}
+			names[n++] = xstrdup(de->d_name);
+		}
+		free(klar);
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmp_names);
+	for (i = 0; i < n && !stop_watch; i++) {
+		struct options po = *o;
+		struct run r;
+		char *pkg = xasprintf("%s/%s", in, names[i]);
+		int rc;
+
+		po.session = pkg;
+		po.dry_run = false;
+		po.skip_invalid = false;
+		po.json = false;
+		if ((rc = run_load(&r, &po)) != 0) {
+			fprintf(stderr, "expediera: %s: kunde inte läsas; försöker igen senare\n", pkg);
+			worst = rc;
+		} else if (r.s.diag.errors > 0 && only_waiting(&r.s)) {
+			printf("%s: väntar på justering\n", names[i]);
+		} else if (r.s.diag.errors > 0) {
+			if (move_package(o->session, names[i], "avvisade", moved, sizeof(moved)) == 0) {
+				write_report(moved, &r.s);
+				printf("%s: avvisat med %zu fel, se %s/felrapport.txt\n", names[i],
+				    r.s.diag.errors, moved);
+			}
+		} else {
+			struct send_result res;
+
+			memset(&res, 0, sizeof(res));
+			rc = send_for_real(&po, &r, &res);
+			if (rc == EXIT_OK || rc == EXIT_DELIVERY) {
+				/* Sent (what is held is in the outbox); the package is done. */
+				if (move_package(o->session, names[i], "klara", moved, sizeof(moved)) == 0) {
+					copy_file(res.lista_pdf, moved);
+					copy_file(res.lista_csv, moved);
+					printf("%s: skickat, flyttat till %s\n", names[i], moved);
+				}
+				if (rc == EXIT_DELIVERY)
+					worst = EXIT_DELIVERY;
+			} else {
+				fprintf(stderr, "expediera: %s: skickades inte (status %d); försöker igen "
+				    "senare\n", names[i], rc);
+				worst = rc;
+			}
+		}
+		fflush(stdout);
+		run_free(&r);
+		free(pkg);
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(in);
+	return worst;
+}
+
+static int
+cmd_watch(const struct options *o)
+{
+	struct sigaction sa;
+	int rc;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	if (file_mkdirs(o->session) == -1) {
+		fprintf(stderr, "expediera: kan inte skapa %s: %s\n", o->session, strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	{
+		char *in = xasprintf("%s/inkommande", o->session);
+
+		file_mkdirs(in);
+		free(in);
+	}
+	for (;;) {
+		rc = watch_pass(o);
+		if (o->once || stop_watch)
+			return rc == EXIT_SYSTEM ? EXIT_SYSTEM : EXIT_OK;
+		sleep(5);
+		if (stop_watch)
+			return EXIT_OK;
+	}
+}
+
+static int run_command(const struct options *);
+
 int
 main(int argc, char *argv[])
 {
@@ -873,6 +1101,19 @@ main(int argc, char *argv[])
 
 	if ((rc = parse_args(argc, argv, &o)) != 0)
 		return rc;
+	rc = run_command(&o);
+	/* Libraries' global state goes once, at the very end (watch runs many sessions). */
+	pdf_cleanup();
+	mm_cleanup();
+	read_cleanup();
+	return rc;
+}
+
+static int
+run_command(const struct options *op)
+{
+	struct options o = *op;
+
 	if (strcmp(o.command, "render") == 0)
 		return cmd_render(&o);
 	if (strcmp(o.command, "protokoll") == 0)
@@ -883,5 +1124,7 @@ main(int argc, char *argv[])
 		return cmd_status(&o);
 	if (strcmp(o.command, "audit") == 0)
 		return cmd_audit(&o);
+	if (strcmp(o.command, "watch") == 0)
+		return cmd_watch(&o);
 	return cmd_check(&o);
 }
