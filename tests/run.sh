@@ -140,6 +140,7 @@ fi
 . tests/lib/send.sh
 . tests/lib/print_sftp.sh
 . tests/lib/watch.sh
+. tests/lib/systemd.sh
 . tests/lib/sftp.sh
 
 # ---- digital delivery through the reference mailbox service ----
