@@ -937,10 +937,16 @@ copy_file(const char *path, const char *dir)
 	free(data);
 }
 
-/* The findings as a text report beside the rejected package. */
+/* The findings as a text report (and a PDF) beside the rejected package. */
 static void
-write_report(const char *dir, const struct session *s)
+write_report(const char *dir, struct run *r)
 {
+	const struct session *s = &r->s;
+	struct render rd;
+	struct tmpl t;
+	unsigned char *pdf;
+	size_t plen;
+	char err[256];
 	char *txt;
 	size_t len;
 	FILE *fp = open_memstream(&txt, &len);
@@ -956,6 +962,17 @@ write_report(const char *dir, const struct session *s)
 		fprintf(stderr, "expediera: kan inte skriva %s/felrapport.txt: %s\n", dir,
 		    strerror(errno));
 	free(txt);
+	memset(&t, 0, sizeof(t));
+	if (render_setup(&rd, &t, r) == 0) {
+		if (render_felrapport(&rd, s->dir, &pdf, &plen, err, sizeof(err)) == 0) {
+			if (file_write(dir, "felrapport.pdf", pdf, plen) == -1)
+				fprintf(stderr, "expediera: kan inte skriva %s/felrapport.pdf: %s\n",
+				    dir, strerror(errno));
+			free(pdf);
+		} else
+			fprintf(stderr, "expediera: felrapporten: %s\n", err);
+	}
+	tmpl_free(&t);
 }
 
 /* Only errors that wait for the justering: the package is not ready yet. */
@@ -1026,7 +1043,7 @@ watch_pass(const struct options *o)
 			printf("%s: väntar på justering\n", names[i]);
 		} else if (r.s.diag.errors > 0) {
 			if (move_package(o->session, names[i], "avvisade", moved, sizeof(moved)) == 0) {
-				write_report(moved, &r.s);
+				write_report(moved, &r);
 				printf("%s: avvisat med %zu fel, se %s/felrapport.txt\n", names[i],
 				    r.s.diag.errors, moved);
 			}

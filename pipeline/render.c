@@ -294,7 +294,8 @@ letterhead(struct layout *L, struct doc *d, const char *under)
 	const struct protokoll *pr = &d->r->s->protokoll;
 	float y = mm_y(g->margin_top) - g->title_size;
 
-	text_at(L, PDF_BOLD, g->title_size, L->left, y, org_or(d->r->cfg->org_name, pr->kommun));
+	text_at(L, PDF_BOLD, g->title_size, L->left, y,
+	    org_or(org_or(d->r->cfg->org_name, pr->kommun), ""));
 	if (under != NULL) {
 		y -= g->body_size * g->line_height;
 		text_at(L, PDF_REGULAR, g->body_size, L->left, y, under);
@@ -1261,6 +1262,68 @@ render_lista(const struct render *r, const char *title, const struct lista_rad *
 		layout_text(&L, PDF_REGULAR, L.g->small_size, line, PDF_MM(5), NULL);
 		layout_gap(&L, L.g->body_size * 0.4f);
 		free(line);
+	}
+	layout_part_end(&L, lista_stamp, &li);
+	if (!li.d.failed)
+		rc = finish(pdf, out, len, err, errlen);
+	doc_free(&li.d);
+	pdf_free(pdf);
+	return rc;
+}
+
+static void
+rapport_page(struct layout *L, void *arg, size_t n)
+{
+	struct lista *li = arg;
+	const struct geometry *g = L->g;
+	float y = mm_y(g->margin_top) - g->title_size;
+
+	(void)n;
+	letterhead(L, &li->d, org_or(li->d.r->cfg->org_namnd, li->d.r->s->protokoll.organ));
+	text_right(L, PDF_BOLD, g->title_size, L->right, y, "FELRAPPORT");
+	text_right(L, PDF_REGULAR, g->body_size, L->right, y - g->body_size * g->line_height,
+	    li->title);
+	footer(L, &li->d);
+	L->y = y - 3 * g->body_size * g->line_height;
+}
+
+int
+render_felrapport(const struct render *r, const char *title, unsigned char **out, size_t *len,
+    char *err, size_t errlen)
+{
+	const struct diag *dg = &r->s->diag;
+	struct layout L;
+	struct lista li;
+	struct pdf *pdf;
+	char *seed = xasprintf("felrapport|%s", title), *line;
+	size_t i;
+	int rc = -1;
+
+	pdf = simple_pdf(r, "Felrapport", seed, err, errlen);
+	free(seed);
+	if (pdf == NULL)
+		return -1;
+	memset(&li, 0, sizeof(li));
+	doc_init(&li.d, r, NULL, NULL, NULL, err, errlen);
+	li.title = title;
+	layout_init(&L, pdf, &r->t->geo);
+	layout_part_begin(&L, rapport_page, &li);
+	line = xasprintf("Sessionspaketet skickades inte: %zu fel och %zu varningar. Rätta "
+	    "felen och lägg paketet i inkommande igen, med filen KLAR sist.", dg->errors,
+	    dg->warnings);
+	layout_text(&L, PDF_REGULAR, L.g->body_size, line, 0, NULL);
+	free(line);
+	layout_gap(&L, L.g->body_size);
+	for (i = 0; i < dg->n; i++) {
+		const struct finding *f = &dg->v[i];
+
+		line = xasprintf("%s:%d: %s: %s", f->file, f->line, severity_name(f->severity),
+		    rule_table[f->rule].id);
+		layout_need(&L, 3 * layout_line_height(&L, L.g->body_size));
+		layout_text(&L, PDF_BOLD, L.g->body_size, line, 0, NULL);
+		free(line);
+		layout_text(&L, PDF_REGULAR, L.g->body_size, f->message, PDF_MM(5), NULL);
+		layout_gap(&L, L.g->body_size * 0.5f);
 	}
 	layout_part_end(&L, lista_stamp, &li);
 	if (!li.d.failed)

@@ -75,6 +75,13 @@ struct lista_rad {
 int render_lista(const struct render *, const char *title, const struct lista_rad *, size_t n,
     unsigned char **pdf, size_t *len, char *err, size_t errlen);
 
+/*
+ * A findings report for a rejected session package: every finding as check
+ * prints it (masked), for the nämndsekreterare to act on.
+ */
+int render_felrapport(const struct render *, const char *title, unsigned char **pdf,
+    size_t *len, char *err, size_t errlen);
+
 /* The whole protocol; public leaves out everything of paragraphs with galler. */
 int render_protokoll(const struct render *, bool public, unsigned char **pdf, size_t *len,
     char *err, size_t errlen);

@@ -25,6 +25,7 @@ if [ "$(rc)" -eq 0 ] && [ -d "$SP/klara/a-ren" ] && [ -f "$SP/avvisade/b-fel/fel
 	head -n 5 "$tmp/err"
 fi
 grep -q 'not-adjusted\|dnr-format' "$SP/avvisade/b-fel/felrapport.txt" && ok || bad "watch: the report lacks the findings"
+pdftotext "$SP/avvisade/b-fel/felrapport.pdf" - 2>/dev/null | grep -q 'dnr-format' && ok || bad "watch: no PDF report with the findings"
 unmasked <"$SP/avvisade/b-fel/felrapport.txt" && bad "watch: a personnummer in the report" || ok
 ls "$SP"/klara/a-ren/expedieringslista-*.pdf >/dev/null 2>&1 && ok || bad "watch: no expedieringslista beside the sent package"
 # Exactly once: the same försändelser as a plain send, each in one batch.
