@@ -94,6 +94,49 @@ usage(FILE *fp)
 	    fp);
 }
 
+/* One command's help, from the usage text; -1 for an unknown command. */
+static int
+command_help(const char *cmd)
+{
+	static const struct {
+		const char *name, *text;
+	} help[] = {
+	    {"check", "användning: expediera check SESSION [--json] [--config FIL]\n\n"
+		      "Kontrollerar sessionspaketet (protokoll.xml och forsattsblad/) och visar\n"
+		      "alla fel och varningar, sorterade efter fil och rad, på standard fel (med\n"
+		      "--json som JSON på standard ut). Slutstatus 0 utan fel, 1 med fel.\n"},
+	    {"render", "användning: expediera render SESSION -o KATALOG [--json] [--config FIL]\n\n"
+		       "Skriver en PDF per mottagare i paragrafer utan fel: beslut, protokollsutdrag\n"
+		       "och överklagandehänvisning. Skickar ingenting.\n"},
+	    {"protokoll", "användning: expediera protokoll SESSION -o FIL [--public] [--config FIL]\n\n"
+			  "Skriver hela protokollet; med --public utan något om enskilda i paragrafer\n"
+			  "med sekretess.\n"},
+	    {"send", "användning: expediera send SESSION [--dry-run] [--skip-invalid] [--json]\n"
+		     "                      [--config FIL]\n\n"
+		     "Skickar varje försändelse sin väg (digitalt, utskrift, via Skatteverket,\n"
+		     "överlämning, arkiv) och loggar allt. Inget skickas om sessionen har fel,\n"
+		     "utom med --skip-invalid. --dry-run visar bara vart och varför.\n"
+		     "Slutstatus 3 när något hålls eller misslyckades.\n"},
+	    {"status", "användning: expediera status [--json] [--config FIL]\n\n"
+		       "Visar vad som väntar, pågår, hålls eller misslyckades i utkorgen.\n"},
+	    {"audit", "användning: expediera audit verify | export [--since ÅÅÅÅ-MM-DD] [--json]\n\n"
+		      "verify kontrollerar granskningsloggens kedja och namnger första ändrade\n"
+		      "eller borttagna rad (slutstatus 1); export tar ut händelserna.\n"},
+	    {"watch", "användning: expediera watch SPOOL [--once] [--config FIL]\n\n"
+		      "Skickar varje sessionspaket i SPOOL/inkommande/ som har filen KLAR, när\n"
+		      "protokollet är justerat; paket med fel flyttas till SPOOL/avvisade/ med en\n"
+		      "felrapport, skickade till SPOOL/klara/.\n"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(help) / sizeof(help[0]); i++)
+		if (strcmp(help[i].name, cmd) == 0) {
+			fputs(help[i].text, stdout);
+			return 0;
+		}
+	return -1;
+}
+
 /* Returns 0, or an exit status after saying what is wrong. */
 static int
 parse_args(int argc, char *argv[], struct options *o)
@@ -105,7 +148,9 @@ parse_args(int argc, char *argv[], struct options *o)
 		const char *a = argv[i];
 
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			usage(stdout);
+			/* After a command, that command's help; else all of it. */
+			if (o->command == NULL || command_help(o->command) == -1)
+				usage(stdout);
 			exit(EXIT_OK);
 		} else if (strcmp(a, "--version") == 0) {
 			printf("expediera %s\n", EXPEDIERA_VERSION);

@@ -35,3 +35,9 @@ mkdir -p "$tmp/cwd"
 printf '[dnr]\npattern = ^KS/\\d{4}:\\d+$\n' >"$tmp/cwd/expediera.conf"
 (cd "$tmp/cwd" && "$top/$bin" check "$top/tests/check/valid-minimal/session" >/dev/null 2>&1)
 [ $? -eq 1 ] && ok || bad "cli/default-config: ./expediera.conf not read"
+
+# --help after a command shows that command's help.
+for c in check render protokoll send status audit watch; do
+	"$bin" "$c" --help >"$tmp/out" 2>&1
+	if [ $? -eq 0 ] && grep -q "expediera $c" "$tmp/out"; then ok; else bad "cli/$c --help"; fi
+done
