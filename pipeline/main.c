@@ -1009,7 +1009,10 @@ write_report(const char *dir, struct run *r)
 	free(txt);
 	memset(&t, 0, sizeof(t));
 	if (render_setup(&rd, &t, r) == 0) {
-		if (render_felrapport(&rd, s->dir, &pdf, &plen, err, sizeof(err)) == 0) {
+		const char *base = strrchr(dir, '/');
+
+		if (render_felrapport(&rd, base != NULL ? base + 1 : dir, &pdf, &plen, err,
+			sizeof(err)) == 0) {
 			if (file_write(dir, "felrapport.pdf", pdf, plen) == -1)
 				fprintf(stderr, "expediera: kan inte skriva %s/felrapport.pdf: %s\n",
 				    dir, strerror(errno));
