@@ -13,8 +13,12 @@ PKGS      = libxml-2.0 libpcre2-8 sqlite3 libcrypto libcurl xmlsec1-openssl
 CC       ?= cc
 CSTD      = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN      = -Wall -Wextra -Werror
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lhpdf -lz -lm
+# libcups: Debian 12's libcups2-dev ships no cups.pc (later ones do), so
+# cups-config, which every version has, when pkg-config does not know it.
+CUPS_CFLAGS = $(shell pkg-config --cflags cups 2>/dev/null || cups-config --cflags)
+CUPS_LIBS   = $(shell pkg-config --libs cups 2>/dev/null || cups-config --libs)
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS)) $(CUPS_CFLAGS)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) $(CUPS_LIBS) -lhpdf -lz -lm
 # Where the binary finds its templates and fonts; `make install` sets these.
 TEMPLATES_DIR ?= $(CURDIR)/templates
 FONTS_DIR     ?= $(CURDIR)/build/fonts
@@ -25,7 +29,7 @@ SAN       = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined 
 
 SRCS = pipeline/arena.c pipeline/audit.c pipeline/config.c pipeline/diag.c pipeline/dnr.c \
        pipeline/deliver.c pipeline/deliver_mm.c pipeline/file.c pipeline/ini.c pipeline/json.c pipeline/layout.c pipeline/pdf.c \
-       pipeline/personnummer.c pipeline/print_sftp.c pipeline/progress.c pipeline/read.c pipeline/render.c \
+       pipeline/personnummer.c pipeline/print_cups.c pipeline/print_sftp.c pipeline/progress.c pipeline/read.c pipeline/render.c \
        pipeline/mm.c pipeline/mm_http.c pipeline/route.c \
        pipeline/schemas.c pipeline/session.c pipeline/template.c pipeline/validate.c \
        pipeline/xmalloc.c

@@ -72,6 +72,7 @@ static const struct key keys[] = {
 	{"print", "sftp_user", SLOT(print_sftp_user), 0, NULL, NULL},
 	{"print", "sftp_key", SLOT(print_sftp_key), KEY_PATH, NULL, NULL},
 	{"print", "sftp_host_key", SLOT(print_sftp_host_key), 0, NULL, NULL},
+	{"print", "cups_queue", SLOT(print_cups_queue), 0, NULL, NULL},
 	{"print", "skatteverket", SLOT(print_skatteverket), 0, NULL,
 	    "Skatteverket|Box 2820|403 20 Göteborg"},
 	{"archive", "folder", SLOT(archive_folder), KEY_PATH, NULL, "out/arkiv"},

@@ -52,6 +52,7 @@ struct config {
 	char *print_sftp_user;     /* sftp_user */
 	char *print_sftp_key;      /* sftp_key (path): the ed25519 private key */
 	char *print_sftp_host_key; /* sftp_host_key: "SHA256:<base64>" of the server's key */
+	char *print_cups_queue;    /* cups_queue: the CUPS queue for driver = cups and --print */
 	char *print_skatteverket;  /* skatteverket: the forwarding address, lines split by '|' */
 
 	/* [archive] */

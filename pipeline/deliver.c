@@ -2,7 +2,8 @@
  * deliver.c -- stage 5: `expediera send`; see deliver.h.
  *
  * Reads: the routed session; the outbox and audit log (audit.h).
- * Writes: print batches and manifests (the print folder, or SFTP), hand-over
+ * Writes: print batches and manifests (the print folder, or SFTP; or the
+ * batch to a CUPS queue, the manifest kept in the folder), hand-over
  * files per sender, archive copies with metadata, the expedieringslista
  * (PDF and CSV); every step as an audit event.
  * Trusts: the audit database as the single record of what was sent.
@@ -35,6 +36,7 @@
 #include "deliver.h"
 #include "file.h"
 #include "json.h"
+#include "print_cups.h"
 #include "print_sftp.h"
 #include "progress.h"
 #include "xmalloc.h"
@@ -658,6 +660,27 @@ deliver_print_batch(struct ctx *c, struct item **v, size_t n, bool skatteverket,
 			goto out_pdf;
 		}
 		free(mpath);
+	} else if (strcmp(rd->cfg->print_driver, "cups") == 0) {
+		int job = -1;
+
+		/* The PDF goes to the printer; the manifest stays in the folder. */
+		if (rd->cfg->print_cups_queue == NULL)
+			snprintf(err, sizeof(err), "driver = cups men [print] cups_queue saknas");
+		else
+			job = print_cups_file(rd->cfg->print_cups_queue, path, name, err,
+			    sizeof(err));
+		if (job == -1) {
+			fprintf(c->err, "expediera: %s\n", err);
+			/* Not printed: the next run sends the batch again. */
+			unlink(path);
+			audit_tx_begin(c->a);
+			for (i = 0; i < n; i++) {
+				outbox_set(c->a, c->batch, v[i]->id, OUTBOX_FAILED, err);
+				v[i]->state = OUTBOX_FAILED;
+			}
+			audit_tx_commit(c->a);
+			goto out_pdf;
+		}
 	}
 	crash_point("batch-written");
 	audit_tx_begin(c->a);

@@ -24,6 +24,7 @@
 #include "json.h"
 #include "mm.h"
 #include "pdf.h"
+#include "print_cups.h"
 #include "progress.h"
 #include "read.h"
 #include "render.h"
@@ -54,6 +55,7 @@ struct options {
 	const char *output;   /* -o */
 	bool json;
 	bool public;          /* protokoll --public */
+	bool print;           /* protokoll --print */
 	bool dry_run;         /* send --dry-run */
 	bool skip_invalid;    /* send --skip-invalid */
 	const char *since;    /* audit export --since */
@@ -65,7 +67,7 @@ usage(FILE *fp)
 {
 	fputs("användning: expediera check     SESSION [--json]\n"
 	      "            expediera render    SESSION -o KATALOG [--json]\n"
-	      "            expediera protokoll SESSION -o FIL [--public]\n"
+	      "            expediera protokoll SESSION -o FIL [--public] [--print]\n"
 	      "            expediera send      SESSION [--dry-run] [--skip-invalid] [--json]\n"
 	      "            expediera status    [--json]\n"
 	      "            expediera watch     SPOOL [--once]\n"
@@ -76,7 +78,8 @@ usage(FILE *fp)
 	      "             och visa alla fel och varningar\n"
 	      "  render     skriv en PDF per mottagare (beslut, protokollsutdrag och\n"
 	      "             överklagandehänvisning) utan att skicka något\n"
-	      "  protokoll  skriv hela protokollet; --public utan sekretessuppgifter\n"
+	      "  protokoll  skriv hela protokollet; --public utan sekretessuppgifter;\n"
+	      "             --print skickar det också till CUPS-kön i [print] cups_queue\n"
 	      "  send       skicka varje försändelse sin väg (utskrift, arkiv, överlämning)\n"
 	      "             och logga allt; --dry-run visar bara vart och varför;\n"
 	      "             --skip-invalid skickar felfria paragrafer och håller resten\n"
@@ -108,9 +111,11 @@ command_help(const char *cmd)
 	    {"render", "användning: expediera render SESSION -o KATALOG [--json] [--config FIL]\n\n"
 		       "Skriver en PDF per mottagare i paragrafer utan fel: beslut, protokollsutdrag\n"
 		       "och överklagandehänvisning. Skickar ingenting.\n"},
-	    {"protokoll", "användning: expediera protokoll SESSION -o FIL [--public] [--config FIL]\n\n"
+	    {"protokoll", "användning: expediera protokoll SESSION -o FIL [--public] [--print]\n"
+			  "                           [--config FIL]\n\n"
 			  "Skriver hela protokollet; med --public utan något om enskilda i paragrafer\n"
-			  "med sekretess.\n"},
+			  "med sekretess. Med --print skickas filen också till CUPS-kön som\n"
+			  "[print] cups_queue anger, och jobbnumret visas.\n"},
 	    {"send", "användning: expediera send SESSION [--dry-run] [--skip-invalid] [--json]\n"
 		     "                      [--config FIL]\n\n"
 		     "Skickar varje försändelse sin väg (digitalt, utskrift, via Skatteverket,\n"
@@ -159,6 +164,8 @@ parse_args(int argc, char *argv[], struct options *o)
 			o->json = true;
 		} else if (strcmp(a, "--public") == 0) {
 			o->public = true;
+		} else if (strcmp(a, "--print") == 0) {
+			o->print = true;
 		} else if (strcmp(a, "--dry-run") == 0 || strcmp(a, "-n") == 0) {
 			o->dry_run = true;
 		} else if (strcmp(a, "--skip-invalid") == 0) {
@@ -239,6 +246,10 @@ parse_args(int argc, char *argv[], struct options *o)
 	}
 	if (o->public && strcmp(o->command, "protokoll") != 0) {
 		fputs("expediera: --public hör till kommandot protokoll\n", stderr);
+		return EXIT_USAGE;
+	}
+	if (o->print && strcmp(o->command, "protokoll") != 0) {
+		fputs("expediera: --print hör till kommandot protokoll\n", stderr);
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -507,6 +518,11 @@ cmd_protokoll(const struct options *o)
 	memset(&t, 0, sizeof(t));
 	if ((rc = run_load(&r, o)) != 0 || (rc = render_setup(&rd, &t, &r)) != 0)
 		goto out;
+	if (o->print && r.cfg.print_cups_queue == NULL) {
+		fputs("expediera: --print kräver [print] cups_queue i inställningarna\n", stderr);
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	if (!r.s.protokoll_valid) {
 		diag_print_text(&r.s.diag, stderr);
 		fputs("expediera: protokoll.xml kunde inte läsas; inget protokoll skrevs\n", stderr);
@@ -531,6 +547,19 @@ cmd_protokoll(const struct options *o)
 		printf("%s: %s protokoll skrivet till %s\n", r.s.dir,
 		    o->public ? "offentligt" : "internt", o->output);
 	free(dir);
+	if (rc == 0 && o->print) {
+		const char *title = strrchr(o->output, '/');
+		int job;
+
+		title = title != NULL ? title + 1 : o->output;
+		if ((job = print_cups_file(r.cfg.print_cups_queue, o->output, title, err,
+		    sizeof(err))) == -1) {
+			fprintf(stderr, "expediera: %s\n", err);
+			rc = EXIT_DELIVERY;
+		} else
+			printf("%s: skickat till CUPS-kön %s som jobb %d\n", o->output,
+			    r.cfg.print_cups_queue, job);
+	}
 	if (rc == 0)
 		rc = flushed(EXIT_OK);
 out:

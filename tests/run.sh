@@ -139,6 +139,7 @@ fi
 # ---- send: delivery, exactly once, audit ----
 . tests/lib/send.sh
 . tests/lib/print_sftp.sh
+. tests/lib/cups.sh
 . tests/lib/watch.sh
 . tests/lib/systemd.sh
 . tests/lib/sftp.sh
