@@ -7,6 +7,8 @@
 #   make fuzz       a longer libFuzzer run
 #   make regen      rewrite the golden files of tests/check from the current output
 #   make lint       grep for functions the house style bans
+#   make install    install under $(DESTDIR)$(PREFIX) (PREFIX=/usr/local): the program,
+#                   templates, fonts and manual pages
 
 VERSION   = 0.1.0
 PKGS      = libxml-2.0 libpcre2-8 sqlite3 libcrypto libcurl xmlsec1-openssl
@@ -127,6 +129,36 @@ lint:
 	@! grep -nE '\b(sprintf|vsprintf|strcpy|strcat|atoi|atol|gets|system|popen)\(' \
 	    pipeline/*.c tests/unit/*.c tests/fuzz/*.c || \
 	    { echo "lint: banned function above" >&2; exit 1; }
+
+# make install: the program built again in build/install/, with the installed
+# templates and fonts compiled in (the in-tree ./expediera keeps templates/ and
+# build/fonts/) and no path of the source tree left in it, not even in the debug
+# information; build/install/prefix changes only with PREFIX, which rebuilds it.
+PREFIX   ?= /usr/local
+SHAREDIR  = $(PREFIX)/share/expediera
+
+.PHONY: install FORCE
+
+build/install/expediera: TEMPLATES_DIR = $(SHAREDIR)/templates
+build/install/expediera: FONTS_DIR = $(SHAREDIR)/fonts
+build/install/expediera: $(SRCS) pipeline/main.c $(HDRS) $(XSDS) build/install/prefix
+	@echo "  CC      $@ (PREFIX=$(PREFIX))"
+	@$(CC) $(ALL_CFLAGS) -ffile-prefix-map=$(CURDIR)=. -o $@ $(SRCS) pipeline/main.c \
+	    $(PKG_LIBS)
+
+build/install/prefix: FORCE
+	@mkdir -p build/install
+	@echo '$(PREFIX)' | cmp -s - $@ || echo '$(PREFIX)' >$@
+
+install: build/install/expediera fonts
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SHAREDIR)/templates \
+	    $(DESTDIR)$(SHAREDIR)/fonts $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 755 build/install/expediera $(DESTDIR)$(PREFIX)/bin/expediera
+	install -m 644 templates/* $(DESTDIR)$(SHAREDIR)/templates/
+	install -m 644 $(FONT_FILES) $(FONT_ICC) $(DESTDIR)$(SHAREDIR)/fonts/
+	install -m 644 man/expediera.1 $(DESTDIR)$(PREFIX)/share/man/man1/expediera.1
+	install -m 644 man/expediera.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/expediera.conf.5
 
 clean:
 	rm -rf build expediera

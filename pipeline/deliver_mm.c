@@ -82,6 +82,20 @@ mailbox_new(const struct config *cfg, char *err, size_t errlen)
 				return NULL;
 			}
 	}
+	{
+		const char *vals[] = {cfg->mb_max_parallel, cfg->mb_attempts, cfg->mb_timeout};
+		const char *keys[] = {"max_parallel", "attempts", "timeout"};
+		const long lo[] = {1, 1, 1}, hi[] = {256, 20, 600};
+		size_t i;
+
+		/* A typo is an error, never a silent default. */
+		for (i = 0; i < 3; i++)
+			if (vals[i] != NULL && num(vals[i], -1, lo[i], hi[i]) == -1) {
+				snprintf(err, errlen, "[mailbox] %s ska vara ett heltal %ld–%ld", keys[i],
+				    lo[i], hi[i]);
+				return NULL;
+			}
+	}
 	mb = xcalloc(1, sizeof(*mb));
 	mb->cfg = cfg;
 	memcpy(mb->sender_id, sid, 13);

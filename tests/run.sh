@@ -142,6 +142,7 @@ fi
 . tests/lib/cups.sh
 . tests/lib/watch.sh
 . tests/lib/systemd.sh
+. tests/lib/install.sh
 . tests/lib/sftp.sh
 
 # ---- digital delivery through the reference mailbox service ----
