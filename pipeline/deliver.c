@@ -544,6 +544,36 @@ csv(FILE *fp, const char *s, bool last)
 	putc(last ? '\n' : ',', fp);
 }
 
+/*
+ * Hands a batch written to the print folder to the configured driver: the
+ * folder itself (nothing more to do), SFTP to a print house (manifest, then
+ * batch), or a CUPS queue (the batch; the manifest stays in the folder).
+ */
+static int
+hand_over(const struct config *cfg, const char *path, const char *name, const char *mname,
+    char *err, size_t errlen)
+{
+	int rc = 0;
+
+	if (strcmp(cfg->print_driver, "sftp") == 0) {
+		struct sftp_target t = {cfg->print_sftp_url, cfg->print_sftp_user,
+		    cfg->print_sftp_key, cfg->print_sftp_host_key};
+		char *mpath = xasprintf("%s/%s", cfg->print_folder, mname);
+
+		if (print_sftp_upload(&t, mpath, mname, err, errlen) == -1 ||
+		    print_sftp_upload(&t, path, name, err, errlen) == -1)
+			rc = -1;
+		free(mpath);
+	} else if (strcmp(cfg->print_driver, "cups") == 0) {
+		if (cfg->print_cups_queue == NULL) {
+			snprintf(err, errlen, "driver = cups men [print] cups_queue saknas");
+			rc = -1;
+		} else if (print_cups_file(cfg->print_cups_queue, path, name, err, errlen) == -1)
+			rc = -1;
+	}
+	return rc;
+}
+
 static int
 deliver_print_batch(struct ctx *c, struct item **v, size_t n, bool skatteverket, char *out,
     size_t outlen)
@@ -640,47 +670,17 @@ deliver_print_batch(struct ctx *c, struct item **v, size_t n, bool skatteverket,
 		goto out_pdf;
 	}
 	free(mbuf);
-	if (strcmp(rd->cfg->print_driver, "sftp") == 0) {
-		struct sftp_target t = {rd->cfg->print_sftp_url, rd->cfg->print_sftp_user,
-		    rd->cfg->print_sftp_key, rd->cfg->print_sftp_host_key};
-		char *mpath = xasprintf("%s/%s", rd->cfg->print_folder, mname);
-
-		if (print_sftp_upload(&t, mpath, mname, err, sizeof(err)) == -1 ||
-		    print_sftp_upload(&t, path, name, err, sizeof(err)) == -1) {
-			fprintf(c->err, "expediera: %s\n", err);
-			free(mpath);
-			/* Not at the print house: the next run sends the batch again. */
-			unlink(path);
-			audit_tx_begin(c->a);
-			for (i = 0; i < n; i++) {
-				outbox_set(c->a, c->batch, v[i]->id, OUTBOX_FAILED, err);
-				v[i]->state = OUTBOX_FAILED;
-			}
-			audit_tx_commit(c->a);
-			goto out_pdf;
+	if (hand_over(rd->cfg, path, name, mname, err, sizeof(err)) == -1) {
+		fprintf(c->err, "expediera: %s\n", err);
+		/* Not at the printer: the next run sends the batch again. */
+		unlink(path);
+		audit_tx_begin(c->a);
+		for (i = 0; i < n; i++) {
+			outbox_set(c->a, c->batch, v[i]->id, OUTBOX_FAILED, err);
+			v[i]->state = OUTBOX_FAILED;
 		}
-		free(mpath);
-	} else if (strcmp(rd->cfg->print_driver, "cups") == 0) {
-		int job = -1;
-
-		/* The PDF goes to the printer; the manifest stays in the folder. */
-		if (rd->cfg->print_cups_queue == NULL)
-			snprintf(err, sizeof(err), "driver = cups men [print] cups_queue saknas");
-		else
-			job = print_cups_file(rd->cfg->print_cups_queue, path, name, err,
-			    sizeof(err));
-		if (job == -1) {
-			fprintf(c->err, "expediera: %s\n", err);
-			/* Not printed: the next run sends the batch again. */
-			unlink(path);
-			audit_tx_begin(c->a);
-			for (i = 0; i < n; i++) {
-				outbox_set(c->a, c->batch, v[i]->id, OUTBOX_FAILED, err);
-				v[i]->state = OUTBOX_FAILED;
-			}
-			audit_tx_commit(c->a);
-			goto out_pdf;
-		}
+		audit_tx_commit(c->a);
+		goto out_pdf;
 	}
 	crash_point("batch-written");
 	audit_tx_begin(c->a);
