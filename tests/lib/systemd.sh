@@ -12,7 +12,7 @@ if systemd-analyze verify --man=no "$U"/expediera-watch.service "$U"/expediera-w
 	bad "systemd-analyze verify"
 	cat "$tmp/sd.log"
 fi
-# The sandbox the issue asks for is really there.
+# The sandbox the units promise is really there.
 for want in 'ProtectSystem=strict' 'PrivateTmp=yes' 'NoNewPrivileges=yes' 'User=expediera' \
     'ReadWritePaths=/var/spool/expediera /var/lib/expediera'; do
 	grep -qx "$want" contrib/systemd/expediera-watch.service && ok || bad "systemd: no '$want'"
