@@ -38,6 +38,7 @@ struct doc {
 	char *err;
 	size_t errlen;
 	int failed;
+	int stamp_line;                 /* header line for "Sida n (m)" */
 	enum pdf_font title_font;
 };
 
@@ -249,19 +250,25 @@ footer(struct layout *L, struct doc *d)
 	}
 }
 
-/* "Sida n (m)" at the given place. */
+/*
+ * "Sida n (m)" at the right of the header, on line d->stamp_line under the
+ * title: a layout_stamp_fn for every document (arg is the struct doc, which
+ * the protocol's and the lists' own structs begin with).
+ */
 static void
-stamp_page(struct layout *L, struct doc *d, struct pdf_page *page, size_t n, size_t m, float x,
-    float y)
+stamp_page(struct layout *L, struct pdf_page *page, size_t n, size_t m, void *arg)
 {
-	char *s;
+	struct doc *d = arg;
+	const struct geometry *g = L->g;
 	struct pdf_page *saved = L->page;
+	char *s;
 
 	snprintf(d->n, sizeof(d->n), "%zu", n);
 	snprintf(d->mm, sizeof(d->mm), "%zu", m);
 	s = T(d, T_DOKUMENT_SIDA);
 	L->page = page;
-	text_right(L, PDF_REGULAR, L->g->body_size, x, y, s);
+	text_right(L, PDF_REGULAR, g->body_size, L->right, mm_y(g->margin_top) - g->title_size -
+	    (float)d->stamp_line * g->body_size * g->line_height, s);
 	L->page = saved;
 	free(s);
 }
@@ -478,16 +485,6 @@ beslut_page(struct layout *L, void *arg, size_t n)
 }
 
 static void
-beslut_stamp(struct layout *L, struct pdf_page *page, size_t n, size_t m, void *arg)
-{
-	struct doc *d = arg;
-	const struct geometry *g = L->g;
-
-	stamp_page(L, d, page, n, m, L->right,
-	    mm_y(g->margin_top) - g->title_size - 3 * g->body_size * g->line_height);
-}
-
-static void
 render_beslut(struct layout *L, struct doc *d)
 {
 	const struct paragraf *p = d->p;
@@ -534,7 +531,8 @@ render_beslut(struct layout *L, struct doc *d)
 		layout_text(L, PDF_REGULAR, L->g->body_size, b, 0, "–");
 		free(b);
 	}
-	layout_part_end(L, beslut_stamp, d);
+	d->stamp_line = 3;
+	layout_part_end(L, stamp_page, d);
 }
 
 /* ---- protokollsutdrag ---- */
@@ -586,16 +584,6 @@ utdrag_page(struct layout *L, void *arg, size_t n)
 	L->bottom = PDF_MM(g->margin_bottom) + PDF_MM(BOX_HEIGHT) + PDF_MM(6);
 	free(sd);
 	free(l1);
-}
-
-static void
-utdrag_stamp(struct layout *L, struct pdf_page *page, size_t n, size_t m, void *arg)
-{
-	struct doc *d = arg;
-	const struct geometry *g = L->g;
-
-	stamp_page(L, d, page, n, m, L->right,
-	    mm_y(g->margin_top) - g->title_size - 2 * g->body_size * g->line_height);
 }
 
 /* "Vårdnadshavare, Familjehemmet, Akt": roles once each, then skickas-till. */
@@ -697,7 +685,8 @@ render_utdrag(struct layout *L, struct doc *d)
 	skickas_till(L, d);
 	if (d->p->omedelbart_justerad)
 		para_t(L, d, T_UTDRAG_OMEDELBART);
-	layout_part_end(L, utdrag_stamp, d);
+	d->stamp_line = 2;
+	layout_part_end(L, stamp_page, d);
 }
 
 /* ---- överklagandehänvisning ---- */
@@ -718,16 +707,6 @@ hanvisning_page(struct layout *L, void *arg, size_t n)
 	L->y = y - 3 * g->body_size * g->line_height;
 	free(dnr);
 	free(l1);
-}
-
-static void
-hanvisning_stamp(struct layout *L, struct pdf_page *page, size_t n, size_t m, void *arg)
-{
-	struct doc *d = arg;
-	const struct geometry *g = L->g;
-
-	stamp_page(L, d, page, n, m, L->right,
-	    mm_y(g->margin_top) - g->title_size - g->body_size * g->line_height);
 }
 
 /*
@@ -800,7 +779,8 @@ render_hanvisning(struct layout *L, struct doc *d)
 
 	layout_part_begin(L, hanvisning_page, d);
 	render_longtext(L, d, src);
-	layout_part_end(L, hanvisning_stamp, d);
+	d->stamp_line = 1;
+	layout_part_end(L, stamp_page, d);
 }
 
 /* ---- entry points ---- */
@@ -964,16 +944,6 @@ protokoll_page(struct layout *L, void *arg, size_t n)
 }
 
 static void
-protokoll_stamp(struct layout *L, struct pdf_page *page, size_t n, size_t m, void *arg)
-{
-	struct proto *pp = arg;
-	const struct geometry *g = L->g;
-
-	stamp_page(L, &pp->d, page, n, m, L->right,
-	    mm_y(g->margin_top) - g->title_size - 2 * g->body_size * g->line_height);
-}
-
-static void
 labelled(struct layout *L, struct doc *d, enum text label, const char *value)
 {
 	char *l = T(d, label), *s = xasprintf("%s: %s", l, value != NULL ? value : "");
@@ -1089,7 +1059,8 @@ render_protokoll(const struct render *r, bool public, unsigned char **out, size_
 	for (i = 0; i < pr->n_justerare; i++)
 		signature(&L, s, pr->justerare[i]);
 	free(s);
-	layout_part_end(&L, protokoll_stamp, &pp);
+	pp.d.stamp_line = 2;
+	layout_part_end(&L, stamp_page, &pp.d);
 	if (pp.d.failed)
 		rc = -1;
 	else if (pdf_error(pdf) != NULL) {
@@ -1219,16 +1190,6 @@ lista_page(struct layout *L, void *arg, size_t n)
 	L->y = y - 3 * g->body_size * g->line_height;
 }
 
-static void
-lista_stamp(struct layout *L, struct pdf_page *page, size_t n, size_t m, void *arg)
-{
-	struct lista *li = arg;
-	const struct geometry *g = L->g;
-
-	stamp_page(L, &li->d, page, n, m, L->right,
-	    mm_y(g->margin_top) - g->title_size - 2 * g->body_size * g->line_height);
-}
-
 int
 render_lista(const struct render *r, const char *title, const struct lista_rad *rows, size_t n,
     unsigned char **out, size_t *len, char *err, size_t errlen)
@@ -1263,7 +1224,8 @@ render_lista(const struct render *r, const char *title, const struct lista_rad *
 		layout_gap(&L, L.g->body_size * 0.4f);
 		free(line);
 	}
-	layout_part_end(&L, lista_stamp, &li);
+	li.d.stamp_line = 2;
+	layout_part_end(&L, stamp_page, &li.d);
 	if (!li.d.failed)
 		rc = finish(pdf, out, len, err, errlen);
 	doc_free(&li.d);
@@ -1325,7 +1287,8 @@ render_felrapport(const struct render *r, const char *title, unsigned char **out
 		layout_text(&L, PDF_REGULAR, L.g->body_size, f->message, PDF_MM(5), NULL);
 		layout_gap(&L, L.g->body_size * 0.5f);
 	}
-	layout_part_end(&L, lista_stamp, &li);
+	li.d.stamp_line = 2;
+	layout_part_end(&L, stamp_page, &li.d);
 	if (!li.d.failed)
 		rc = finish(pdf, out, len, err, errlen);
 	doc_free(&li.d);
