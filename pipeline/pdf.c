@@ -164,6 +164,8 @@ struct pdf {
 	char *title, *author, *subject, *keywords, *language;
 	char date[20];       /* "YYYY-MM-DDTHH:MM:SS", or empty */
 	unsigned char id[16];
+	FILE *out;           /* a streamed document's file, else NULL */
+	size_t flushed;      /* pages before this one are written */
 	int finished;
 	int failed;
 	char err[256];
@@ -1378,6 +1380,8 @@ pdf_free(struct pdf *p)
 	if (p->doc != NULL)
 		HPDF_Free(p->doc);
 	for (i = 0; i < p->npages; i++) {
+		if (p->pages[i] == NULL)
+			continue;
 		free(p->pages[i]->content.p);
 		free(p->pages[i]);
 	}
@@ -1457,7 +1461,7 @@ pdf_page_count(const struct pdf *p)
 struct pdf_page *
 pdf_page_at(struct pdf *p, size_t i)
 {
-	return i < p->npages ? p->pages[i] : NULL;
+	return i < p->npages && i >= p->flushed ? p->pages[i] : NULL;
 }
 
 /* Width in 1/1000 em of one character in style f. */
@@ -2296,7 +2300,7 @@ pdf_finish(struct pdf *p)
 	for (f = 0; f < PDF__FONTS; f++)
 		if (p->cid[f].n > 0 && font_type0(p, f) == -1)
 			return -1;
-	for (i = 0; i < p->npages; i++)
+	for (i = p->flushed; i < p->npages; i++)
 		if (page_finish(p, p->pages[i]) == -1)
 			return -1;
 	if (pdf_output_intent(p) == -1 || pdf_metadata(p) == -1)
@@ -2310,6 +2314,10 @@ pdf_save_mem(struct pdf *p, unsigned char **bufp, size_t *lenp)
 	unsigned char *out;
 	HPDF_UINT32 size, got;
 
+	if (p->out != NULL) {
+		pdf_fail(p, "ett strömmat dokument avslutas med pdf_finish_stream");
+		return -1;
+	}
 	if (pdf_finish(p) == -1)
 		return -1;
 	if (HPDF_SaveToStream(p->doc) != HPDF_OK)
@@ -2357,4 +2365,115 @@ pdf_save(struct pdf *p, const char *path)
 	}
 	free(data);
 	return rc;
+}
+
+/* ---- streamed documents ---- */
+
+struct pdf *
+pdf_new_stream(const char *fontdir, const struct pdf_meta *meta, FILE *out, char *err,
+    size_t errlen)
+{
+	struct pdf *p;
+
+	if (out == NULL) {
+		snprintf(err, errlen, "ingen fil att skriva PDF-dokumentet till");
+		return NULL;
+	}
+	if ((p = pdf_new(fontdir, meta, err, errlen)) != NULL)
+		p->out = out;
+	return p;
+}
+
+int
+pdf_flush(struct pdf *p)
+{
+	size_t i;
+
+	if (p->out == NULL)
+		return p->failed ? -1 : 0;
+	if (pdf_closed(p) == -1)
+		return -1;
+	for (i = p->flushed; i < p->npages; i++) {
+		if (page_finish(p, p->pages[i]) == -1)
+			return -1;
+		free(p->pages[i]);
+		p->pages[i] = NULL;
+	}
+	p->flushed = p->npages;
+	return 0;
+}
+
+/* 0 when order[0..n) is a permutation of the document's pages. */
+static int
+order_ok(struct pdf *p, const size_t *order, size_t n)
+{
+	unsigned char *seen;
+	size_t i;
+	int rc = 0;
+
+	if (n != p->npages) {
+		pdf_fail(p, "sidordningen har %zu sidor, dokumentet %zu", n, p->npages);
+		return -1;
+	}
+	seen = xcalloc(n / 8 + 1, 1);
+	for (i = 0; i < n && rc == 0; i++) {
+		if (order[i] >= n || (seen[order[i] / 8] & (1u << (order[i] % 8)))) {
+			pdf_fail(p, "sidordningen är ingen omkastning av sidorna (plats %zu)", i + 1);
+			rc = -1;
+		} else
+			seen[order[i] / 8] |= (unsigned char)(1u << (order[i] % 8));
+	}
+	free(seen);
+	return rc;
+}
+
+int
+pdf_finish_stream(struct pdf *p, const size_t *order, size_t n)
+{
+	unsigned char chunk[65536];
+	HPDF_Array kids;
+	HPDF_UINT32 got;
+	size_t i;
+
+	if (p->out == NULL) {
+		pdf_fail(p, "pdf_finish_stream: dokumentet är inte strömmat");
+		return -1;
+	}
+	if (pdf_flush(p) == -1)
+		return -1;
+	if (order != NULL && order_ok(p, order, n) == -1)
+		return -1;
+	if (pdf_finish(p) == -1)
+		return -1;
+	if (order != NULL) {
+		if ((kids = HPDF_Array_New(p->doc->mmgr)) == NULL)
+			return pdf_hfail(p, "sidträdet");
+		for (i = 0; i < n; i++)
+			if (HPDF_Array_Add(kids, HPDF_List_ItemAt(p->doc->page_list,
+			    (HPDF_UINT)order[i])) != HPDF_OK)
+				return pdf_hfail(p, "sidträdet");
+		if (HPDF_Dict_Add(p->doc->root_pages, "Kids", kids) != HPDF_OK)
+			return pdf_hfail(p, "sidträdet");
+	}
+	if (HPDF_SaveToStream(p->doc) != HPDF_OK || HPDF_ResetStream(p->doc) != HPDF_OK)
+		return pdf_hfail(p, "HPDF_SaveToStream");
+	for (;;) {
+		HPDF_STATUS st;
+
+		got = sizeof(chunk);
+		st = HPDF_ReadFromStream(p->doc, chunk, &got);
+		if (got > 0 && fwrite(chunk, 1, got, p->out) != got) {
+			pdf_fail(p, "kan inte skriva PDF-filen: %s", strerror(errno));
+			return -1;
+		}
+		if (st == HPDF_STREAM_EOF)
+			break;
+		if (st != HPDF_OK)
+			return pdf_hfail(p, "HPDF_ReadFromStream");
+	}
+	if (fflush(p->out) != 0 || ferror(p->out)) {
+		pdf_fail(p, "kan inte skriva PDF-filen: %s", strerror(errno));
+		return -1;
+	}
+	return p->failed ? -1 : 0;
 }

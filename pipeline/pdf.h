@@ -14,6 +14,7 @@
 #define EXPEDIERA_PDF_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #define PDF_MM(mm) ((float)(mm) * 72.0f / 25.4f)
 #define PDF_A4_WIDTH  595.276f
@@ -102,6 +103,44 @@ void pdf_rect(struct pdf_page *, float x, float y, float w, float h, float lw);
  */
 int pdf_save(struct pdf *, const char *path);
 int pdf_save_mem(struct pdf *, unsigned char **buf, size_t *len);
+
+/*
+ * Streamed documents, for print batches of any size (100,000 försändelser,
+ * 300,000 pages): pages go to out as they are finished, and memory does not
+ * grow with the page count beyond a few bytes a page (an object number and
+ * file offsets).  Drawing works as on any document: pdf_add_page, pdf_text,
+ * pdf_page_at ...; the fonts, metadata and output intent are the same as an
+ * ordinary document's, and so is determinism (same input, same bytes).
+ *
+ * pdf_new_stream: like pdf_new, writing to out, which must be positioned at
+ * the start of an empty file (offsets are counted from the first byte this
+ * writes; out may be a pipe).  out stays the caller's: it is never closed.
+ *
+ * pdf_flush: writes every page drawn so far (its deflated content) to out
+ * and frees it.  Those pages can no longer be drawn on: pdf_page_at returns
+ * NULL for them and earlier pointers to them are invalid; pdf_page_count
+ * still counts them.  Call it after each whole försändelse (render.c goes
+ * back to its earlier pages to stamp "Sida n (m)" first).  On an ordinary
+ * document it does nothing and returns 0, so the same code can draw both.
+ * Returns 0, or -1 with pdf_error() (a write error, for example).
+ *
+ * pdf_finish_stream: flushes what is left and ends the document.  The pages
+ * are listed in the page tree in the given order, whatever order they were
+ * drawn in: order[i] is the 0-based index (in drawing order) of the page
+ * that comes i-th; n must be pdf_page_count() and order a permutation, else
+ * -1.  order NULL (n ignored) keeps drawing order.  Then come the fonts
+ * (subsets of every glyph any page used), XMP, /Info, the output intent,
+ * catalog, xref and trailer; out is flushed (fflush), not closed.  Returns
+ * 0, or -1 with pdf_error(): out then holds no complete PDF and the caller
+ * removes it.  Once only; -1 on an ordinary document (use pdf_save).
+ *
+ * pdf_save and pdf_save_mem refuse a streamed document; pdf_free frees it
+ * without writing anything more.
+ */
+struct pdf *pdf_new_stream(const char *fontdir, const struct pdf_meta *meta, FILE *out, char *err,
+    size_t errlen);
+int pdf_flush(struct pdf *);
+int pdf_finish_stream(struct pdf *, const size_t *order, size_t n);
 
 /* The first error, in Swedish, or NULL. */
 const char *pdf_error(const struct pdf *);
