@@ -1790,8 +1790,9 @@ out:
 	return tx_end(a, rc);
 }
 
-int
-outbox_list(struct audit *a, const char *digest,
+/* The rows of outbox that where selects (?1, ?2 bound to p1, p2), for fn. */
+static int
+outbox_walk(struct audit *a, const char *where, const char *p1, const char *p2,
             int (*fn)(void *arg, const struct outbox_item *, enum outbox_state, int attempts,
                       const char *reason),
             void *arg)
@@ -1799,16 +1800,18 @@ outbox_list(struct audit *a, const char *digest,
 	sqlite3_stmt *st = NULL;
 	struct outbox_item it;
 	enum outbox_state s;
+	char *sql;
 	bool began;
 	int r, rc = -1;
 
 	if (read_begin(a, &began) == -1)
 		return -1;
-	if (prep(a,
-	         "SELECT id, session_digest, paragraf, recipient, route, sha256, state, attempts, "
-	         "reason FROM outbox WHERE ?1 IS NULL OR session_digest = ?1 ORDER BY id",
-	         &st) == -1 ||
-	    bind_text(a, st, 1, digest) == -1)
+	sql = xasprintf("SELECT id, session_digest, paragraf, recipient, route, sha256, state, "
+	                "attempts, reason FROM outbox WHERE %s ORDER BY id",
+	                where);
+	r = prep(a, sql, &st);
+	free(sql);
+	if (r == -1 || bind_text(a, st, 1, p1) == -1 || (p2 != NULL && bind_text(a, st, 2, p2) == -1))
 		goto out;
 	while ((r = step_row(a, st)) == 1) {
 		it.id = col_text(st, 0);
@@ -1834,4 +1837,27 @@ outbox_list(struct audit *a, const char *digest,
 out:
 	sqlite3_finalize(st);
 	return read_end(a, began, rc);
+}
+
+int
+outbox_list(struct audit *a, const char *digest,
+            int (*fn)(void *arg, const struct outbox_item *, enum outbox_state, int attempts,
+                      const char *reason),
+            void *arg)
+{
+	return outbox_walk(a, "?1 IS NULL OR session_digest = ?1", digest, NULL, fn, arg);
+}
+
+int
+outbox_list_key(struct audit *a, const char *key,
+                int (*fn)(void *arg, const struct outbox_item *, enum outbox_state, int attempts,
+                          const char *reason),
+                void *arg)
+{
+	/* ids are the key alone or the key, ':' and more: one range of the primary key */
+	char *end = xasprintf("%s;", key);
+	int rc = outbox_walk(a, "id >= ?1 AND id < ?2", key, end, fn, arg);
+
+	free(end);
+	return rc;
 }

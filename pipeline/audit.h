@@ -174,6 +174,16 @@ int outbox_list(struct audit *, const char *digest,
                           const char *reason),
                 void *arg);
 
+/*
+ * As outbox_list, for the items whose id is key or starts with key and ':'
+ * (the ids of one försändelse, whatever its document or route): a look-up in
+ * the primary key, for a run that must not hold the whole outbox.
+ */
+int outbox_list_key(struct audit *, const char *key,
+                    int (*fn)(void *arg, const struct outbox_item *, enum outbox_state,
+                              int attempts, const char *reason),
+                    void *arg);
+
 /* The last error, in Swedish. */
 const char *audit_error(const struct audit *);
 

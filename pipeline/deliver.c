@@ -47,6 +47,12 @@ struct prior {
 	char *reason;
 };
 
+/* What the outbox held of one försändelse before this run. */
+struct priors {
+	struct prior *v;
+	size_t n, cap;
+};
+
 struct item {
 	const struct routed *r;
 	char key[33];
@@ -60,20 +66,43 @@ struct item {
 	enum outbox_state state; /* after this run */
 	bool already;            /* sent by an earlier run */
 	bool fell_back;          /* digital failed; a print item took over */
-	bool borrowed;           /* pdf belongs to another item */
 	char when[32];
 };
 
+struct batch_ent {
+	char postnummer[8];
+	unsigned long nr;
+	size_t index;
+	size_t first, pages;     /* in drawing order, the blank page included */
+	long off;                /* its record in the spool */
+};
+
+struct batch {
+	bool skatteverket;
+	struct pdf *pdf;
+	struct file_tmp out;     /* the batch, under its temporary name */
+	FILE *spool;             /* "id\tmanifest row\n" per försändelse */
+	char *name, *mname, *path, *reason;
+	struct batch_ent *v;
+	size_t n, cap;
+	size_t pages;            /* drawn so far, for the next entry */
+	bool broken;             /* could not be drawn or written: not handed over */
+};
+
+/* One run of send: what deliver_begin starts and deliver_end ends. */
 struct ctx {
-	const struct render *rd;
+	const struct render *rd;    /* the part being delivered */
 	struct audit *a;
 	struct mailbox *mb;
 	int64_t batch;
 	char digest[65];
-	struct prior *prior;
-	size_t nprior, capprior;
 	FILE *err;
 	struct send_result *res;
+	struct batch print, skv;
+	bool print_failed, skv_failed;
+	bool failed;                /* a delivery failed: deliver_end says so */
+	FILE *lista;                /* the expedieringslista's rows, spooled */
+	struct progress prog;
 };
 
 /*
@@ -248,50 +277,37 @@ static int
 collect_prior(void *arg, const struct outbox_item *it, enum outbox_state st, int attempts,
     const char *reason)
 {
-	struct ctx *c = arg;
+	struct priors *pr = arg;
 
 	(void)attempts;
-	if (c->nprior == c->capprior) {
-		c->capprior = c->capprior ? 2 * c->capprior : 64;
-		c->prior = xreallocarray(c->prior, c->capprior, sizeof(*c->prior));
+	if (pr->n == pr->cap) {
+		pr->cap = pr->cap ? 2 * pr->cap : 4;
+		pr->v = xreallocarray(pr->v, pr->cap, sizeof(*pr->v));
 	}
-	c->prior[c->nprior].id = xstrdup(it->id);
-	c->prior[c->nprior].state = st;
-	c->prior[c->nprior].reason = reason != NULL ? xstrdup(reason) : NULL;
-	c->nprior++;
+	pr->v[pr->n].id = xstrdup(it->id);
+	pr->v[pr->n].state = st;
+	pr->v[pr->n].reason = reason != NULL ? xstrdup(reason) : NULL;
+	pr->n++;
 	return 0;
 }
 
-/* The first prior entry whose id starts with key (ids are sorted). */
-static size_t
-prior_first(const struct ctx *c, const char *key)
-{
-	size_t lo = 0, hi = c->nprior;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (strncmp(c->prior[mid].id, key, 32) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 /*
- * Settles what an earlier run left: SENT means done; SENDING means a run
- * stopped between recording and finishing: the file it names decides.
+ * Settles what an earlier run left of the försändelse with this key: SENT
+ * means done; SENDING means a run stopped between recording and finishing:
+ * the file it names decides.  The outbox is asked for this key alone, so a
+ * run never holds the whole outbox.
  */
 static bool
 settle_prior(struct ctx *c, const char *key)
 {
+	struct priors pr = {NULL, 0, 0};
 	size_t i;
 	bool sent = false;
 
-	for (i = prior_first(c, key); i < c->nprior && strncmp(c->prior[i].id, key, 32) == 0;
-	    i++) {
-		struct prior *p = &c->prior[i];
+	if (outbox_list_key(c->a, key, collect_prior, &pr) == -1)
+		fprintf(c->err, "expediera: %s\n", audit_error(c->a));
+	for (i = 0; i < pr.n; i++) {
+		struct prior *p = &pr.v[i];
 
 		if (p->state == OUTBOX_SENT)
 			sent = true;
@@ -301,10 +317,8 @@ settle_prior(struct ctx *c, const char *key)
 
 			if (f != NULL && access(f, F_OK) == 0) {
 				if (outbox_set(c->a, c->batch, p->id, OUTBOX_SENT,
-					"återställd efter avbrott: filen fanns") == 0) {
-					p->state = OUTBOX_SENT;
+					"återställd efter avbrott: filen fanns") == 0)
 					sent = true;
-				}
 			} else {
 				/* A manifest without its batch is not a batch: remove it. */
 				if (f != NULL && strlen(f) > 4 &&
@@ -314,12 +328,16 @@ settle_prior(struct ctx *c, const char *key)
 					unlink(m);
 					free(m);
 				}
-				if (outbox_set(c->a, c->batch, p->id, OUTBOX_FAILED,
-					"avbruten körning; skickas igen") == 0)
-					p->state = OUTBOX_FAILED;
+				outbox_set(c->a, c->batch, p->id, OUTBOX_FAILED,
+				    "avbruten körning; skickas igen");
 			}
 		}
 	}
+	for (i = 0; i < pr.n; i++) {
+		free(pr.v[i].id);
+		free(pr.v[i].reason);
+	}
+	free(pr.v);
 	return sent;
 }
 
@@ -512,17 +530,26 @@ deliver_archive(struct ctx *c, struct item *it)
 
 /* ---- the print batches ---- */
 
+/*
+ * A print batch is drawn while the run goes, one försändelse after the
+ * other as the parts come, into a streamed PDF (pdf.h) under a temporary
+ * name; only at the end, when every försändelse of the run is known, is it
+ * put in postnummer order (the page tree, not the drawing, decides the
+ * order), the manifest written, and the file renamed and handed over.
+ * Memory holds a few numbers per försändelse; the rest of each one (its id
+ * and manifest row) waits in a spool file.
+ */
 static int
-cmp_print(const void *a, const void *b)
+cmp_ent(const void *a, const void *b)
 {
-	const struct item *x = *(struct item *const *)a, *y = *(struct item *const *)b;
+	const struct batch_ent *x = a, *y = b;
 	int c = strcmp(x->postnummer, y->postnummer);
 
 	if (c != 0)
 		return c;
-	if (x->r->p->nr != y->r->p->nr)
-		return x->r->p->nr < y->r->p->nr ? -1 : 1;
-	return x->r->index < y->r->index ? -1 : x->r->index > y->r->index;
+	if (x->nr != y->nr)
+		return x->nr < y->nr ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
 }
 
 /* A CSV field, quoted when it must be (RFC 4180). */
@@ -574,213 +601,354 @@ hand_over(const struct config *cfg, const char *path, const char *name, const ch
 	return rc;
 }
 
+/* A spool: an unnamed temporary file (mode 0600, gone when closed). */
+static FILE *
+spool_open(void)
+{
+	return tmpfile();
+}
+
+/* Opens the batch when its first försändelse comes. */
 static int
-deliver_print_batch(struct ctx *c, struct item **v, size_t n, bool skatteverket, char *out,
-    size_t outlen)
+batch_open(struct ctx *c, struct batch *b)
 {
 	const struct render *rd = c->rd;
 	const struct session *s = rd->s;
 	struct pdf_meta meta;
-	struct pdf *pdf;
-	char err[256], date[11], when[24], *name, *mname, *path, *reason, *seed, *mbuf, pages[16];
-	unsigned char *buf = NULL;
-	size_t blen, mlen, i, before;
-	FILE *mf;
-	int rc = -1;
+	char date[11], when[24], err[256], *seed;
 
-	if (n == 0)
-		return 0;
-	qsort(v, n, sizeof(*v), cmp_print);
 	ymd_format(&s->protokoll.sammantradesdatum, date);
-	name = xasprintf("%s-%s-k%lld.pdf", skatteverket ? "skatteverket" : "utskrift", date,
+	b->name = xasprintf("%s-%s-k%lld.pdf", b->skatteverket ? "skatteverket" : "utskrift", date,
 	    (long long)c->batch);
-	mname = xasprintf("%s-%s-k%lld.csv", skatteverket ? "skatteverket" : "utskrift", date,
-	    (long long)c->batch);
-	path = xasprintf("%s/%s", rd->cfg->print_folder, name);
-	reason = xasprintf("fil:%s", path);
-	seed = xasprintf("batch|%s|%lld|%d", date, (long long)c->batch, skatteverket);
-
+	b->mname = xasprintf("%s-%s-k%lld.csv", b->skatteverket ? "skatteverket" : "utskrift",
+	    date, (long long)c->batch);
+	b->path = xasprintf("%s/%s", rd->cfg->print_folder, b->name);
+	b->reason = xasprintf("fil:%s", b->path);
+	if (file_mkdirs(rd->cfg->print_folder) == -1 ||
+	    file_create(&b->out, rd->cfg->print_folder, b->name) == -1) {
+		fprintf(c->err, "expediera: kan inte skriva %s: %s\n", b->path, strerror(errno));
+		b->broken = true;
+		return -1;
+	}
+	if ((b->spool = spool_open()) == NULL) {
+		fprintf(c->err, "expediera: kan inte skapa en tillfällig fil: %s\n", strerror(errno));
+		b->broken = true;
+		return -1;
+	}
+	seed = xasprintf("batch|%s|%lld|%d", date, (long long)c->batch, b->skatteverket);
 	memset(&meta, 0, sizeof(meta));
-	meta.title = skatteverket ? "Utskrift via Skatteverket" : "Utskrift";
+	meta.title = b->skatteverket ? "Utskrift via Skatteverket" : "Utskrift";
 	meta.author = rd->cfg->org_name != NULL ? rd->cfg->org_name : s->protokoll.kommun;
 	meta.language = "sv-SE";
 	snprintf(when, sizeof(when), "%sT00:00:00", date);
 	meta.date = when;
 	meta.id_seed = seed;
 	meta.id_seed_len = strlen(seed);
-	if ((pdf = pdf_new(rd->fontdir, &meta, err, sizeof(err))) == NULL) {
+	b->pdf = pdf_new_stream(rd->fontdir, &meta, b->out.fp, err, sizeof(err));
+	free(seed);
+	if (b->pdf == NULL) {
 		fprintf(c->err, "expediera: %s\n", err);
-		goto out;
+		b->broken = true;
+		return -1;
 	}
-	if ((mf = open_memstream(&mbuf, &mlen)) == NULL)
-		goto out_pdf;
-	fputs("forsandelse,namn,postnummer,sidor,sha256,rekommenderat\n", mf);
-	for (i = 0; i < n; i++) {
-		const struct routed *r = v[i]->r;
-		bool rek = r->m->kanal == KANAL_REKOMMENDERAT;
+	return 0;
+}
 
-		before = pdf_page_count(pdf);
-		if (skatteverket)
-			render_skatteverket_sheet(rd, pdf, r->p, r->m, rek);
-		if (render_forsandelse_pages(rd, pdf, r->p, r->fb, r->m, err, sizeof(err)) == -1) {
-			fprintf(c->err, "expediera: § %lu: %s\n", r->p->nr, err);
-			fclose(mf);
-			free(mbuf);
-			goto out_pdf;
-		}
-		v[i]->pages = pdf_page_count(pdf) - before;
-		/* Every försändelse starts on a new sheet, printed on both sides. */
-		if (v[i]->pages % 2 == 1)
-			pdf_add_page(pdf);
-		snprintf(pages, sizeof(pages), "%zu", v[i]->pages);
-		csv(mf, v[i]->name, false);
-		/* The print house never learns a protected person's name. */
-		csv(mf, skatteverket ? "(skyddad identitet)" : r->m->namn, false);
-		csv(mf, skatteverket ? "" : r->m->adresser[0].postnummer, false);
-		csv(mf, pages, false);
-		csv(mf, v[i]->sha, false);
-		csv(mf, rek ? "ja" : "nej", true);
+/*
+ * Draws one försändelse into its batch, with the instruction sheet for
+ * Skatteverket and a blank page after an odd one (each starts on a new sheet
+ * of a duplex print), and records it SENDING with the batch's file: the
+ * file does not exist until the batch is handed over at the end.
+ */
+static int
+batch_add(struct ctx *c, struct batch *b, struct item *it)
+{
+	const struct render *rd = c->rd;
+	const struct routed *r = it->r;
+	bool rek = r->m->kanal == KANAL_REKOMMENDERAT;
+	struct batch_ent *e;
+	char err[256], pages[16];
+	size_t before;
+
+	if (b->broken || (b->pdf == NULL && batch_open(c, b) == -1))
+		return -1;
+	before = pdf_page_count(b->pdf);
+	if (b->skatteverket)
+		render_skatteverket_sheet(rd, b->pdf, r->p, r->m, rek);
+	if (render_forsandelse_pages(rd, b->pdf, r->p, r->fb, r->m, err, sizeof(err)) == -1) {
+		fprintf(c->err, "expediera: § %lu: %s\n", r->p->nr, err);
+		b->broken = true;
+		return -1;
 	}
-	fclose(mf);
-	if (pdf_save_mem(pdf, &buf, &blen) == -1) {
-		fprintf(c->err, "expediera: %s\n", pdf_error(pdf));
-		free(mbuf);
-		goto out_pdf;
+	it->pages = pdf_page_count(b->pdf) - before;
+	if (it->pages % 2 == 1)
+		pdf_add_page(b->pdf);
+	if (pdf_flush(b->pdf) == -1) {
+		fprintf(c->err, "expediera: %s: %s\n", b->path, pdf_error(b->pdf));
+		b->broken = true;
+		return -1;
 	}
-	if (file_mkdirs(rd->cfg->print_folder) == -1) {
-		fprintf(c->err, "expediera: kan inte skapa %s: %s\n", rd->cfg->print_folder,
-		    strerror(errno));
-		free(mbuf);
-		goto out_pdf;
+	if (b->n == b->cap) {
+		b->cap = b->cap ? 2 * b->cap : 256;
+		b->v = xreallocarray(b->v, b->cap, sizeof(*b->v));
 	}
-	/* All of the batch is SENDING, naming its file, before the file exists. */
-	audit_tx_begin(c->a);
-	for (i = 0; i < n; i++)
-		outbox_set(c->a, c->batch, v[i]->id, OUTBOX_SENDING, reason);
-	if (audit_tx_commit(c->a) == -1) {
+	e = &b->v[b->n++];
+	memcpy(e->postnummer, it->postnummer, sizeof(e->postnummer));
+	e->nr = r->p->nr;
+	e->index = r->index;
+	e->first = before;
+	e->pages = pdf_page_count(b->pdf) - before;
+	e->off = ftell(b->spool);
+	snprintf(pages, sizeof(pages), "%zu", it->pages);
+	fprintf(b->spool, "%s\t", it->id);
+	csv(b->spool, it->name, false);
+	/* The print house never learns a protected person's name. */
+	csv(b->spool, b->skatteverket ? "(skyddad identitet)" : r->m->namn, false);
+	csv(b->spool, b->skatteverket ? "" : r->m->adresser[0].postnummer, false);
+	csv(b->spool, pages, false);
+	csv(b->spool, it->sha, false);
+	csv(b->spool, rek ? "ja" : "nej", true);
+	if (outbox_set(c->a, c->batch, it->id, OUTBOX_SENDING, b->reason) == -1) {
 		fprintf(c->err, "expediera: %s\n", audit_error(c->a));
-		free(mbuf);
-		goto out_pdf;
+		b->broken = true;
+		return -1;
+	}
+	it->state = OUTBOX_SENDING;
+	return 0;
+}
+
+/* Moves every försändelse of the batch to state, in commits of a few hundred. */
+static void
+batch_set_all(struct ctx *c, struct batch *b, enum outbox_state state, const char *reason)
+{
+	char *line = NULL;
+	size_t cap = 0, k = 0;
+	ssize_t len;
+
+	rewind(b->spool);
+	audit_tx_begin(c->a);
+	while ((len = getline(&line, &cap, b->spool)) > 0) {
+		char *tab = strchr(line, '\t');
+
+		if (tab == NULL)
+			continue;
+		*tab = '\0';
+		outbox_set(c->a, c->batch, line, state, reason);
+		if (++k % 256 == 0) {
+			audit_tx_commit(c->a);
+			audit_tx_begin(c->a);
+		}
+	}
+	audit_tx_commit(c->a);
+	free(line);
+}
+
+/*
+ * Ends a batch: pages in postnummer order, the manifest, both files renamed
+ * into the print folder (manifest first), handed to the driver; then SENT.
+ * 0, or -1 when it was not handed over (the next run sends it again).
+ */
+static int
+batch_finish(struct ctx *c, struct batch *b, char *out, size_t outlen)
+{
+	const struct render *rd = c->rd;
+	struct file_tmp m;
+	size_t *order = NULL, total = 0, i, k, o = 0, cap = 0;
+	char err[256], *line = NULL;
+	int rc = -1;
+
+	memset(&m, 0, sizeof(m));
+	if (b->n == 0 && !b->broken)
+		return 0;
+	if (b->broken)
+		goto failed;
+	qsort(b->v, b->n, sizeof(*b->v), cmp_ent);
+	total = pdf_page_count(b->pdf);
+	order = xreallocarray(NULL, total + 1, sizeof(*order));
+	for (i = 0; i < b->n; i++)
+		for (k = 0; k < b->v[i].pages; k++)
+			order[o++] = b->v[i].first + k;
+	if (o != total || pdf_finish_stream(b->pdf, order, total) == -1) {
+		fprintf(c->err, "expediera: %s: %s\n", b->path,
+		    pdf_error(b->pdf) != NULL ? pdf_error(b->pdf) : "sidorna stämmer inte");
+		goto failed;
+	}
+	if (file_create(&m, rd->cfg->print_folder, b->mname) == -1) {
+		fprintf(c->err, "expediera: kan inte skriva %s/%s: %s\n", rd->cfg->print_folder,
+		    b->mname, strerror(errno));
+		goto failed;
+	}
+	fputs("forsandelse,namn,postnummer,sidor,sha256,rekommenderat\n", m.fp);
+	for (i = 0; i < b->n; i++) {
+		ssize_t len;
+		char *tab;
+
+		if (fseek(b->spool, b->v[i].off, SEEK_SET) == -1 ||
+		    (len = getline(&line, &cap, b->spool)) <= 0 ||
+		    (tab = strchr(line, '\t')) == NULL) {
+			fprintf(c->err, "expediera: den tillfälliga filen för %s kunde inte läsas\n",
+			    b->name);
+			goto failed;
+		}
+		fputs(tab + 1, m.fp);
 	}
 	crash_point("batch-sending");
-	if (file_write(rd->cfg->print_folder, mname, mbuf, mlen) == -1 ||
-	    file_write(rd->cfg->print_folder, name, buf, blen) == -1) {
-		fprintf(c->err, "expediera: kan inte skriva %s: %s\n", path, strerror(errno));
-		free(mbuf);
-		goto out_pdf;
+	if (file_commit(&m) == -1 || file_commit(&b->out) == -1) {
+		fprintf(c->err, "expediera: kan inte skriva %s: %s\n", b->path, strerror(errno));
+		goto failed;
 	}
-	free(mbuf);
-	if (hand_over(rd->cfg, path, name, mname, err, sizeof(err)) == -1) {
+	if (hand_over(rd->cfg, b->path, b->name, b->mname, err, sizeof(err)) == -1) {
 		fprintf(c->err, "expediera: %s\n", err);
 		/* Not at the printer: the next run sends the batch again. */
-		unlink(path);
-		audit_tx_begin(c->a);
-		for (i = 0; i < n; i++) {
-			outbox_set(c->a, c->batch, v[i]->id, OUTBOX_FAILED, err);
-			v[i]->state = OUTBOX_FAILED;
-		}
-		audit_tx_commit(c->a);
-		goto out_pdf;
+		unlink(b->path);
+		batch_set_all(c, b, OUTBOX_FAILED, err);
+		goto out;
 	}
 	crash_point("batch-written");
-	audit_tx_begin(c->a);
-	for (i = 0; i < n; i++) {
-		outbox_set(c->a, c->batch, v[i]->id, OUTBOX_SENT, NULL);
-		v[i]->state = OUTBOX_SENT;
-	}
-	if (audit_tx_commit(c->a) == -1) {
-		fprintf(c->err, "expediera: %s\n", audit_error(c->a));
-		goto out_pdf;
-	}
-	snprintf(out, outlen, "%s", path);
+	batch_set_all(c, b, OUTBOX_SENT, NULL);
+	snprintf(out, outlen, "%s", b->path);
 	rc = 0;
-out_pdf:
-	if (pdf != NULL)
-		pdf_free(pdf);
+	goto out;
+failed:
+	file_discard(&m);
+	file_discard(&b->out);
+	if (b->spool != NULL)
+		batch_set_all(c, b, OUTBOX_FAILED, "utskriftsfilen kunde inte skrivas");
 out:
-	free(buf);
-	free(name);
-	free(mname);
-	free(path);
-	free(reason);
-	free(seed);
+	free(line);
+	free(order);
 	return rc;
+}
+
+static void
+batch_free(struct batch *b)
+{
+	pdf_free(b->pdf);
+	file_discard(&b->out);
+	if (b->spool != NULL)
+		fclose(b->spool);
+	free(b->v);
+	free(b->name);
+	free(b->mname);
+	free(b->path);
+	free(b->reason);
 }
 
 /* ---- the expedieringslista ---- */
 
+/*
+ * One row a försändelse, spooled as the run goes: "mark\tparagraf\tdnr\t
+ * mottagare\troll\troute\tstate\twhen\tsha256\n", where mark P or S says
+ * the state is the print or Skatteverket batch's, known at the end (no field
+ * holds a tab or a line break: the reader folds white space).
+ */
 static void
-write_lista(struct ctx *c, struct item *items, size_t n)
+lista_row(struct ctx *c, const struct item *it, char mark)
+{
+	char *w = who(it->r);
+	const char *state = it->already ? "skickad tidigare" :
+	    it->state == OUTBOX_SENT ? "skickad" : it->state == OUTBOX_HELD ? "hålls" :
+	    it->state == OUTBOX_FAILED ? "misslyckades" : outbox_state_name(it->state);
+
+	if (c->lista == NULL && (c->lista = spool_open()) == NULL)
+		return;
+	fprintf(c->lista, "%c\t%lu\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", mark, it->r->p->nr,
+	    it->r->p->dnr != NULL ? it->r->p->dnr : "", w,
+	    it->r->internal != NULL ? "intern" : roll_names[it->r->m->roll],
+	    route_names[it->r->route], state, it->when, it->sha[0] ? it->sha : "");
+	free(w);
+}
+
+static void
+write_lista(struct ctx *c)
 {
 	const struct session *s = c->rd->s;
-	struct lista_rad *rows = xreallocarray(NULL, n + 1, sizeof(*rows));
-	char **names = xreallocarray(NULL, n + 1, sizeof(*names));
-	char date[11], *base, *title, *cbuf, err[256];
+	struct lista_rad *rows = NULL;
+	char **lines = NULL, date[11], *base, *title, *line = NULL, err[256];
+	const char *pstate = c->print.broken || c->print_failed ? "misslyckades" : "skickad";
+	const char *sstate = c->skv.broken || c->skv_failed ? "misslyckades" : "skickad";
 	unsigned char *pdf;
-	size_t clen, plen, i;
-	FILE *fp;
+	size_t plen, n = 0, cap = 0, lcap = 0, i;
+	struct file_tmp t;
+	char *cname, *pname;
+	ssize_t len;
 
 	ymd_format(&s->protokoll.sammantradesdatum, date);
 	base = xasprintf("expedieringslista-%s-k%lld", date, (long long)c->batch);
 	title = xasprintf("%s, %s, körning %lld", s->protokoll.organ, date, (long long)c->batch);
-	if ((fp = open_memstream(&cbuf, &clen)) == NULL)
+	cname = xasprintf("%s.csv", base);
+	pname = xasprintf("%s.pdf", base);
+	snprintf(c->res->lista_csv, sizeof(c->res->lista_csv), "%s/%s",
+	    c->rd->cfg->archive_folder, cname);
+	snprintf(c->res->lista_pdf, sizeof(c->res->lista_pdf), "%s/%s",
+	    c->rd->cfg->archive_folder, pname);
+	memset(&t, 0, sizeof(t));
+	if (file_mkdirs(c->rd->cfg->archive_folder) == -1 ||
+	    file_create(&t, c->rd->cfg->archive_folder, cname) == -1) {
+		fprintf(c->err, "expediera: kan inte skriva %s: %s\n", c->res->lista_csv,
+		    strerror(errno));
 		goto out;
-	fputs("paragraf,dnr,mottagare,roll,vag,status,tid,sha256\n", fp);
-	for (i = 0; i < n; i++) {
-		struct item *it = &items[i];
-		char nr[24];
-
-		names[i] = who(it->r);
-		rows[i].paragraf = it->r->p->nr;
-		rows[i].dnr = it->r->p->dnr;
-		rows[i].mottagare = names[i];
-		rows[i].roll = it->r->internal != NULL ? "intern" : roll_names[it->r->m->roll];
-		rows[i].route = route_names[it->r->route];
-		rows[i].state = it->already ? "skickad tidigare" :
-		    it->state == OUTBOX_SENT ? "skickad" : it->state == OUTBOX_HELD ? "hålls" :
-		    it->state == OUTBOX_FAILED ? "misslyckades" : outbox_state_name(it->state);
-		rows[i].when = it->when;
-		rows[i].sha256 = it->sha[0] ? it->sha : NULL;
-		snprintf(nr, sizeof(nr), "%lu", rows[i].paragraf);
-		csv(fp, nr, false);
-		csv(fp, rows[i].dnr, false);
-		csv(fp, rows[i].mottagare, false);
-		csv(fp, rows[i].roll, false);
-		csv(fp, rows[i].route, false);
-		csv(fp, rows[i].state, false);
-		csv(fp, rows[i].when, false);
-		csv(fp, rows[i].sha256, true);
 	}
-	fclose(fp);
-	snprintf(c->res->lista_csv, sizeof(c->res->lista_csv), "%s/%s.csv",
-	    c->rd->cfg->archive_folder, base);
-	snprintf(c->res->lista_pdf, sizeof(c->res->lista_pdf), "%s/%s.pdf",
-	    c->rd->cfg->archive_folder, base);
-	{
-		char *cname = xasprintf("%s.csv", base), *pname = xasprintf("%s.pdf", base);
+	fputs("paragraf,dnr,mottagare,roll,vag,status,tid,sha256\n", t.fp);
+	if (c->lista != NULL)
+		rewind(c->lista);
+	while (c->lista != NULL && (len = getline(&line, &lcap, c->lista)) > 0) {
+		char *f[9], *p = line;
+		size_t k;
 
-		if (file_mkdirs(c->rd->cfg->archive_folder) == -1 ||
-		    file_write(c->rd->cfg->archive_folder, cname, cbuf, clen) == -1)
-			fprintf(c->err, "expediera: kan inte skriva %s: %s\n", c->res->lista_csv,
+		line[len - 1] = '\0';
+		for (k = 0; k < 9; k++) {
+			f[k] = p;
+			if ((p = strchr(p, '\t')) == NULL)
+				break;
+			*p++ = '\0';
+		}
+		if (k < 8)
+			continue;
+		for (k = 1; k < 9; k++)
+			csv(t.fp, k == 6 && f[0][0] == 'P' ? pstate : k == 6 && f[0][0] == 'S' ?
+			    sstate : f[k], k == 8);
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			rows = xreallocarray(rows, cap, sizeof(*rows));
+			lines = xreallocarray(lines, cap, sizeof(*lines));
+		}
+		/* the row keeps a copy of the split line; its fields point into it */
+		lines[n] = xmalloc((size_t)len);
+		memcpy(lines[n], line, (size_t)len);
+#define FIELD(k) (lines[n] + (f[k] - line))
+		rows[n].paragraf = strtoul(f[1], NULL, 10);
+		rows[n].dnr = f[2][0] ? FIELD(2) : NULL;
+		rows[n].mottagare = FIELD(3);
+		rows[n].roll = FIELD(4);
+		rows[n].route = FIELD(5);
+		rows[n].state = f[0][0] == 'P' ? pstate : f[0][0] == 'S' ? sstate : FIELD(6);
+		rows[n].when = FIELD(7);
+		rows[n].sha256 = f[8][0] ? FIELD(8) : NULL;
+#undef FIELD
+		n++;
+	}
+	if (file_commit(&t) == -1)
+		fprintf(c->err, "expediera: kan inte skriva %s: %s\n", c->res->lista_csv,
+		    strerror(errno));
+	if (render_lista(c->rd, title, rows, n, &pdf, &plen, err, sizeof(err)) == 0) {
+		if (file_write(c->rd->cfg->archive_folder, pname, pdf, plen) == -1)
+			fprintf(c->err, "expediera: kan inte skriva %s: %s\n", c->res->lista_pdf,
 			    strerror(errno));
-		if (render_lista(c->rd, title, rows, n, &pdf, &plen, err, sizeof(err)) == 0) {
-			if (file_write(c->rd->cfg->archive_folder, pname, pdf, plen) == -1)
-				fprintf(c->err, "expediera: kan inte skriva %s: %s\n",
-				    c->res->lista_pdf, strerror(errno));
-			free(pdf);
-		} else
-			fprintf(c->err, "expediera: expedieringslistan: %s\n", err);
-		free(cname);
-		free(pname);
-	}
-	free(cbuf);
-	for (i = 0; i < n; i++)
-		free(names[i]);
+		free(pdf);
+	} else
+		fprintf(c->err, "expediera: expedieringslistan: %s\n", err);
 out:
+	file_discard(&t);
+	for (i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
 	free(rows);
-	free(names);
+	free(line);
 	free(base);
 	free(title);
+	free(cname);
+	free(pname);
 }
 
 /* ---- digital delivery ---- */
@@ -811,12 +979,13 @@ on_attempt(void *arg, const struct mm_job *j, const char *outcome)
 
 /*
  * SENDING with the message Id, deliver, then SENT; what cannot be delivered
- * prints when kanal is auto (a new print item takes over the same document)
- * and is held when the recipient asked for digital only.
+ * prints when kanal is auto (a new item on the print route takes over the
+ * same document, *nfb of them in fbv) and is held when the recipient asked
+ * for digital only.
  */
 static void
-deliver_digital(struct ctx *c, struct item **v, size_t n, struct item *items, size_t *nitems,
-    struct routed *fallback, struct item **print, size_t *np)
+deliver_digital(struct ctx *c, struct item **v, size_t n, struct item *fbv, size_t *nfb,
+    struct routed *fallback)
 {
 	struct mm_job *jobs = xcalloc(n + 1, sizeof(*jobs));
 	size_t i;
@@ -824,10 +993,10 @@ deliver_digital(struct ctx *c, struct item **v, size_t n, struct item *items, si
 	audit_tx_begin(c->a);
 	for (i = 0; i < n; i++) {
 		char *reason = xasprintf("mm:%s", v[i]->key);
+		const struct reachability *rc = mailbox_lookup(c->mb, v[i]->r->id);
 
 		jobs[i].recipient_id = v[i]->r->id;
-		jobs[i].service_address = mailbox_lookup(c->mb, v[i]->r->id) != NULL ?
-		    mailbox_lookup(c->mb, v[i]->r->id)->service_address : NULL;
+		jobs[i].service_address = rc != NULL ? rc->service_address : NULL;
 		jobs[i].message_id = v[i]->key;
 		jobs[i].pdf = v[i]->pdf;
 		jobs[i].len = v[i]->len;
@@ -863,19 +1032,21 @@ deliver_digital(struct ctx *c, struct item **v, size_t n, struct item *items, si
 		it->state = OUTBOX_FAILED;
 		it->fell_back = true;
 		/* The same document goes by post: a new item on the print route. */
-		fallback[i] = *r;
-		fallback[i].route = r->m->skyddad ? ROUTE_PRINT_SKATTEVERKET : ROUTE_PRINT;
-		snprintf(fallback[i].reason, sizeof(fallback[i].reason), "%.190s", reason);
-		fb = &items[(*nitems)++];
+		fallback[*nfb] = *r;
+		fallback[*nfb].route = r->m->skyddad ? ROUTE_PRINT_SKATTEVERKET : ROUTE_PRINT;
+		snprintf(fallback[*nfb].reason, sizeof(fallback[*nfb].reason), "%.190s", reason);
+		fb = &fbv[*nfb];
 		*fb = *it;
-		fb->r = &fallback[i];
+		fb->r = &fallback[*nfb];
 		fb->fell_back = false;
-		fb->borrowed = true;
+		fb->pdf = NULL;
 		fb->name = it->name != NULL ? xstrdup(it->name) : NULL;
 		snprintf(fb->id, sizeof(fb->id), "%s:%.16s:%s", fb->key, fb->sha,
 		    route_names[fb->r->route]);
-		if (add_to_outbox(c, fb) == 0 && fb->state != OUTBOX_SENT)
-			print[(*np)++] = fb;
+		(*nfb)++;
+		if (add_to_outbox(c, fb) == 0 && fb->state != OUTBOX_SENT &&
+		    batch_add(c, fb->r->route == ROUTE_PRINT ? &c->print : &c->skv, fb) == -1)
+			fb->state = OUTBOX_FAILED;
 	}
 	audit_tx_commit(c->a);
 	free(jobs);
@@ -902,61 +1073,93 @@ render_item(struct ctx *c, struct item *it)
 	return 0;
 }
 
-int
-deliver_send(const struct render *rd, struct audit *a, struct mailbox *mb, const char *command,
-    const struct routed *routes, size_t n, struct send_result *res, FILE *err)
+/* Counts what the part's item came to and writes its row of the lista. */
+static void
+settle_item(struct ctx *c, struct item *it)
 {
-	struct ctx c;
-	/* Room for a print fallback of every digital försändelse. */
-	struct item *items = xcalloc(2 * n + 1, sizeof(*items));
-	struct routed *fallback = xcalloc(n + 1, sizeof(*fallback));
-	struct item **print = xcalloc(2 * n + 1, sizeof(*print)), **skv = xcalloc(n + 1, sizeof(*skv));
-	struct item **digital = xcalloc(n + 1, sizeof(*digital));
-	size_t nd = 0, nitems = n;
-	struct audit_batch b;
-	struct progress prog;
-	size_t i, np = 0, ns = 0;
-	char summary[256];
-	int rc = 0;
+	struct send_result *res = c->res;
+	bool batched = (it->r->route == ROUTE_PRINT || it->r->route == ROUTE_PRINT_SKATTEVERKET) &&
+	    it->state == OUTBOX_SENDING;
 
-	memset(&c, 0, sizeof(c));
+	if (batched) {
+		/* the batch's outcome, at the end */
+		lista_row(c, it, it->r->route == ROUTE_PRINT ? 'P' : 'S');
+		return;
+	}
+	if (!it->already) {
+		if (it->r->route == ROUTE_HELD)
+			res->held++;
+		else if (it->state == OUTBOX_SENT)
+			res->sent++;
+		else if (it->state == OUTBOX_FAILED && !it->fell_back)
+			res->failed++;
+		else if (it->state == OUTBOX_HELD && it->r->route == ROUTE_DIGITAL)
+			res->held++;
+	}
+	lista_row(c, it, '-');
+}
+
+struct delivery *
+deliver_begin(const struct render *rd, struct audit *a, struct mailbox *mb, const char *command,
+    size_t expected, struct send_result *res, FILE *err)
+{
+	struct ctx *c = xcalloc(1, sizeof(*c));
+	struct audit_batch b;
+
 	memset(res, 0, sizeof(*res));
-	c.rd = rd;
-	c.a = a;
-	c.mb = mb;
-	c.err = err;
-	c.res = res;
-	if (session_digest(rd->s->dir, c.digest) == -1) {
+	c->rd = rd;
+	c->a = a;
+	c->mb = mb;
+	c->err = err;
+	c->res = res;
+	c->print.skatteverket = false;
+	c->skv.skatteverket = true;
+	if (session_digest(rd->s->dir, c->digest) == -1) {
 		fprintf(err, "expediera: kan inte läsa %s igen för kontrollsumman\n", rd->s->dir);
-		rc = -1;
-		goto out;
+		free(c);
+		return NULL;
 	}
 	memset(&b, 0, sizeof(b));
 	b.command = command;
 	b.session = rd->s->dir;
-	b.session_digest = c.digest;
-	if (audit_batch_begin(a, &b, &c.batch) == -1 ||
-	    outbox_list(a, NULL, collect_prior, &c) == -1) {
+	b.session_digest = c->digest;
+	if (audit_batch_begin(a, &b, &c->batch) == -1) {
 		fprintf(err, "expediera: %s\n", audit_error(a));
-		rc = -1;
-		goto out;
+		free(c);
+		return NULL;
 	}
 	audit_tx_begin(a);
-	log_findings(&c, rd->s);
+	log_findings(c, rd->s);
 	audit_tx_commit(a);
+	progress_start(&c->prog, "försändelser", expected);
+	return (struct delivery *)c;
+}
 
+int
+deliver_part(struct delivery *dv, const struct render *rd, const struct routed *routes, size_t n)
+{
+	struct ctx *c = (struct ctx *)dv;
+	struct audit *a = c->a;
+	struct item *items = xcalloc(n + 1, sizeof(*items));
+	struct item *fbv = xcalloc(n + 1, sizeof(*fbv));
+	struct routed *fallback = xcalloc(n + 1, sizeof(*fallback));
+	struct item **digital = xcalloc(n + 1, sizeof(*digital));
+	size_t nd = 0, nfb = 0, i;
+	int rc = 0;
+
+	c->rd = rd;
 	/*
 	 * Routes, documents and new outbox entries are committed in groups: they
 	 * record decisions, not deliveries.  Every step that hands something over
 	 * commits first, so what was sent is always durable before it is sent.
 	 */
-	progress_start(&prog, "försändelser", n);
 	audit_tx_begin(a);
 	for (i = 0; i < n; i++) {
 		struct item *it = &items[i];
 		const struct routed *r = &routes[i];
 
-		progress_step(&prog);
+		if (r->m != NULL && r->route != ROUTE_HELD)
+			progress_step(&c->prog);
 		if (i > 0 && i % 256 == 0) {
 			audit_tx_commit(a);
 			audit_tx_begin(a);
@@ -974,15 +1177,15 @@ deliver_send(const struct render *rd, struct audit *a, struct mailbox *mb, const
 				    r->m->adresser[0].postnummer[k] <= '9')
 					it->postnummer[o++] = r->m->adresser[0].postnummer[k];
 		}
-		if (settle_prior(&c, it->key)) {
+		if (settle_prior(c, it->key)) {
 			it->already = true;
 			it->state = OUTBOX_SENT;
 			snprintf(it->id, sizeof(it->id), "%s", it->key);
-			log_item(&c, it, "route", "redan skickad i en tidigare körning");
-			res->already++;
+			log_item(c, it, "route", "redan skickad i en tidigare körning");
+			c->res->already++;
 			continue;
 		}
-		if (render_item(&c, it) == -1) {
+		if (render_item(c, it) == -1) {
 			rc = -1;
 			it->state = OUTBOX_FAILED;
 			continue;
@@ -990,87 +1193,111 @@ deliver_send(const struct render *rd, struct audit *a, struct mailbox *mb, const
 		snprintf(it->id, sizeof(it->id), "%s:%.16s:%s", it->key, it->sha,
 		    route_names[r->route]);
 		audit_tx_begin(a);
-		log_item(&c, it, "route", NULL);
-		log_item(&c, it, "document", NULL);
-		if (add_to_outbox(&c, it) == -1) {
+		log_item(c, it, "route", NULL);
+		log_item(c, it, "document", NULL);
+		if (add_to_outbox(c, it) == -1) {
 			audit_tx_rollback(a);
 			rc = -1;
 			it->state = OUTBOX_FAILED;
 			continue;
 		}
 		if (r->route == ROUTE_HELD && it->state != OUTBOX_HELD &&
-		    outbox_set(a, c.batch, it->id, OUTBOX_HELD, r->reason) == 0)
+		    outbox_set(a, c->batch, it->id, OUTBOX_HELD, r->reason) == 0)
 			it->state = OUTBOX_HELD;
 		audit_tx_commit(a);
 		switch (r->route) {
-		case ROUTE_HELD:
-			res->held++;
-			break;
 		case ROUTE_MANUAL:
 		case ROUTE_ARCHIVE:
 			audit_tx_commit(a);
-			if ((r->route == ROUTE_MANUAL ? deliver_manual(&c, it) :
-			    deliver_archive(&c, it)) == -1)
+			if ((r->route == ROUTE_MANUAL ? deliver_manual(c, it) :
+			    deliver_archive(c, it)) == -1)
 				rc = -1;
-			free(it->pdf);
-			it->pdf = NULL;
 			audit_tx_begin(a);
 			break;
 		case ROUTE_PRINT:
 		case ROUTE_PRINT_SKATTEVERKET:
-			/* The batch draws it again; only its hash is needed now. */
-			free(it->pdf);
-			it->pdf = NULL;
-			if (r->route == ROUTE_PRINT)
-				print[np++] = it;
-			else
-				skv[ns++] = it;
+			/* The batch draws it again; only its hash was needed. */
+			if (it->state != OUTBOX_SENT && batch_add(c, r->route == ROUTE_PRINT ?
+			    &c->print : &c->skv, it) == -1) {
+				it->state = OUTBOX_FAILED;
+				rc = -1;
+			}
 			break;
 		case ROUTE_DIGITAL:
 			digital[nd++] = it;
-			break;
+			continue;
 		default:
 			break;
 		}
+		free(it->pdf);
+		it->pdf = NULL;
 	}
 	audit_tx_commit(a);
-	progress_end(&prog);
 	if (nd > 0)
-		deliver_digital(&c, digital, nd, items, &nitems, fallback, print, &np);
-	if (deliver_print_batch(&c, print, np, false, res->batch_pdf, sizeof(res->batch_pdf)) ==
-	        -1 ||
-	    deliver_print_batch(&c, skv, ns, true, res->skv_pdf, sizeof(res->skv_pdf)) == -1)
-		rc = -1;
-	for (i = 0; i < nitems; i++) {
-		if (!items[i].already && items[i].state == OUTBOX_SENT)
-			res->sent++;
-		else if (!items[i].already && items[i].state == OUTBOX_FAILED &&
-		    !items[i].fell_back)
-			res->failed++;
-		else if (!items[i].already && items[i].state == OUTBOX_HELD &&
-		    items[i].r->route == ROUTE_DIGITAL)
-			res->held++;
+		deliver_digital(c, digital, nd, fbv, &nfb, fallback);
+	for (i = 0; i < n; i++)
+		settle_item(c, &items[i]);
+	for (i = 0; i < nfb; i++)
+		settle_item(c, &fbv[i]);
+	for (i = 0; i < n; i++) {
+		free(items[i].pdf);
+		free(items[i].name);
 	}
-	write_lista(&c, items, nitems);
+	for (i = 0; i < nfb; i++)
+		free(fbv[i].name);
+	free(items);
+	free(fbv);
+	free(fallback);
+	free(digital);
+	/* One försändelse that failed does not stop the others. */
+	if (rc == -1)
+		c->failed = true;
+	return 0;
+}
+
+int
+deliver_end(struct delivery *dv, const struct render *rd, bool abandon)
+{
+	struct ctx *c = (struct ctx *)dv;
+	struct send_result *res = c->res;
+	char summary[256];
+	int rc = 0;
+
+	c->rd = rd;
+	progress_end(&c->prog);
+	if (c->failed)
+		rc = -1;
+	if (abandon) {
+		/* Nothing is handed over; what was recorded SENDING is sent again later. */
+		rc = -1;
+		goto out;
+	}
+	if (batch_finish(c, &c->print, res->batch_pdf, sizeof(res->batch_pdf)) == -1) {
+		c->print_failed = true;
+		rc = -1;
+	}
+	if (batch_finish(c, &c->skv, res->skv_pdf, sizeof(res->skv_pdf)) == -1) {
+		c->skv_failed = true;
+		rc = -1;
+	}
+	if (c->print_failed)
+		res->failed += c->print.n;
+	else
+		res->sent += c->print.n;
+	if (c->skv_failed)
+		res->failed += c->skv.n;
+	else
+		res->sent += c->skv.n;
+	write_lista(c);
 	snprintf(summary, sizeof(summary),
 	    "{\"skickade\":%zu,\"redan_skickade\":%zu,\"halls\":%zu,\"misslyckade\":%zu}",
 	    res->sent, res->already, res->held, res->failed);
-	audit_batch_end(a, c.batch, summary);
+	audit_batch_end(c->a, c->batch, summary);
 out:
-	for (i = 0; i < nitems; i++) {
-		if (!items[i].borrowed)
-			free(items[i].pdf);
-		free(items[i].name);
-	}
-	free(fallback);
-	free(digital);
-	for (i = 0; i < c.nprior; i++) {
-		free(c.prior[i].id);
-		free(c.prior[i].reason);
-	}
-	free(c.prior);
-	free(items);
-	free(print);
-	free(skv);
+	batch_free(&c->print);
+	batch_free(&c->skv);
+	if (c->lista != NULL)
+		fclose(c->lista);
+	free(c);
 	return rc;
 }

@@ -23,15 +23,26 @@ struct send_result {
 };
 
 /*
- * Delivers routes[0..n) of the session rendered by rd, logging to a; digital
- * routes through mb (NULL: none were routed digital).  The
- * session's findings are logged first.  Returns 0 when everything that could
- * go went (held recipients are not failures), -1 when a delivery failed;
- * messages go to err (stderr), progress and results to res.
+ * A run of send, a part of the session at a time (parts.h), so that memory
+ * stays flat: deliver_begin starts the run for the session rd->s (the
+ * protocol's head and every finding, which are logged first) and returns
+ * NULL when it cannot (a message on err); deliver_part delivers routes[0..n)
+ * of the part rd->s now is (its documents rendered, recorded, handed over:
+ * the archive and hand-over folder at once, digital through mb, the print
+ * batches drawn and recorded SENDING); deliver_end, with rd->s the session
+ * again, puts the print batches in postnummer order and hands them over,
+ * writes the expedieringslista and ends the run: 0 when everything that
+ * could go went (held recipients are not failures), -1 when a delivery
+ * failed.  abandon (the mailbox certificates turned out wrong) hands nothing
+ * more over.  expected is for the progress bar.  Counts go to res.
  */
-int deliver_send(const struct render *rd, struct audit *a, struct mailbox *mb,
-    const char *command, const struct routed *routes, size_t n, struct send_result *res,
-    FILE *err);
+struct delivery;
+
+struct delivery *deliver_begin(const struct render *rd, struct audit *a, struct mailbox *mb,
+    const char *command, size_t expected, struct send_result *res, FILE *err);
+int deliver_part(struct delivery *, const struct render *rd, const struct routed *routes,
+    size_t n);
+int deliver_end(struct delivery *, const struct render *rd, bool abandon);
 
 /* The hex SHA-256 of the session package's files, in name order. */
 int session_digest(const char *dir, char out[65]);

@@ -57,7 +57,7 @@ diag_addv(struct diag *d, enum rule rule, enum severity sev, const char *file, i
 	f->file = xstrdup(file);
 	f->line = line;
 	f->paragraf = paragraf;
-	f->seq = d->n;
+	f->seq = d->next_seq++;
 	va_copy(aq, ap);
 	n = vsnprintf(NULL, 0, fmt, aq);
 	va_end(aq);
@@ -157,6 +157,53 @@ diag_print_json_array(const struct diag *d, FILE *fp)
 		diag_finding_json(&d->v[i], fp);
 	}
 	fputs(d->n ? "\n]" : "]", fp);
+}
+
+void
+diag_append(struct diag *to, struct diag *from)
+{
+	size_t i;
+
+	for (i = 0; i < from->n; i++) {
+		struct finding *f = &from->v[i];
+
+		if (to->n == to->cap) {
+			to->cap = to->cap ? to->cap * 2 : 32;
+			to->v = xreallocarray(to->v, to->cap, sizeof(*to->v));
+		}
+		f->seq = to->next_seq++;
+		to->v[to->n++] = *f;
+		if (f->severity == SEV_ERROR)
+			to->errors++;
+		else
+			to->warnings++;
+	}
+	free(from->v);
+	memset(from, 0, sizeof(*from));
+}
+
+void
+diag_filter(struct diag *d, bool (*keep)(const struct finding *f, const struct finding *kept,
+    size_t nkept, void *arg), void *arg)
+{
+	size_t i, o = 0;
+
+	d->errors = d->warnings = 0;
+	for (i = 0; i < d->n; i++) {
+		struct finding *f = &d->v[i];
+
+		if (!keep(f, d->v, o, arg)) {
+			free(f->file);
+			free(f->message);
+			continue;
+		}
+		d->v[o++] = *f;
+		if (f->severity == SEV_ERROR)
+			d->errors++;
+		else
+			d->warnings++;
+	}
+	d->n = o;
 }
 
 void

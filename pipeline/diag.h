@@ -57,6 +57,7 @@ struct diag {
 	struct finding *v;
 	size_t n, cap;
 	size_t errors, warnings;
+	size_t next_seq;
 };
 
 /* Adds a finding with the rule's usual severity. */
@@ -78,6 +79,16 @@ void diag_finding_json(const struct finding *, FILE *);
 
 /* The findings as a JSON array (SPEC section 8). */
 void diag_print_json_array(const struct diag *, FILE *);
+
+/* Moves every finding of from to the end of to; from is left empty. */
+void diag_append(struct diag *to, struct diag *from);
+
+/*
+ * Keeps the findings keep() says yes to, in order; keep sees the ones kept
+ * so far (kept[0..nkept)).  The counts follow.
+ */
+void diag_filter(struct diag *, bool (*keep)(const struct finding *f,
+    const struct finding *kept, size_t nkept, void *arg), void *arg);
 
 void diag_free(struct diag *);
 

@@ -79,3 +79,63 @@ out:
 	errno = saved;
 	return saved == 0 ? 0 : -1;
 }
+
+int
+file_create(struct file_tmp *t, const char *dir, const char *name)
+{
+	int fd;
+
+	t->path = xasprintf("%s/%s", dir, name);
+	t->tmp = xasprintf("%s/.%s.tmp%ld", dir, name, (long)getpid());
+	t->fp = NULL;
+	fd = open(t->tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd == -1 || (t->fp = fdopen(fd, "w+")) == NULL) {
+		int saved = errno;
+
+		if (fd != -1) {
+			close(fd);
+			unlink(t->tmp);
+		}
+		free(t->path);
+		free(t->tmp);
+		t->path = t->tmp = NULL;
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+int
+file_commit(struct file_tmp *t)
+{
+	int saved = 0;
+
+	if (fflush(t->fp) == EOF || ferror(t->fp))
+		saved = errno ? errno : EIO;
+	if (saved == 0 && fsync(fileno(t->fp)) == -1)
+		saved = errno;
+	if (fclose(t->fp) == EOF && saved == 0)
+		saved = errno;
+	t->fp = NULL;
+	if (saved == 0 && rename(t->tmp, t->path) == -1)
+		saved = errno;
+	if (saved != 0)
+		unlink(t->tmp);
+	free(t->tmp);
+	free(t->path);
+	t->tmp = t->path = NULL;
+	errno = saved;
+	return saved == 0 ? 0 : -1;
+}
+
+void
+file_discard(struct file_tmp *t)
+{
+	if (t->fp != NULL)
+		fclose(t->fp);
+	if (t->tmp != NULL)
+		unlink(t->tmp);
+	free(t->tmp);
+	free(t->path);
+	memset(t, 0, sizeof(*t));
+}

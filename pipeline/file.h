@@ -7,11 +7,27 @@
 #define EXPEDIERA_FILE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* mkdir -p with mode 0700 for new directories; 0 or -1 with errno. */
 int file_mkdirs(const char *path);
 
 /* Writes buf to dir/name atomically, mode 0600; 0 or -1 with errno. */
 int file_write(const char *dir, const char *name, const void *buf, size_t len);
+
+/*
+ * The same for a file written a piece at a time: file_create opens a
+ * temporary name in dir (mode 0600) for name; file_commit flushes, syncs,
+ * closes and renames it to dir/name; file_discard closes and removes it.
+ * 0 or -1 with errno; fp is closed by either.
+ */
+struct file_tmp {
+	FILE *fp;
+	char *tmp, *path;
+};
+
+int file_create(struct file_tmp *, const char *dir, const char *name);
+int file_commit(struct file_tmp *);
+void file_discard(struct file_tmp *);
 
 #endif

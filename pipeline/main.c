@@ -24,6 +24,7 @@
 #include "json.h"
 #include "mm.h"
 #include "pdf.h"
+#include "parts.h"
 #include "print_cups.h"
 #include "progress.h"
 #include "read.h"
@@ -255,27 +256,28 @@ parse_args(int argc, char *argv[], struct options *o)
 	return 0;
 }
 
-static size_t
-count_mottagare(const struct session *s)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < s->n_fb; i++)
-		n += s->fb[i].n_mottagare;
-	return n;
-}
+/* What every command starts from: configuration and a checked session. */
+struct run {
+	struct config cfg;
+	struct dnr_pattern *dnr;
+	struct session s;             /* the protocol's head and every finding */
+	struct parts_totals tot;
+	size_t sendable;              /* recipients of paragraphs without errors */
+	bool have_cfg, have_session;
+};
 
 static void
-print_summary(const struct session *s, FILE *fp)
+print_summary(const struct run *r, FILE *fp)
 {
+	const struct session *s = &r->s;
 	const struct diag *d = &s->diag;
 
 	if (s->protokoll_valid)
 		fprintf(fp, "%s: %zu paragrafer, %zu försättsblad, %zu mottagare: ", s->dir,
-		    s->protokoll.n_paragrafer, s->n_fb, count_mottagare(s));
+		    r->tot.paragrafer, r->tot.forsattsblad, r->tot.mottagare);
 	else
 		fprintf(fp, "%s: protokoll.xml kunde inte läsas, %zu försättsblad: ", s->dir,
-		    s->n_fb);
+		    r->tot.forsattsblad);
 	if (d->errors == 0 && d->warnings == 0) {
 		fputs("inga fel, inga varningar.\n", fp);
 		return;
@@ -290,14 +292,6 @@ print_summary(const struct session *s, FILE *fp)
 		fprintf(fp, ", %zu %s.\n", d->warnings, d->warnings == 1 ? "varning" : "varningar");
 }
 
-/* What every command starts from: configuration and a checked session. */
-struct run {
-	struct config cfg;
-	struct dnr_pattern *dnr;
-	struct session s;
-	bool have_cfg, have_session;
-};
-
 static void
 run_free(struct run *r)
 {
@@ -308,9 +302,29 @@ run_free(struct run *r)
 		config_free(&r->cfg);
 }
 
-/* Loads the configuration, reads and validates the session; 0 or an exit status. */
+/* Counts what a later pass will render, for its progress. */
 static int
-run_load(struct run *r, const struct options *o)
+count_sendable(void *arg, struct session *part)
+{
+	struct run *r = arg;
+	size_t i;
+
+	for (i = 0; i < part->protokoll.n_paragrafer; i++) {
+		const struct paragraf *p = &part->protokoll.paragrafer[i];
+
+		if (!p->blocked && p->fb != NULL && p->fb->valid)
+			r->sendable += p->fb->n_mottagare;
+	}
+	return 0;
+}
+
+/*
+ * Loads the configuration, reads and validates the session a part at a time
+ * (parts.h: only the findings are kept); 0 or an exit status.  whole keeps
+ * the whole session in r->s instead, for the protocol.
+ */
+static int
+run_load_as(struct run *r, const struct options *o, bool whole)
 {
 	char err[512];
 
@@ -331,12 +345,71 @@ run_load(struct run *r, const struct options *o)
 	}
 	session_init(&r->s, o->session);
 	r->have_session = true;
-	if (read_session(&r->s, err, sizeof(err)) == -1) {
+	if (whole) {
+		if (read_session(&r->s, err, sizeof(err)) == -1) {
+			fprintf(stderr, "expediera: %s\n", err);
+			return EXIT_SYSTEM;
+		}
+		validate_session(&r->s, r->dnr);
+		return 0;
+	}
+	if (parts_read(&r->s, r->dnr, 0, count_sendable, r, &r->tot, err, sizeof(err)) == -1) {
 		fprintf(stderr, "expediera: %s\n", err);
 		return EXIT_SYSTEM;
 	}
-	validate_session(&r->s, r->dnr);
 	return 0;
+}
+
+static int
+run_load(struct run *r, const struct options *o)
+{
+	return run_load_as(r, o, false);
+}
+
+/*
+ * Reads the session once more, a part at a time, for the work itself: each
+ * part is read and validated again, and fn gets it.  The findings were
+ * reported by run_load; what this pass finds is only compared: a package
+ * that has more errors now than then was changed during the run, and the
+ * reading stops.
+ */
+struct pass {
+	struct run *r;
+	int (*fn)(void *arg, struct session *part);
+	void *arg;
+	bool changed;
+};
+
+static int
+pass_part(void *arg, struct session *part)
+{
+	struct pass *ps = arg;
+
+	if (part->diag.errors > 0 && ps->r->s.diag.errors == 0) {
+		ps->changed = true;
+		return -1;
+	}
+	return ps->fn(ps->arg, part);
+}
+
+static int
+run_pass(struct run *r, int (*fn)(void *arg, struct session *part), void *arg)
+{
+	struct session again;
+	struct pass ps = {r, fn, arg, false};
+	char err[512];
+	int rc;
+
+	session_init(&again, r->s.dir);
+	rc = parts_read(&again, r->dnr, 0, pass_part, &ps, NULL, err, sizeof(err));
+	session_free(&again);
+	if (ps.changed) {
+		fprintf(stderr, "expediera: %s ändrades medan det lästes; kör igen\n", r->s.dir);
+		return -1;
+	}
+	if (rc == -1 && err[0] != '\0')
+		fprintf(stderr, "expediera: %s\n", err);
+	return rc;
 }
 
 /* Status after stdout has been flushed. */
@@ -363,11 +436,11 @@ cmd_check(const struct options *o)
 		diag_print_json_array(&r.s.diag, stdout);
 		printf(",\n \"errors\": %zu, \"warnings\": %zu, \"paragrafer\": %zu, "
 		       "\"forsattsblad\": %zu, \"mottagare\": %zu}\n",
-		    r.s.diag.errors, r.s.diag.warnings, r.s.protokoll.n_paragrafer, r.s.n_fb,
-		    count_mottagare(&r.s));
+		    r.s.diag.errors, r.s.diag.warnings, r.tot.paragrafer, r.tot.forsattsblad,
+		    r.tot.mottagare);
 	} else {
 		diag_print_text(&r.s.diag, stderr);
-		print_summary(&r.s, stdout);
+		print_summary(&r, stdout);
 	}
 	rc = flushed(r.s.diag.errors > 0 ? EXIT_INVALID : EXIT_OK);
 out:
@@ -411,19 +484,81 @@ render_setup(struct render *rd, struct tmpl *t, struct run *r)
 	return 0;
 }
 
+struct render_pass {
+	const struct options *o;
+	struct render *rd;
+	struct progress prog;
+	size_t written, skipped;
+	bool first;
+};
+
+/* Every försändelse of a part's paragraphs without errors, to its file. */
+static int
+render_part(void *arg, struct session *part)
+{
+	struct render_pass *rp = arg;
+	const struct options *o = rp->o;
+	char err[512];
+	size_t i, j;
+
+	rp->rd->s = part;
+	for (i = 0; i < part->protokoll.n_paragrafer; i++) {
+		const struct paragraf *p = &part->protokoll.paragrafer[i];
+		const struct forsattsblad *fb = p->fb;
+
+		if (fb == NULL || !fb->valid)
+			continue;
+		if (p->blocked) {
+			rp->skipped += fb->n_mottagare;
+			continue;
+		}
+		for (j = 0; j < fb->n_mottagare; j++) {
+			unsigned char *pdf;
+			size_t len;
+			char *name;
+
+			if (render_forsandelse(rp->rd, p, fb, &fb->mottagare[j], &pdf, &len, err,
+				sizeof(err)) == -1) {
+				fprintf(stderr, "expediera: § %lu: %s\n", p->nr, err);
+				return -1;
+			}
+			name = render_filename(p, j + 1, &fb->mottagare[j]);
+			if (file_write(o->output, name, pdf, len) == -1) {
+				fprintf(stderr, "expediera: kan inte skriva %s/%s: %s\n", o->output,
+				    name, strerror(errno));
+				free(name);
+				free(pdf);
+				return -1;
+			}
+			if (o->json) {
+				printf("%s\n  {\"paragraf\": %lu, \"index\": %zu, \"roll\": ",
+				    rp->first ? "" : ",", p->nr, j + 1);
+				json_string(stdout, roll_names[fb->mottagare[j].roll]);
+				fputs(", \"file\": ", stdout);
+				json_string(stdout, name);
+				printf(", \"bytes\": %zu}", len);
+				rp->first = false;
+			}
+			rp->written++;
+			progress_step(&rp->prog);
+			free(name);
+			free(pdf);
+		}
+	}
+	return 0;
+}
+
 static int
 cmd_render(const struct options *o)
 {
 	struct render rd;
-	struct progress prog;
+	struct render_pass rp;
 	struct tmpl t;
 	struct run r;
-	char err[512];
-	size_t i, j, written = 0, skipped = 0;
-	bool first = true;
 	int rc;
 
 	memset(&t, 0, sizeof(t));
+	memset(&rp, 0, sizeof(rp));
 	if ((rc = run_load(&r, o)) != 0 || (rc = render_setup(&rd, &t, &r)) != 0)
 		goto out;
 	if (file_mkdirs(o->output) == -1) {
@@ -437,66 +572,21 @@ cmd_render(const struct options *o)
 		diag_print_json_array(&r.s.diag, stdout);
 		fputs(",\n \"documents\": [", stdout);
 	}
-	{
-		size_t total = 0;
-
-		for (i = 0; i < r.s.protokoll.n_paragrafer; i++)
-			if (r.s.protokoll.paragrafer[i].fb != NULL &&
-			    r.s.protokoll.paragrafer[i].fb->valid && !r.s.protokoll.paragrafer[i].blocked)
-				total += r.s.protokoll.paragrafer[i].fb->n_mottagare;
-		progress_start(&prog, "försändelser", total);
+	rp.o = o;
+	rp.rd = &rd;
+	rp.first = true;
+	progress_start(&rp.prog, "försändelser", r.sendable);
+	if (r.s.protokoll_valid && run_pass(&r, render_part, &rp) == -1) {
+		progress_end(&rp.prog);
+		rc = EXIT_SYSTEM;
+		goto out;
 	}
-	for (i = 0; i < r.s.protokoll.n_paragrafer; i++) {
-		const struct paragraf *p = &r.s.protokoll.paragrafer[i];
-		const struct forsattsblad *fb = p->fb;
-
-		if (fb == NULL || !fb->valid)
-			continue;
-		if (p->blocked) {
-			skipped += fb->n_mottagare;
-			continue;
-		}
-		for (j = 0; j < fb->n_mottagare; j++) {
-			unsigned char *pdf;
-			size_t len;
-			char *name;
-
-			if (render_forsandelse(&rd, p, fb, &fb->mottagare[j], &pdf, &len, err,
-				sizeof(err)) == -1) {
-				fprintf(stderr, "expediera: § %lu: %s\n", p->nr, err);
-				rc = EXIT_SYSTEM;
-				goto out;
-			}
-			name = render_filename(p, j + 1, &fb->mottagare[j]);
-			if (file_write(o->output, name, pdf, len) == -1) {
-				fprintf(stderr, "expediera: kan inte skriva %s/%s: %s\n", o->output,
-				    name, strerror(errno));
-				free(name);
-				free(pdf);
-				rc = EXIT_SYSTEM;
-				goto out;
-			}
-			if (o->json) {
-				printf("%s\n  {\"paragraf\": %lu, \"index\": %zu, \"roll\": ",
-				    first ? "" : ",", p->nr, j + 1);
-				json_string(stdout, roll_names[fb->mottagare[j].roll]);
-				fputs(", \"file\": ", stdout);
-				json_string(stdout, name);
-				printf(", \"bytes\": %zu}", len);
-				first = false;
-			}
-			written++;
-			progress_step(&prog);
-			free(name);
-			free(pdf);
-		}
-	}
-	progress_end(&prog);
+	progress_end(&rp.prog);
 	if (o->json)
-		printf("\n ],\n \"written\": %zu, \"held\": %zu}\n", written, skipped);
+		printf("\n ],\n \"written\": %zu, \"held\": %zu}\n", rp.written, rp.skipped);
 	else
-		printf("%s: %zu försändelser skrivna till %s%s\n", r.s.dir, written, o->output,
-		    skipped > 0 ? "; mottagare i paragrafer med fel är inte med" : "");
+		printf("%s: %zu försändelser skrivna till %s%s\n", r.s.dir, rp.written, o->output,
+		    rp.skipped > 0 ? "; mottagare i paragrafer med fel är inte med" : "");
 	rc = flushed(r.s.diag.errors > 0 ? EXIT_INVALID : EXIT_OK);
 out:
 	tmpl_free(&t);
@@ -516,7 +606,7 @@ cmd_protokoll(const struct options *o)
 	int rc;
 
 	memset(&t, 0, sizeof(t));
-	if ((rc = run_load(&r, o)) != 0 || (rc = render_setup(&rd, &t, &r)) != 0)
+	if ((rc = run_load_as(&r, o, true)) != 0 || (rc = render_setup(&rd, &t, &r)) != 0)
 		goto out;
 	if (o->print && r.cfg.print_cups_queue == NULL) {
 		fputs("expediera: --print kräver [print] cups_queue i inställningarna\n", stderr);
@@ -602,19 +692,12 @@ print_route_json(const struct routed *r, FILE *fp)
 	fputc('}', fp);
 }
 
-/*
- * With a [mailbox], asks the address register about everyone who could go
- * digital: adults and organisations with a number, in paragraphs without
- * errors, sent by the nämndsekreterare, not by post.  Returns the mailbox
- * (NULL without [mailbox]); *rc is set on failure.
- */
+/* With a [mailbox], the mailbox client (NULL without); *rc is set on failure. */
 static struct mailbox *
-ask_mailbox(struct run *r, int *rc)
+open_mailbox(struct run *r, int *rc)
 {
 	char err[512];
-	const char **ids;
 	struct mailbox *mb;
-	size_t n = 0, cap = 64, i, j, k;
 
 	*rc = 0;
 	if (!r->cfg.has_mailbox)
@@ -622,11 +705,29 @@ ask_mailbox(struct run *r, int *rc)
 	if ((mb = mailbox_new(&r->cfg, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "expediera: %s\n", err);
 		*rc = EXIT_USAGE;
-		return NULL;
 	}
+	return mb;
+}
+
+/*
+ * Asks the address register about everyone of a part who could go digital:
+ * adults and organisations with a number, in paragraphs without errors,
+ * sent by the nämndsekreterare, not by post.  -1 when the fault is ours
+ * (certificates): then nothing may be sent.  A part is asked before anything
+ * of it is sent.
+ */
+static int
+ask_mailbox(struct mailbox *mb, const struct session *s)
+{
+	const char **ids;
+	size_t n = 0, cap = 64, i, j, k;
+	int rc = 0;
+
+	if (mb == NULL)
+		return 0;
 	ids = xreallocarray(NULL, cap, sizeof(*ids));
-	for (i = 0; i < r->s.protokoll.n_paragrafer; i++) {
-		const struct paragraf *p = &r->s.protokoll.paragrafer[i];
+	for (i = 0; i < s->protokoll.n_paragrafer; i++) {
+		const struct paragraf *p = &s->protokoll.paragrafer[i];
 
 		if (p->blocked || p->fb == NULL || p->fb->avsandare != NULL)
 			continue;
@@ -636,7 +737,7 @@ ask_mailbox(struct run *r, int *rc)
 
 			if (id == NULL || m->kanal == KANAL_POST || m->kanal == KANAL_REKOMMENDERAT ||
 			    (m->pnr.ok && age_on(&m->pnr.pnr.birth,
-				&r->s.protokoll.sammantradesdatum) < 18))
+				&s->protokoll.sammantradesdatum) < 18))
 				continue;
 			for (k = 0; k < n && strcmp(ids[k], id) != 0; k++)
 				;
@@ -651,10 +752,10 @@ ask_mailbox(struct run *r, int *rc)
 	}
 	if (mailbox_ask(mb, ids, n, stderr) == -1) {
 		fputs("expediera: inget skickades: rätta [mailbox] och kör igen\n", stderr);
-		*rc = EXIT_SYSTEM;
+		rc = -1;
 	}
 	free(ids);
-	return mb;
+	return rc;
 }
 
 /* Opens the audit database, creating its directory. */
@@ -675,19 +776,46 @@ open_audit(const struct config *cfg)
 	return a;
 }
 
+/* One part of a real send: ask, route, deliver. */
+struct send_pass {
+	struct render *rd;
+	struct mailbox *mb;
+	struct delivery *dv;
+	bool refused;          /* the mailbox certificates are wrong */
+};
+
 static int
-send_for_real(const struct options *o, struct run *r, struct send_result *out)
+send_part(void *arg, struct session *part)
 {
-	struct routed *routes = NULL;
-	struct send_result res;
-	struct render rd;
-	struct audit *a = NULL;
-	struct mailbox *mb = NULL;
-	struct tmpl t;
+	struct send_pass *sp = arg;
+	struct routed *routes;
 	size_t n;
 	int rc;
 
+	if (ask_mailbox(sp->mb, part) == -1) {
+		sp->refused = true;
+		return -1;
+	}
+	sp->rd->s = part;
+	routes = route_session(part, sp->mb != NULL ? mailbox_lookup : NULL, sp->mb, &n);
+	rc = deliver_part(sp->dv, sp->rd, routes, n);
+	free(routes);
+	return rc;
+}
+
+static int
+send_for_real(const struct options *o, struct run *r, struct send_result *out)
+{
+	struct send_result res;
+	struct send_pass sp;
+	struct render rd;
+	struct audit *a = NULL;
+	struct tmpl t;
+	int rc, prc;
+
 	memset(&t, 0, sizeof(t));
+	memset(&sp, 0, sizeof(sp));
+	memset(&res, 0, sizeof(res));
 	diag_print_text(&r->s.diag, stderr);
 	/* All or nothing, unless asked to send what is clean and hold the rest. */
 	if (r->s.diag.errors > 0 && !o->skip_invalid) {
@@ -697,16 +825,30 @@ send_for_real(const struct options *o, struct run *r, struct send_result *out)
 	}
 	if ((rc = render_setup(&rd, &t, r)) != 0)
 		goto out;
+	sp.rd = &rd;
+	sp.mb = open_mailbox(r, &rc);
+	if (rc != 0)
+		goto out;
 	if ((a = open_audit(&r->cfg)) == NULL) {
 		rc = EXIT_SYSTEM;
 		goto out;
 	}
-	mb = ask_mailbox(r, &rc);
-	if (rc != 0)
+	rd.s = &r->s;
+	if ((sp.dv = deliver_begin(&rd, a, sp.mb, o->skip_invalid ? "send --skip-invalid" :
+	    "send", r->sendable, &res, stderr)) == NULL) {
+		rc = EXIT_SYSTEM;
 		goto out;
-	routes = route_session(&r->s, mb != NULL ? mailbox_lookup : NULL, mb, &n);
-	rc = deliver_send(&rd, a, mb, o->skip_invalid ? "send --skip-invalid" : "send", routes,
-	    n, &res, stderr);
+	}
+	prc = r->s.protokoll_valid ? run_pass(r, send_part, &sp) : 0;
+	rd.s = &r->s;
+	/* Wrong certificates: nothing of the run is handed over. */
+	rc = deliver_end(sp.dv, &rd, sp.refused);
+	if (sp.refused) {
+		rc = EXIT_SYSTEM;
+		goto out;
+	}
+	if (prc == -1)
+		rc = -1;
 	if (o->json) {
 		printf("{\"sent\": %zu, \"already_sent\": %zu, \"held\": %zu, \"failed\": %zu, "
 		       "\"print_batch\": ", res.sent, res.already, res.held, res.failed);
@@ -738,23 +880,55 @@ send_for_real(const struct options *o, struct run *r, struct send_result *out)
 		rc = EXIT_OK;
 	rc = flushed(rc);
 out:
-	free(routes);
-	mailbox_free(mb);
+	mailbox_free(sp.mb);
 	if (a != NULL)
 		audit_close(a);
 	tmpl_free(&t);
 	return rc;
 }
 
+/* One part of a dry run: ask, route, show. */
+struct dry_pass {
+	const struct options *o;
+	struct mailbox *mb;
+	size_t n, count[ROUTE__MAX];
+	bool refused;
+};
+
+static int
+dry_part(void *arg, struct session *part)
+{
+	struct dry_pass *dp = arg;
+	struct routed *routes;
+	size_t n, i;
+
+	if (ask_mailbox(dp->mb, part) == -1) {
+		dp->refused = true;
+		return -1;
+	}
+	routes = route_session(part, dp->mb != NULL ? mailbox_lookup : NULL, dp->mb, &n);
+	for (i = 0; i < n; i++) {
+		if (dp->o->json) {
+			fputs(dp->n + i ? ",\n  " : "\n  ", stdout);
+			print_route_json(&routes[i], stdout);
+		} else
+			print_route_text(&routes[i], stdout);
+		dp->count[routes[i].route]++;
+	}
+	dp->n += n;
+	free(routes);
+	return 0;
+}
+
 static int
 cmd_send(const struct options *o)
 {
-	struct routed *routes = NULL;
-	struct mailbox *mb = NULL;
+	struct dry_pass dp;
 	struct run r;
-	size_t n, i, count[ROUTE__MAX] = {0};
+	size_t i;
 	int rc;
 
+	memset(&dp, 0, sizeof(dp));
 	if ((rc = run_load(&r, o)) != 0)
 		goto out;
 	if (!o->dry_run) {
@@ -762,42 +936,35 @@ cmd_send(const struct options *o)
 		goto out;
 	}
 	/* Asking who is reachable only reads; nothing is sent. */
-	mb = ask_mailbox(&r, &rc);
+	dp.o = o;
+	dp.mb = open_mailbox(&r, &rc);
 	if (rc != 0)
 		goto out;
-	routes = route_session(&r.s, mb != NULL ? mailbox_lookup : NULL, mb, &n);
 	if (o->json) {
 		fputs("{\"findings\": ", stdout);
 		diag_print_json_array(&r.s.diag, stdout);
 		fputs(",\n \"routes\": [", stdout);
-		for (i = 0; i < n; i++) {
-			fputs(i ? ",\n  " : "\n  ", stdout);
-			print_route_json(&routes[i], stdout);
-		}
-		fputs(n ? "\n ]}\n" : "]}\n", stdout);
-	} else {
+	} else
 		diag_print_text(&r.s.diag, stderr);
-		for (i = 0; i < n; i++)
-			print_route_text(&routes[i], stdout);
+	if (r.s.protokoll_valid && run_pass(&r, dry_part, &dp) == -1) {
+		rc = EXIT_SYSTEM;
+		goto out;
 	}
-	for (i = 0; i < n; i++)
-		count[routes[i].route]++;
-	if (!o->json) {
-		printf("%s: %zu mottagare:", r.s.dir, n);
+	if (o->json)
+		fputs(dp.n ? "\n ]}\n" : "]}\n", stdout);
+	else {
+		printf("%s: %zu mottagare:", r.s.dir, dp.n);
 		for (i = 0; i < ROUTE__MAX; i++)
-			if (count[i] > 0)
-				printf(" %s %zu", route_names[i], count[i]);
-		puts(o->dry_run ? " (provkörning: inget skickades)" : "");
+			if (dp.count[i] > 0)
+				printf(" %s %zu", route_names[i], dp.count[i]);
+		puts(" (provkörning: inget skickades)");
 	}
 	rc = flushed(r.s.diag.errors > 0 ? EXIT_INVALID : EXIT_OK);
 out:
-	free(routes);
-	mailbox_free(mb);
+	mailbox_free(dp.mb);
 	run_free(&r);
 	return rc;
 }
-
-/* ---- status and audit: read the database only ---- */
 
 static int
 load_config_only(struct config *cfg, const struct options *o)

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 #include <libxml/parserInternals.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
+#include <libxml/xmlreader.h>
 #include <libxml/xmlschemas.h>
 
 #include "read.h"
@@ -46,6 +48,9 @@ struct schema {
 
 static struct schema schema_protokoll, schema_forsattsblad;
 
+struct protokoll_reader;
+static unsigned long reader_paragraf(const struct protokoll_reader *);
+
 /* What the libxml2 error callbacks need to turn errors into findings. */
 struct errctx {
 	struct session *s;
@@ -53,6 +58,8 @@ struct errctx {
 	int errors;
 	bool dtd;          /* a document type declaration was refused */
 	bool schema_phase; /* validating, not parsing */
+	bool quiet;        /* errors are not findings */
+	struct protokoll_reader *reader; /* protokoll.xml, streamed; else NULL */
 };
 
 const char *const roll_names[ROLL__MAX] = {
@@ -300,10 +307,12 @@ static void
 on_xml_error(void *arg, xmlErrorPtr e)
 {
 	struct errctx *ec = arg;
+	unsigned long par = 0;
+	bool schema;
 	char *msg;
 	int line;
 
-	if (e == NULL || e->level == XML_ERR_WARNING || ec->dtd)
+	if (e == NULL || e->level == XML_ERR_WARNING || ec->dtd || ec->quiet)
 		return;
 	if (++ec->errors > FILE_ERRORS_MAX)
 		return;
@@ -312,10 +321,13 @@ on_xml_error(void *arg, xmlErrorPtr e)
 		    "Filen har fler fel än så; rätta dessa först.");
 		return;
 	}
-	msg = ec->schema_phase ? schema_message(e) : parse_message(e);
+	schema = ec->schema_phase || e->domain == XML_FROM_SCHEMASV;
+	msg = schema ? schema_message(e) : parse_message(e);
 	line = e->line;
-	diag_add(&ec->s->diag, RULE_SCHEMA, ec->file, line,
-	    ec->schema_phase ? paragraf_of(e->node) : 0, "%s", msg);
+	if (schema)
+		par = e->node != NULL ? paragraf_of(e->node) :
+		    ec->reader != NULL ? reader_paragraf(ec->reader) : 0;
+	diag_add(&ec->s->diag, RULE_SCHEMA, ec->file, line, par, "%s", msg);
 	free(msg);
 }
 
@@ -359,14 +371,16 @@ only_space(const char *buf, size_t len)
  * the document when it is well-formed (valid or not: *valid says which), or
  * NULL after adding findings.
  */
+static xmlParserCtxtPtr fb_ctxt;
+
 static xmlDocPtr
 parse_and_validate(struct session *s, const char *file, const char *buf, size_t len,
     struct schema *sc, bool *valid)
 {
-	struct errctx ec = {s, file, 0, false, false};
+	struct errctx ec = {s, file, 0, false, false, false, NULL};
 	xmlParserCtxtPtr ctxt;
 	xmlDocPtr doc;
-	int opts = XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOCDATA;
+	int opts = XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOCDATA | XML_PARSE_NOBLANKS;
 
 	*valid = false;
 	if (only_space(buf, len)) {
@@ -379,10 +393,12 @@ parse_and_validate(struct session *s, const char *file, const char *buf, size_t 
 		    "NUL-tecken, kanske är den sparad som UTF-16); spara den som UTF-8.");
 		return NULL;
 	}
-	if ((ctxt = xmlNewParserCtxt()) == NULL) {
+	/* one parser for every försättsblad: setting one up costs as much as a small file */
+	if (fb_ctxt == NULL && (fb_ctxt = xmlNewParserCtxt()) == NULL) {
 		diag_add(&s->diag, RULE_SCHEMA, file, 0, 0, "Filen kunde inte läsas (slut på minne).");
 		return NULL;
 	}
+	ctxt = fb_ctxt;
 	ctxt->_private = &ec;
 	ctxt->sax->internalSubset = refuse_doctype;
 	xmlSetStructuredErrorFunc(&ec, on_xml_error);
@@ -394,7 +410,7 @@ parse_and_validate(struct session *s, const char *file, const char *buf, size_t 
 	}
 	if (doc == NULL && ec.errors == 0)
 		diag_add(&s->diag, RULE_SCHEMA, file, 0, 0, "Filen är inte välformad XML.");
-	xmlFreeParserCtxt(ctxt);
+	ctxt->_private = NULL;
 	if (doc == NULL) {
 		xmlSetStructuredErrorFunc(NULL, NULL);
 		return NULL;
@@ -649,13 +665,13 @@ read_paragraf(struct session *s, const xmlNode *n, struct paragraf *p)
 	p->line = line_of(n);
 }
 
+/* The protocol's head: everything but the paragraphs. */
 static void
-copy_protokoll(struct session *s, const xmlNode *root)
+copy_protokoll_head(struct session *s, const xmlNode *root)
 {
 	struct protokoll *pr = &s->protokoll;
 	const char *d;
 	xmlNode *c;
-	size_t i = 0;
 
 	pr->kommun = child_text(s, root, "kommun");
 	pr->organ = child_text(s, root, "organ");
@@ -670,11 +686,21 @@ copy_protokoll(struct session *s, const xmlNode *root)
 		if ((d = attr_of(s, c, "datum")) != NULL)
 			ymd_parse(d, &pr->justerad_datum);
 	}
-	pr->n_paragrafer = count_elems(root, "paragraf");
-	pr->paragrafer = arena_array(&s->arena, pr->n_paragrafer, sizeof(*pr->paragrafer));
-	for (c = root->children; c != NULL; c = c->next)
-		if (is_elem(c, "paragraf"))
-			read_paragraf(s, c, &pr->paragrafer[i++]);
+}
+
+/* One more paragraph at the end of s->protokoll.paragrafer (malloc'd). */
+static void
+copy_paragraf(struct session *s, const xmlNode *n)
+{
+	struct protokoll *pr = &s->protokoll;
+
+	if (pr->n_paragrafer == s->cap_paragrafer) {
+		s->cap_paragrafer = s->cap_paragrafer ? 2 * s->cap_paragrafer : 16;
+		pr->paragrafer = xreallocarray(pr->paragrafer, s->cap_paragrafer,
+		    sizeof(*pr->paragrafer));
+	}
+	memset(&pr->paragrafer[pr->n_paragrafer], 0, sizeof(*pr->paragrafer));
+	read_paragraf(s, n, &pr->paragrafer[pr->n_paragrafer++]);
 }
 
 static void
@@ -796,20 +822,374 @@ slurp(int dirfd, const char *path, size_t max, size_t *len, char *why, size_t wh
 	return buf;
 }
 
+/* ---- protokoll.xml, streamed ---- */
+
+/*
+ * protokoll.xml is parsed as a stream: libxml2's push parser builds the tree
+ * of the protocol's head and of the paragraph being read, the XSD validator
+ * is plugged into the same SAX events (xmlSchemaSAXPlug), and each
+ * <paragraf> is copied into the records and freed once the validator has
+ * seen its end.  Memory stays that of one paragraph however long the protocol
+ * is.  A paragraph is copied only while the file has had no error at all, so
+ * the copy code may still assume the structure the XSD guarantees; whether
+ * the whole file was valid is known at its end (read_protokoll_end).
+ *
+ * The validator reports an element's errors when it sees the element end;
+ * the locator below names the line where the element starts, as validating
+ * a whole tree does, from a stack of open elements kept here.  The SAX plug
+ * calls these handlers before the validator, so popping an element and
+ * copying a paragraph wait for the next event.
+ */
+#define PIECE_BYTES (64 * 1024)
+
+static void read_protokoll_settle(struct session *);
+
+struct open_elem {
+	int line;
+	unsigned long nr;              /* of a <paragraf>, else 0 */
+	const xmlChar *name, *prefix, *uri;  /* the parser's dictionary's */
+};
+
+struct protokoll_reader {
+	struct session *base;          /* the head and the file's findings */
+	struct session *part;          /* where paragraphs go */
+	struct errctx ec;
+	xmlParserCtxtPtr ctxt;
+	xmlSchemaValidCtxtPtr valid;   /* its own: a stream cut short leaves state in it */
+	xmlSchemaSAXPlugPtr plug;
+	struct open_elem *stack;
+	size_t depth, cap;
+	bool pop_pending;
+	xmlNodePtr done;               /* a finished paragraph, copied at the next event */
+	bool head_copied;
+	bool stopped;                  /* a NUL byte, or the parser gave up */
+	bool seen_content;
+	size_t paragrafer;             /* seen in the file */
+	int fd;
+	size_t size, got;
+};
+
+static void
+reader_settle(struct protokoll_reader *r)
+{
+	xmlNodePtr root, c, next;
+
+	if (r->pop_pending) {
+		r->pop_pending = false;
+		if (r->depth > 0)
+			r->depth--;
+	}
+	if (r->done == NULL)
+		return;
+	root = r->done->parent;
+	if (r->ec.errors == 0) {
+		if (!r->head_copied) {
+			copy_protokoll_head(r->base, root);
+			r->head_copied = true;
+		}
+		copy_paragraf(r->part, r->done);
+	}
+	r->paragrafer++;
+	/* The paragraph and everything before it in the root go. */
+	for (c = root->children; c != NULL; c = next) {
+		next = c->next;
+		if (c->type == XML_ELEMENT_NODE && !is_elem(c, "paragraf") && c != r->done)
+			continue;
+		xmlUnlinkNode(c);
+		xmlFreeNode(c);
+		if (c == r->done)
+			break;
+	}
+	r->done = NULL;
+}
+
+static struct protokoll_reader *
+reader_of(void *ctx)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct errctx *ec = ctxt->_private;
+
+	return ec->reader;
+}
+
+static void
+on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri,
+    int nns, const xmlChar **ns, int nattr, int ndef, const xmlChar **attrs)
+{
+	struct protokoll_reader *r = reader_of(ctx);
+	unsigned long nr = 0;
+	int i;
+
+	reader_settle(r);
+	if (r->depth == r->cap) {
+		r->cap = r->cap ? 2 * r->cap : 16;
+		r->stack = xreallocarray(r->stack, r->cap, sizeof(*r->stack));
+	}
+	if (r->depth == 1 && xmlStrEqual(name, BAD_CAST "paragraf"))
+		for (i = 0; i < nattr; i++)
+			if (xmlStrEqual(attrs[5 * i], BAD_CAST "nr") && attrs[5 * i + 2] == NULL) {
+				char buf[24], *end;
+				size_t len = (size_t)(attrs[5 * i + 4] - attrs[5 * i + 3]);
+
+				if (len < sizeof(buf)) {
+					memcpy(buf, attrs[5 * i + 3], len);
+					buf[len] = '\0';
+					nr = strtoul(buf, &end, 10);
+					if (*end != '\0')
+						nr = 0;
+				}
+			}
+	r->stack[r->depth].line = xmlSAX2GetLineNumber(ctx);
+	r->stack[r->depth].nr = nr;
+	r->stack[r->depth].name = name;
+	r->stack[r->depth].prefix = prefix;
+	r->stack[r->depth].uri = uri;
+	r->depth++;
+	xmlSAX2StartElementNs(ctx, name, prefix, uri, nns, ns, nattr, ndef, attrs);
+}
+
+static void
+on_end(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri)
+{
+	struct protokoll_reader *r = reader_of(ctx);
+	xmlParserCtxtPtr ctxt = ctx;
+	xmlNodePtr node = ctxt->node;
+
+	reader_settle(r);
+	xmlSAX2EndElementNs(ctx, name, prefix, uri);
+	r->pop_pending = true;
+	if (r->depth == 2 && node != NULL && is_elem(node, "paragraf") && node->parent != NULL &&
+	    node->parent->type == XML_ELEMENT_NODE && node->parent->parent != NULL &&
+	    node->parent->parent->type == XML_DOCUMENT_NODE)
+		r->done = node;
+}
+
+static void
+on_characters(void *ctx, const xmlChar *ch, int len)
+{
+	reader_settle(reader_of(ctx));
+	xmlSAX2Characters(ctx, ch, len);
+}
+
+/* White space between elements (XML_PARSE_NOBLANKS): nothing to keep. */
+static void
+on_blanks(void *ctx, const xmlChar *ch, int len)
+{
+	(void)ch;
+	(void)len;
+	reader_settle(reader_of(ctx));
+}
+
+/* Where the validator is: the line where the element it checks starts. */
+static int
+reader_locate(void *ctx, const char **file, unsigned long *line)
+{
+	struct protokoll_reader *r = ctx;
+
+	*file = r->ec.file;
+	*line = r->depth > 0 ? (unsigned long)r->stack[r->depth - 1].line :
+	    (unsigned long)xmlSAX2GetLineNumber(r->ctxt);
+	return 0;
+}
+
+/* The paragraph the validator is in, for its findings. */
+static unsigned long
+reader_paragraf(const struct protokoll_reader *r)
+{
+	return r->depth >= 2 ? r->stack[1].nr : 0;
+}
+
+/*
+ * Starts reading protokoll.xml into base (its head, its findings); its
+ * paragraphs go to the part given to read_protokoll_more().  fd may be -1 for
+ * a reader fed with read_protokoll_feed().
+ */
+static struct protokoll_reader *
+reader_new(struct session *base, int fd, size_t size)
+{
+	struct protokoll_reader *r = xcalloc(1, sizeof(*r));
+
+	r->base = base;
+	r->part = base;
+	r->fd = fd;
+	r->size = size;
+	r->ec.s = base;
+	r->ec.file = "protokoll.xml";
+	r->ec.reader = r;
+	if ((r->ctxt = xmlCreatePushParserCtxt(NULL, NULL, NULL, 0, "protokoll.xml")) == NULL) {
+		diag_add(&base->diag, RULE_SCHEMA, r->ec.file, 0, 0,
+		    "Filen kunde inte läsas (slut på minne).");
+		r->stopped = true;
+		return r;
+	}
+	/* The encoding is forced: a package is UTF-8, whatever a declaration says. */
+	xmlCtxtResetPush(r->ctxt, NULL, 0, "protokoll.xml", "UTF-8");
+	xmlCtxtUseOptions(r->ctxt, XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOCDATA |
+	    XML_PARSE_NOBLANKS | XML_PARSE_IGNORE_ENC);
+	r->ctxt->_private = &r->ec;
+	r->ctxt->sax->internalSubset = refuse_doctype;
+	r->ctxt->sax->startElementNs = on_start;
+	r->ctxt->sax->endElementNs = on_end;
+	r->ctxt->sax->characters = on_characters;
+	r->ctxt->sax->ignorableWhitespace = on_blanks;
+	if ((r->valid = xmlSchemaNewValidCtxt(schema_protokoll.schema)) == NULL) {
+		diag_add(&base->diag, RULE_SCHEMA, r->ec.file, 0, 0,
+		    "Filen kunde inte läsas (slut på minne).");
+		r->stopped = true;
+		return r;
+	}
+	xmlSchemaSetValidStructuredErrors(r->valid, on_xml_error, &r->ec);
+	xmlSchemaValidateSetLocator(r->valid, reader_locate, r);
+	r->plug = xmlSchemaSAXPlug(r->valid, &r->ctxt->sax, &r->ctxt->userData);
+	if (r->plug == NULL) {
+		diag_add(&base->diag, RULE_SCHEMA, r->ec.file, 0, 0,
+		    "Filen kunde inte kontrolleras mot schemat.");
+		r->stopped = true;
+	}
+	return r;
+}
+
+/* Parses one piece of the file (terminate: the last). */
+static void
+reader_feed(struct protokoll_reader *r, const char *buf, size_t len, bool terminate)
+{
+	if (r->stopped)
+		return;
+	if (!r->seen_content && !only_space(buf, len))
+		r->seen_content = true;
+	/* UTF-16 and UTF-32 have NUL bytes; UTF-8 text never does. */
+	if (memchr(buf, '\0', len) != NULL) {
+		diag_add(&r->base->diag, RULE_SCHEMA, r->ec.file, 1, 0, "Filen är inte UTF-8 (den "
+		    "innehåller NUL-tecken, kanske är den sparad som UTF-16); spara den som UTF-8.");
+		r->ec.errors++;
+		r->stopped = true;
+		return;
+	}
+	if (terminate && !r->seen_content) {
+		diag_add(&r->base->diag, RULE_SCHEMA, r->ec.file, 0, 0, "Filen är tom.");
+		r->ec.errors++;
+		r->stopped = true;
+		return;
+	}
+	xmlSetStructuredErrorFunc(&r->ec, on_xml_error);
+	if (xmlParseChunk(r->ctxt, buf, (int)len, terminate) != 0 && !r->ctxt->wellFormed) {
+		if (r->ec.errors == 0) {
+			diag_add(&r->base->diag, RULE_SCHEMA, r->ec.file, 0, 0,
+			    "Filen är inte välformad XML.");
+			r->ec.errors++;
+		}
+		r->stopped = true;
+	} else if (terminate)
+		reader_settle(r);
+	xmlSetStructuredErrorFunc(NULL, NULL);
+}
+
+/*
+ * Reads on until at least want more paragraphs were copied into part, or to
+ * the end of the file.  Returns true while there is more to read.
+ */
+static bool
+reader_more(struct protokoll_reader *r, struct session *part, size_t want)
+{
+	char *buf = xmalloc(PIECE_BYTES);
+	size_t start = part->protokoll.n_paragrafer;
+
+	r->part = part;
+	while (!r->stopped && r->got < r->size &&
+	    part->protokoll.n_paragrafer - start < want) {
+		size_t n = r->size - r->got < PIECE_BYTES ? r->size - r->got : PIECE_BYTES;
+		ssize_t got = read(r->fd, buf, n);
+
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			diag_add(&r->base->diag, RULE_SCHEMA, r->ec.file, 0, 0, got == 0 ?
+			    "Filen ändrades medan den lästes." : "Filen kan inte läsas: %s.",
+			    strerror(errno));
+			r->ec.errors++;
+			r->stopped = true;
+			break;
+		}
+		r->got += (size_t)got;
+		reader_feed(r, buf, (size_t)got, r->got == r->size);
+	}
+	if (!r->stopped && r->got == r->size && r->size == 0)
+		reader_feed(r, "", 0, true);
+	free(buf);
+	return !r->stopped && r->got < r->size;
+}
+
+/*
+ * Ends the reading: the file's validity is now known.  The plug and the
+ * parser go; base->protokoll_valid says whether every paragraph was copied.
+ */
+static void
+reader_end(struct protokoll_reader *r)
+{
+	struct session *b = r->base;
+
+	/*
+	 * A stream cut short (not well-formed) leaves the validator with open
+	 * elements, which libxml2 does not free when unplugged: close them, with
+	 * what it says about them no longer a finding.
+	 */
+	if (r->plug != NULL && r->ctxt != NULL && !r->ctxt->wellFormed) {
+		r->ec.quiet = true;
+		reader_settle(r);
+		while (r->depth > 0) {
+			const struct open_elem *e = &r->stack[r->depth - 1];
+
+			r->ctxt->sax->endElementNs(r->ctxt->userData, e->name, e->prefix, e->uri);
+			reader_settle(r);
+		}
+	}
+	if (r->plug != NULL)
+		xmlSchemaSAXUnplug(r->plug);
+	if (r->valid != NULL)
+		xmlSchemaFreeValidCtxt(r->valid);
+	if (r->ctxt != NULL) {
+		if (r->ctxt->myDoc != NULL) {
+			xmlNodePtr root = xmlDocGetRootElement(r->ctxt->myDoc);
+
+			/* A protocol without paragraphs still has its head. */
+			if (r->ec.errors == 0 && !r->head_copied && root != NULL) {
+				copy_protokoll_head(b, root);
+				r->head_copied = true;
+			}
+			xmlFreeDoc(r->ctxt->myDoc);
+			r->ctxt->myDoc = NULL;
+		}
+		if (!r->ctxt->wellFormed && r->ec.errors == 0) {
+			diag_add(&b->diag, RULE_SCHEMA, r->ec.file, 0, 0,
+			    "Filen är inte välformad XML.");
+			r->ec.errors++;
+		}
+		xmlFreeParserCtxt(r->ctxt);
+	}
+	if (r->ec.errors == 0 && !r->stopped && r->head_copied)
+		b->protokoll_valid = true;
+	else if (r->ec.errors == 0) {
+		diag_add(&b->diag, RULE_SCHEMA, r->ec.file, 0, 0, "Filen följer inte formatet.");
+		r->ec.errors++;
+	}
+	free(r->stack);
+	free(r);
+}
+
 void
 read_protokoll_buf(struct session *s, const char *buf, size_t len)
 {
-	xmlDocPtr doc;
-	bool valid;
+	struct protokoll_reader *r = reader_new(s, -1, len);
+	size_t off = 0;
 
-	doc = parse_and_validate(s, "protokoll.xml", buf, len, &schema_protokoll, &valid);
-	if (doc == NULL)
-		return;
-	if (valid) {
-		copy_protokoll(s, xmlDocGetRootElement(doc));
-		s->protokoll_valid = true;
-	}
-	xmlFreeDoc(doc);
+	do {
+		size_t n = len - off < PIECE_BYTES ? len - off : PIECE_BYTES;
+
+		reader_feed(r, buf + off, n, off + n == len);
+		off += n;
+	} while (off < len && !r->stopped);
+	reader_end(r);
+	read_protokoll_settle(s);
 }
 
 static struct forsattsblad *
@@ -871,94 +1251,272 @@ has_xml_suffix(const char *name)
 	return len > 4 && strcasecmp(name + len - 4, ".xml") == 0;
 }
 
-int
-read_session(struct session *s, char *err, size_t errlen)
+/* An invalid protocol gives nothing but its findings, as if it had not been read. */
+static void
+read_protokoll_settle(struct session *s)
 {
-	char why[256];
-	char **names = NULL;
-	size_t n = 0, cap = 0, len, i;
-	struct dirent *de;
-	struct stat st;
-	char *buf;
-	DIR *dir;
-	int dfd, fbfd;
+	if (s->protokoll_valid)
+		return;
+	free(s->protokoll.paragrafer);
+	memset(&s->protokoll, 0, sizeof(s->protokoll));
+	s->cap_paragrafer = 0;
+}
 
-	if ((dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+struct protokoll_reader *
+read_protokoll_open(struct session *base, int dirfd)
+{
+	struct stat st;
+	char why[256];
+	int fd;
+
+	why[0] = '\0';
+	fd = openat(dirfd, "protokoll.xml", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd == -1) {
+		if (errno == ELOOP)
+			snprintf(why, sizeof(why), "Filen är en symbolisk länk; sessionspaketet "
+			    "ska innehålla vanliga filer.");
+		else if (errno == ENOENT)
+			snprintf(why, sizeof(why), "Filen saknas i sessionspaketet.");
+		else
+			snprintf(why, sizeof(why), "Filen kan inte öppnas: %s.", strerror(errno));
+	} else if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
+		snprintf(why, sizeof(why), "Det är ingen vanlig fil.");
+	else if ((unsigned long long)st.st_size > PROTOKOLL_MAX_BYTES)
+		snprintf(why, sizeof(why), "Filen är för stor (%lld byte; högst %lu byte "
+		    "tillåts).", (long long)st.st_size, PROTOKOLL_MAX_BYTES);
+	if (why[0] != '\0') {
+		struct protokoll_reader *r = xcalloc(1, sizeof(*r));
+
+		if (fd != -1)
+			close(fd);
+		diag_add(&base->diag, RULE_SCHEMA, "protokoll.xml", 0, 0, "%s", why);
+		r->base = base;
+		r->fd = -1;
+		r->stopped = true;
+		r->ec.errors = 1;
+		return r;
+	}
+	return reader_new(base, fd, (size_t)st.st_size);
+}
+
+bool
+read_protokoll_more(struct protokoll_reader *r, struct session *part, size_t want)
+{
+	if (r->ctxt == NULL)
+		return false;
+	return reader_more(r, part, want);
+}
+
+size_t
+read_protokoll_count(const struct protokoll_reader *r)
+{
+	return r->paragrafer;
+}
+
+void
+read_protokoll_close(struct protokoll_reader *r)
+{
+	if (r->fd != -1)
+		close(r->fd);
+	if (r->ctxt == NULL) {
+		free(r);
+		return;
+	}
+	reader_end(r);
+}
+
+int
+read_open(const char *dir, int *dfd, char *err, size_t errlen)
+{
+	if ((*dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		if (errno == ENOENT)
-			snprintf(err, errlen, "sessionspaketet %s finns inte", s->dir);
+			snprintf(err, errlen, "sessionspaketet %s finns inte", dir);
 		else if (errno == ENOTDIR)
 			snprintf(err, errlen, "%s är ingen katalog; ange katalogen med "
-			    "protokoll.xml och forsattsblad/", s->dir);
+			    "protokoll.xml och forsattsblad/", dir);
 		else
-			snprintf(err, errlen, "kan inte öppna %s: %s", s->dir, strerror(errno));
+			snprintf(err, errlen, "kan inte öppna %s: %s", dir, strerror(errno));
 		return -1;
 	}
+	return 0;
+}
 
-	if ((buf = slurp(dfd, "protokoll.xml", PROTOKOLL_MAX_BYTES, &len, why, sizeof(why))) ==
-	    NULL)
-		diag_add(&s->diag, RULE_SCHEMA, "protokoll.xml", 0, 0, "%s", why);
-	else {
-		read_protokoll_buf(s, buf, len);
-		free(buf);
-	}
+int
+read_forsattsblad_names(const char *dir, int dfd, struct fb_names *out, char *err,
+    size_t errlen)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *dp;
+	int fbfd;
 
+	memset(out, 0, sizeof(*out));
+	out->fd = -1;
 	fbfd = openat(dfd, "forsattsblad", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fbfd == -1) {
 		if (errno != ENOENT && !(fstatat(dfd, "forsattsblad", &st, AT_SYMLINK_NOFOLLOW) ==
 		    0 && !S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode))) {
-			snprintf(err, errlen, "kan inte läsa %s/forsattsblad: %s", s->dir,
+			snprintf(err, errlen, "kan inte läsa %s/forsattsblad: %s", dir,
 			    strerror(errno));
-			close(dfd);
 			return -1;
 		}
-		close(dfd);
 		return 0;
 	}
-	if ((dir = fdopendir(fbfd)) == NULL) {
-		snprintf(err, errlen, "kan inte läsa %s/forsattsblad: %s", s->dir,
-		    strerror(errno));
+	if ((dp = fdopendir(fbfd)) == NULL) {
+		snprintf(err, errlen, "kan inte läsa %s/forsattsblad: %s", dir, strerror(errno));
 		close(fbfd);
+		return -1;
+	}
+	while ((de = readdir(dp)) != NULL) {
+		size_t cap = out->n;
+
+		if (de->d_name[0] == '.' || !has_xml_suffix(de->d_name))
+			continue;
+		if (out->n == FORSATTSBLAD_MAX_FILES) {
+			snprintf(err, errlen, "%s/forsattsblad innehåller fler än %d filer", dir,
+			    FORSATTSBLAD_MAX_FILES);
+			closedir(dp);
+			read_forsattsblad_names_free(out);
+			return -1;
+		}
+		/* a power of two: grow */
+		if (cap == 0 || (cap & (cap - 1)) == 0)
+			out->v = xreallocarray(out->v, cap ? 2 * cap : 64, sizeof(*out->v));
+		out->v[out->n++] = xstrdup(de->d_name);
+	}
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_names);
+	/* the directory stream owns fbfd; keep one of our own for the files */
+	out->fd = dup(dirfd(dp));
+	closedir(dp);
+	if (out->fd == -1) {
+		snprintf(err, errlen, "kan inte läsa %s/forsattsblad: %s", dir, strerror(errno));
+		read_forsattsblad_names_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+void
+read_forsattsblad_names_free(struct fb_names *names)
+{
+	size_t i;
+
+	for (i = 0; i < names->n; i++)
+		free(names->v[i]);
+	free(names->v);
+	if (names->fd != -1)
+		close(names->fd);
+	memset(names, 0, sizeof(*names));
+	names->fd = -1;
+}
+
+void
+read_forsattsblad_file(struct session *s, const struct fb_names *names, size_t i)
+{
+	char why[256], *rel = xasprintf("forsattsblad/%s", names->v[i]), *buf;
+	size_t len;
+
+	buf = slurp(names->fd, names->v[i], FORSATTSBLAD_MAX_BYTES, &len, why, sizeof(why));
+	if (buf == NULL) {
+		new_forsattsblad(s, rel);
+		diag_add(&s->diag, RULE_SCHEMA, rel, 0, 0, "%s", why);
+	} else {
+		read_forsattsblad_buf(s, rel, buf, len);
+		free(buf);
+	}
+	free(rel);
+}
+
+static xmlTextReaderPtr scan_reader;
+
+static void
+ignore_error(void *arg, xmlErrorPtr e)
+{
+	(void)arg;
+	(void)e;
+}
+
+char *
+read_forsattsblad_dnr(const struct fb_names *names, size_t i)
+{
+	char why[256], *buf, *dnr = NULL;
+	xmlTextReaderPtr rd;
+	size_t len;
+	int ret;
+
+	buf = slurp(names->fd, names->v[i], FORSATTSBLAD_MAX_BYTES, &len, why, sizeof(why));
+	/* A DTD could declare entities: such a file is for the full parse to refuse. */
+	if (buf == NULL || memchr(buf, '\0', len) != NULL || strstr(buf, "<!DOCTYPE") != NULL) {
+		free(buf);
+		return NULL;
+	}
+	/* one reader for every file: setting one up costs more than the scan */
+	if (scan_reader == NULL)
+		rd = scan_reader = xmlReaderForMemory(buf, (int)len, names->v[i], "UTF-8",
+		    XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_IGNORE_ENC);
+	else if (xmlReaderNewMemory(scan_reader, buf, (int)len, names->v[i], "UTF-8",
+	    XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_IGNORE_ENC) == 0)
+		rd = scan_reader;
+	else
+		rd = NULL;
+	if (rd == NULL) {
+		free(buf);
+		return NULL;
+	}
+	xmlTextReaderSetStructuredErrorHandler(rd, ignore_error, NULL);
+	ret = xmlTextReaderRead(rd);
+	/* the root, in its namespace; then its children, their subtrees skipped */
+	if (ret == 1 && xmlTextReaderNodeType(rd) == XML_READER_TYPE_ELEMENT &&
+	    xmlStrEqual(xmlTextReaderConstLocalName(rd), BAD_CAST "forsattsblad") &&
+	    xmlStrEqual(xmlTextReaderConstNamespaceUri(rd), BAD_CAST NS_FORSATTSBLAD) &&
+	    !xmlTextReaderIsEmptyElement(rd)) {
+		ret = xmlTextReaderRead(rd);
+		while (ret == 1 && xmlTextReaderDepth(rd) >= 1) {
+			if (xmlTextReaderDepth(rd) == 1 &&
+			    xmlTextReaderNodeType(rd) == XML_READER_TYPE_ELEMENT &&
+			    xmlStrEqual(xmlTextReaderConstLocalName(rd), BAD_CAST "arende")) {
+				xmlChar *v = xmlTextReaderGetAttribute(rd, BAD_CAST "dnr");
+
+				if (v != NULL) {
+					struct arena a = {0};
+
+					dnr = xstrdup(norm_dup(&a, (const char *)v));
+					arena_free(&a);
+					xmlFree(v);
+				}
+				break;
+			}
+			ret = xmlTextReaderNext(rd);
+		}
+	}
+	/* the reader keeps no pointer into buf past this: the next file resets it */
+	xmlTextReaderClose(rd);
+	free(buf);
+	return dnr;
+}
+
+int
+read_session(struct session *s, char *err, size_t errlen)
+{
+	struct protokoll_reader *r;
+	struct fb_names names;
+	size_t i;
+	int dfd;
+
+	if (read_open(s->dir, &dfd, err, errlen) == -1)
+		return -1;
+	r = read_protokoll_open(s, dfd);
+	read_protokoll_more(r, s, SIZE_MAX);
+	read_protokoll_close(r);
+	read_protokoll_settle(s);
+	if (read_forsattsblad_names(s->dir, dfd, &names, err, errlen) == -1) {
 		close(dfd);
 		return -1;
 	}
-	while ((de = readdir(dir)) != NULL) {
-		if (de->d_name[0] == '.' || !has_xml_suffix(de->d_name))
-			continue;
-		if (n == FORSATTSBLAD_MAX_FILES) {
-			snprintf(err, errlen, "%s/forsattsblad innehåller fler än %d filer",
-			    s->dir, FORSATTSBLAD_MAX_FILES);
-			for (i = 0; i < n; i++)
-				free(names[i]);
-			free(names);
-			closedir(dir);
-			close(dfd);
-			return -1;
-		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			names = xreallocarray(names, cap, sizeof(*names));
-		}
-		names[n++] = xstrdup(de->d_name);
-	}
-	if (n > 1)
-		qsort(names, n, sizeof(*names), cmp_names);
-	for (i = 0; i < n; i++) {
-		char *rel = xasprintf("forsattsblad/%s", names[i]);
-
-		buf = slurp(dirfd(dir), names[i], FORSATTSBLAD_MAX_BYTES, &len, why,
-		    sizeof(why));
-		if (buf == NULL) {
-			new_forsattsblad(s, rel);
-			diag_add(&s->diag, RULE_SCHEMA, rel, 0, 0, "%s", why);
-		} else {
-			read_forsattsblad_buf(s, rel, buf, len);
-			free(buf);
-		}
-		free(rel);
-		free(names[i]);
-	}
-	free(names);
-	closedir(dir);
+	for (i = 0; i < names.n; i++)
+		read_forsattsblad_file(s, &names, i);
+	read_forsattsblad_names_free(&names);
 	close(dfd);
 	return 0;
 }
@@ -1015,5 +1573,13 @@ read_cleanup(void)
 {
 	free_schema(&schema_protokoll);
 	free_schema(&schema_forsattsblad);
+	if (scan_reader != NULL) {
+		xmlFreeTextReader(scan_reader);
+		scan_reader = NULL;
+	}
+	if (fb_ctxt != NULL) {
+		xmlFreeParserCtxt(fb_ctxt);
+		fb_ctxt = NULL;
+	}
 	xmlCleanupParser();
 }

@@ -19,6 +19,7 @@ session_free(struct session *s)
 {
 	free(s->dir);
 	free(s->fb);
+	free(s->protokoll.paragrafer);
 	diag_free(&s->diag);
 	arena_free(&s->arena);
 	memset(s, 0, sizeof(*s));

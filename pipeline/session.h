@@ -4,8 +4,13 @@
  *
  * read.c builds it from protokoll.xml and the försättsblad files, validate.c
  * checks it in place and adds findings, later stages only read it.  All
- * strings and arrays live in the session's arena and are freed together by
- * session_free(); nothing in here is ever freed on its own.
+ * strings and records live in the session's arena, the arrays of paragraphs
+ * and försättsblad on the heap; session_free() frees them all together, and
+ * nothing in here is ever freed on its own.
+ *
+ * A large package is read a part at a time (parts.h): each part is a struct
+ * session of its own holding the protocol's head, some of its paragraphs and
+ * the försättsblad that join them.
  */
 #ifndef EXPEDIERA_SESSION_H
 #define EXPEDIERA_SESSION_H
@@ -171,6 +176,7 @@ struct session {
 	struct forsattsblad *fb;        /* sorted by file name */
 	size_t n_fb;
 	size_t cap_fb;
+	size_t cap_paragrafer;          /* protokoll.paragrafer is malloc'd */
 	struct diag diag;               /* every finding of the session */
 };
 

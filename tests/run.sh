@@ -133,6 +133,9 @@ if [ $? -eq 0 ] && grep -q 'provkörning' "$tmp/out" && ! unmasked <"$tmp/out"; 
 	bad "send --dry-run on the example"
 fi
 
+# ---- a large package a part at a time ----
+. tests/lib/parts.sh
+
 # ---- documents ----
 . tests/lib/render.sh
 

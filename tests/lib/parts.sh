@@ -1,0 +1,49 @@
+# parts.sh -- sourced by tests/run.sh: a package read a part at a time (parts.h)
+# says and does exactly what it does read whole.  EXPEDIERA_PART sets the
+# paragraphs per part; 1 makes every package of more than one paragraph
+# many parts, with försättsblad read by the part that needs them and a last
+# part of those no paragraph joins.
+
+# Every golden package and the example: the same findings, messages, counts.
+for c in tests/check/*/session tests/route/*/session examples/sammantrade-2026-11-18; do
+	"$bin" check --json "$c" >"$tmp/whole" 2>&1
+	r0=$?
+	for k in 1 2; do
+		EXPEDIERA_PART=$k "$bin" check --json "$c" >"$tmp/parts" 2>&1
+		r=$?
+		if [ "$r" -eq "$r0" ] && cmp -s "$tmp/whole" "$tmp/parts"; then ok; else
+			bad "parts: $c read $k paragraph(s) at a time: exit $r (whole: $r0), or findings differ"
+			diff "$tmp/whole" "$tmp/parts" | head -n 20
+		fi
+	done
+done
+
+# The same routes.
+ex=examples/sammantrade-2026-11-18
+"$bin" send --dry-run --json "$ex" >"$tmp/whole" 2>&1
+for k in 1 3; do
+	if EXPEDIERA_PART=$k "$bin" send --dry-run --json "$ex" >"$tmp/parts" 2>&1 &&
+	    cmp -s "$tmp/whole" "$tmp/parts"; then ok; else
+		bad "parts: send --dry-run, $k paragraph(s) at a time, routes differ"
+		diff "$tmp/whole" "$tmp/parts" | head -n 20
+	fi
+done
+
+# The same print batches, manifests, hand-overs and archive, byte for byte;
+# the same expedieringslista but for the time.
+for k in 0 1 3; do
+	w=$tmp/parts-send-$k
+	mkdir -p "$w"
+	(cd "$w" && EXPEDIERA_PART=$([ "$k" -eq 0 ] || echo "$k") EXPEDIERA_AUDIT_NOW=2026-11-20T10:00:00Z \
+	    "$top/$bin" send "$top/$ex" >stdout 2>stderr)
+	(cd "$w/out" && find . -type f ! -name 'expedieringslista-*' -exec sha256sum {} + | sort -k 2 \
+	    >"$w/sums")
+	cut -d, -f1-6 "$w"/out/arkiv/expedieringslista-*.csv >"$w/lista"
+done
+for k in 1 3; do
+	if [ -s "$tmp/parts-send-0/sums" ] && cmp -s "$tmp/parts-send-0/sums" "$tmp/parts-send-$k/sums" &&
+	    cmp -s "$tmp/parts-send-0/lista" "$tmp/parts-send-$k/lista"; then ok; else
+		bad "parts: send, $k paragraph(s) at a time, wrote other files"
+		diff "$tmp/parts-send-0/sums" "$tmp/parts-send-$k/sums" | head -n 10
+	fi
+done
