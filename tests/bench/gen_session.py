@@ -1,5 +1,6 @@
-"""gen_session.py N DIR -- write a session package of N paragraphs, each with
-galler and one försättsblad of two recipients, with realistic text lengths and
+"""gen_session.py N DIR -- write a session package of N försändelser: N/2
+paragraphs (rounded up), each with galler and one försättsblad of two
+recipients (the last of one when N is odd), with realistic text lengths and
 Swedish characters.  Every personnummer is a valid test number (födelsenummer
 980-999), so the package checks clean and the benchmark measures the whole
 path, not an early exit."""
@@ -39,6 +40,13 @@ def adress(rnd):
             f'    </adress>')
 
 
+def familjehem(rnd):
+    return (f'  <mottagare roll="familjehem" kanal="post">\n'
+            f'    <namn>Familjehemmet {rnd.choice(LAST)}</namn>\n'
+            f'    {adress(rnd)}\n'
+            f'  </mottagare>\n')
+
+
 STYCKE = ("Av utredningen framgår att barnet under en längre tid har levt i en miljö där "
           "föräldrarnas förmåga att tillgodose hens behov av trygghet, omsorg och stöd i "
           "skolgången har varit bristande. Nämnden bedömer att det finns en påtaglig risk för "
@@ -47,8 +55,9 @@ STYCKE = ("Av utredningen framgår att barnet under en längre tid har levt i en
 
 
 def main():
-    n, out = int(sys.argv[1]), sys.argv[2]
-    rnd = random.Random(n)
+    total, out = int(sys.argv[1]), sys.argv[2]
+    n = (total + 1) // 2
+    rnd = random.Random(total)
     os.makedirs(os.path.join(out, "forsattsblad"), exist_ok=True)
     par = []
     for i in range(n):
@@ -86,11 +95,7 @@ def main():
     <personnummer>{pp}</personnummer>
     {adress(rnd)}
   </mottagare>
-  <mottagare roll="familjehem" kanal="post">
-    <namn>Familjehemmet {rnd.choice(LAST)}</namn>
-    {adress(rnd)}
-  </mottagare>
-  <avsandare>namndsekreterare</avsandare>
+{familjehem(rnd) if 2 * i + 2 <= total else ""}  <avsandare>namndsekreterare</avsandare>
   <ifylld av="Sara Lind" datum="2026-11-03"/>
 </forsattsblad>
 ''')
