@@ -3,7 +3,7 @@
 #   make            build ./expediera
 #   make demo       install what is missing, build, check the bundled example
 #   make check      install what is missing, build with sanitizers, run every test
-#   make bench      benchmarks (never part of check)
+#   make bench      benchmarks (never part of check); build/bench_pdf for pdf.c alone
 #   make fuzz       a longer libFuzzer run
 #   make regen      rewrite the golden files of tests/check from the current output
 #   make lint       grep for functions the house style bans
@@ -20,7 +20,7 @@ WARN      = -Wall -Wextra -Werror
 CUPS_CFLAGS = $(shell pkg-config --cflags cups 2>/dev/null || cups-config --cflags)
 CUPS_LIBS   = $(shell pkg-config --libs cups 2>/dev/null || cups-config --libs)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS)) $(CUPS_CFLAGS)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) $(CUPS_LIBS) -lhpdf -lz -lm
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) $(CUPS_LIBS) -lz -lm
 # Where the binary finds its templates and fonts; `make install` sets these.
 TEMPLATES_DIR ?= $(CURDIR)/templates
 FONTS_DIR     ?= $(CURDIR)/build/fonts
@@ -68,6 +68,11 @@ build/asan/expediera: $(ASAN_OBJS) build/asan/main.o
 
 build/asan/test_%: tests/unit/test_%.c $(ASAN_OBJS) | build/asan
 	$(CC) $(CSTD) $(WARN) $(SAN) -Ipipeline $(PKG_CFLAGS) -o $@ $< $(ASAN_OBJS) $(PKG_LIBS)
+
+# The PDF benchmark (tests/bench/bench_pdf.c): one-page letters a second and
+# their size, and a streamed batch's peak RSS.  Optimised, no sanitizers.
+build/bench_pdf: tests/bench/bench_pdf.c build/pdf.o build/xmalloc.o | build
+	$(CC) $(CSTD) $(WARN) $(CFLAGS) -Ipipeline -o $@ $^ $(PKG_LIBS)
 
 # print_sftp.c from the command line, for tests/lib/sftp.sh.
 build/asan/sftp_upload: tests/tools/sftp_upload.c build/asan/print_sftp.o build/asan/xmalloc.o | build/asan

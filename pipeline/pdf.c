@@ -1,18 +1,21 @@
 /*
- * pdf.c -- PDF/A-1b documents through libharu: pages, UTF-8 text in any
- * language, lines, metadata, deterministic bytes.  The only file that
- * includes hpdf.h (see pdf.h for the interface).
+ * pdf.c -- PDF/A-1b documents: pages, UTF-8 text in any language, lines,
+ * metadata, deterministic bytes, in memory or streamed to a file page by
+ * page (see pdf.h for the interface).
  *
- * Reads: the build's font files and sRGB profile in fontdir (fonts/fonts.mk,
+ * Reads: the build's font files and ICC profile in fontdir (fonts/fonts.mk,
  * fonts/README.md), once per process and fontdir; nothing else.
- * Writes: the document, to a file or a malloc'd buffer, at pdf_save*().
+ * Writes: the document, to a malloc'd buffer at pdf_save*(), or to the
+ * caller's FILE as pages are flushed and at pdf_finish_stream().
  * Trusts: the files in fontdir to be the build's (they are still parsed with
  * every offset checked); callers' text and metadata not at all: any bytes are
  * drawn or escaped, never interpreted.
  *
- * libharu builds the object tree (catalog, pages, info, xref) and writes the
- * file; this file makes the fonts, the page content and the PDF/A parts
- * itself, because libharu 2.3.0 cannot make them fast, small and PDF/A:
+ * The file is written here, object by object, as PDF/A-1 (ISO 19005-1 6.1)
+ * wants it: a binary header comment, exact stream lengths, a classic xref
+ * table and a trailer with /ID.  Nothing needs an object tree in memory:
+ * an ordinary document is a streamed one whose sink is a buffer and whose
+ * pages are all flushed at save, so both kinds share every builder below.
  *
  *  - Text in WinAnsiEncoding's repertoire (all Swedish, most Western names)
  *    is drawn with a simple TrueType font, one byte a character.  Anything
@@ -21,12 +24,15 @@
  *    ToUnicode CMap.  pdf_text() splits UTF-8 into runs of either font, so
  *    callers never see it.
  *  - The font files are parsed once per process; widths are measured from
- *    our own tables.  At save, each font used gets a font program holding only
- *    the glyphs the document drew, renumbered, and only the tables readers
- *    use.
+ *    our own tables.  At the end, each font used gets a font program holding
+ *    only the glyphs the document drew, renumbered, and only the tables
+ *    readers use.  Fonts come after the pages, so a streamed document's
+ *    subsets cover every page without keeping any page.
+ *  - Page objects and the page tree are written at the end too (a page
+ *    costs its content's object number until then), so a print batch may be
+ *    drawn in any order and put in postnummer order by the page tree.
  *  - Streams are deflated here with one z_stream reused for the whole
- *    process (libharu would set up zlib anew for each stream).  The sRGB
- *    profile is deflated once per process.
+ *    process; the ICC profile is deflated once per process.
  *  - XMP, /Info, the output intent and the trailer /ID are written here, in
  *    step with each other; dates come from the metadata, ids from a hash of
  *    id_seed, subset tags from a hash of the glyph set, so the same input
@@ -44,16 +50,10 @@
 #include <openssl/evp.h>
 #include <zlib.h>
 
-#include <hpdf.h>
-#include <hpdf_doc.h>
-#include <hpdf_objects.h>
-#include <hpdf_pages.h>
-#include <hpdf_streams.h>
-
 #include "pdf.h"
 #include "xmalloc.h"
 
-#define PDF_PRODUCER   "expediera (libharu " HPDF_VERSION_TEXT ")"
+#define PDF_PRODUCER   "expediera"
 #define PDF_CREATOR    "expediera"
 #define FONT_MAX_SIZE  (8u << 20)    /* a font file larger than this is refused */
 #define ICC_MAX_SIZE   (1u << 20)
@@ -61,6 +61,17 @@
 #define MAX_CIDS       65535u        /* distinct fallback characters per style */
 #define COORD_MAX      1.0e6         /* coordinates and sizes beyond this are refused */
 #define META_MAX       2000          /* bytes of one metadata string */
+/*
+ * PDF 1.4's limits, which PDF/A-1 makes binding (ISO 19005-1 6.1.12): at
+ * most 8,388,607 indirect objects and 8,191 elements in an array; the xref
+ * table has ten digits for an offset.
+ */
+#define MAX_OBJECTS    8388607u
+#define ARRAY_MAX      8191u
+#define OFFSET_MAX     9999999999ull
+/* Kids per node of the page tree, well within ARRAY_MAX. */
+#define TREE_FANOUT    32u
+
 
 /* What fontdir holds; the same names as in fonts/fonts.mk. */
 static const char *const font_win_file[PDF__FONTS] = {
@@ -144,9 +155,9 @@ struct cidfont {
 	size_t hcap;
 };
 
+
 struct pdf_page {
 	struct pdf *pdf;
-	HPDF_Page page;
 	size_t index;        /* 0-based */
 	struct buf content;
 	int font;            /* current font: 0 none, 1 + style (win), 4 + style (ext) */
@@ -154,18 +165,36 @@ struct pdf_page {
 };
 
 struct pdf {
-	HPDF_Doc doc;
 	struct fontset *fs;
-	struct pdf_page **pages;
-	size_t npages, pagecap;
-	HPDF_Dict fontres;   /* the /Font resources all pages share */
+	/*
+	 * Pages [flushed, npages) are still drawn on: live[i - flushed].  Every
+	 * page's content stream has object number cobj[i] once written (0 for
+	 * a blank page): all a flushed page costs.
+	 */
+	struct pdf_page **live;
+	size_t nlive, livecap;
+	size_t npages, flushed;
+	uint32_t *cobj;
+	size_t cobjcap;
 	unsigned char win_used[PDF__FONTS][32];
 	struct cidfont cid[PDF__FONTS];
+	uint32_t font_win[PDF__FONTS], font_ext[PDF__FONTS];  /* font objects, 0 unused */
 	char *title, *author, *subject, *keywords, *language;
 	char date[20];       /* "YYYY-MM-DDTHH:MM:SS", or empty */
 	unsigned char id[16];
-	FILE *out;           /* a streamed document's file, else NULL */
-	size_t flushed;      /* pages before this one are written */
+	/*
+	 * The file: out (streamed, the caller's) or file (ordinary, the whole
+	 * document once saved); pos bytes so far; xref[n] the offset of object
+	 * n, 1 <= n <= nobj (0 while not written).
+	 */
+	FILE *out;
+	struct buf file;
+	uint64_t pos;
+	uint64_t *xref;
+	size_t nobj, xrefcap;
+	struct buf d;        /* scratch: the dictionary being written */
+	struct buf h;        /* scratch: an object's first line */
+	int streamed;
 	int finished;
 	int failed;
 	char err[256];
@@ -187,22 +216,6 @@ pdf_fail(struct pdf *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(p->err, sizeof(p->err), fmt, ap);
 	va_end(ap);
-}
-
-/* libharu's handler: records the first status; never longjmps. */
-static void
-pdf_hpdf_error(HPDF_STATUS status, HPDF_STATUS detail, void *arg)
-{
-	pdf_fail(arg, "libharu-fel 0x%04lX (detalj %lu)", (unsigned long)status,
-	    (unsigned long)detail);
-}
-
-/* After a failed libharu call that did not call the handler. */
-static int
-pdf_hfail(struct pdf *p, const char *what)
-{
-	pdf_fail(p, "libharu-fel 0x%04lX i %s", (unsigned long)HPDF_GetError(p->doc), what);
-	return -1;
 }
 
 /* ---- buffers ---- */
@@ -986,52 +999,199 @@ deflate_buf(const void *in, size_t inlen)
 	return zbufcap - zs.avail_out;
 }
 
-/* libharu removes /Filter from streams it did not compress; this adds it back. */
-static HPDF_STATUS
-write_flate_filter(HPDF_Dict obj, HPDF_Stream s)
+
+/* ---- the file ---- */
+
+/* An unsigned integer, at least width digits (zero-padded). */
+static void
+buf_uint(struct buf *b, uint64_t v, int width)
 {
-	(void)obj;
-	return HPDF_Stream_WriteStr(s, "/Filter /FlateDecode\012");
+	char digs[24];
+	int n = 0;
+
+	do
+		digs[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n < width)
+		digs[n++] = '0';
+	buf_grow(b, (size_t)n);
+	while (n > 0)
+		b->p[b->len++] = digs[--n];
 }
 
-/* A new stream object holding data deflated. */
-static HPDF_Dict
-stream_deflated(struct pdf *p, const void *data, size_t len)
+/* "N 0 R" */
+static void
+buf_ref(struct buf *b, uint32_t num)
 {
-	HPDF_Dict d;
-	size_t zlen;
-
-	if ((zlen = deflate_buf(data, len)) == 0) {
-		pdf_fail(p, "kan inte komprimera (zlib)");
-		return NULL;
-	}
-	if ((d = HPDF_DictStream_New(p->doc->mmgr, p->doc->xref)) == NULL) {
-		pdf_hfail(p, "HPDF_DictStream_New");
-		return NULL;
-	}
-	if (HPDF_Stream_Write(d->stream, zbuf, (HPDF_UINT)zlen) != HPDF_OK) {
-		pdf_hfail(p, "HPDF_Stream_Write");
-		return NULL;
-	}
-	d->write_fn = write_flate_filter;
-	return d;
+	buf_uint(b, num, 0);
+	buf_str(b, " 0 R");
 }
 
-/* A new stream object holding data as it is. */
-static HPDF_Dict
-stream_raw(struct pdf *p, const void *data, size_t len)
+/* Bytes to the file; after the first failure nothing more is written. */
+static void
+out_bytes(struct pdf *p, const void *s, size_t n)
 {
-	HPDF_Dict d;
+	if (p->failed || n == 0)
+		return;
+	if (p->out != NULL) {
+		errno = 0;
+		if (fwrite(s, 1, n, p->out) != n) {
+			pdf_fail(p, "kan inte skriva PDF-filen: %s",
+			    errno != 0 ? strerror(errno) : "skrivfel");
+			return;
+		}
+	} else
+		buf_add(&p->file, s, n);
+	p->pos += n;
+}
 
-	if ((d = HPDF_DictStream_New(p->doc->mmgr, p->doc->xref)) == NULL) {
-		pdf_hfail(p, "HPDF_DictStream_New");
-		return NULL;
+static void
+out_str(struct pdf *p, const char *s)
+{
+	out_bytes(p, s, strlen(s));
+}
+
+/*
+ * A new object number.  Every number handed out must be written (the xref
+ * has no free entries but 0); 0 after an error.
+ */
+static uint32_t
+obj_new(struct pdf *p)
+{
+	if (p->failed)
+		return 0;
+	if (p->nobj >= MAX_OBJECTS) {
+		pdf_fail(p, "dokumentet har för många sidor: fler än %u PDF-objekt", MAX_OBJECTS);
+		return 0;
 	}
-	if (len > 0 && HPDF_Stream_Write(d->stream, data, (HPDF_UINT)len) != HPDF_OK) {
-		pdf_hfail(p, "HPDF_Stream_Write");
-		return NULL;
+	if (p->nobj + 1 >= p->xrefcap) {
+		p->xrefcap = p->xrefcap ? 2 * p->xrefcap : 64;
+		p->xref = xreallocarray(p->xref, p->xrefcap, sizeof(*p->xref));
 	}
-	return d;
+	p->xref[++p->nobj] = 0;
+	return (uint32_t)p->nobj;
+}
+
+/* "N 0 obj" for object num, noting where it starts. */
+static void
+obj_begin(struct pdf *p, uint32_t num)
+{
+	struct buf *h = &p->h;
+
+	if (p->failed)
+		return;
+	if (num == 0 || num > p->nobj || p->xref[num] != 0) {
+		pdf_fail(p, "internt fel: PDF-objekt %u skrivs två gånger", (unsigned)num);
+		return;
+	}
+	if (p->pos > OFFSET_MAX) {
+		pdf_fail(p, "PDF-filen blir för stor (över %llu byte)", (unsigned long long)OFFSET_MAX);
+		return;
+	}
+	p->xref[num] = p->pos;
+	h->len = 0;
+	buf_uint(h, num, 0);
+	buf_str(h, " 0 obj\n");
+	out_bytes(p, h->p, h->len);
+}
+
+/* Object num holding d's text (a dictionary, an array ...). */
+static void
+obj_put(struct pdf *p, uint32_t num, const struct buf *d)
+{
+	obj_begin(p, num);
+	out_bytes(p, d->p, d->len);
+	out_str(p, "\nendobj\n");
+}
+
+/*
+ * Object num, a stream of data; dict holds its dictionary's other entries
+ * (or is NULL).  deflate: compressed here, with /Filter.
+ */
+static void
+obj_stream(struct pdf *p, uint32_t num, const struct buf *dict, const void *data, size_t len,
+    int deflate)
+{
+	struct buf *h = &p->h;
+
+	if (deflate) {
+		if ((len = deflate_buf(data, len)) == 0) {
+			pdf_fail(p, "kan inte komprimera (zlib)");
+			return;
+		}
+		data = zbuf;
+	}
+	obj_begin(p, num);
+	out_str(p, "<<");
+	if (dict != NULL)
+		out_bytes(p, dict->p, dict->len);
+	h->len = 0;
+	buf_str(h, "/Length ");
+	buf_uint(h, len, 0);
+	if (deflate)
+		buf_str(h, "/Filter/FlateDecode");
+	buf_str(h, ">>\nstream\n");
+	out_bytes(p, h->p, h->len);
+	out_bytes(p, data, len);
+	out_str(p, "\nendstream\nendobj\n");
+}
+
+/* Starts the scratch dictionary p->d. */
+static struct buf *
+dict_begin(struct pdf *p)
+{
+	p->d.len = 0;
+	return &p->d;
+}
+
+/* The xref table and the trailer; root and info are object numbers. */
+static void
+out_xref(struct pdf *p, uint32_t root, uint32_t info)
+{
+	struct buf *b = dict_begin(p);
+	uint64_t at = p->pos;
+	size_t i;
+	static const char hex[] = "0123456789abcdef";
+
+	if (p->failed)
+		return;
+	buf_str(b, "xref\n0 ");
+	buf_uint(b, p->nobj + 1, 0);
+	buf_str(b, "\n0000000000 65535 f\r\n");
+	for (i = 1; i <= p->nobj; i++) {
+		if (p->xref[i] == 0) {
+			pdf_fail(p, "internt fel: PDF-objekt %zu skrevs aldrig", i);
+			return;
+		}
+		buf_uint(b, p->xref[i], 10);
+		buf_str(b, " 00000 n\r\n");
+		if (b->len >= 32768) {
+			out_bytes(p, b->p, b->len);
+			b->len = 0;
+		}
+	}
+	buf_str(b, "trailer\n<</Size ");
+	buf_uint(b, p->nobj + 1, 0);
+	buf_str(b, "/Root ");
+	buf_ref(b, root);
+	buf_str(b, "/Info ");
+	buf_ref(b, info);
+	/* two equal strings: the document's identity, a hash of id_seed */
+	buf_str(b, "/ID[");
+	for (i = 0; i < 2; i++) {
+		size_t k;
+
+		buf_chr(b, '<');
+		for (k = 0; k < 16; k++) {
+			buf_chr(b, hex[p->id[k] >> 4]);
+			buf_chr(b, hex[p->id[k] & 15]);
+		}
+		buf_chr(b, '>');
+	}
+	buf_str(b, "]>>\nstartxref\n");
+	buf_uint(b, at, 0);
+	buf_str(b, "\n%%EOF\n");
+	out_bytes(p, b->p, b->len);
 }
 
 /* ---- the font cache ---- */
@@ -1316,8 +1476,12 @@ make_id(const struct pdf_meta *m, unsigned char id[16])
 	return 0;
 }
 
-struct pdf *
-pdf_new(const char *fontdir, const struct pdf_meta *meta, char *err, size_t errlen)
+
+static const char pdf_header[] = "%PDF-1.4\n%\xE2\xE3\xCF\xD3\n";
+
+/* A document writing to out, or to a buffer when out is NULL. */
+static struct pdf *
+doc_new(const char *fontdir, const struct pdf_meta *meta, FILE *out, char *err, size_t errlen)
 {
 	static const struct pdf_meta none;
 	struct pdf *p;
@@ -1347,26 +1511,40 @@ pdf_new(const char *fontdir, const struct pdf_meta *meta, char *err, size_t errl
 	p->language = clean_text(meta->language);
 	if (meta->date != NULL)
 		memcpy(p->date, meta->date, 20);
-
-	/* no memory pool: libharu's pool hands out misaligned blocks */
-	p->doc = HPDF_NewEx(pdf_hpdf_error, NULL, NULL, 0, p);
-	if (p->doc == NULL) {
-		snprintf(err, errlen, "kan inte skapa PDF-dokument (libharu)");
-		pdf_free(p);
-		return NULL;
-	}
-	if (HPDF_SetCompressionMode(p->doc, HPDF_COMP_NONE) != HPDF_OK)
-		pdf_hfail(p, "HPDF_SetCompressionMode");
-	p->doc->pdf_version = HPDF_VER_14;
-	if (!p->failed && ((p->fontres = HPDF_Dict_New(p->doc->mmgr)) == NULL ||
-	    HPDF_Xref_Add(p->doc->xref, p->fontres) != HPDF_OK))
-		pdf_hfail(p, "fontresurserna");
+	p->out = out;
+	p->streamed = out != NULL;
+	/* PDF/A-1: a comment of four bytes above 127 right after the header */
+	out_str(p, pdf_header);
 	if (p->failed) {
 		snprintf(err, errlen, "%s", p->err);
 		pdf_free(p);
 		return NULL;
 	}
 	return p;
+}
+
+struct pdf *
+pdf_new(const char *fontdir, const struct pdf_meta *meta, char *err, size_t errlen)
+{
+	return doc_new(fontdir, meta, NULL, err, errlen);
+}
+
+struct pdf *
+pdf_new_stream(const char *fontdir, const struct pdf_meta *meta, FILE *out, char *err,
+    size_t errlen)
+{
+	if (out == NULL) {
+		snprintf(err, errlen, "ingen fil att skriva PDF-dokumentet till");
+		return NULL;
+	}
+	return doc_new(fontdir, meta, out, err, errlen);
+}
+
+static void
+page_free(struct pdf_page *pg)
+{
+	free(pg->content.p);
+	free(pg);
 }
 
 void
@@ -1377,15 +1555,10 @@ pdf_free(struct pdf *p)
 
 	if (p == NULL)
 		return;
-	if (p->doc != NULL)
-		HPDF_Free(p->doc);
-	for (i = 0; i < p->npages; i++) {
-		if (p->pages[i] == NULL)
-			continue;
-		free(p->pages[i]->content.p);
-		free(p->pages[i]);
-	}
-	free(p->pages);
+	for (i = 0; i < p->nlive; i++)
+		page_free(p->live[i]);
+	free(p->live);
+	free(p->cobj);
 	for (f = 0; f < PDF__FONTS; f++)
 		cid_free(&p->cid[f]);
 	free(p->title);
@@ -1393,6 +1566,10 @@ pdf_free(struct pdf *p)
 	free(p->subject);
 	free(p->keywords);
 	free(p->language);
+	free(p->file.p);
+	free(p->xref);
+	free(p->d.p);
+	free(p->h.p);
 	free(p);
 }
 
@@ -1419,36 +1596,27 @@ struct pdf_page *
 pdf_add_page(struct pdf *p)
 {
 	struct pdf_page *pg;
-	HPDF_Page page;
-	HPDF_Dict res;
 
 	if (pdf_closed(p) == -1)
 		return NULL;
-	if ((page = HPDF_AddPage(p->doc)) == NULL) {
-		pdf_hfail(p, "HPDF_AddPage");
+	/* the page tree counts pages in PDF integers */
+	if (p->npages >= MAX_OBJECTS) {
+		pdf_fail(p, "dokumentet har för många sidor (över %u)", MAX_OBJECTS);
 		return NULL;
 	}
-	if (HPDF_Page_SetWidth(page, PDF_A4_WIDTH) != HPDF_OK ||
-	    HPDF_Page_SetHeight(page, PDF_A4_HEIGHT) != HPDF_OK) {
-		pdf_hfail(p, "sidstorleken");
-		return NULL;
+	if (p->nlive == p->livecap) {
+		p->livecap = p->livecap ? 2 * p->livecap : 4;
+		p->live = xreallocarray(p->live, p->livecap, sizeof(*p->live));
 	}
-	/* libharu adds the obsolete /ProcSet; PDF 1.4 readers ignore it */
-	res = HPDF_Page_GetInheritableItem(page, "Resources", HPDF_OCLASS_DICT);
-	if (res == NULL || HPDF_Dict_RemoveElement(res, "ProcSet") != HPDF_OK ||
-	    HPDF_Dict_Add(res, "Font", p->fontres) != HPDF_OK) {
-		pdf_hfail(p, "sidans resurser");
-		return NULL;
-	}
-	if (p->npages == p->pagecap) {
-		p->pagecap = p->pagecap ? 2 * p->pagecap : 4;
-		p->pages = xreallocarray(p->pages, p->pagecap, sizeof(*p->pages));
+	if (p->npages == p->cobjcap) {
+		p->cobjcap = p->cobjcap ? 2 * p->cobjcap : 4;
+		p->cobj = xreallocarray(p->cobj, p->cobjcap, sizeof(*p->cobj));
 	}
 	pg = xcalloc(1, sizeof(*pg));
 	pg->pdf = p;
-	pg->page = page;
 	pg->index = p->npages;
-	p->pages[p->npages++] = pg;
+	p->cobj[p->npages++] = 0;
+	p->live[p->nlive++] = pg;
 	return pg;
 }
 
@@ -1461,8 +1629,9 @@ pdf_page_count(const struct pdf *p)
 struct pdf_page *
 pdf_page_at(struct pdf *p, size_t i)
 {
-	return i < p->npages && i >= p->flushed ? p->pages[i] : NULL;
+	return i >= p->flushed && i < p->npages ? p->live[i - p->flushed] : NULL;
 }
+
 
 /* Width in 1/1000 em of one character in style f. */
 static unsigned
@@ -1692,7 +1861,7 @@ pdf_rect(struct pdf_page *pg, float x, float y, float w, float h, float lw)
 	buf_str(b, " re S\n");
 }
 
-/* ---- fonts at save ---- */
+/* ---- fonts, at the end ---- */
 
 /* Six capital letters from the glyph set: the same subset, the same tag. */
 static void
@@ -1710,44 +1879,55 @@ subset_tag(char tag[8], int kind, int f, const unsigned char *set, size_t n)
 	tag[7] = '\0';
 }
 
-/* The FontDescriptor with font program prog; name is "TAG+PSName". */
-static HPDF_Dict
+/*
+ * The FontDescriptor of a font program prog; name is "TAG+PSName", cidset
+ * the CIDSet stream's object or 0.  Returns the descriptor's object.
+ */
+static uint32_t
 font_descriptor(struct pdf *p, const struct face *fc, const char *name, int flags,
-    const unsigned char *prog, size_t plen)
+    const unsigned char *prog, size_t plen, uint32_t cidset)
 {
-	HPDF_MMgr mm = p->doc->mmgr;
-	HPDF_Dict desc, file;
-	HPDF_Array bbox;
-	int ok, i;
+	uint32_t file = obj_new(p), desc;
+	struct buf *d;
+	int i;
 
-	if ((file = stream_deflated(p, prog, plen)) == NULL)
-		return NULL;
-	if (HPDF_Dict_AddNumber(file, "Length1", (HPDF_INT32)plen) != HPDF_OK) {
-		pdf_hfail(p, "FontFile2");
-		return NULL;
+	d = dict_begin(p);
+	buf_str(d, "/Length1 ");
+	buf_uint(d, plen, 0);
+	obj_stream(p, file, d, prog, plen, 1);
+
+	desc = obj_new(p);
+	d = dict_begin(p);
+	buf_str(d, "<</Type/FontDescriptor/FontName/");
+	buf_str(d, name);
+	buf_str(d, "/Flags ");
+	buf_uint(d, (unsigned)flags, 0);
+	buf_str(d, "/FontBBox[");
+	for (i = 0; i < 4; i++) {
+		if (i > 0)
+			buf_chr(d, ' ');
+		buf_num(d, fc->bbox[i]);
 	}
-	if ((desc = HPDF_Dict_New(mm)) == NULL || HPDF_Xref_Add(p->doc->xref, desc) != HPDF_OK ||
-	    (bbox = HPDF_Array_New(mm)) == NULL) {
-		pdf_hfail(p, "FontDescriptor");
-		return NULL;
+	buf_str(d, "]/ItalicAngle ");
+	buf_num(d, fc->italic_angle);
+	buf_str(d, "/Ascent ");
+	buf_num(d, fc->ascent);
+	buf_str(d, "/Descent ");
+	buf_num(d, fc->descent);
+	buf_str(d, "/CapHeight ");
+	buf_num(d, fc->cap_height);
+	buf_str(d, "/XHeight ");
+	buf_num(d, fc->x_height);
+	buf_str(d, "/StemV ");
+	buf_num(d, fc->stemv);
+	buf_str(d, "/FontFile2 ");
+	buf_ref(d, file);
+	if (cidset != 0) {
+		buf_str(d, "/CIDSet ");
+		buf_ref(d, cidset);
 	}
-	ok = HPDF_Dict_AddName(desc, "Type", "FontDescriptor") == HPDF_OK;
-	ok = ok && HPDF_Dict_AddName(desc, "FontName", name) == HPDF_OK;
-	ok = ok && HPDF_Dict_AddNumber(desc, "Flags", flags) == HPDF_OK;
-	for (i = 0; i < 4 && ok; i++)
-		ok = HPDF_Array_AddNumber(bbox, fc->bbox[i]) == HPDF_OK;
-	ok = ok && HPDF_Dict_Add(desc, "FontBBox", bbox) == HPDF_OK;
-	ok = ok && HPDF_Dict_AddReal(desc, "ItalicAngle", (HPDF_REAL)fc->italic_angle) == HPDF_OK;
-	ok = ok && HPDF_Dict_AddNumber(desc, "Ascent", fc->ascent) == HPDF_OK;
-	ok = ok && HPDF_Dict_AddNumber(desc, "Descent", fc->descent) == HPDF_OK;
-	ok = ok && HPDF_Dict_AddNumber(desc, "CapHeight", fc->cap_height) == HPDF_OK;
-	ok = ok && HPDF_Dict_AddNumber(desc, "XHeight", fc->x_height) == HPDF_OK;
-	ok = ok && HPDF_Dict_AddNumber(desc, "StemV", fc->stemv) == HPDF_OK;
-	ok = ok && HPDF_Dict_Add(desc, "FontFile2", file) == HPDF_OK;
-	if (!ok) {
-		pdf_hfail(p, "FontDescriptor");
-		return NULL;
-	}
+	buf_str(d, ">>");
+	obj_put(p, desc, d);
 	return desc;
 }
 
@@ -1788,11 +1968,11 @@ cmap_char(struct buf *b, unsigned code, int bytes, uint32_t c)
 }
 
 /* A ToUnicode CMap: code codes[i] (bytes wide) is character chars[i]. */
-static HPDF_Dict
+static uint32_t
 tounicode(struct pdf *p, int bytes, const unsigned *codes, const uint32_t *chars, size_t n)
 {
 	struct buf b = {0};
-	HPDF_Dict d;
+	uint32_t num = obj_new(p);
 	size_t i, k, end;
 
 	buf_str(&b, cmap_head);
@@ -1801,35 +1981,33 @@ tounicode(struct pdf *p, int bytes, const unsigned *codes, const uint32_t *chars
 	for (i = 0; i < n;) {
 		/* at most 100 lines a block */
 		k = n - i < 100 ? n - i : 100;
-		buf_num(&b, (double)k);
+		buf_uint(&b, k, 0);
 		buf_str(&b, " beginbfchar\n");
 		for (end = i + k; i < end; i++)
 			cmap_char(&b, codes[i], bytes, chars[i]);
 		buf_str(&b, "endbfchar\n");
 	}
 	buf_str(&b, cmap_tail);
-	d = stream_deflated(p, b.p, b.len);
+	obj_stream(p, num, NULL, b.p, b.len, 1);
 	free(b.p);
-	return d;
+	return num;
 }
 
 /* The simple TrueType font of style f, WinAnsiEncoding. */
-static int
+static void
 font_simple(struct pdf *p, int f)
 {
 	const struct face *fc = &p->fs->win[f];
 	const unsigned char *codes = p->win_used[f];
-	HPDF_MMgr mm = p->doc->mmgr;
-	HPDF_Dict font, desc, tu;
-	HPDF_Array widths;
 	unsigned char *glyphs, *prog;
 	unsigned first = 256, last = 0, c, g, g2, ucodes[256];
-	uint32_t uchars[256];
+	uint32_t uchars[256], desc, tu = 0;
 	struct umap map[512];
 	uint16_t *newgid;
 	size_t nu = 0, nmap = 0, plen, i, j, k;
 	char tag[8], *name;
-	int ok, need_tu = 0;
+	struct buf *d;
+	int need_tu = 0;
 
 	glyphs = xcalloc((fc->nglyphs + 7) / 8, 1);
 	glyphs[0] |= 1;
@@ -1870,62 +2048,54 @@ font_simple(struct pdf *p, int f)
 	free(glyphs);
 	free(newgid);
 	/* symbolic never; nonsymbolic always (WinAnsiEncoding); italic */
-	desc = font_descriptor(p, fc, name, 32 | (fc->italic_angle != 0 ? 64 : 0), prog, plen);
+	desc = font_descriptor(p, fc, name, 32 | (fc->italic_angle != 0 ? 64 : 0), prog, plen, 0);
 	free(prog);
-	if (desc == NULL) {
-		free(name);
-		return -1;
-	}
-	if ((font = HPDF_Dict_New(mm)) == NULL || HPDF_Xref_Add(p->doc->xref, font) != HPDF_OK ||
-	    (widths = HPDF_Array_New(mm)) == NULL) {
-		free(name);
-		return pdf_hfail(p, "fonten");
-	}
-	ok = HPDF_Dict_AddName(font, "Type", "Font") == HPDF_OK;
-	ok = ok && HPDF_Dict_AddName(font, "Subtype", "TrueType") == HPDF_OK;
-	ok = ok && HPDF_Dict_AddName(font, "BaseFont", name) == HPDF_OK;
-	ok = ok && HPDF_Dict_AddNumber(font, "FirstChar", (HPDF_INT32)first) == HPDF_OK;
-	ok = ok && HPDF_Dict_AddNumber(font, "LastChar", (HPDF_INT32)last) == HPDF_OK;
-	/* codes not drawn get 0: nothing reads them, and the file is smaller */
-	for (c = first; c <= last && ok; c++)
-		ok = HPDF_Array_AddNumber(widths, (codes[c / 8] & (1u << (c % 8))) ?
-		    fc->w[p->fs->win_gid[f][c]] : 0) == HPDF_OK;
-	ok = ok && HPDF_Dict_Add(font, "Widths", widths) == HPDF_OK;
-	ok = ok && HPDF_Dict_AddName(font, "Encoding", "WinAnsiEncoding") == HPDF_OK;
-	ok = ok && HPDF_Dict_Add(font, "FontDescriptor", desc) == HPDF_OK;
-	free(name);
-	if (!ok)
-		return pdf_hfail(p, "fonten");
 	/*
 	 * WinAnsiEncoding names 0xA0 "space": without a ToUnicode a no-break
 	 * space comes back as a space.
 	 */
-	if (need_tu) {
-		if ((tu = tounicode(p, 1, ucodes, uchars, nu)) == NULL)
-			return -1;
-		if (HPDF_Dict_Add(font, "ToUnicode", tu) != HPDF_OK)
-			return pdf_hfail(p, "ToUnicode");
+	if (need_tu)
+		tu = tounicode(p, 1, ucodes, uchars, nu);
+
+	p->font_win[f] = obj_new(p);
+	d = dict_begin(p);
+	buf_str(d, "<</Type/Font/Subtype/TrueType/BaseFont/");
+	buf_str(d, name);
+	buf_str(d, "/FirstChar ");
+	buf_uint(d, first, 0);
+	buf_str(d, "/LastChar ");
+	buf_uint(d, last, 0);
+	/* codes not drawn get 0: nothing reads them, and the file is smaller */
+	buf_str(d, "/Widths[");
+	for (c = first; c <= last; c++) {
+		if (c > first)
+			buf_chr(d, ' ');
+		buf_uint(d, (codes[c / 8] & (1u << (c % 8))) ? fc->w[p->fs->win_gid[f][c]] : 0, 0);
 	}
-	if (HPDF_Dict_Add(p->fontres, res_win[f], font) != HPDF_OK)
-		return pdf_hfail(p, "fontresurserna");
-	return 0;
+	buf_str(d, "]/Encoding/WinAnsiEncoding/FontDescriptor ");
+	buf_ref(d, desc);
+	if (tu != 0) {
+		buf_str(d, "/ToUnicode ");
+		buf_ref(d, tu);
+	}
+	buf_str(d, ">>");
+	obj_put(p, p->font_win[f], d);
+	free(name);
 }
 
 /* The Type0 font of style f: CIDFontType2, one CID per character. */
-static int
+static void
 font_type0(struct pdf *p, int f)
 {
 	const struct face *fc = &p->fs->ext[f];
 	const struct cidfont *cf = &p->cid[f];
-	HPDF_MMgr mm = p->doc->mmgr;
-	HPDF_Dict font, cidfont, desc, sysinfo, map, set, tu;
-	HPDF_Array desc_arr, w, ws;
 	unsigned char *glyphs, *bytes, *prog;
+	uint32_t map, set, desc, tu, cidfont;
 	unsigned *codes;
 	uint16_t *newgid;
 	char tag[8], *name;
 	size_t i, nset, plen;
-	int ok;
+	struct buf *d;
 
 	glyphs = xcalloc((fc->nglyphs + 7) / 8, 1);
 	glyphs[0] |= 1;
@@ -1936,86 +2106,72 @@ font_type0(struct pdf *p, int f)
 	newgid = xreallocarray(NULL, fc->nglyphs, sizeof(*newgid));
 	prog = subset_build(fc, glyphs, newgid, NULL, 0, &plen);
 	free(glyphs);
-	desc = font_descriptor(p, fc, name, 4 | (fc->italic_angle != 0 ? 64 : 0), prog, plen);
-	free(prog);
-	if (desc == NULL) {
-		free(newgid);
-		free(name);
-		return -1;
-	}
 
 	/* CIDToGIDMap and CIDSet: CID 0 is .notdef, CIDs 1..n the characters */
 	bytes = xcalloc(2 * (cf->n + 1), 1);
 	for (i = 0; i < cf->n; i++)
 		wr16(bytes + 2 * (i + 1), newgid[cf->gid[i]]);
 	free(newgid);
-	map = stream_raw(p, bytes, 2 * (cf->n + 1));
+	map = obj_new(p);
+	obj_stream(p, map, NULL, bytes, 2 * (cf->n + 1), 1);
 	nset = (cf->n + 1 + 7) / 8;
 	memset(bytes, 0, nset);
 	for (i = 0; i <= cf->n; i++)
 		bytes[i / 8] |= (unsigned char)(0x80u >> (i % 8));
-	set = map ? stream_raw(p, bytes, nset) : NULL;
+	set = obj_new(p);
+	obj_stream(p, set, NULL, bytes, nset, 0);
 	free(bytes);
-	if (set == NULL) {
-		free(name);
-		return -1;
-	}
-	if (HPDF_Dict_Add(desc, "CIDSet", set) != HPDF_OK) {
-		free(name);
-		return pdf_hfail(p, "CIDSet");
-	}
+	desc = font_descriptor(p, fc, name, 4 | (fc->italic_angle != 0 ? 64 : 0), prog, plen, set);
+	free(prog);
 
 	codes = xreallocarray(NULL, cf->n ? cf->n : 1, sizeof(*codes));
 	for (i = 0; i < cf->n; i++)
 		codes[i] = (unsigned)(i + 1);
 	tu = tounicode(p, 2, codes, cf->cp, cf->n);
 	free(codes);
-	if (tu == NULL) {
-		free(name);
-		return -1;
-	}
 
-	if ((font = HPDF_Dict_New(mm)) == NULL || HPDF_Xref_Add(p->doc->xref, font) != HPDF_OK ||
-	    (cidfont = HPDF_Dict_New(mm)) == NULL ||
-	    HPDF_Xref_Add(p->doc->xref, cidfont) != HPDF_OK ||
-	    (desc_arr = HPDF_Array_New(mm)) == NULL || (sysinfo = HPDF_Dict_New(mm)) == NULL ||
-	    (w = HPDF_Array_New(mm)) == NULL || (ws = HPDF_Array_New(mm)) == NULL) {
-		free(name);
-		return pdf_hfail(p, "Type0-fonten");
+	cidfont = obj_new(p);
+	d = dict_begin(p);
+	buf_str(d, "<</Type/Font/Subtype/CIDFontType2/BaseFont/");
+	buf_str(d, name);
+	buf_str(d, "/CIDSystemInfo<</Registry(Adobe)/Ordering(Identity)/Supplement 0>>"
+		   "/FontDescriptor ");
+	buf_ref(d, desc);
+	buf_str(d, "/DW ");
+	buf_uint(d, fc->w[0], 0);
+	/* /W in runs short enough for PDF/A-1's arrays */
+	buf_str(d, "/W[");
+	for (i = 0; i < cf->n; i++) {
+		if (i % 4096 == 0) {
+			if (i > 0)
+				buf_str(d, "] ");
+			buf_uint(d, i + 1, 0);
+			buf_chr(d, '[');
+		} else
+			buf_chr(d, ' ');
+		buf_uint(d, fc->w[cf->gid[i]], 0);
 	}
-	ok = HPDF_Dict_AddName(font, "Type", "Font") == HPDF_OK;
-	ok = ok && HPDF_Dict_AddName(font, "Subtype", "Type0") == HPDF_OK;
-	ok = ok && HPDF_Dict_AddName(font, "BaseFont", name) == HPDF_OK;
-	ok = ok && HPDF_Dict_AddName(font, "Encoding", "Identity-H") == HPDF_OK;
-	ok = ok && HPDF_Array_Add(desc_arr, cidfont) == HPDF_OK;
-	ok = ok && HPDF_Dict_Add(font, "DescendantFonts", desc_arr) == HPDF_OK;
-	ok = ok && HPDF_Dict_Add(font, "ToUnicode", tu) == HPDF_OK;
+	if (cf->n > 0)
+		buf_chr(d, ']');
+	buf_str(d, "]/CIDToGIDMap ");
+	buf_ref(d, map);
+	buf_str(d, ">>");
+	obj_put(p, cidfont, d);
 
-	ok = ok && HPDF_Dict_AddName(cidfont, "Type", "Font") == HPDF_OK;
-	ok = ok && HPDF_Dict_AddName(cidfont, "Subtype", "CIDFontType2") == HPDF_OK;
-	ok = ok && HPDF_Dict_AddName(cidfont, "BaseFont", name) == HPDF_OK;
-	ok = ok && HPDF_Dict_Add(sysinfo, "Registry",
-	    HPDF_String_New(mm, "Adobe", NULL)) == HPDF_OK;
-	ok = ok && HPDF_Dict_Add(sysinfo, "Ordering",
-	    HPDF_String_New(mm, "Identity", NULL)) == HPDF_OK;
-	ok = ok && HPDF_Dict_AddNumber(sysinfo, "Supplement", 0) == HPDF_OK;
-	ok = ok && HPDF_Dict_Add(cidfont, "CIDSystemInfo", sysinfo) == HPDF_OK;
-	ok = ok && HPDF_Dict_Add(cidfont, "FontDescriptor", desc) == HPDF_OK;
-	ok = ok && HPDF_Dict_AddNumber(cidfont, "DW", fc->w[0]) == HPDF_OK;
-	ok = ok && HPDF_Array_AddNumber(w, 1) == HPDF_OK;
-	for (i = 0; i < cf->n && ok; i++)
-		ok = HPDF_Array_AddNumber(ws, fc->w[cf->gid[i]]) == HPDF_OK;
-	ok = ok && HPDF_Array_Add(w, ws) == HPDF_OK;
-	ok = ok && HPDF_Dict_Add(cidfont, "W", w) == HPDF_OK;
-	ok = ok && HPDF_Dict_Add(cidfont, "CIDToGIDMap", map) == HPDF_OK;
-	ok = ok && HPDF_Dict_Add(p->fontres, res_ext[f], font) == HPDF_OK;
+	p->font_ext[f] = obj_new(p);
+	d = dict_begin(p);
+	buf_str(d, "<</Type/Font/Subtype/Type0/BaseFont/");
+	buf_str(d, name);
+	buf_str(d, "/Encoding/Identity-H/DescendantFonts[");
+	buf_ref(d, cidfont);
+	buf_str(d, "]/ToUnicode ");
+	buf_ref(d, tu);
+	buf_str(d, ">>");
+	obj_put(p, p->font_ext[f], d);
 	free(name);
-	if (!ok)
-		return pdf_hfail(p, "Type0-fonten");
-	return 0;
 }
 
-/* ---- metadata at save ---- */
+/* ---- metadata, at the end ---- */
 
 /* PDFDocEncoding's 0x80-0xA0, where it differs from Latin-1 (ISO 32000-1 D.2). */
 static const uint16_t pdfdoc_high[33] = {
@@ -2040,47 +2196,38 @@ pdfdoc_byte(uint32_t c)
 }
 
 /*
- * A text string for /Info: PDFDocEncoding when every character has a byte
- * there (all Swedish does), else UTF-16BE.
+ * A text string: PDFDocEncoding when every character has a byte there (all
+ * Swedish does), else UTF-16BE in hex.
  */
-static int
-info_text(struct pdf *p, const char *key, const char *s)
+static void
+buf_text(struct buf *b, const char *s)
 {
-	HPDF_MMgr mm = p->doc->mmgr;
-	struct buf b = {0};
-	size_t i = 0, n = strlen(s);
+	size_t i = 0, n = strlen(s), start = b->len;
 	uint32_t c;
-	void *obj;
-	int byte = 0, rc;
+	int byte = 0;
 
-	while (i < n && (byte = pdfdoc_byte(utf8_next((const unsigned char *)s, n, &i))) != -1)
-		buf_chr(&b, (char)byte);
-	if (byte != -1) {
-		/* HPDF_String escapes bytes outside ASCII as \ooo */
-		buf_chr(&b, '\0');
-		obj = HPDF_String_New(mm, b.p, NULL);
-	} else {
-		b.len = 0;
-		buf_add(&b, "\xFE\xFF", 2);
-		for (i = 0; i < n;) {
-			unsigned char u[4];
-
-			c = utf8_next((const unsigned char *)s, n, &i);
-			if (c >= 0x10000) {
-				c -= 0x10000;
-				wr16(u, 0xD800 + (c >> 10));
-				wr16(u + 2, 0xDC00 + (c & 0x3FF));
-				buf_add(&b, u, 4);
-			} else {
-				wr16(u, c);
-				buf_add(&b, u, 2);
-			}
-		}
-		obj = HPDF_Binary_New(mm, (HPDF_BYTE *)b.p, (HPDF_UINT)b.len);
+	buf_chr(b, '(');
+	while (i < n && (byte = pdfdoc_byte(utf8_next((const unsigned char *)s, n, &i))) != -1) {
+		if (byte == '(' || byte == ')' || byte == '\\')
+			buf_chr(b, '\\');
+		buf_chr(b, (char)byte);
 	}
-	free(b.p);
-	rc = obj != NULL && HPDF_Dict_Add(p->doc->info, key, obj) == HPDF_OK ? 0 : -1;
-	return rc == 0 ? 0 : pdf_hfail(p, "Info");
+	if (byte != -1) {
+		buf_chr(b, ')');
+		return;
+	}
+	b->len = start;
+	buf_str(b, "<FEFF");
+	for (i = 0; i < n;) {
+		c = utf8_next((const unsigned char *)s, n, &i);
+		if (c >= 0x10000) {
+			c -= 0x10000;
+			buf_hex16(b, 0xD800 + (c >> 10));
+			buf_hex16(b, 0xDC00 + (c & 0x3FF));
+		} else
+			buf_hex16(b, c);
+	}
+	buf_chr(b, '>');
 }
 
 /* XML character data. */
@@ -2132,24 +2279,21 @@ uuid_str(char out[37], const unsigned char id[16])
 	out[k] = '\0';
 }
 
-/* XMP (PDF/A-1b: uncompressed), /Info with the same values, /ID, /Lang. */
-static int
-pdf_metadata(struct pdf *p)
+/* XMP (PDF/A-1b: uncompressed); returns its object. */
+static uint32_t
+pdf_xmp(struct pdf *p)
 {
 	static const char li_alt[] = "<rdf:Alt><rdf:li xml:lang=\"x-default\">";
 	static const char li_alt_end[] = "</rdf:li></rdf:Alt>";
-	HPDF_MMgr mm = p->doc->mmgr;
-	struct buf b = {0};
-	HPDF_Dict xmp;
-	HPDF_Array id;
+	struct buf b = {0}, *d;
+	uint32_t num = obj_new(p);
 	char uuid[37], date[32];
-	int ok;
 
 	uuid_str(uuid, p->id);
 	if (p->date[0] != '\0')
 		snprintf(date, sizeof(date), "%sZ", p->date);
 
-	/* one rdf:Description for all schemas: PDF/A-1 keeps XMP uncompressed */
+	/* one rdf:Description for all schemas */
 	buf_str(&b, "<?xpacket begin=\"\xEF\xBB\xBF\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n"
 		    "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">"
 		    "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n"
@@ -2184,223 +2328,109 @@ pdf_metadata(struct pdf *p)
 		    "</rdf:Description>\n"
 		    "</rdf:RDF></x:xmpmeta>\n"
 		    "<?xpacket end=\"w\"?>");
-	xmp = stream_raw(p, b.p, b.len);
+	d = dict_begin(p);
+	buf_str(d, "/Type/Metadata/Subtype/XML");
+	obj_stream(p, num, d, b.p, b.len, 0);
 	free(b.p);
-	if (xmp == NULL)
-		return -1;
-	ok = HPDF_Dict_AddName(xmp, "Type", "Metadata") == HPDF_OK;
-	ok = ok && HPDF_Dict_AddName(xmp, "Subtype", "XML") == HPDF_OK;
-	ok = ok && HPDF_Dict_Add(p->doc->catalog, "Metadata", xmp) == HPDF_OK;
-	if (ok && p->language)
-		ok = HPDF_Dict_Add(p->doc->catalog, "Lang",
-		    HPDF_String_New(mm, p->language, NULL)) == HPDF_OK;
-	if (!ok)
-		return pdf_hfail(p, "Metadata");
+	return num;
+}
 
-	/* /Info: the same values, so PDF/A's synchronisation holds */
-	if (HPDF_SetInfoAttr(p->doc, HPDF_INFO_PRODUCER, PDF_PRODUCER) != HPDF_OK ||
-	    HPDF_SetInfoAttr(p->doc, HPDF_INFO_CREATOR, PDF_CREATOR) != HPDF_OK)
-		return pdf_hfail(p, "Info");
-	if ((p->title && info_text(p, "Title", p->title) == -1) ||
-	    (p->author && info_text(p, "Author", p->author) == -1) ||
-	    (p->subject && info_text(p, "Subject", p->subject) == -1) ||
-	    (p->keywords && info_text(p, "Keywords", p->keywords) == -1))
-		return -1;
+/* /Info with the values of the XMP, so PDF/A's synchronisation holds. */
+static uint32_t
+pdf_info(struct pdf *p)
+{
+	uint32_t num = obj_new(p);
+	struct buf *d = dict_begin(p);
+	char date[24];
+
+	buf_str(d, "<</Producer");
+	buf_text(d, PDF_PRODUCER);
+	buf_str(d, "/Creator");
+	buf_text(d, PDF_CREATOR);
+	if (p->title) {
+		buf_str(d, "/Title");
+		buf_text(d, p->title);
+	}
+	if (p->author) {
+		buf_str(d, "/Author");
+		buf_text(d, p->author);
+	}
+	if (p->subject) {
+		buf_str(d, "/Subject");
+		buf_text(d, p->subject);
+	}
+	if (p->keywords) {
+		buf_str(d, "/Keywords");
+		buf_text(d, p->keywords);
+	}
 	if (p->date[0] != '\0') {
-		char d[24];
-
-		snprintf(d, sizeof(d), "D:%.4s%.2s%.2s%.2s%.2s%.2sZ", p->date, p->date + 5,
+		snprintf(date, sizeof(date), "D:%.4s%.2s%.2s%.2s%.2s%.2sZ", p->date, p->date + 5,
 		    p->date + 8, p->date + 11, p->date + 14, p->date + 17);
-		if (info_text(p, "CreationDate", d) == -1 || info_text(p, "ModDate", d) == -1)
-			return -1;
+		buf_str(d, "/CreationDate");
+		buf_text(d, date);
+		buf_str(d, "/ModDate");
+		buf_text(d, date);
 	}
-
-	/* /ID: two equal strings, a hash of id_seed */
-	if ((id = HPDF_Array_New(mm)) == NULL ||
-	    HPDF_Array_Add(id, HPDF_Binary_New(mm, p->id, 16)) != HPDF_OK ||
-	    HPDF_Array_Add(id, HPDF_Binary_New(mm, p->id, 16)) != HPDF_OK ||
-	    HPDF_Dict_Add(p->doc->trailer, "ID", id) != HPDF_OK)
-		return pdf_hfail(p, "ID");
-	return 0;
+	buf_str(d, ">>");
+	obj_put(p, num, d);
+	return num;
 }
 
-/* The sRGB output intent PDF/A requires. */
-static int
-pdf_output_intent(struct pdf *p)
+/* The ICC profile of the output intent PDF/A requires; returns its object. */
+static uint32_t
+pdf_icc(struct pdf *p)
 {
-	static const char cond[] = "sRGB IEC61966-2.1";
-	HPDF_MMgr mm = p->doc->mmgr;
-	HPDF_Dict icc, intent;
-	HPDF_Array arr;
-	int ok;
+	uint32_t num = obj_new(p);
+	struct buf *d = dict_begin(p);
 
-	if ((icc = HPDF_DictStream_New(mm, p->doc->xref)) == NULL ||
-	    HPDF_Stream_Write(icc->stream, p->fs->icc_z, (HPDF_UINT)p->fs->icc_zlen) != HPDF_OK)
-		return pdf_hfail(p, "ICC-profilen");
-	icc->write_fn = write_flate_filter;
-	if ((intent = HPDF_Dict_New(mm)) == NULL || (arr = HPDF_Array_New(mm)) == NULL)
-		return pdf_hfail(p, "OutputIntent");
-	ok = HPDF_Dict_AddNumber(icc, "N", 3) == HPDF_OK;
-	ok = ok && HPDF_Dict_AddName(intent, "Type", "OutputIntent") == HPDF_OK;
-	ok = ok && HPDF_Dict_AddName(intent, "S", "GTS_PDFA1") == HPDF_OK;
-	ok = ok && HPDF_Dict_Add(intent, "OutputConditionIdentifier", HPDF_String_New(mm, cond,
-	    NULL)) == HPDF_OK;
-	ok = ok && HPDF_Dict_Add(intent, "Info", HPDF_String_New(mm, cond, NULL)) == HPDF_OK;
-	ok = ok && HPDF_Dict_Add(intent, "RegistryName", HPDF_String_New(mm,
-	    "http://www.color.org", NULL)) == HPDF_OK;
-	ok = ok && HPDF_Dict_Add(intent, "DestOutputProfile", icc) == HPDF_OK;
-	ok = ok && HPDF_Array_Add(arr, intent) == HPDF_OK;
-	ok = ok && HPDF_Dict_Add(p->doc->catalog, "OutputIntents", arr) == HPDF_OK;
-	return ok ? 0 : pdf_hfail(p, "OutputIntent");
+	buf_str(d, "/N 3/Filter/FlateDecode");
+	/* deflated once per process already */
+	obj_stream(p, num, d, p->fs->icc_z, p->fs->icc_zlen, 0);
+	return num;
 }
 
-/* Each page's content, deflated into the stream libharu made for it. */
-static int
-page_finish(struct pdf *p, struct pdf_page *pg)
-{
-	HPDF_PageAttr attr = (HPDF_PageAttr)pg->page->attr;
-	size_t zlen;
+/* ---- pages ---- */
 
-	if (pg->content.len == 0)
-		return 0;
-	if ((zlen = deflate_buf(pg->content.p, pg->content.len)) == 0) {
-		pdf_fail(p, "kan inte komprimera sidan (zlib)");
-		return -1;
-	}
-	if (HPDF_Stream_Write(attr->stream, zbuf, (HPDF_UINT)zlen) != HPDF_OK)
-		return pdf_hfail(p, "sidans innehåll");
-	attr->contents->write_fn = write_flate_filter;
-	free(pg->content.p);
-	memset(&pg->content, 0, sizeof(pg->content));
-	return 0;
-}
-
-/* Turns what was drawn into PDF objects; once. */
-static int
-pdf_finish(struct pdf *p)
+/*
+ * Deflates and writes the content of every page not yet written.  release:
+ * frees the pages too (pdf_flush); else they stay, empty, for pointers
+ * callers still hold (at the end, where drawing is refused anyway).
+ */
+static void
+pages_flush(struct pdf *p, int release)
 {
+	struct pdf_page *pg;
 	size_t i;
-	int f, used;
 
-	if (p->failed)
-		return -1;
-	if (p->finished)
-		return 0;
-	p->finished = 1;
-	if (p->npages == 0) {
-		pdf_fail(p, "dokumentet har inga sidor");
-		return -1;
+	for (i = 0; i < p->nlive; i++) {
+		pg = p->live[i];
+		if (pg->content.len > 0 && !p->failed) {
+			p->cobj[pg->index] = obj_new(p);
+			obj_stream(p, p->cobj[pg->index], NULL, pg->content.p, pg->content.len, 1);
+		}
+		if (release)
+			page_free(pg);
+		else {
+			free(pg->content.p);
+			memset(&pg->content, 0, sizeof(pg->content));
+		}
 	}
-	for (f = 0; f < PDF__FONTS; f++) {
-		for (used = 0, i = 0; i < 32; i++)
-			used |= p->win_used[f][i];
-		if (used && font_simple(p, f) == -1)
-			return -1;
+	if (release) {
+		p->flushed = p->npages;
+		p->nlive = 0;
 	}
-	for (f = 0; f < PDF__FONTS; f++)
-		if (p->cid[f].n > 0 && font_type0(p, f) == -1)
-			return -1;
-	for (i = p->flushed; i < p->npages; i++)
-		if (page_finish(p, p->pages[i]) == -1)
-			return -1;
-	if (pdf_output_intent(p) == -1 || pdf_metadata(p) == -1)
-		return -1;
-	return p->failed ? -1 : 0;
-}
-
-int
-pdf_save_mem(struct pdf *p, unsigned char **bufp, size_t *lenp)
-{
-	unsigned char *out;
-	HPDF_UINT32 size, got;
-
-	if (p->out != NULL) {
-		pdf_fail(p, "ett strömmat dokument avslutas med pdf_finish_stream");
-		return -1;
-	}
-	if (pdf_finish(p) == -1)
-		return -1;
-	if (HPDF_SaveToStream(p->doc) != HPDF_OK)
-		return pdf_hfail(p, "HPDF_SaveToStream");
-	size = HPDF_GetStreamSize(p->doc);
-	if (size == 0 || HPDF_ResetStream(p->doc) != HPDF_OK)
-		return pdf_hfail(p, "HPDF_ResetStream");
-	out = xmalloc(size);
-	got = size;
-	if (HPDF_ReadFromStream(p->doc, out, &got) != HPDF_OK || got != size) {
-		free(out);
-		return pdf_hfail(p, "HPDF_ReadFromStream");
-	}
-	if (p->failed) {
-		free(out);
-		return -1;
-	}
-	*bufp = out;
-	*lenp = size;
-	return 0;
-}
-
-int
-pdf_save(struct pdf *p, const char *path)
-{
-	unsigned char *data;
-	size_t len;
-	FILE *f;
-	int rc = 0;
-
-	if (pdf_save_mem(p, &data, &len) == -1)
-		return -1;
-	if ((f = fopen(path, "wb")) == NULL) {
-		pdf_fail(p, "kan inte skapa %s: %s", path, strerror(errno));
-		free(data);
-		return -1;
-	}
-	if (fwrite(data, 1, len, f) != len || fflush(f) != 0) {
-		pdf_fail(p, "kan inte skriva %s: %s", path, strerror(errno));
-		rc = -1;
-	}
-	if (fclose(f) != 0 && rc == 0) {
-		pdf_fail(p, "kan inte skriva %s: %s", path, strerror(errno));
-		rc = -1;
-	}
-	free(data);
-	return rc;
-}
-
-/* ---- streamed documents ---- */
-
-struct pdf *
-pdf_new_stream(const char *fontdir, const struct pdf_meta *meta, FILE *out, char *err,
-    size_t errlen)
-{
-	struct pdf *p;
-
-	if (out == NULL) {
-		snprintf(err, errlen, "ingen fil att skriva PDF-dokumentet till");
-		return NULL;
-	}
-	if ((p = pdf_new(fontdir, meta, err, errlen)) != NULL)
-		p->out = out;
-	return p;
 }
 
 int
 pdf_flush(struct pdf *p)
 {
-	size_t i;
-
-	if (p->out == NULL)
+	/* an ordinary document keeps its pages until pdf_save */
+	if (!p->streamed)
 		return p->failed ? -1 : 0;
 	if (pdf_closed(p) == -1)
 		return -1;
-	for (i = p->flushed; i < p->npages; i++) {
-		if (page_finish(p, p->pages[i]) == -1)
-			return -1;
-		free(p->pages[i]);
-		p->pages[i] = NULL;
-	}
-	p->flushed = p->npages;
-	return 0;
+	pages_flush(p, 1);
+	return p->failed ? -1 : 0;
 }
 
 /* 0 when order[0..n) is a permutation of the document's pages. */
@@ -2427,53 +2457,220 @@ order_ok(struct pdf *p, const size_t *order, size_t n)
 	return rc;
 }
 
+/*
+ * The page objects and the page tree, written last: a balanced tree of
+ * TREE_FANOUT kids a node, whose leaves list the pages in order (order
+ * NULL: drawing order).  Every number is computed before anything is
+ * written, so each page knows its /Parent: page i (in order) is object
+ * base + i; level l (1 = just above the pages) starts at lvl[l], node j
+ * of it holds kids j * FANOUT ... of level l - 1 and pages
+ * [j * FANOUT^l, (j + 1) * FANOUT^l).  The root, the one node of the top
+ * level, carries MediaBox and the font resources every page inherits.
+ * Returns the root's object.
+ */
+static uint32_t
+pages_tree(struct pdf *p, const size_t *order)
+{
+	uint64_t span[8], lo, hi;
+	size_t size[8], n = p->npages, i, j, k;
+	uint32_t lvl[8], base, parent;
+	struct buf *d;
+	int levels = 0, l, f;
+
+	/* levels above the pages until one node holds all (32^6 > MAX_OBJECTS) */
+	size[0] = n;
+	span[0] = 1;
+	do {
+		levels++;
+		size[levels] = (size[levels - 1] + TREE_FANOUT - 1) / TREE_FANOUT;
+		span[levels] = span[levels - 1] * TREE_FANOUT;
+	} while (size[levels] > 1 && levels < 7);
+	base = obj_new(p);
+	for (i = 1; i < n; i++)
+		obj_new(p);
+	for (l = 1; l <= levels; l++) {
+		lvl[l] = obj_new(p);
+		for (j = 1; j < size[l]; j++)
+			obj_new(p);
+	}
+	lvl[0] = base;
+	if (p->failed)
+		return 0;
+
+	for (i = 0; i < n; i++) {
+		uint32_t c = p->cobj[order != NULL ? order[i] : i];
+
+		d = dict_begin(p);
+		buf_str(d, "<</Type/Page/Parent ");
+		buf_ref(d, lvl[1] + (uint32_t)(i / TREE_FANOUT));
+		if (c != 0) {
+			buf_str(d, "/Contents ");
+			buf_ref(d, c);
+		}
+		buf_str(d, ">>");
+		obj_put(p, base + (uint32_t)i, d);
+	}
+	for (l = 1; l <= levels; l++)
+		for (j = 0; j < size[l]; j++) {
+			d = dict_begin(p);
+			buf_str(d, "<</Type/Pages");
+			if (l < levels) {
+				parent = lvl[l + 1] + (uint32_t)(j / TREE_FANOUT);
+				buf_str(d, "/Parent ");
+				buf_ref(d, parent);
+			}
+			buf_str(d, "/Kids[");
+			for (k = j * TREE_FANOUT; k < size[l - 1] && k < (j + 1) * TREE_FANOUT; k++) {
+				if (k > j * TREE_FANOUT)
+					buf_chr(d, ' ');
+				buf_ref(d, lvl[l - 1] + (uint32_t)k);
+			}
+			lo = j * span[l];
+			hi = (j + 1) * span[l] < n ? (j + 1) * span[l] : n;
+			buf_str(d, "]/Count ");
+			buf_uint(d, hi - lo, 0);
+			if (l == levels) {
+				buf_str(d, "/MediaBox[0 0 ");
+				buf_num(d, PDF_A4_WIDTH);
+				buf_chr(d, ' ');
+				buf_num(d, PDF_A4_HEIGHT);
+				buf_str(d, "]/Resources<</Font<<");
+				for (f = 0; f < PDF__FONTS; f++) {
+					if (p->font_win[f] != 0) {
+						buf_chr(d, '/');
+						buf_str(d, res_win[f]);
+						buf_chr(d, ' ');
+						buf_ref(d, p->font_win[f]);
+					}
+					if (p->font_ext[f] != 0) {
+						buf_chr(d, '/');
+						buf_str(d, res_ext[f]);
+						buf_chr(d, ' ');
+						buf_ref(d, p->font_ext[f]);
+					}
+				}
+				buf_str(d, ">>>>");
+			}
+			buf_str(d, ">>");
+			obj_put(p, lvl[l] + (uint32_t)j, d);
+		}
+	return lvl[levels];
+}
+
+/*
+ * Ends the document: the pages left, the fonts (subsets of everything any
+ * page drew), the page tree in order, metadata, output intent, catalog,
+ * xref and trailer.  Once.
+ */
+static int
+pdf_finish(struct pdf *p, const size_t *order, size_t n)
+{
+	uint32_t pages, xmp, info, icc, catalog;
+	struct buf *d;
+	size_t i;
+	int f, used;
+
+	if (p->failed)
+		return -1;
+	if (p->finished)
+		return 0;
+	if (p->npages == 0) {
+		pdf_fail(p, "dokumentet har inga sidor");
+		return -1;
+	}
+	if (order != NULL && order_ok(p, order, n) == -1)
+		return -1;
+	p->finished = 1;
+	pages_flush(p, 0);
+	for (f = 0; f < PDF__FONTS; f++) {
+		for (used = 0, i = 0; i < 32; i++)
+			used |= p->win_used[f][i];
+		if (used)
+			font_simple(p, f);
+	}
+	for (f = 0; f < PDF__FONTS; f++)
+		if (p->cid[f].n > 0)
+			font_type0(p, f);
+	pages = pages_tree(p, order);
+	icc = pdf_icc(p);
+	xmp = pdf_xmp(p);
+	info = pdf_info(p);
+
+	catalog = obj_new(p);
+	d = dict_begin(p);
+	buf_str(d, "<</Type/Catalog/Pages ");
+	buf_ref(d, pages);
+	buf_str(d, "/Metadata ");
+	buf_ref(d, xmp);
+	buf_str(d, "/OutputIntents[<</Type/OutputIntent/S/GTS_PDFA1"
+		   "/OutputConditionIdentifier(sRGB IEC61966-2.1)/Info(sRGB IEC61966-2.1)"
+		   "/RegistryName(http://www.color.org)/DestOutputProfile ");
+	buf_ref(d, icc);
+	buf_str(d, ">>]");
+	if (p->language) {
+		buf_str(d, "/Lang");
+		buf_text(d, p->language);
+	}
+	buf_str(d, ">>");
+	obj_put(p, catalog, d);
+	out_xref(p, catalog, info);
+	if (p->out != NULL && !p->failed && (fflush(p->out) != 0 || ferror(p->out)))
+		pdf_fail(p, "kan inte skriva PDF-filen: %s", errno != 0 ? strerror(errno) : "skrivfel");
+	return p->failed ? -1 : 0;
+}
+
 int
 pdf_finish_stream(struct pdf *p, const size_t *order, size_t n)
 {
-	unsigned char chunk[65536];
-	HPDF_Array kids;
-	HPDF_UINT32 got;
-	size_t i;
+	if (!p->streamed) {
+		pdf_fail(p, "pdf_finish_stream: dokumentet är inte strömmat (spara med pdf_save)");
+		return -1;
+	}
+	if (p->finished && !p->failed) {
+		pdf_fail(p, "dokumentet är redan avslutat");
+		return -1;
+	}
+	return pdf_finish(p, order, n);
+}
 
-	if (p->out == NULL) {
-		pdf_fail(p, "pdf_finish_stream: dokumentet är inte strömmat");
+int
+pdf_save_mem(struct pdf *p, unsigned char **bufp, size_t *lenp)
+{
+	if (p->streamed) {
+		pdf_fail(p, "ett strömmat dokument avslutas med pdf_finish_stream");
 		return -1;
 	}
-	if (pdf_flush(p) == -1)
+	if (pdf_finish(p, NULL, 0) == -1)
 		return -1;
-	if (order != NULL && order_ok(p, order, n) == -1)
-		return -1;
-	if (pdf_finish(p) == -1)
-		return -1;
-	if (order != NULL) {
-		if ((kids = HPDF_Array_New(p->doc->mmgr)) == NULL)
-			return pdf_hfail(p, "sidträdet");
-		for (i = 0; i < n; i++)
-			if (HPDF_Array_Add(kids, HPDF_List_ItemAt(p->doc->page_list,
-			    (HPDF_UINT)order[i])) != HPDF_OK)
-				return pdf_hfail(p, "sidträdet");
-		if (HPDF_Dict_Add(p->doc->root_pages, "Kids", kids) != HPDF_OK)
-			return pdf_hfail(p, "sidträdet");
-	}
-	if (HPDF_SaveToStream(p->doc) != HPDF_OK || HPDF_ResetStream(p->doc) != HPDF_OK)
-		return pdf_hfail(p, "HPDF_SaveToStream");
-	for (;;) {
-		HPDF_STATUS st;
+	*bufp = xmalloc(p->file.len);
+	memcpy(*bufp, p->file.p, p->file.len);
+	*lenp = p->file.len;
+	return 0;
+}
 
-		got = sizeof(chunk);
-		st = HPDF_ReadFromStream(p->doc, chunk, &got);
-		if (got > 0 && fwrite(chunk, 1, got, p->out) != got) {
-			pdf_fail(p, "kan inte skriva PDF-filen: %s", strerror(errno));
-			return -1;
-		}
-		if (st == HPDF_STREAM_EOF)
-			break;
-		if (st != HPDF_OK)
-			return pdf_hfail(p, "HPDF_ReadFromStream");
-	}
-	if (fflush(p->out) != 0 || ferror(p->out)) {
-		pdf_fail(p, "kan inte skriva PDF-filen: %s", strerror(errno));
+int
+pdf_save(struct pdf *p, const char *path)
+{
+	FILE *f;
+	int rc = 0;
+
+	if (p->streamed) {
+		pdf_fail(p, "ett strömmat dokument avslutas med pdf_finish_stream");
 		return -1;
 	}
-	return p->failed ? -1 : 0;
+	if (pdf_finish(p, NULL, 0) == -1)
+		return -1;
+	if ((f = fopen(path, "wb")) == NULL) {
+		pdf_fail(p, "kan inte skapa %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fwrite(p->file.p, 1, p->file.len, f) != p->file.len || fflush(f) != 0) {
+		pdf_fail(p, "kan inte skriva %s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	if (fclose(f) != 0 && rc == 0) {
+		pdf_fail(p, "kan inte skriva %s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	return rc;
 }

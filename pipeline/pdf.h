@@ -1,14 +1,15 @@
 /*
- * pdf.h -- the only door to libharu: documents, pages, fonts and text in
- * UTF-8, PDF/A-1b and deterministic output.  The layout engine (layout.c)
- * and the renderers draw through this and never include hpdf.h.
+ * pdf.h -- PDF output: documents, pages, fonts and text in UTF-8, PDF/A-1b
+ * and deterministic output, in memory or streamed page by page to a file.
+ * The layout engine (layout.c) and the renderers draw through this; only
+ * pdf.c knows the file format.
  *
  * Coordinates are PDF points (1/72 inch) from the bottom-left corner of an
  * A4 page (595.276 x 841.89); use PDF_MM() to convert from millimetres.
  *
- * Errors: libharu reports through an error handler that records the first
- * status in the struct pdf instead of longjmp-ing; every call after an error
- * is a no-op, and pdf_save() returns -1 with the message from pdf_error().
+ * Errors: the first error is recorded in the struct pdf, with a Swedish
+ * message; every call after it is a no-op, and pdf_save(), pdf_flush() and
+ * pdf_finish_stream() return -1 with the message from pdf_error().
  */
 #ifndef EXPEDIERA_PDF_H
 #define EXPEDIERA_PDF_H
@@ -51,7 +52,7 @@ struct pdf_meta {
  * build/fonts, see fonts/README.md); they are read once per process and
  * fontdir and cached, so a document costs little.  meta may be NULL.
  * Returns NULL with a Swedish message in err when the fonts cannot be read,
- * meta->date is not a real "YYYY-MM-DDTHH:MM:SS", or libharu fails.
+ * or meta->date is not a real "YYYY-MM-DDTHH:MM:SS".
  */
 struct pdf *pdf_new(const char *fontdir, const struct pdf_meta *meta, char *err, size_t errlen);
 

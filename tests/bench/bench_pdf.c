@@ -1,8 +1,16 @@
 /*
- * bench_pdf.c -- how fast pdf.c makes one-page letters, and how big they are.
+ * bench_pdf.c -- how fast pdf.c makes one-page letters, and how big they are;
+ * and how much memory a streamed print batch takes.
  *
  *   bench_pdf [N [FONTDIR]]    N documents of each kind (default 2000),
  *                              fonts from FONTDIR (default build/fonts)
+ *   bench_pdf --stream N [FONTDIR [FILE]]
+ *                              N one-page letters as the pages of one
+ *                              streamed document (pdf_new_stream, a
+ *                              pdf_flush after each, pdf_finish_stream in
+ *                              reverse order, as a sort would), written to
+ *                              FILE (default /dev/null); prints pages per
+ *                              second, bytes, and the process's peak RSS
  *
  * Each document is a letter-like A4 page: a bold heading, about forty lines
  * of Swedish text broken with pdf_text_width() as a layout engine would, an
@@ -10,12 +18,15 @@
  * run puts one name with characters outside WinAnsi (a Polish ł, a Sámi ŋ)
  * in each letter, so the fallback font is made too.  Prints documents per
  * second and bytes per document for each run.  Reads only FONTDIR; writes
- * nothing but stdout.
+ * nothing but stdout (and FILE with --stream).  Timings are for reading,
+ * never asserted: the machine is shared.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <sys/resource.h>
 
 #include "pdf.h"
 
@@ -89,32 +100,14 @@ draw_wrapped(struct pdf *p, struct pdf_page *pg, const char *s, float x, float y
 	return lines;
 }
 
-static int
-letter(const char *fontdir, int i, int fallback, size_t *bytes)
+/* One letter on page pg of p; the fallback run has a name outside WinAnsi. */
+static void
+letter_page(struct pdf *p, struct pdf_page *pg, int i, int fallback)
 {
-	char err[256], seed[64], title[96], line[160];
-	struct pdf_meta m = {0};
-	struct pdf *p;
-	struct pdf_page *pg;
-	unsigned char *out;
-	size_t len;
+	char line[160];
 	float y;
 	int n;
 
-	snprintf(seed, sizeof(seed), "SN/2026:%d §%d mottagare 1", 400 + i % 97, i);
-	snprintf(title, sizeof(title), "Beslut SN/2026:%d, § %d", 400 + i % 97, i);
-	m.title = title;
-	m.author = "Socialnämnden i Ånge kommun";
-	m.subject = "Protokollsutdrag";
-	m.language = "sv-SE";
-	m.date = "2026-11-18T14:00:00";
-	m.id_seed = seed;
-	m.id_seed_len = strlen(seed);
-	if ((p = pdf_new(fontdir, &m, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "bench_pdf: %s\n", err);
-		return -1;
-	}
-	pg = pdf_add_page(p);
 	y = PDF_A4_HEIGHT - PDF_MM(25);
 	pdf_text(pg, PDF_BOLD, 9, PDF_MM(20), y, "Ånge kommun", 12);
 	pdf_text(pg, PDF_REGULAR, 9, PDF_MM(20), y - 11, "Socialförvaltningen", 20);
@@ -134,6 +127,38 @@ letter(const char *fontdir, int i, int fallback, size_t *bytes)
 	y -= (float)n * 13.5f + 13.5f;
 	n = draw_wrapped(p, pg, body + 500, PDF_MM(20), y, PDF_MM(170), 10.5f, 13.5f);
 	pdf_text(pg, PDF_ITALIC, 9, PDF_MM(20), PDF_MM(15), "Sida 1 av 1", 11);
+}
+
+static void
+letter_meta(struct pdf_meta *m, int i, char *seed, size_t seedlen, char *title, size_t titlelen)
+{
+	snprintf(seed, seedlen, "SN/2026:%d §%d mottagare 1", 400 + i % 97, i);
+	snprintf(title, titlelen, "Beslut SN/2026:%d, § %d", 400 + i % 97, i);
+	memset(m, 0, sizeof(*m));
+	m->title = title;
+	m->author = "Socialnämnden i Ånge kommun";
+	m->subject = "Protokollsutdrag";
+	m->language = "sv-SE";
+	m->date = "2026-11-18T14:00:00";
+	m->id_seed = seed;
+	m->id_seed_len = strlen(seed);
+}
+
+static int
+letter(const char *fontdir, int i, int fallback, size_t *bytes)
+{
+	char err[256], seed[64], title[96];
+	struct pdf_meta m;
+	struct pdf *p;
+	unsigned char *out;
+	size_t len;
+
+	letter_meta(&m, i, seed, sizeof(seed), title, sizeof(title));
+	if ((p = pdf_new(fontdir, &m, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "bench_pdf: %s\n", err);
+		return -1;
+	}
+	letter_page(p, pdf_add_page(p), i, fallback);
 	if (pdf_save_mem(p, &out, &len) == -1) {
 		fprintf(stderr, "bench_pdf: %s\n", pdf_error(p));
 		pdf_free(p);
@@ -145,6 +170,62 @@ letter(const char *fontdir, int i, int fallback, size_t *bytes)
 	return 0;
 }
 
+/* --stream: one print batch of n one-page letters, every tenth with a fallback name. */
+static int
+stream(const char *fontdir, long n, const char *path)
+{
+	char err[256], seed[64], title[96];
+	struct pdf_meta m;
+	struct rusage ru;
+	struct pdf *p;
+	size_t *order;
+	double t0;
+	long i;
+	FILE *f;
+	int rc = 0;
+
+	if ((f = fopen(path, "wb")) == NULL) {
+		fprintf(stderr, "bench_pdf: %s: cannot write\n", path);
+		return -1;
+	}
+	letter_meta(&m, 0, seed, sizeof(seed), title, sizeof(title));
+	m.title = "Utskrift";
+	t0 = now();
+	if ((p = pdf_new_stream(fontdir, &m, f, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "bench_pdf: %s\n", err);
+		fclose(f);
+		return -1;
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		letter_page(p, pdf_add_page(p), (int)i, i % 10 == 9);
+		rc = pdf_flush(p);
+	}
+	/* the caller's order: 8 bytes a page, like the page's own cost in pdf.c */
+	order = calloc((size_t)n, sizeof(*order));
+	for (i = 0; order != NULL && i < n; i++)
+		order[i] = (size_t)(n - 1 - i);
+	if (rc == 0 && (order == NULL || pdf_finish_stream(p, order, (size_t)n) == -1))
+		rc = -1;
+	if (rc == -1)
+		fprintf(stderr, "bench_pdf: %s\n", pdf_error(p) ? pdf_error(p) : "out of memory");
+	t0 = now() - t0;
+	free(order);
+	pdf_free(p);
+	if (rc == 0) {
+		long size = ftell(f);   /* 0 for /dev/null */
+
+		getrusage(RUSAGE_SELF, &ru);
+		printf("bench_pdf: streamed %ld one-page letters to %s: %.0f pages/s", n, path,
+		    (double)n / t0);
+		if (size > 0)
+			printf(", %.0f bytes/page", (double)size / (double)n);
+		printf(", peak RSS %ld KiB\n", ru.ru_maxrss);
+	}
+	fclose(f);
+	pdf_cleanup();
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -152,8 +233,17 @@ main(int argc, char *argv[])
 	long n = argc > 1 ? strtol(argv[1], NULL, 10) : 2000;
 	int fallback, i;
 
+	if (argc > 2 && strcmp(argv[1], "--stream") == 0) {
+		n = strtol(argv[2], NULL, 10);
+		if (n <= 0 || n > 10000000) {
+			fprintf(stderr, "usage: bench_pdf --stream N [FONTDIR [FILE]]\n");
+			return 2;
+		}
+		return stream(argc > 3 ? argv[3] : "build/fonts", n,
+		    argc > 4 ? argv[4] : "/dev/null") == 0 ? 0 : 1;
+	}
 	if (n <= 0 || n > 10000000) {
-		fprintf(stderr, "usage: bench_pdf [N [FONTDIR]]\n");
+		fprintf(stderr, "usage: bench_pdf [N [FONTDIR]] | --stream N [FONTDIR [FILE]]\n");
 		return 2;
 	}
 	for (fallback = 0; fallback <= 1; fallback++) {

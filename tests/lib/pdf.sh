@@ -9,6 +9,9 @@
 #   qpdf --check, pdffonts (all embedded, all subsets), cmp (the same bytes
 #                twice in one process, and again in a second run),
 #   Apache PDFBox Preflight (PDF/A-1b), pdftoppm (page 1 renders)
+#   pdfinfo, pdftotext   streamed documents (stream-*.pdf, up to 3,000
+#                pages drawn in one order, put in another): the page count
+#                and every page's text, page by page, in the final order
 # The packages are in scripts/install-deps.sh's check line.
 
 pdfdir=$tmp/pdf
@@ -56,6 +59,19 @@ for f in "$pdfdir"/*.pdf; do
 			}
 		done <"$pdfdir/$name.lines"
 		if [ "$missing" -eq 0 ]; then ok; else bad "pdf/$name: pdftotext lost text"; fi
+	fi
+
+	# Streamed documents: the page count, and each page's text in the
+	# final order (NAME.pages: the lines of a page, then "@@").
+	if [ -f "$pdfdir/$name.pages" ]; then
+		want=$(grep -c '^@@$' "$pdfdir/$name.pages")
+		got=$(pdfinfo "$f" 2>/dev/null | sed -n 's/^Pages: *//p')
+		if [ "$got" = "$want" ]; then ok; else bad "pdf/$name: $got pages, $want drawn"; fi
+		if pdftotext -enc UTF-8 "$f" - 2>/dev/null | sed 's/\f/@@\n/g' | grep -v '^$' |
+		    diff - "$pdfdir/$name.pages" >"$tmp/pdf.diff"; then ok; else
+			bad "pdf/$name: pdftotext gives other pages, or in another order"
+			head -n 10 "$tmp/pdf.diff"
+		fi
 	fi
 
 	if java -cp "$preflight_cp" org.apache.pdfbox.preflight.Validator_A1b "$f" \

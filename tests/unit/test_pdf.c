@@ -17,6 +17,11 @@
  *   same-a.pdf, same-b.pdf   one document made twice: must be equal bytes
  *   garbage.pdf    random bytes as text
  *   widths.pdf     lines whose ends widths.txt gives
+ *   stream-*.pdf   streamed documents (pdf_new_stream, pdf_flush,
+ *                  pdf_finish_stream), drawn in one order and put in
+ *                  another, with NAME.pages: the lines of each page in the
+ *                  final order, each page ended by "@@"; stream-big.pdf has
+ *                  3,000 pages
  * Prints "FAIL: ..." for each failed check and "test_pdf: N passed, N failed";
  * exits 1 when anything failed.
  */
@@ -25,8 +30,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pdf.h"
+#include "xmalloc.h"
 
 static int passed, failed;
 static const char *fontdir = "build/fonts";
@@ -595,6 +602,397 @@ test_garbage(void)
 	pdf_free(p);
 }
 
+/* ---- streamed documents ---- */
+
+/* A fixed pseudo-random sequence: the same shuffle on every run. */
+static size_t
+rnd(unsigned long *seed, size_t below)
+{
+	*seed = *seed * 6364136223846793005ul + 1442695040888963407ul;
+	return (size_t)(*seed >> 33) % below;
+}
+
+/*
+ * Line `which` (0-3) of page k (0-based) of a försändelse of m pages, drawn
+ * index-th: what is drawn and what pdftotext must give back.  0 if the page
+ * has no such line.
+ */
+static int
+stream_line(char *s, size_t len, int which, size_t index, size_t k, size_t m, int fallback)
+{
+	switch (which) {
+	case 0:
+		return snprintf(s, len, "Försändelse sida %zu av %zu, sida %zu i ritordning", k + 1,
+		    m, index + 1);
+	case 1:
+		return snprintf(s, len, "Åsa Öberg, Ärling Ek, Émile åäö ÅÄÖ é nr %zu", index);
+	case 2:
+		return fallback ? snprintf(s, len, "Łukasz Ŋuolla Αθηνά Иван Nguyễn %zu", index) : 0;
+	default:
+		return snprintf(s, len, "Sida %zu (%zu)", k + 1, m);
+	}
+}
+
+static const struct {
+	enum pdf_font f;
+	float size, y;
+} stream_pos[4] = {{PDF_BOLD, 12, 770}, {PDF_REGULAR, 11, 740}, {PDF_ITALIC, 11, 720},
+    {PDF_REGULAR, 9, 60}};
+
+/* The order of the pages: shuffle 1 by försändelse (as a postnummer sort), 2 by page. */
+static size_t *
+stream_order(const size_t *first, size_t nf, size_t np, int shuffle)
+{
+	unsigned long seed = 42;
+	size_t *order, *perm, i, j, k, t;
+
+	order = xreallocarray(NULL, np, sizeof(*order));
+	perm = xreallocarray(NULL, nf, sizeof(*perm));
+	for (i = 0; i < nf; i++)
+		perm[i] = i;
+	for (i = nf; i > 1; i--) {
+		j = rnd(&seed, i);
+		t = perm[i - 1], perm[i - 1] = perm[j], perm[j] = t;
+	}
+	for (i = 0, k = 0; i < nf; i++)
+		for (j = first[perm[i]]; j < first[perm[i] + 1]; j++)
+			order[k++] = j;
+	if (shuffle == 2)
+		for (i = np; i > 1; i--) {
+			j = rnd(&seed, i);
+			t = order[i - 1], order[i - 1] = order[j], order[j] = t;
+		}
+	free(perm);
+	return order;
+}
+
+/*
+ * A streamed document of nf försändelser of 1-3 pages, each drawn whole
+ * (its "Sida n (m)" stamped once all its pages exist, as render.c does)
+ * and flushed, all but the last: pdf_finish_stream writes that.  shuffle 0
+ * keeps drawing order (order NULL).  With lines, writes what pdftotext must
+ * give, page by page in the final order, each page ended by "@@".  Returns
+ * pdf_finish_stream's status.
+ */
+static int
+make_stream(FILE *out, const char *name, size_t nf, int shuffle, int fallback, FILE *lines)
+{
+	struct pdf_meta m = letter_meta;
+	char err[256] = "", s[160];
+	size_t *first, *order = NULL, np = 0, i, k, pages, at, f, still_there = 0;
+	struct pdf *p;
+	int rc, w, n, flush_failed = 0;
+
+	m.title = "Utskrift";
+	m.id_seed = name;
+	m.id_seed_len = strlen(name);
+	if ((p = pdf_new_stream(fontdir, &m, out, err, sizeof(err))) == NULL) {
+		check(0, "%s: pdf_new_stream: %s", name, err);
+		return -1;
+	}
+	first = xreallocarray(NULL, nf + 1, sizeof(*first));
+	for (i = 0; i < nf; i++) {
+		first[i] = np;
+		pages = 1 + i % 3;
+		for (k = 0; k < pages; k++) {
+			struct pdf_page *pg = pdf_add_page(p);
+
+			for (w = 0; w < 3; w++)
+				if ((n = stream_line(s, sizeof(s), w, np + k, k, pages, fallback)) > 0)
+					pdf_text(pg, stream_pos[w].f, stream_pos[w].size, 72,
+					    stream_pos[w].y, s, (size_t)n);
+		}
+		for (k = 0; k < pages; k++) {
+			n = stream_line(s, sizeof(s), 3, np + k, k, pages, fallback);
+			pdf_text(pdf_page_at(p, np + k), stream_pos[3].f, stream_pos[3].size, 72,
+			    stream_pos[3].y, s, (size_t)n);
+		}
+		np += pages;
+		if (i + 1 == nf)
+			break;
+		if (pdf_flush(p) == -1)
+			flush_failed++;
+		if (pdf_page_at(p, np - 1) != NULL || pdf_page_at(p, first[i]) != NULL)
+			still_there++;
+	}
+	first[nf] = np;
+	check(flush_failed == 0, "%s: pdf_flush: %s", name, pdf_error(p) ? pdf_error(p) : "?");
+	check(still_there == 0, "%s: pdf_page_at gives %zu flushed pages", name, still_there);
+	check(pdf_page_count(p) == np, "%s: %zu pages counted, %zu drawn", name, pdf_page_count(p),
+	    np);
+	check(pdf_page_at(p, np - 1) != NULL, "%s: the last page, not flushed, is gone", name);
+	if (shuffle != 0)
+		order = stream_order(first, nf, np, shuffle);
+	rc = pdf_finish_stream(p, order, np);
+	check(rc == 0, "%s: pdf_finish_stream: %s", name, pdf_error(p) ? pdf_error(p) : "?");
+	check(pdf_finish_stream(p, order, np) == -1, "%s: pdf_finish_stream twice", name);
+	for (i = 0; i < np && lines != NULL; i++) {
+		at = order != NULL ? order[i] : i;
+		for (f = 0; first[f + 1] <= at; f++)
+			;
+		for (w = 0; w < 4; w++)
+			if (stream_line(s, sizeof(s), w, at, at - first[f], first[f + 1] - first[f],
+			    fallback) > 0)
+				fprintf(lines, "%s\n", s);
+		fprintf(lines, "@@\n");
+	}
+	free(order);
+	free(first);
+	pdf_free(p);
+	return rc;
+}
+
+/* The whole of a file, malloc'd. */
+static unsigned char *
+slurp(const char *path, size_t *len)
+{
+	unsigned char *b = NULL;
+	size_t cap = 0, n;
+	FILE *f;
+
+	*len = 0;
+	if ((f = fopen(path, "rb")) == NULL)
+		return NULL;
+	do {
+		if (cap - *len < 65536)
+			b = xreallocarray(b, cap = 2 * cap + 65536, 1);
+		n = fread(b + *len, 1, cap - *len, f);
+		*len += n;
+	} while (n > 0);
+	fclose(f);
+	return b;
+}
+
+/*
+ * Streamed documents: made into OUTDIR/NAME.pdf with NAME.pages for pdf.sh
+ * (qpdf, pdfinfo's page count, pdftotext page by page, pdffonts, Preflight
+ * on all but the big one), and made again in memory: the same bytes.
+ */
+static void
+test_stream(void)
+{
+	static const struct {
+		const char *name;
+		size_t forsandelser;   /* 1, 2, 3, 1, 2, 3 ... pages: 2 on average */
+		int shuffle;           /* 0 drawing order, 1 by försändelse, 2 by page */
+		int fallback;          /* a line in the Type0 fallback font on every page */
+	} cases[] = {
+		{"stream-one", 1, 0, 0},
+		{"stream-order", 7, 0, 0},
+		{"stream-small", 24, 1, 1},     /* 48 pages: two levels of page tree */
+		{"stream-big", 1500, 2, 1},     /* 3000 pages: three levels */
+	};
+	char path[1024];
+	unsigned char *a, *b;
+	size_t alen, blen, i;
+	FILE *out, *lines;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		lines = NULL;
+		if (outdir != NULL) {
+			snprintf(path, sizeof(path), "%s/%s.pages", outdir, cases[i].name);
+			if ((lines = fopen(path, "w")) == NULL)
+				check(0, "cannot write %s", path);
+			snprintf(path, sizeof(path), "%s/%s.pdf", outdir, cases[i].name);
+		} else
+			snprintf(path, sizeof(path), "/tmp/test_pdf-%ld.pdf", (long)getpid());
+		if ((out = fopen(path, "wb")) == NULL) {
+			check(0, "cannot write %s", path);
+			if (lines != NULL)
+				fclose(lines);
+			continue;
+		}
+		make_stream(out, cases[i].name, cases[i].forsandelser, cases[i].shuffle,
+		    cases[i].fallback, lines);
+		check(fclose(out) == 0, "%s: fclose", path);
+		if (lines != NULL)
+			fclose(lines);
+
+		/* the same document again, to memory: the same bytes */
+		b = NULL;
+		blen = 0;
+		if ((out = open_memstream((char **)&b, &blen)) == NULL) {
+			check(0, "open_memstream");
+			continue;
+		}
+		make_stream(out, cases[i].name, cases[i].forsandelser, cases[i].shuffle,
+		    cases[i].fallback, NULL);
+		fclose(out);
+		a = slurp(path, &alen);
+		check(a != NULL && alen == blen && memcmp(a, b, alen) == 0,
+		    "%s: made twice, different bytes (%zu, %zu)", cases[i].name, alen, blen);
+		check(alen > 1000 && memcmp(a, "%PDF-1.4\n", 9) == 0 &&
+		    memcmp(a + alen - 6, "%%EOF\n", 6) == 0, "%s: not a PDF 1.4", cases[i].name);
+		free(a);
+		free(b);
+		if (outdir == NULL)
+			remove(path);
+	}
+}
+
+/* Streamed and ordinary: the same pages give the same bytes. */
+static void
+test_stream_same(void)
+{
+	static const char *const text[] = {"Beslut – Åsa Öberg", "Łukasz Ŋuolla Αθηνά",
+	    "Överklagande åäö ÅÄÖ é"};
+	unsigned char *a = NULL, *b = NULL;
+	size_t alen = 0, blen = 0, i;
+	char err[256];
+	struct pdf *p;
+	FILE *out;
+	int flush;
+
+	for (flush = 0; flush <= 1; flush++) {
+		if ((p = new_doc(&letter_meta)) == NULL)
+			return;
+		for (i = 0; i < 3; i++)
+			pdf_text(pdf_add_page(p), PDF_REGULAR, 11, 72, 700, text[i], strlen(text[i]));
+		check(pdf_save_mem(p, &a, &alen) == 0, "same: pdf_save_mem");
+		pdf_free(p);
+
+		if ((out = open_memstream((char **)&b, &blen)) == NULL) {
+			check(0, "open_memstream");
+			free(a);
+			return;
+		}
+		p = pdf_new_stream(fontdir, &letter_meta, out, err, sizeof(err));
+		check(p != NULL, "pdf_new_stream: %s", err);
+		for (i = 0; p != NULL && i < 3; i++) {
+			pdf_text(pdf_add_page(p), PDF_REGULAR, 11, 72, 700, text[i], strlen(text[i]));
+			if (flush)
+				pdf_flush(p);
+		}
+		check(p != NULL && pdf_finish_stream(p, NULL, 0) == 0, "same: pdf_finish_stream");
+		pdf_free(p);
+		fclose(out);
+		check(a != NULL && b != NULL && alen == blen && memcmp(a, b, alen) == 0,
+		    "same pages, streamed (flush %d) and ordinary: different bytes", flush);
+		free(a);
+		free(b);
+		a = b = NULL;
+	}
+}
+
+/* What streamed documents refuse, and write errors. */
+static void
+test_stream_errors(void)
+{
+	static const struct {
+		const char *what;
+		size_t order[4];
+		size_t n;
+	} bad[] = {
+		{"one page too few", {0, 1, 2}, 3},
+		{"one page too many", {0, 1, 2, 3}, 5},
+		{"a page twice", {0, 1, 1, 3}, 4},
+		{"a page that does not exist", {0, 1, 2, 4}, 4},
+		{"no pages at all", {0}, 0},
+	};
+	static const struct {
+		const char *what;
+		int unbuffered;        /* the first write fails: pdf_new_stream reports it */
+		size_t pages;
+	} full[] = {
+		{"/dev/full, buffered", 0, 3},
+		{"/dev/full, unbuffered", 1, 3},
+		{"/dev/full, buffered, many pages", 0, 200},
+	};
+	char err[256], *mem = NULL;
+	unsigned char *buf = NULL;
+	size_t memlen = 0, len, i, k;
+	struct pdf *p;
+	struct pdf_page *pg;
+	FILE *out;
+	int rc;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if ((out = open_memstream(&mem, &memlen)) == NULL)
+			continue;
+		p = pdf_new_stream(fontdir, &letter_meta, out, err, sizeof(err));
+		for (k = 0; p != NULL && k < 4; k++) {
+			pdf_text(pdf_add_page(p), PDF_REGULAR, 10, 72, 700, "sida", 4);
+			pdf_flush(p);
+		}
+		rc = p != NULL ? pdf_finish_stream(p, bad[i].order, bad[i].n) : 0;
+		check(p != NULL && rc == -1 && pdf_error(p) != NULL, "order with %s accepted",
+		    bad[i].what);
+		pdf_free(p);
+		fclose(out);
+		free(mem);
+		mem = NULL;
+	}
+
+	/* the kinds of documents do not mix */
+	if ((p = new_doc(&letter_meta)) != NULL) {
+		pg = pdf_add_page(p);
+		check(pdf_flush(p) == 0 && pdf_page_at(p, 0) == pg,
+		    "pdf_flush on an ordinary document is not a no-op");
+		pdf_text(pg, PDF_REGULAR, 10, 72, 700, "kvar", 4);
+		check(pdf_error(p) == NULL, "drawing after pdf_flush on an ordinary document");
+		check(pdf_finish_stream(p, NULL, 0) == -1, "pdf_finish_stream on an ordinary document");
+		pdf_free(p);
+	}
+	if ((out = open_memstream(&mem, &memlen)) != NULL) {
+		if ((p = pdf_new_stream(fontdir, &letter_meta, out, err, sizeof(err))) != NULL) {
+			pdf_add_page(p);
+			check(pdf_save_mem(p, &buf, &len) == -1, "pdf_save_mem on a streamed document");
+			pdf_free(p);
+		}
+		fclose(out);
+		free(mem);
+		mem = NULL;
+	}
+	/* freed before the end: nothing more is written, nothing leaks */
+	if ((out = open_memstream(&mem, &memlen)) != NULL) {
+		if ((p = pdf_new_stream(fontdir, &letter_meta, out, err, sizeof(err))) != NULL) {
+			pdf_text(pdf_add_page(p), PDF_REGULAR, 10, 72, 700, "ett", 3);
+			pdf_flush(p);
+			pdf_add_page(p);
+			pdf_free(p);
+		}
+		fclose(out);
+		check(memlen > 0 && memlen < 1000, "a freed streamed document wrote %zu bytes",
+		    memlen);
+		free(mem);
+		mem = NULL;
+	}
+	err[0] = '\0';
+	check(pdf_new_stream(fontdir, &letter_meta, NULL, err, sizeof(err)) == NULL &&
+	    err[0] != '\0', "pdf_new_stream without a file");
+
+	/* a disk that is full: reported, never a crash */
+	for (i = 0; i < sizeof(full) / sizeof(full[0]); i++) {
+		if ((out = fopen("/dev/full", "wb")) == NULL) {
+			check(0, "cannot open /dev/full");
+			continue;
+		}
+		if (full[i].unbuffered)
+			setvbuf(out, NULL, _IONBF, 0);
+		err[0] = '\0';
+		p = pdf_new_stream(fontdir, &letter_meta, out, err, sizeof(err));
+		if (full[i].unbuffered)
+			check(p == NULL && strstr(err, "kan inte skriva") != NULL,
+			    "%s: pdf_new_stream: %s", full[i].what, p == NULL ? err : "no error");
+		else {
+			rc = 0;
+			for (k = 0; p != NULL && k < full[i].pages; k++) {
+				pg = pdf_add_page(p);
+				pdf_text(pg, PDF_REGULAR, 10, 72, 700, "Åsa Öberg Łukasz", 19);
+				if (pdf_flush(p) == -1)
+					rc = -1;
+			}
+			if (p != NULL && pdf_finish_stream(p, NULL, 0) == -1)
+				rc = -1;
+			check(p != NULL && rc == -1 && pdf_error(p) != NULL &&
+			    strstr(pdf_error(p), "kan inte skriva") != NULL, "%s: %s", full[i].what,
+			    p && pdf_error(p) ? pdf_error(p) : "no error");
+		}
+		pdf_free(p);
+		fclose(out);
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -612,6 +1010,9 @@ main(int argc, char *argv[])
 	make_meta("meta.pdf");
 	make_many("many.pdf");
 	write_widths();
+	test_stream();
+	test_stream_same();
+	test_stream_errors();
 	pdf_cleanup();
 	printf("test_pdf: %d passed, %d failed\n", passed, failed);
 	return failed == 0 ? 0 : 1;
