@@ -380,7 +380,8 @@ parse_and_validate(struct session *s, const char *file, const char *buf, size_t 
 	struct errctx ec = {s, file, 0, false, false, false, NULL};
 	xmlParserCtxtPtr ctxt;
 	xmlDocPtr doc;
-	int opts = XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOCDATA | XML_PARSE_NOBLANKS;
+	int opts = XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOCDATA | XML_PARSE_NOBLANKS |
+	    XML_PARSE_COMPACT;
 
 	*valid = false;
 	if (only_space(buf, len)) {
@@ -1025,7 +1026,7 @@ reader_new(struct session *base, int fd, size_t size)
 	/* The encoding is forced: a package is UTF-8, whatever a declaration says. */
 	xmlCtxtResetPush(r->ctxt, NULL, 0, "protokoll.xml", "UTF-8");
 	xmlCtxtUseOptions(r->ctxt, XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOCDATA |
-	    XML_PARSE_NOBLANKS | XML_PARSE_IGNORE_ENC);
+	    XML_PARSE_NOBLANKS | XML_PARSE_COMPACT | XML_PARSE_IGNORE_ENC);
 	r->ctxt->_private = &r->ec;
 	r->ctxt->sax->internalSubset = refuse_doctype;
 	r->ctxt->sax->startElementNs = on_start;
@@ -1437,6 +1438,96 @@ ignore_error(void *arg, xmlErrorPtr e)
 	(void)e;
 }
 
+/* buf at p starts with s: then past it. */
+static bool
+eat(const char **p, const char *end, const char *s)
+{
+	size_t n = strlen(s);
+
+	if ((size_t)(end - *p) < n || memcmp(*p, s, n) != 0)
+		return false;
+	*p += n;
+	return true;
+}
+
+static void
+eat_space(const char **p, const char *end)
+{
+	while (*p < end && (**p == ' ' || **p == '\t' || **p == '\n' || **p == '\r'))
+		(*p)++;
+}
+
+/* White space, comments: what may stand between the prolog's parts. */
+static bool
+eat_misc(const char **p, const char *end)
+{
+	for (;;) {
+		eat_space(p, end);
+		if (!eat(p, end, "<!--"))
+			return true;
+		while (*p + 3 <= end && memcmp(*p, "-->", 3) != 0)
+			(*p)++;
+		if (!eat(p, end, "-->"))
+			return false;
+	}
+}
+
+/*
+ * The dnr of a försättsblad written the plain way, as the generator of every
+ * meeting system writes it: an XML declaration, the root with only the
+ * default namespace, <arende dnr="..."> first.  NULL for anything else
+ * (entities, prefixes, other attributes ...), which libxml2 then reads: the
+ * answer must be the one the full parse gives, or none.
+ */
+static char *
+plain_dnr(const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len, *v;
+	struct arena a = {0};
+	char *raw, *dnr, *c;
+
+	eat(&p, end, "\xEF\xBB\xBF");
+	if (eat(&p, end, "<?xml")) {
+		while (p + 2 <= end && memcmp(p, "?>", 2) != 0 && *p != '<')
+			p++;
+		if (!eat(&p, end, "?>"))
+			return NULL;
+	}
+	if (!eat_misc(&p, end) || !eat(&p, end, "<forsattsblad"))
+		return NULL;
+	eat_space(&p, end);
+	if (!eat(&p, end, "xmlns=\"" NS_FORSATTSBLAD "\""))
+		return NULL;
+	eat_space(&p, end);
+	if (!eat(&p, end, ">") || !eat_misc(&p, end) || !eat(&p, end, "<arende"))
+		return NULL;
+	if (p >= end || (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r'))
+		return NULL;
+	eat_space(&p, end);
+	if (!eat(&p, end, "dnr=\""))
+		return NULL;
+	for (v = p; p < end && *p != '"'; p++)
+		if (*p == '&' || *p == '<')
+			return NULL;
+	if (p >= end)
+		return NULL;
+	raw = xstrndup(v, (size_t)(p - v));
+	p++;
+	eat_space(&p, end);
+	if (!eat(&p, end, "/>") && !eat(&p, end, ">")) {
+		free(raw);
+		return NULL;
+	}
+	/* as the parser normalizes an attribute value, then as attr_of does */
+	for (c = raw; *c != '\0'; c++)
+		if (*c == '\t' || *c == '\n' || *c == '\r')
+			*c = ' ';
+	dnr = xstrdup(norm_dup(&a, raw));
+	arena_free(&a);
+	free(raw);
+	return dnr;
+}
+
 char *
 read_forsattsblad_dnr(const struct fb_names *names, size_t i)
 {
@@ -1446,8 +1537,16 @@ read_forsattsblad_dnr(const struct fb_names *names, size_t i)
 	int ret;
 
 	buf = slurp(names->fd, names->v[i], FORSATTSBLAD_MAX_BYTES, &len, why, sizeof(why));
+	if (buf == NULL || memchr(buf, '\0', len) != NULL) {
+		free(buf);
+		return NULL;
+	}
+	if ((dnr = plain_dnr(buf, len)) != NULL) {
+		free(buf);
+		return dnr;
+	}
 	/* A DTD could declare entities: such a file is for the full parse to refuse. */
-	if (buf == NULL || memchr(buf, '\0', len) != NULL || strstr(buf, "<!DOCTYPE") != NULL) {
+	if (strstr(buf, "<!DOCTYPE") != NULL) {
 		free(buf);
 		return NULL;
 	}
