@@ -29,7 +29,8 @@ struct send_result {
  * NULL when it cannot (a message on err); deliver_part delivers routes[0..n)
  * of the part rd->s now is (its documents rendered, recorded, handed over:
  * the archive and hand-over folder at once, digital through mb, the print
- * batches drawn and recorded SENDING); deliver_end, with rd->s the session
+ * batches drawn and recorded SENDING; a försändelse that fails is counted
+ * and the others go on, so it returns 0); deliver_end, with rd->s the session
  * again, puts the print batches in postnummer order and hands them over,
  * writes the expedieringslista and ends the run: 0 when everything that
  * could go went (held recipients are not failures), -1 when a delivery
