@@ -859,19 +859,63 @@ lista_row(struct ctx *c, const struct item *it, char mark)
 	free(w);
 }
 
+/* The spool's rows, one at a time, for the CSV and the PDF. */
+struct lista_reader {
+	struct ctx *c;
+	char *line;
+	size_t cap;
+	const char *pstate, *sstate;
+};
+
+/* Row i of the spool (read in order; i 0 starts again), 1, or 0 at its end. */
+static int
+lista_next(void *arg, size_t i, struct lista_rad *row)
+{
+	struct lista_reader *lr = arg;
+	char *f[9], *p;
+	ssize_t len;
+	size_t k;
+
+	if (lr->c->lista == NULL)
+		return 0;
+	if (i == 0)
+		rewind(lr->c->lista);
+	for (;;) {
+		if ((len = getline(&lr->line, &lr->cap, lr->c->lista)) <= 0)
+			return 0;
+		lr->line[len - 1] = '\0';
+		for (k = 0, p = lr->line; k < 9; k++) {
+			f[k] = p;
+			if ((p = strchr(p, '\t')) == NULL)
+				break;
+			*p++ = '\0';
+		}
+		if (k == 8)
+			break;
+	}
+	row->paragraf = strtoul(f[1], NULL, 10);
+	row->dnr = f[2][0] ? f[2] : NULL;
+	row->mottagare = f[3];
+	row->roll = f[4];
+	row->route = f[5];
+	row->state = f[0][0] == 'P' ? lr->pstate : f[0][0] == 'S' ? lr->sstate : f[6];
+	row->when = f[7];
+	row->sha256 = f[8][0] ? f[8] : NULL;
+	return 1;
+}
+
+/* The expedieringslista, CSV and PDF, from the spooled rows; the batches' states now known. */
 static void
 write_lista(struct ctx *c)
 {
 	const struct session *s = c->rd->s;
-	struct lista_rad *rows = NULL;
-	char **lines = NULL, date[11], *base, *title, *line = NULL, err[256];
-	const char *pstate = c->print.broken || c->print_failed ? "misslyckades" : "skickad";
-	const char *sstate = c->skv.broken || c->skv_failed ? "misslyckades" : "skickad";
-	unsigned char *pdf;
-	size_t plen, n = 0, cap = 0, lcap = 0, i;
+	struct lista_reader lr = {c, NULL, 0,
+	    c->print.broken || c->print_failed ? "misslyckades" : "skickad",
+	    c->skv.broken || c->skv_failed ? "misslyckades" : "skickad"};
+	struct lista_rad row;
 	struct file_tmp t;
-	char *cname, *pname;
-	ssize_t len;
+	char date[11], *base, *title, *cname, *pname, err[256], nr[24];
+	size_t i;
 
 	ymd_format(&s->protokoll.sammantradesdatum, date);
 	base = xasprintf("expedieringslista-%s-k%lld", date, (long long)c->batch);
@@ -890,61 +934,34 @@ write_lista(struct ctx *c)
 		goto out;
 	}
 	fputs("paragraf,dnr,mottagare,roll,vag,status,tid,sha256\n", t.fp);
-	if (c->lista != NULL)
-		rewind(c->lista);
-	while (c->lista != NULL && (len = getline(&line, &lcap, c->lista)) > 0) {
-		char *f[9], *p = line;
-		size_t k;
-
-		line[len - 1] = '\0';
-		for (k = 0; k < 9; k++) {
-			f[k] = p;
-			if ((p = strchr(p, '\t')) == NULL)
-				break;
-			*p++ = '\0';
-		}
-		if (k < 8)
-			continue;
-		for (k = 1; k < 9; k++)
-			csv(t.fp, k == 6 && f[0][0] == 'P' ? pstate : k == 6 && f[0][0] == 'S' ?
-			    sstate : f[k], k == 8);
-		if (n == cap) {
-			cap = cap ? 2 * cap : 64;
-			rows = xreallocarray(rows, cap, sizeof(*rows));
-			lines = xreallocarray(lines, cap, sizeof(*lines));
-		}
-		/* the row keeps a copy of the split line; its fields point into it */
-		lines[n] = xmalloc((size_t)len);
-		memcpy(lines[n], line, (size_t)len);
-#define FIELD(k) (lines[n] + (f[k] - line))
-		rows[n].paragraf = strtoul(f[1], NULL, 10);
-		rows[n].dnr = f[2][0] ? FIELD(2) : NULL;
-		rows[n].mottagare = FIELD(3);
-		rows[n].roll = FIELD(4);
-		rows[n].route = FIELD(5);
-		rows[n].state = f[0][0] == 'P' ? pstate : f[0][0] == 'S' ? sstate : FIELD(6);
-		rows[n].when = FIELD(7);
-		rows[n].sha256 = f[8][0] ? FIELD(8) : NULL;
-#undef FIELD
-		n++;
+	for (i = 0; lista_next(&lr, i, &row) == 1; i++) {
+		snprintf(nr, sizeof(nr), "%lu", row.paragraf);
+		csv(t.fp, nr, false);
+		csv(t.fp, row.dnr, false);
+		csv(t.fp, row.mottagare, false);
+		csv(t.fp, row.roll, false);
+		csv(t.fp, row.route, false);
+		csv(t.fp, row.state, false);
+		csv(t.fp, row.when, false);
+		csv(t.fp, row.sha256, true);
 	}
 	if (file_commit(&t) == -1)
 		fprintf(c->err, "expediera: kan inte skriva %s: %s\n", c->res->lista_csv,
 		    strerror(errno));
-	if (render_lista(c->rd, title, rows, n, &pdf, &plen, err, sizeof(err)) == 0) {
-		if (file_write(c->rd->cfg->archive_folder, pname, pdf, plen) == -1)
-			fprintf(c->err, "expediera: kan inte skriva %s: %s\n", c->res->lista_pdf,
-			    strerror(errno));
-		free(pdf);
-	} else
+	if (file_create(&t, c->rd->cfg->archive_folder, pname) == -1) {
+		fprintf(c->err, "expediera: kan inte skriva %s: %s\n", c->res->lista_pdf,
+		    strerror(errno));
+		goto out;
+	}
+	if (render_lista_stream(c->rd, title, lista_next, &lr, t.fp, err, sizeof(err)) == -1) {
 		fprintf(c->err, "expediera: expedieringslistan: %s\n", err);
+		file_discard(&t);
+	} else if (file_commit(&t) == -1)
+		fprintf(c->err, "expediera: kan inte skriva %s: %s\n", c->res->lista_pdf,
+		    strerror(errno));
 out:
 	file_discard(&t);
-	for (i = 0; i < n; i++)
-		free(lines[i]);
-	free(lines);
-	free(rows);
-	free(line);
+	free(lr.line);
 	free(base);
 	free(title);
 	free(cname);

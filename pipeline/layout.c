@@ -36,6 +36,9 @@ new_page(struct layout *L)
 {
 	size_t n;
 
+	/* a failed write stays in the document's error, seen at its end */
+	if (L->flush)
+		pdf_flush(L->pdf);
 	L->page = pdf_add_page(L->pdf);
 	n = pdf_page_count(L->pdf) - L->first_page;
 	L->y = PDF_A4_HEIGHT - PDF_MM(L->g->margin_top);

@@ -36,6 +36,12 @@ struct layout {
 	size_t first_page;    /* index of the part's first page */
 	layout_page_fn on_page;
 	void *arg;
+	/*
+	 * A streamed document (pdf_new_stream): the pages before a new one are
+	 * written out, so nothing may go back to them (no layout_part_end
+	 * stamps: the page callback draws "n (m)" itself).
+	 */
+	bool flush;
 };
 
 /* One line of wrapped text: bytes [off, off+len) of the input. */

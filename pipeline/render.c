@@ -15,6 +15,7 @@
  * so a parent never learns who the family home is.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1172,6 +1173,7 @@ render_skatteverket_sheet(const struct render *r, struct pdf *pdf, const struct 
 struct lista {
 	struct doc d;
 	const char *title;
+	size_t m;            /* pages, when known before: each is stamped as it starts */
 };
 
 static void
@@ -1188,48 +1190,96 @@ lista_page(struct layout *L, void *arg, size_t n)
 	    li->title);
 	footer(L, &li->d);
 	L->y = y - 3 * g->body_size * g->line_height;
+	if (li->m > 0)
+		stamp_page(L, L->page, n, li->m, &li->d);
 }
 
-int
-render_lista(const struct render *r, const char *title, const struct lista_rad *rows, size_t n,
-    unsigned char **out, size_t *len, char *err, size_t errlen)
+/*
+ * Lays the rows out into pdf, a streamed document; with m 0 only to count
+ * the pages.  Returns the page count.
+ */
+static size_t
+lista_layout(const struct render *r, struct pdf *pdf, const char *title,
+    int (*row)(void *arg, size_t i, struct lista_rad *), void *arg, size_t m, char *err,
+    size_t errlen)
 {
 	struct layout L;
 	struct lista li;
-	struct pdf *pdf;
-	char *seed = xasprintf("lista|%s|%s", r->s->protokoll.kommun, title), *line;
+	struct lista_rad x;
+	char *line;
 	size_t i;
-	int rc = -1;
 
-	pdf = simple_pdf(r, "Expedieringslista", seed, err, errlen);
-	free(seed);
-	if (pdf == NULL)
-		return -1;
 	memset(&li, 0, sizeof(li));
 	doc_init(&li.d, r, NULL, NULL, NULL, err, errlen);
 	li.title = title;
+	li.m = m;
+	li.d.stamp_line = 2;
 	layout_init(&L, pdf, &r->t->geo);
+	L.flush = true;
 	layout_part_begin(&L, lista_page, &li);
-	for (i = 0; i < n; i++) {
-		const struct lista_rad *x = &rows[i];
-
-		line = xasprintf("§ %lu  %s  –  %s (%s)", x->paragraf, x->dnr != NULL ? x->dnr : "",
-		    x->mottagare, x->roll);
+	for (i = 0; row(arg, i, &x) == 1; i++) {
+		line = xasprintf("§ %lu  %s  –  %s (%s)", x.paragraf, x.dnr != NULL ? x.dnr : "",
+		    x.mottagare, x.roll);
 		layout_need(&L, 3 * layout_line_height(&L, L.g->body_size));
 		layout_text(&L, PDF_BOLD, L.g->body_size, line, 0, NULL);
 		free(line);
-		line = xasprintf("%s, %s %s; dokument SHA-256 %s", x->route, x->state, x->when,
-		    x->sha256 != NULL ? x->sha256 : "–");
+		line = xasprintf("%s, %s %s; dokument SHA-256 %s", x.route, x.state, x.when,
+		    x.sha256 != NULL ? x.sha256 : "–");
 		layout_text(&L, PDF_REGULAR, L.g->small_size, line, PDF_MM(5), NULL);
 		layout_gap(&L, L.g->body_size * 0.4f);
 		free(line);
 	}
-	li.d.stamp_line = 2;
-	layout_part_end(&L, stamp_page, &li.d);
-	if (!li.d.failed)
-		rc = finish(pdf, out, len, err, errlen);
 	doc_free(&li.d);
+	return li.d.failed ? 0 : pdf_page_count(pdf);
+}
+
+/*
+ * A streamed expedieringslista: laid out twice, once into nothing to learn
+ * the page count m, once for real with each page stamped "n (m)" as it
+ * starts; memory holds one page, however long the run.
+ */
+int
+render_lista_stream(const struct render *r, const char *title,
+    int (*row)(void *arg, size_t i, struct lista_rad *), void *arg, FILE *out, char *err,
+    size_t errlen)
+{
+	struct pdf_meta meta;
+	struct pdf *pdf;
+	char date[32], ymd[11], *seed = xasprintf("lista|%s|%s", r->s->protokoll.kommun, title);
+	FILE *null = fopen("/dev/null", "w");
+	size_t m = 0;
+	int rc = -1;
+
+	fmt_ymd(ymd, r->s->protokoll.justerad ? &r->s->protokoll.justerad_datum :
+						&r->s->protokoll.sammantradesdatum);
+	snprintf(date, sizeof(date), "%sT00:00:00", ymd);
+	memset(&meta, 0, sizeof(meta));
+	meta.title = "Expedieringslista";
+	meta.author = org_or(r->cfg->org_name, r->s->protokoll.kommun);
+	meta.language = "sv-SE";
+	meta.date = date;
+	meta.id_seed = seed;
+	meta.id_seed_len = strlen(seed);
+	if (null == NULL) {
+		snprintf(err, errlen, "kan inte öppna /dev/null: %s", strerror(errno));
+		goto out;
+	}
+	if ((pdf = pdf_new_stream(r->fontdir, &meta, null, err, errlen)) == NULL)
+		goto out;
+	m = lista_layout(r, pdf, title, row, arg, 0, err, errlen);
 	pdf_free(pdf);
+	if (m == 0 || (pdf = pdf_new_stream(r->fontdir, &meta, out, err, errlen)) == NULL)
+		goto out;
+	if (lista_layout(r, pdf, title, row, arg, m, err, errlen) == m &&
+	    pdf_finish_stream(pdf, NULL, 0) == 0)
+		rc = 0;
+	else if (pdf_error(pdf) != NULL)
+		snprintf(err, errlen, "%s", pdf_error(pdf));
+	pdf_free(pdf);
+out:
+	if (null != NULL)
+		fclose(null);
+	free(seed);
 	return rc;
 }
 

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "config.h"
 #include "pdf.h"
@@ -71,9 +72,14 @@ struct lista_rad {
 	const char *sha256;
 };
 
-/* The expedieringslista of one run as a PDF in memory. */
-int render_lista(const struct render *, const char *title, const struct lista_rad *, size_t n,
-    unsigned char **pdf, size_t *len, char *err, size_t errlen);
+/*
+ * The expedieringslista of one run, streamed to out (pdf_new_stream): row
+ * gives row i (1) until there are no more (0), and is asked for them all
+ * twice, from i = 0 each time.  Memory holds one page however many rows.
+ */
+int render_lista_stream(const struct render *, const char *title,
+    int (*row)(void *arg, size_t i, struct lista_rad *), void *arg, FILE *out, char *err,
+    size_t errlen);
 
 /*
  * A findings report for a rejected session package: every finding as check
