@@ -48,7 +48,7 @@ struct pdf_meta {
 };
 
 /*
- * A new document.  Fonts and the sRGB profile come from fontdir (the build's
+ * A new document.  Fonts and the ICC profile come from fontdir (the build's
  * build/fonts, see fonts/README.md); they are read once per process and
  * fontdir and cached, so a document costs little.  meta may be NULL.
  * Returns NULL with a Swedish message in err when the fonts cannot be read,
