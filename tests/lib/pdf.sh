@@ -9,7 +9,7 @@
 #   qpdf --check, pdffonts (all embedded, all subsets), cmp (the same bytes
 #                twice in one process, and again in a second run),
 #   Apache PDFBox Preflight (PDF/A-1b), pdftoppm (page 1 renders)
-#   pdfinfo, pdftotext   streamed documents (stream-*.pdf, up to 3,000
+#   pdfinfo, pdftotext   streamed documents (stream-*.pdf, up to 3,200
 #                pages drawn in one order, put in another): the page count
 #                and every page's text, page by page, in the final order
 # The packages are in scripts/install-deps.sh's check line.
