@@ -1,6 +1,6 @@
 # fonts.mk -- builds what pipeline/pdf.c reads at run time into build/fonts/:
 # Liberation Sans (Debian fonts-liberation2) cut down with pyftsubset (Debian
-# fonttools) to the characters in fonts/charset-*.txt, and the sRGB ICC profile
+# fonttools) to the characters in fonts/charset-*.txt, and the grey ICC profile
 # (Debian icc-profiles-free) for the PDF/A output intent.  Nothing from the
 # font or profile packages is committed; see fonts/README.md.
 #
@@ -8,15 +8,17 @@
 #   fonts         the target that builds everything below
 #   FONT_DIR      build/fonts, the directory to hand to pdf_new()
 #   FONT_FILES    the subset fonts, build/fonts/*.ttf
-#   FONT_ICC      build/fonts/sRGB.icc
+#   FONT_ICC      build/fonts/Gray.icc
 
 FONT_SRC    = /usr/share/fonts/truetype/liberation2
-FONT_ICC_SRC = /usr/share/color/icc/sRGB.icc
+# Grey, not sRGB: pages are black text and lines in DeviceGray, and PDF/A-1
+# takes a grey monitor profile as output intent (420 bytes instead of 6,922).
+FONT_ICC_SRC = /usr/share/color/icc/Gray.icc
 FONT_DIR    = build/fonts
 FONT_STYLES = Regular Bold Italic
 FONT_FILES  = $(FONT_STYLES:%=$(FONT_DIR)/LiberationSans-%-winansi.ttf) \
               $(FONT_STYLES:%=$(FONT_DIR)/LiberationSans-%-ext.ttf)
-FONT_ICC    = $(FONT_DIR)/sRGB.icc
+FONT_ICC    = $(FONT_DIR)/Gray.icc
 
 # No hinting (PDF viewers rarely use it and it doubles the size), no layout
 # tables (pdf.c does not kern or shape), glyph names dropped (post format 3),

@@ -54,7 +54,6 @@
 #include "xmalloc.h"
 
 #define PDF_PRODUCER   "expediera"
-#define PDF_CREATOR    "expediera"
 #define FONT_MAX_SIZE  (8u << 20)    /* a font file larger than this is refused */
 #define ICC_MAX_SIZE   (1u << 20)
 #define PAGE_MAX_BYTES (64u << 20)   /* content of one page, before compression */
@@ -84,7 +83,12 @@ static const char *const font_ext_file[PDF__FONTS] = {
 	"LiberationSans-Bold-ext.ttf",
 	"LiberationSans-Italic-ext.ttf",
 };
-static const char icc_file[] = "sRGB.icc";
+/*
+ * The output intent's profile.  Every page is black text and lines in
+ * DeviceGray, so a grey profile serves (PDF/A-1 takes any output intent
+ * for DeviceGray, ISO 19005-1 6.2.3.3): 420 bytes where sRGB takes 6,922.
+ */
+static const char icc_file[] = "Gray.icc";
 
 /* Resource names in the content streams. */
 static const char *const res_win[PDF__FONTS] = {"R", "B", "I"};
@@ -117,7 +121,7 @@ struct face {
 	uint16_t *w;         /* advance of each glyph in 1/1000 em, truncated */
 	uint32_t cmap_off;   /* the (3,1) or (0,3) format 4 subtable, in data */
 	uint32_t cmap_len;
-	int ascent, descent, cap_height, x_height, stemv;
+	int ascent, descent, cap_height, stemv;
 	int bbox[4];
 	double italic_angle;
 	char psname[64];
@@ -132,8 +136,10 @@ struct fontset {
 	uint16_t win_gid2[PDF__FONTS][256];  /* code -> glyph of its own character */
 	uint16_t win_w[PDF__FONTS][256];     /* code -> width in 1/1000 em */
 	uint16_t tofu_gid[PDF__FONTS];       /* drawn for characters no font has */
-	unsigned char *icc_z;                /* the sRGB profile, deflated */
+	unsigned char *icc_z;                /* the ICC profile, deflated */
 	size_t icc_zlen;
+	int icc_n;                           /* its colour components */
+	char icc_desc[64];                   /* its description, PDF-safe */
 	struct fontset *next;
 };
 
@@ -162,6 +168,8 @@ struct pdf_page {
 	struct buf content;
 	int font;            /* current font: 0 none, 1 + style (win), 4 + style (ext) */
 	float size;
+	int in_text;         /* inside BT ... ET */
+	long long tx, ty;    /* there: where the last line started, in 1/1000 pt */
 };
 
 struct pdf {
@@ -255,16 +263,15 @@ buf_chr(struct buf *b, char c)
 	b->p[b->len++] = c;
 }
 
-/* A number with at most three decimals, locale-free ("-12.5", "595.276"). */
+/* n / 1000 with at most three decimals, locale-free ("-12.5", "595.276"). */
 static void
-buf_num(struct buf *b, double v)
+buf_milli(struct buf *b, long long n)
 {
 	char tmp[32], digs[24];
-	long long n, ip;
+	long long ip;
 	size_t k = 0, nd = 0;
 	int frac;
 
-	n = (long long)(v * 1000.0 + (v < 0 ? -0.5 : 0.5));
 	if (n < 0) {
 		tmp[k++] = '-';
 		n = -n;
@@ -285,6 +292,19 @@ buf_num(struct buf *b, double v)
 			k--;
 	}
 	buf_add(b, tmp, k);
+}
+
+/* v in thousandths, rounded as buf_num writes it. */
+static long long
+milli(double v)
+{
+	return (long long)(v * 1000.0 + (v < 0 ? -0.5 : 0.5));
+}
+
+static void
+buf_num(struct buf *b, double v)
+{
+	buf_milli(b, milli(v));
 }
 
 static void
@@ -591,7 +611,7 @@ face_load(struct face *fc, const char *path, char *err, size_t errlen)
 		goto bad;
 	fc->italic_angle = (double)(int32_t)rd32(d + fc->toff[T_POST] + 4) / 65536.0;
 
-	/* OS/2: embedding rights, weight, cap and x height */
+	/* OS/2: embedding rights, weight, cap height */
 	t = d + fc->toff[T_OS2];
 	if (rd16(t + 8) & 0x0002) {
 		snprintf(err, errlen, "%s: typsnittet får inte bäddas in", path);
@@ -599,13 +619,11 @@ face_load(struct face *fc, const char *path, char *err, size_t errlen)
 	}
 	i = rd16(t + 4);
 	fc->stemv = 50 + (int)(i * i / 4225);   /* the usual guess from the weight */
-	if (rd16(t) >= 2 && fc->tlen[T_OS2] >= 90) {
-		fc->x_height = rds16(t + 86) * 1000 / (int)fc->upem;
+	/* (XHeight is optional in a FontDescriptor, and left out) */
+	if (rd16(t) >= 2 && fc->tlen[T_OS2] >= 90)
 		fc->cap_height = rds16(t + 88) * 1000 / (int)fc->upem;
-	} else {
-		fc->x_height = fc->ascent / 2;
+	else
 		fc->cap_height = fc->ascent;
-	}
 
 	/* hmtx */
 	if (fc->tlen[T_HMTX] <
@@ -865,11 +883,13 @@ cmap_build(struct buf *b, struct umap *m, size_t n)
  * numbers.  With nchars > 0 it gets a cmap for chars (a simple font needs
  * one; CIDFontType2 maps through CIDToGIDMap).  Only the tables PDF readers
  * use are written: cmap, glyf, head, hhea, hmtx, loca, maxp, as pdfTeX does.
+ * notdef 0: glyph 0 (.notdef) is left without an outline, because nothing
+ * draws it (every code and CID a page uses has a glyph of its own).
  * Returns a malloc'd buffer.
  */
 static unsigned char *
 subset_build(const struct face *fc, unsigned char *used, uint16_t *newgid, struct umap *chars,
-    size_t nchars, size_t *lenp)
+    size_t nchars, int notdef, size_t *lenp)
 {
 	enum { S_CMAP, S_GLYF, S_HEAD, S_HHEA, S_HMTX, S_LOCA, S_MAXP, S__N };
 	static const char tags[S__N][5] = {"cmap", "glyf", "head", "hhea", "hmtx", "loca", "maxp"};
@@ -880,7 +900,7 @@ subset_build(const struct face *fc, unsigned char *used, uint16_t *newgid, struc
 	unsigned g, n = 0, ntab, sr = 1, es = 0, i, adv;
 	uint32_t off, pos, sum, head_at = 0;
 	size_t k, gl;
-	int j;
+	int j, short_loca;
 
 	glyph_closure(fc, used);
 	for (g = 0; g < fc->nglyphs; g++)
@@ -888,7 +908,7 @@ subset_build(const struct face *fc, unsigned char *used, uint16_t *newgid, struc
 	for (k = 0; k < nchars; k++)
 		chars[k].gid = newgid[chars[k].gid];
 
-	/* glyf, loca (long), hmtx */
+	/* glyf, loca (long, shortened below), hmtx */
 	buf_grow(&t[S_LOCA], 4 * ((size_t)n + 1));
 	buf_grow(&t[S_HMTX], 4 * (size_t)n);
 	for (g = 0, pos = 0; g < fc->nglyphs; g++) {
@@ -903,7 +923,7 @@ subset_build(const struct face *fc, unsigned char *used, uint16_t *newgid, struc
 		    rd16(hm + 4 * g + 2) : rd16(hm + 4 * fc->nhmetrics + 2 * (g - fc->nhmetrics)));
 		t[S_HMTX].len += 4;
 		gl = fc->goff[g + 1] - fc->goff[g];
-		if (gl == 0)
+		if (gl == 0 || (g == 0 && !notdef))
 			continue;
 		buf_grow(&t[S_GLYF], (gl + 3) & ~(size_t)3);
 		r.out = (unsigned char *)t[S_GLYF].p + t[S_GLYF].len;
@@ -916,11 +936,24 @@ subset_build(const struct face *fc, unsigned char *used, uint16_t *newgid, struc
 	}
 	wr32((unsigned char *)t[S_LOCA].p + t[S_LOCA].len, pos);
 	t[S_LOCA].len += 4;
+	/*
+	 * Short loca (offset / 2 in 16 bits) whenever glyf allows, as it
+	 * almost always does for a subset: half the bytes.  Glyphs are padded
+	 * to four bytes, so every offset is even.
+	 */
+	short_loca = pos < 0x20000;
+	if (short_loca) {
+		unsigned char *l = (unsigned char *)t[S_LOCA].p;
 
-	/* head (long loca), hhea, maxp with the new counts */
+		for (k = 0; k <= n; k++)
+			wr16(l + 2 * k, rd32(l + 4 * k) / 2);
+		t[S_LOCA].len = 2 * ((size_t)n + 1);
+	}
+
+	/* head (loca format), hhea, maxp with the new counts */
 	buf_add(&t[S_HEAD], d + fc->toff[T_HEAD], 54);
 	wr32((unsigned char *)t[S_HEAD].p + 8, 0);
-	wr16((unsigned char *)t[S_HEAD].p + 50, 1);
+	wr16((unsigned char *)t[S_HEAD].p + 50, short_loca ? 0 : 1);
 	buf_add(&t[S_HHEA], d + fc->toff[T_HHEA], 36);
 	wr16((unsigned char *)t[S_HHEA].p + 34, n);
 	buf_add(&t[S_MAXP], d + fc->toff[T_MAXP], fc->tlen[T_MAXP] < 32 ? fc->tlen[T_MAXP] : 32);
@@ -1106,20 +1139,27 @@ obj_put(struct pdf *p, uint32_t num, const struct buf *d)
 
 /*
  * Object num, a stream of data; dict holds its dictionary's other entries
- * (or is NULL).  deflate: compressed here, with /Filter.
+ * (or is NULL).  deflate: compressed here, with /Filter, unless that would
+ * not make it smaller (a few bytes of CIDToGIDMap).
  */
 static void
 obj_stream(struct pdf *p, uint32_t num, const struct buf *dict, const void *data, size_t len,
     int deflate)
 {
 	struct buf *h = &p->h;
+	size_t zlen;
 
 	if (deflate) {
-		if ((len = deflate_buf(data, len)) == 0) {
+		if ((zlen = deflate_buf(data, len)) == 0) {
 			pdf_fail(p, "kan inte komprimera (zlib)");
 			return;
 		}
-		data = zbuf;
+		/* "/Filter/FlateDecode" costs 19 bytes */
+		if (zlen + 19 < len) {
+			data = zbuf;
+			len = zlen;
+		} else
+			deflate = 0;
 	}
 	obj_begin(p, num);
 	out_str(p, "<<");
@@ -1210,6 +1250,57 @@ fontset_free(struct fontset *fs)
 	free(fs);
 }
 
+/*
+ * What PDF/A-1 takes as an output intent's profile (ISO 19005-1 6.2.2):
+ * ICC version 2 (PDF 1.4), a monitor or printer profile; its colour space
+ * gives /N.  The 'desc' tag's ASCII text, kept to safe characters, names
+ * the output condition.
+ */
+static int
+icc_check(const struct face *icc, struct fontset *fs)
+{
+	const unsigned char *d = icc->data;
+	uint32_t ntag, i, off, len, count, k;
+	size_t n = 0;
+
+	if (icc->size < 132 || icc->size > ICC_MAX_SIZE || memcmp(d + 36, "acsp", 4) != 0 ||
+	    rd32(d) != icc->size || d[8] > 2 ||
+	    (memcmp(d + 12, "mntr", 4) != 0 && memcmp(d + 12, "prtr", 4) != 0))
+		return -1;
+	if (memcmp(d + 16, "GRAY", 4) == 0)
+		fs->icc_n = 1;
+	else if (memcmp(d + 16, "RGB ", 4) == 0)
+		fs->icc_n = 3;
+	else if (memcmp(d + 16, "CMYK", 4) == 0)
+		fs->icc_n = 4;
+	else
+		return -1;
+	ntag = rd32(d + 128);
+	if (ntag > (icc->size - 132) / 12)
+		return -1;
+	for (i = 0; i < ntag && n == 0; i++) {
+		off = rd32(d + 132 + 12 * i + 4);
+		len = rd32(d + 132 + 12 * i + 8);
+		if (memcmp(d + 132 + 12 * i, "desc", 4) != 0 || off > icc->size ||
+		    len > icc->size - off || len < 12 || memcmp(d + off, "desc", 4) != 0)
+			continue;
+		count = rd32(d + off + 8);
+		for (k = 0; k < count && k < len - 12 && n < sizeof(fs->icc_desc) - 1; k++) {
+			unsigned char c = d[off + 12 + k];
+
+			if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+			    (c >= '0' && c <= '9') || c == ' ' || c == '-' || c == '.')
+				fs->icc_desc[n++] = (char)c;
+			else if (c == '\0')
+				break;
+		}
+	}
+	fs->icc_desc[n] = '\0';
+	if (n == 0)
+		snprintf(fs->icc_desc, sizeof(fs->icc_desc), "Custom");
+	return 0;
+}
+
 static struct fontset *
 fontset_load(const char *dir, char *err, size_t errlen)
 {
@@ -1274,11 +1365,9 @@ fontset_load(const char *dir, char *err, size_t errlen)
 	free(path);
 	if (rc == -1)
 		goto fail;
-	/* PDF/A-1 (PDF 1.4) takes RGB profiles of ICC version 2 */
-	if (icc.size < 128 || icc.size > ICC_MAX_SIZE || memcmp(icc.data + 36, "acsp", 4) != 0 ||
-	    rd32(icc.data) != icc.size || icc.data[8] > 2 ||
-	    memcmp(icc.data + 16, "RGB ", 4) != 0) {
-		snprintf(err, errlen, "%s/%s är ingen RGB-profil av ICC version 2", dir, icc_file);
+	if (icc_check(&icc, fs) == -1) {
+		snprintf(err, errlen, "%s/%s är ingen ICC-profil av version 2 för en bildskärm eller "
+		    "skrivare i gråskala, RGB eller CMYK", dir, icc_file);
 		free(icc.data);
 		goto fail;
 	}
@@ -1764,11 +1853,25 @@ pdf_text(struct pdf_page *pg, enum pdf_font f, float size, float x, float y, con
 	if (page_full(pg, len > PAGE_MAX_BYTES ? len : 32 * len + 64) == -1)
 		return;
 	b = &pg->content;
-	buf_str(b, "BT\n");
-	buf_num(b, x);
+	/*
+	 * One text object for a run of pdf_text calls, each line placed
+	 * relative to the last (Td moves from the start of the previous
+	 * line), in exact thousandths: the same positions in fewer bytes, and
+	 * the steps from line to line repeat, which deflate likes (about 100
+	 * bytes a page).  Readers add the steps up in floating point, so a
+	 * glyph may land 1e-13 pt from where an absolute Td puts it.
+	 */
+	if (!pg->in_text) {
+		buf_str(b, "BT\n");
+		pg->in_text = 1;
+		pg->tx = pg->ty = 0;
+	}
+	buf_milli(b, milli(x) - pg->tx);
 	buf_chr(b, ' ');
-	buf_num(b, y);
+	buf_milli(b, milli(y) - pg->ty);
 	buf_str(b, " Td\n");
+	pg->tx = milli(x);
+	pg->ty = milli(y);
 	while (i < len) {
 		c = utf8_next((const unsigned char *)s, len, &i);
 		if ((cl = classify(c, &code)) == CH_SKIP)
@@ -1799,12 +1902,22 @@ pdf_text(struct pdf_page *pg, enum pdf_font f, float size, float x, float y, con
 		buf_str(b, ")Tj\n");
 	else if (run == CH_EXT)
 		buf_str(b, ">Tj\n");
-	buf_str(b, "ET\n");
+}
+
+/* Ends the page's text object, before a path (not allowed inside one) or the end. */
+static void
+page_end_text(struct pdf_page *pg)
+{
+	if (pg->in_text) {
+		buf_str(&pg->content, "ET\n");
+		pg->in_text = 0;
+	}
 }
 
 static void
 page_width(struct pdf_page *pg, float w)
 {
+	page_end_text(pg);
 	buf_num(&pg->content, w);
 	buf_str(&pg->content, " w\n");
 }
@@ -1916,8 +2029,6 @@ font_descriptor(struct pdf *p, const struct face *fc, const char *name, int flag
 	buf_num(d, fc->descent);
 	buf_str(d, "/CapHeight ");
 	buf_num(d, fc->cap_height);
-	buf_str(d, "/XHeight ");
-	buf_num(d, fc->x_height);
 	buf_str(d, "/StemV ");
 	buf_num(d, fc->stemv);
 	buf_str(d, "/FontFile2 ");
@@ -2044,7 +2155,7 @@ font_simple(struct pdf *p, int f)
 	subset_tag(tag, 0, f, glyphs, (fc->nglyphs + 7) / 8);
 	name = xasprintf("%s%s", tag, fc->psname);
 	newgid = xreallocarray(NULL, fc->nglyphs, sizeof(*newgid));
-	prog = subset_build(fc, glyphs, newgid, map, nmap, &plen);
+	prog = subset_build(fc, glyphs, newgid, map, nmap, 0, &plen);
 	free(glyphs);
 	free(newgid);
 	/* symbolic never; nonsymbolic always (WinAnsiEncoding); italic */
@@ -2104,7 +2215,8 @@ font_type0(struct pdf *p, int f)
 	subset_tag(tag, 1, f, glyphs, (fc->nglyphs + 7) / 8);
 	name = xasprintf("%s%s", tag, fc->psname);
 	newgid = xreallocarray(NULL, fc->nglyphs, sizeof(*newgid));
-	prog = subset_build(fc, glyphs, newgid, NULL, 0, &plen);
+	/* .notdef is drawn only for a character no font has, when there is no □ */
+	prog = subset_build(fc, glyphs, newgid, NULL, 0, p->fs->tofu_gid[f] == 0, &plen);
 	free(glyphs);
 
 	/* CIDToGIDMap and CIDSet: CID 0 is .notdef, CIDs 1..n the characters */
@@ -2142,7 +2254,7 @@ font_type0(struct pdf *p, int f)
 	/* /W in runs short enough for PDF/A-1's arrays */
 	buf_str(d, "/W[");
 	for (i = 0; i < cf->n; i++) {
-		if (i % 4096 == 0) {
+		if (i % (ARRAY_MAX / 2) == 0) {
 			if (i > 0)
 				buf_str(d, "] ");
 			buf_uint(d, i + 1, 0);
@@ -2261,25 +2373,33 @@ xmp_prop(struct buf *b, const char *tag, const char *open, const char *close, co
 	buf_str(b, close);
 	buf_str(b, "</");
 	buf_str(b, tag);
-	buf_str(b, ">\n");
+	buf_chr(b, '>');
 }
 
+/* XML text in an attribute's quotes. */
 static void
-uuid_str(char out[37], const unsigned char id[16])
+xml_attr(struct buf *b, const char *name, const char *v)
 {
-	static const char hex[] = "0123456789abcdef";
-	int i, k = 0;
+	buf_chr(b, ' ');
+	buf_str(b, name);
+	buf_str(b, "=\"");
+	for (; *v; v++)
+		if (*v == '"')
+			buf_str(b, "&quot;");
+		else {
+			char c[2] = {*v, '\0'};
 
-	for (i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[k++] = '-';
-		out[k++] = hex[id[i] >> 4];
-		out[k++] = hex[id[i] & 15];
-	}
-	out[k] = '\0';
+			xml_text(b, c);
+		}
+	buf_chr(b, '"');
 }
 
-/* XMP (PDF/A-1b: uncompressed); returns its object. */
+/*
+ * XMP, uncompressed as PDF/A-1 wants it, with only what PDF/A-1b asks
+ * for: pdfaid, and each /Info entry mirrored (ISO 19005-1 6.7.3); simple
+ * values as attributes, which RDF allows and is shorter.  Returns its
+ * object.
+ */
 static uint32_t
 pdf_xmp(struct pdf *p)
 {
@@ -2287,47 +2407,36 @@ pdf_xmp(struct pdf *p)
 	static const char li_alt_end[] = "</rdf:li></rdf:Alt>";
 	struct buf b = {0}, *d;
 	uint32_t num = obj_new(p);
-	char uuid[37], date[32];
+	char date[32];
+	int dc = p->title || p->author || p->subject;
 
-	uuid_str(uuid, p->id);
-	if (p->date[0] != '\0')
-		snprintf(date, sizeof(date), "%sZ", p->date);
-
-	/* one rdf:Description for all schemas */
-	buf_str(&b, "<?xpacket begin=\"\xEF\xBB\xBF\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n"
+	buf_str(&b, "<?xpacket begin=\"\xEF\xBB\xBF\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>"
 		    "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">"
-		    "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n"
+		    "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">"
 		    "<rdf:Description rdf:about=\"\""
-		    " xmlns:dc=\"http://purl.org/dc/elements/1.1/\""
-		    " xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\""
-		    " xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\""
-		    " xmlns:xmpMM=\"http://ns.adobe.com/xap/1.0/mm/\""
-		    " xmlns:pdfaid=\"http://www.aiim.org/pdfa/ns/id/\">\n");
-	if (p->title)
-		xmp_prop(&b, "dc:title", li_alt, li_alt_end, p->title);
-	if (p->author)
-		xmp_prop(&b, "dc:creator", "<rdf:Seq><rdf:li>", "</rdf:li></rdf:Seq>", p->author);
-	if (p->subject)
-		xmp_prop(&b, "dc:description", li_alt, li_alt_end, p->subject);
-	if (p->language)
-		xmp_prop(&b, "dc:language", "<rdf:Bag><rdf:li>", "</rdf:li></rdf:Bag>",
-		    p->language);
-	xmp_prop(&b, "xmp:CreatorTool", "", "", PDF_CREATOR);
-	if (p->date[0] != '\0') {
-		xmp_prop(&b, "xmp:CreateDate", "", "", date);
-		xmp_prop(&b, "xmp:ModifyDate", "", "", date);
-	}
-	xmp_prop(&b, "pdf:Producer", "", "", PDF_PRODUCER);
+		    " xmlns:pdfaid=\"http://www.aiim.org/pdfa/ns/id/\" pdfaid:part=\"1\""
+		    " pdfaid:conformance=\"B\" xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\"");
+	xml_attr(&b, "pdf:Producer", PDF_PRODUCER);
 	if (p->keywords)
-		xmp_prop(&b, "pdf:Keywords", "", "", p->keywords);
-	buf_str(&b, "<xmpMM:DocumentID>uuid:");
-	buf_str(&b, uuid);
-	buf_str(&b, "</xmpMM:DocumentID>\n"
-		    "<pdfaid:part>1</pdfaid:part>\n"
-		    "<pdfaid:conformance>B</pdfaid:conformance>\n"
-		    "</rdf:Description>\n"
-		    "</rdf:RDF></x:xmpmeta>\n"
-		    "<?xpacket end=\"w\"?>");
+		xml_attr(&b, "pdf:Keywords", p->keywords);
+	if (p->date[0] != '\0') {
+		snprintf(date, sizeof(date), "%sZ", p->date);
+		buf_str(&b, " xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\"");
+		xml_attr(&b, "xmp:CreateDate", date);
+	}
+	if (dc) {
+		buf_str(&b, " xmlns:dc=\"http://purl.org/dc/elements/1.1/\">");
+		if (p->title)
+			xmp_prop(&b, "dc:title", li_alt, li_alt_end, p->title);
+		if (p->author)
+			xmp_prop(&b, "dc:creator", "<rdf:Seq><rdf:li>", "</rdf:li></rdf:Seq>",
+			    p->author);
+		if (p->subject)
+			xmp_prop(&b, "dc:description", li_alt, li_alt_end, p->subject);
+		buf_str(&b, "</rdf:Description>");
+	} else
+		buf_str(&b, "/>");
+	buf_str(&b, "</rdf:RDF></x:xmpmeta><?xpacket end=\"w\"?>");
 	d = dict_begin(p);
 	buf_str(d, "/Type/Metadata/Subtype/XML");
 	obj_stream(p, num, d, b.p, b.len, 0);
@@ -2345,8 +2454,6 @@ pdf_info(struct pdf *p)
 
 	buf_str(d, "<</Producer");
 	buf_text(d, PDF_PRODUCER);
-	buf_str(d, "/Creator");
-	buf_text(d, PDF_CREATOR);
 	if (p->title) {
 		buf_str(d, "/Title");
 		buf_text(d, p->title);
@@ -2368,8 +2475,6 @@ pdf_info(struct pdf *p)
 		    p->date + 8, p->date + 11, p->date + 14, p->date + 17);
 		buf_str(d, "/CreationDate");
 		buf_text(d, date);
-		buf_str(d, "/ModDate");
-		buf_text(d, date);
 	}
 	buf_str(d, ">>");
 	obj_put(p, num, d);
@@ -2383,7 +2488,9 @@ pdf_icc(struct pdf *p)
 	uint32_t num = obj_new(p);
 	struct buf *d = dict_begin(p);
 
-	buf_str(d, "/N 3/Filter/FlateDecode");
+	buf_str(d, "/N ");
+	buf_uint(d, (unsigned)p->fs->icc_n, 0);
+	buf_str(d, "/Filter/FlateDecode");
 	/* deflated once per process already */
 	obj_stream(p, num, d, p->fs->icc_z, p->fs->icc_zlen, 0);
 	return num;
@@ -2404,6 +2511,7 @@ pages_flush(struct pdf *p, int release)
 
 	for (i = 0; i < p->nlive; i++) {
 		pg = p->live[i];
+		page_end_text(pg);
 		if (pg->content.len > 0 && !p->failed) {
 			p->cobj[pg->index] = obj_new(p);
 			obj_stream(p, p->cobj[pg->index], NULL, pg->content.p, pg->content.len, 1);
@@ -2602,9 +2710,9 @@ pdf_finish(struct pdf *p, const size_t *order, size_t n)
 	buf_ref(d, pages);
 	buf_str(d, "/Metadata ");
 	buf_ref(d, xmp);
-	buf_str(d, "/OutputIntents[<</Type/OutputIntent/S/GTS_PDFA1"
-		   "/OutputConditionIdentifier(sRGB IEC61966-2.1)/Info(sRGB IEC61966-2.1)"
-		   "/RegistryName(http://www.color.org)/DestOutputProfile ");
+	buf_str(d, "/OutputIntents[<</Type/OutputIntent/S/GTS_PDFA1/OutputConditionIdentifier(");
+	buf_str(d, p->fs->icc_desc);
+	buf_str(d, ")/DestOutputProfile ");
 	buf_ref(d, icc);
 	buf_str(d, ">>]");
 	if (p->language) {

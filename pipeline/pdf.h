@@ -48,7 +48,7 @@ struct pdf_meta {
 };
 
 /*
- * A new document.  Fonts and the sRGB profile come from fontdir (the build's
+ * A new document.  Fonts and the ICC profile come from fontdir (the build's
  * build/fonts, see fonts/README.md); they are read once per process and
  * fontdir and cached, so a document costs little.  meta may be NULL.
  * Returns NULL with a Swedish message in err when the fonts cannot be read,
@@ -116,27 +116,32 @@ int pdf_save_mem(struct pdf *, unsigned char **buf, size_t *len);
  * pdf_new_stream: like pdf_new, writing to out, which must be positioned at
  * the start of an empty file (offsets are counted from the first byte this
  * writes; out may be a pipe).  out stays the caller's: it is never closed.
+ * The header is written at once; NULL with err also when that fails.
  *
  * pdf_flush: writes every page drawn so far (its deflated content) to out
  * and frees it.  Those pages can no longer be drawn on: pdf_page_at returns
  * NULL for them and earlier pointers to them are invalid; pdf_page_count
  * still counts them.  Call it after each whole försändelse (render.c goes
- * back to its earlier pages to stamp "Sida n (m)" first).  On an ordinary
- * document it does nothing and returns 0, so the same code can draw both.
- * Returns 0, or -1 with pdf_error() (a write error, for example).
+ * back to its earlier pages to stamp "Sida n (m)" first).  Returns 0, or -1
+ * with pdf_error() (a write error, for example).  On an ordinary document
+ * it does nothing (its pages stay until pdf_save) and returns 0, or -1 when
+ * the document already has an error, so the same code can draw both.
  *
  * pdf_finish_stream: flushes what is left and ends the document.  The pages
  * are listed in the page tree in the given order, whatever order they were
  * drawn in: order[i] is the 0-based index (in drawing order) of the page
  * that comes i-th; n must be pdf_page_count() and order a permutation, else
  * -1.  order NULL (n ignored) keeps drawing order.  Then come the fonts
- * (subsets of every glyph any page used), XMP, /Info, the output intent,
- * catalog, xref and trailer; out is flushed (fflush), not closed.  Returns
- * 0, or -1 with pdf_error(): out then holds no complete PDF and the caller
- * removes it.  Once only; -1 on an ordinary document (use pdf_save).
+ * (subsets of every glyph any page used; the fallback font's CIDs are
+ * numbered across the document), the page objects and a balanced page tree,
+ * XMP, /Info, the output intent, catalog, xref and trailer; out is flushed
+ * (fflush), not closed.  Returns 0, or -1 with pdf_error(): out then holds
+ * no complete PDF and the caller removes it.  Once only; -1 on an ordinary
+ * document (use pdf_save).
  *
- * pdf_save and pdf_save_mem refuse a streamed document; pdf_free frees it
- * without writing anything more.
+ * Errors stick, as everywhere here: after a refused order or a write error
+ * the document can only be freed.  pdf_save and pdf_save_mem refuse a
+ * streamed document; pdf_free frees it without writing anything more.
  */
 struct pdf *pdf_new_stream(const char *fontdir, const struct pdf_meta *meta, FILE *out, char *err,
     size_t errlen);

@@ -35,7 +35,7 @@ if make -s --no-print-directory install PREFIX="$I" >"$tmp/install.log" 2>&1; th
 fi
 missing=
 for f in bin/expediera share/man/man1/expediera.1 share/man/man5/expediera.conf.5 \
-    share/expediera/fonts/sRGB.icc share/expediera/fonts/LiberationSans-Regular-winansi.ttf \
+    share/expediera/fonts/Gray.icc share/expediera/fonts/LiberationSans-Regular-winansi.ttf \
     share/expediera/fonts/LiberationSans-Bold-ext.ttf share/expediera/templates/layout.conf \
     share/expediera/templates/texts.conf \
     share/expediera/templates/overklagande-forvaltningsbesvar.txt; do

@@ -21,7 +21,7 @@
  *                  pdf_finish_stream), drawn in one order and put in
  *                  another, with NAME.pages: the lines of each page in the
  *                  final order, each page ended by "@@"; stream-big.pdf has
- *                  3,000 pages
+ *                  3,200 pages
  * Prints "FAIL: ..." for each failed check and "test_pdf: N passed, N failed";
  * exits 1 when anything failed.
  */
@@ -668,8 +668,9 @@ stream_order(const size_t *first, size_t nf, size_t np, int shuffle)
 
 /*
  * A streamed document of nf försändelser of 1-3 pages, each drawn whole
- * (its "Sida n (m)" stamped once all its pages exist, as render.c does)
- * and flushed, all but the last: pdf_finish_stream writes that.  shuffle 0
+ * (its "Sida n (m)" stamped once all its pages exist, as render.c does),
+ * with a blank page after an odd one (duplex, as deliver.c does), and
+ * flushed, all but the last: pdf_finish_stream writes that.  shuffle 0
  * keeps drawing order (order NULL).  With lines, writes what pdftotext must
  * give, page by page in the final order, each page ended by "@@".  Returns
  * pdf_finish_stream's status.
@@ -708,6 +709,11 @@ make_stream(FILE *out, const char *name, size_t nf, int shuffle, int fallback, F
 			    stream_pos[3].y, s, (size_t)n);
 		}
 		np += pages;
+		/* a blank page after an odd one, as a duplex print batch has */
+		if (pages % 2 == 1) {
+			pdf_add_page(p);
+			np++;
+		}
 		if (i + 1 == nf)
 			break;
 		if (pdf_flush(p) == -1)
@@ -730,9 +736,9 @@ make_stream(FILE *out, const char *name, size_t nf, int shuffle, int fallback, F
 		at = order != NULL ? order[i] : i;
 		for (f = 0; first[f + 1] <= at; f++)
 			;
-		for (w = 0; w < 4; w++)
-			if (stream_line(s, sizeof(s), w, at, at - first[f], first[f + 1] - first[f],
-			    fallback) > 0)
+		pages = 1 + f % 3;
+		for (w = 0; w < 4 && at - first[f] < pages; w++)
+			if (stream_line(s, sizeof(s), w, at, at - first[f], pages, fallback) > 0)
 				fprintf(lines, "%s\n", s);
 		fprintf(lines, "@@\n");
 	}
@@ -773,14 +779,14 @@ test_stream(void)
 {
 	static const struct {
 		const char *name;
-		size_t forsandelser;   /* 1, 2, 3, 1, 2, 3 ... pages: 2 on average */
+		size_t forsandelser;   /* 1, 2, 3, 1, 2, 3 ... pages and blanks: 8 in 3 */
 		int shuffle;           /* 0 drawing order, 1 by försändelse, 2 by page */
 		int fallback;          /* a line in the Type0 fallback font on every page */
 	} cases[] = {
 		{"stream-one", 1, 0, 0},
 		{"stream-order", 7, 0, 0},
-		{"stream-small", 24, 1, 1},     /* 48 pages: two levels of page tree */
-		{"stream-big", 1500, 2, 1},     /* 3000 pages: three levels */
+		{"stream-small", 24, 1, 1},     /* 64 pages: two levels of page tree */
+		{"stream-big", 1200, 2, 1},     /* 3200 pages: three levels */
 	};
 	char path[1024];
 	unsigned char *a, *b;
