@@ -320,6 +320,18 @@ buf_hex16(struct buf *b, unsigned v)
 	buf_add(b, s, 4);
 }
 
+/* c in UTF-16BE as hex: a surrogate pair beyond the BMP. */
+static void
+buf_utf16(struct buf *b, uint32_t c)
+{
+	if (c >= 0x10000) {
+		c -= 0x10000;
+		buf_hex16(b, 0xD800 + (c >> 10));
+		buf_hex16(b, 0xDC00 + (c & 0x3FF));
+	} else
+		buf_hex16(b, c);
+}
+
 /* ---- UTF-8 ---- */
 
 /* The next character of s[*i..len); bad bytes come out as U+FFFD, one each. */
@@ -2069,12 +2081,7 @@ cmap_char(struct buf *b, unsigned code, int bytes, uint32_t c)
 	} else
 		buf_hex16(b, code);
 	buf_str(b, "> <");
-	if (c >= 0x10000) {
-		c -= 0x10000;
-		buf_hex16(b, 0xD800 + (c >> 10));
-		buf_hex16(b, 0xDC00 + (c & 0x3FF));
-	} else
-		buf_hex16(b, c);
+	buf_utf16(b, c);
 	buf_str(b, ">\n");
 }
 
@@ -2332,12 +2339,7 @@ buf_text(struct buf *b, const char *s)
 	buf_str(b, "<FEFF");
 	for (i = 0; i < n;) {
 		c = utf8_next((const unsigned char *)s, n, &i);
-		if (c >= 0x10000) {
-			c -= 0x10000;
-			buf_hex16(b, 0xD800 + (c >> 10));
-			buf_hex16(b, 0xDC00 + (c & 0x3FF));
-		} else
-			buf_hex16(b, c);
+		buf_utf16(b, c);
 	}
 	buf_chr(b, '>');
 }
