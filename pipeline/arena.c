@@ -78,6 +78,25 @@ arena_strdup(struct arena *a, const char *s)
 }
 
 void
+arena_adopt(struct arena *a, struct arena *from)
+{
+	struct arena_block *b = from->head;
+
+	if (b == NULL)
+		return;
+	/* from's blocks go behind a's current one, which keeps filling */
+	while (b->next != NULL)
+		b = b->next;
+	if (a->head == NULL)
+		a->head = from->head;
+	else {
+		b->next = a->head->next;
+		a->head->next = from->head;
+	}
+	from->head = NULL;
+}
+
+void
 arena_free(struct arena *a)
 {
 	struct arena_block *b, *next;

@@ -17,6 +17,8 @@ void *arena_alloc(struct arena *, size_t);        /* zeroed, aligned for any typ
 void *arena_array(struct arena *, size_t n, size_t size); /* zeroed; n may be 0 */
 char *arena_strdup(struct arena *, const char *);
 char *arena_strndup(struct arena *, const char *, size_t);
+/* Everything of from is a's now (freed with it); from is left empty. */
+void arena_adopt(struct arena *a, struct arena *from);
 void arena_free(struct arena *);
 
 #endif

@@ -5,8 +5,12 @@
  * försättsblad file when a part needs it, and once more, briefly, for its
  * dnr when the package is large).
  * Writes: parts (struct session) for the caller, findings into the base.
+ * Threads: a large package's försättsblad are read in a second thread while
+ * the next part of protokoll.xml is parsed; parts reach the caller in order,
+ * from this thread.
  * Trusts: read.c and validate.c for everything about content.
  */
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -102,12 +106,46 @@ finish_part(struct parts *ps, struct session *part)
 	return rc;
 }
 
-/* Reads the försättsblad a part's paragraphs may join, in file order. */
-static void
-read_joined(struct parts *ps, struct session *part)
-{
-	size_t *files = NULL, nf = 0, cap = 0, i, k;
+/*
+ * The försättsblad of one part, read in a thread of their own while the next
+ * part's paragraphs are parsed: the two halves of the work take about as
+ * long, and a machine has two cores.  The sheets go into a session of the
+ * job's own, moved into the part when it is done.
+ */
+struct fb_job {
+	const struct fb_names *names;
+	size_t *files;          /* in file order */
+	bool *first;            /* no part read it before: its recipients count */
+	size_t n;
+	struct session s;
+	pthread_t th;
+	bool running;
+};
 
+static void
+job_read(struct fb_job *j)
+{
+	size_t i;
+
+	for (i = 0; i < j->n; i++)
+		read_forsattsblad_file(&j->s, j->names, j->files[i]);
+}
+
+static void *
+job_thread(void *arg)
+{
+	job_read(arg);
+	read_thread_done();
+	return NULL;
+}
+
+/* The sheets a part's paragraphs may join, in file order, read by a job. */
+static void
+job_start(struct parts *ps, const struct session *part, struct fb_job *j)
+{
+	size_t *files = NULL, nf = 0, cap = 0, i, k, o;
+
+	memset(j, 0, sizeof(*j));
 	for (i = 0; i < part->protokoll.n_paragrafer; i++) {
 		const char *d = part->protokoll.paragrafer[i].dnr;
 		size_t lo = 0, hi = ps->nidx;
@@ -132,16 +170,45 @@ read_joined(struct parts *ps, struct session *part)
 	}
 	if (nf > 1)
 		qsort(files, nf, sizeof(*files), cmp_size);
-	for (i = 0; i < nf; i++) {
-		if (i > 0 && files[i] == files[i - 1])
+	j->first = xcalloc(nf + 1, sizeof(*j->first));
+	for (i = 0, o = 0; i < nf; i++) {
+		if (o > 0 && files[i] == files[o - 1])
 			continue;
-		read_forsattsblad_file(part, &ps->names, files[i]);
-		if (!ps->joined[files[i]]) {
-			ps->joined[files[i]] = true;
-			ps->tot.mottagare += part->fb[part->n_fb - 1].n_mottagare;
-		}
+		j->first[o] = !ps->joined[files[i]];
+		ps->joined[files[i]] = true;
+		files[o++] = files[i];
 	}
-	free(files);
+	j->names = &ps->names;
+	j->files = files;
+	j->n = o;
+	session_init(&j->s, part->dir);
+	j->running = j->n > 0 && pthread_create(&j->th, NULL, job_thread, j) == 0;
+}
+
+/* Waits for the job and moves its sheets, findings and memory into the part. */
+static void
+job_finish(struct parts *ps, struct fb_job *j, struct session *part)
+{
+	size_t i;
+
+	if (j->running)
+		pthread_join(j->th, NULL);
+	else
+		job_read(j);
+	for (i = 0; i < j->s.n_fb; i++) {
+		if (part->n_fb == part->cap_fb) {
+			part->cap_fb = part->cap_fb ? 2 * part->cap_fb : 64;
+			part->fb = xreallocarray(part->fb, part->cap_fb, sizeof(*part->fb));
+		}
+		part->fb[part->n_fb++] = j->s.fb[i];
+		if (j->first[i])
+			ps->tot.mottagare += j->s.fb[i].n_mottagare;
+	}
+	arena_adopt(&part->arena, &j->s.arena);
+	diag_append(&part->diag, &j->s.diag);
+	session_free(&j->s);
+	free(j->files);
+	free(j->first);
 }
 
 /*
@@ -266,6 +333,10 @@ parts_read(struct session *base, const struct dnr_pattern *dnr, size_t per, part
 	ps.multi = true;
 	build_index(&ps);
 	for (;;) {
+		struct session next;
+		struct fb_job job;
+		bool next_more = false, have_next = false;
+
 		if (!more) {
 			/* The last part: now the whole file is known. */
 			read_protokoll_close(r);
@@ -274,11 +345,20 @@ parts_read(struct session *base, const struct dnr_pattern *dnr, size_t per, part
 		take_head(&part, base);
 		part.protokoll_valid = r != NULL || base->protokoll_valid;
 		ps.tot.paragrafer += part.protokoll.n_paragrafer;
-		read_joined(&ps, &part);
-		if ((rc = finish_part(&ps, &part)) == -1 || !more)
+		job_start(&ps, &part, &job);
+		if (more) {
+			session_init(&next, base->dir);
+			next_more = read_protokoll_more(r, &next, per);
+			have_next = true;
+		}
+		job_finish(&ps, &job, &part);
+		if ((rc = finish_part(&ps, &part)) == -1 || !have_next) {
+			if (have_next)
+				session_free(&next);
 			break;
-		session_init(&part, base->dir);
-		more = read_protokoll_more(r, &part, per);
+		}
+		part = next;
+		more = next_more;
 	}
 	/* Then the försättsblad no paragraph asked for, per at a time. */
 	for (i = 0; rc == 0 && i < ps.names.n;) {

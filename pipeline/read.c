@@ -371,13 +371,20 @@ only_space(const char *buf, size_t len)
  * the document when it is well-formed (valid or not: *valid says which), or
  * NULL after adding findings.
  */
-static xmlParserCtxtPtr fb_ctxt;
+/*
+ * One parser and one validator for every försättsblad of a thread: setting
+ * one up costs as much as a small file.  Per thread, since parts.c reads
+ * sheets in a second thread; the compiled schema is only read, and shared.
+ */
+static _Thread_local xmlParserCtxtPtr fb_ctxt;
+static _Thread_local xmlSchemaValidCtxtPtr fb_valid;
 
 static xmlDocPtr
 parse_and_validate(struct session *s, const char *file, const char *buf, size_t len,
     struct schema *sc, bool *valid)
 {
 	struct errctx ec = {s, file, 0, false, false, false, NULL};
+	xmlSchemaValidCtxtPtr vc = sc == &schema_forsattsblad ? fb_valid : sc->valid;
 	xmlParserCtxtPtr ctxt;
 	xmlDocPtr doc;
 	int opts = XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOCDATA | XML_PARSE_NOBLANKS |
@@ -394,7 +401,6 @@ parse_and_validate(struct session *s, const char *file, const char *buf, size_t 
 		    "NUL-tecken, kanske är den sparad som UTF-16); spara den som UTF-8.");
 		return NULL;
 	}
-	/* one parser for every försättsblad: setting one up costs as much as a small file */
 	if (fb_ctxt == NULL && (fb_ctxt = xmlNewParserCtxt()) == NULL) {
 		diag_add(&s->diag, RULE_SCHEMA, file, 0, 0, "Filen kunde inte läsas (slut på minne).");
 		return NULL;
@@ -417,9 +423,17 @@ parse_and_validate(struct session *s, const char *file, const char *buf, size_t 
 		return NULL;
 	}
 	ec.schema_phase = true;
-	xmlSchemaSetValidStructuredErrors(sc->valid, on_xml_error, &ec);
-	*valid = xmlSchemaValidateDoc(sc->valid, doc) == 0 && ec.errors == 0;
-	xmlSchemaSetValidStructuredErrors(sc->valid, NULL, NULL);
+	if (vc == NULL && (vc = xmlSchemaNewValidCtxt(sc->schema)) == NULL) {
+		diag_add(&s->diag, RULE_SCHEMA, file, 0, 0, "Filen kunde inte läsas (slut på minne).");
+		xmlFreeDoc(doc);
+		xmlSetStructuredErrorFunc(NULL, NULL);
+		return NULL;
+	}
+	if (sc == &schema_forsattsblad)
+		fb_valid = vc;
+	xmlSchemaSetValidStructuredErrors(vc, on_xml_error, &ec);
+	*valid = xmlSchemaValidateDoc(vc, doc) == 0 && ec.errors == 0;
+	xmlSchemaSetValidStructuredErrors(vc, NULL, NULL);
 	xmlSetStructuredErrorFunc(NULL, NULL);
 	if (!*valid && ec.errors == 0)
 		diag_add(&s->diag, RULE_SCHEMA, file, 0, 0, "Filen följer inte formatet.");
@@ -1668,6 +1682,19 @@ free_schema(struct schema *sc)
 }
 
 void
+read_thread_done(void)
+{
+	if (fb_ctxt != NULL) {
+		xmlFreeParserCtxt(fb_ctxt);
+		fb_ctxt = NULL;
+	}
+	if (fb_valid != NULL) {
+		xmlSchemaFreeValidCtxt(fb_valid);
+		fb_valid = NULL;
+	}
+}
+
+void
 read_cleanup(void)
 {
 	free_schema(&schema_protokoll);
@@ -1676,9 +1703,6 @@ read_cleanup(void)
 		xmlFreeTextReader(scan_reader);
 		scan_reader = NULL;
 	}
-	if (fb_ctxt != NULL) {
-		xmlFreeParserCtxt(fb_ctxt);
-		fb_ctxt = NULL;
-	}
+	read_thread_done();
 	xmlCleanupParser();
 }

@@ -24,6 +24,13 @@ int read_init(char *err, size_t errlen);
 void read_cleanup(void);
 
 /*
+ * Reading försättsblad is safe in more than one thread at a time (after
+ * read_init, each into a session of its own); a thread that did it frees
+ * what it kept for the next sheet with read_thread_done before it ends.
+ */
+void read_thread_done(void);
+
+/*
  * Reads the package in s->dir.  Returns 0 when the package could be read at
  * all (its problems are findings), -1 when it could not (the directory does
  * not exist or cannot be listed) with a Swedish message in err.
