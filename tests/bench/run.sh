@@ -34,7 +34,8 @@ measure() {
 	rate=$(awk -v n="$items" -v s="$sec" 'BEGIN { if (s > 0) printf "%d", n / s; else print "-" }')
 	bytes=-
 	if [ -d "$dir/work/r" ]; then
-		bytes=$(du -sb "$dir/work/r" | awk -v n="$items" '{printf "%d", $1 / n}')
+		bytes=$(find "$dir/work/r" -type f -printf '%s\n' |
+		    awk -v n="$items" '{s += $1} END {printf "%d", s / n}')
 	fi
 	printf '%-8s %-8s %12s %10s %14s %10s %12s\n' "$n" "$step" "$items" "$sec" "$rate" "$bytes" "$rss"
 }
