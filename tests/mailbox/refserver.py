@@ -17,7 +17,8 @@ that passes against it says something:
     Seal's over SealedDelivery) are checked for the algorithms SPEC.md names
     (RSA-SHA256, exclusive C14N, SHA-256 digest, one Reference URI="" with the
     enveloped-signature transform, the certificate in KeyInfo/X509Data) and verified
-    with the xmlsec1 command; see "Signatures" below.
+    with xmlsec1's library in this process (python3-xmlsec, the same libxmlsec1 the
+    xmlsec1 command uses); see "Signatures" below.
   * An invalid request gets a SOAP 1.1 Fault (HTTP 500) whose faultstring says what
     is wrong, and is logged as rejected.
 
@@ -75,25 +76,30 @@ Signatures
                     with the prefix its SignedDelivery child uses, i.e. the document
                     the sender signed before putting it into the SOAP body.
 
-  Both are checked with the same command (the node-xpath picks the Signature that is
-  a child of the root, so the inner one is left alone when checking the Seal):
+  Each standalone document is parsed again (as the xmlsec1 command would read it
+  from a file) and the Signature that is a child of its root is verified, so the
+  inner one is left alone when checking the Seal.  Besides the form checks above,
+  xmlsec1's library is told to accept no other algorithms: RSA-SHA256 and
+  exclusive C14N for SignedInfo; enveloped-signature, exclusive C14N and SHA-256
+  in the Reference.  The key it verifies with is
 
-    xmlsec1 --verify --enabled-reference-uris empty \\
-      --node-xpath "/*/*[local-name()='Signature' and namespace-uri()='http://www.w3.org/2000/09/xmldsig#']" \\
-      TRUST FILE
-
-  where TRUST is
-    --insecure --enabled-key-data x509
-        (no --trusted-signer) the key of the certificate in the signature's own
-        KeyInfo; proves integrity, not who signed.  This is what lets the contract's
-        sample SealedDeliveryWithSignature.xml, signed by a foreign test CA whose
+    (no --trusted-signer) the key of the certificate in the signature's own
+        KeyInfo; proves integrity, not who signed (as `xmlsec1 --verify --insecure
+        --enabled-key-data x509`).  This is what lets the contract's sample
+        SealedDeliveryWithSignature.xml, signed by a foreign test CA whose
         certificate has expired, verify.
-    --trusted-pem CERT --enabled-key-data x509
-        (--trusted-signer CERT, CERT a CA certificate) the certificate in KeyInfo
-        must chain to CERT and be valid now.
-    --pubkey-cert-pem CERT --enabled-key-data key-name
-        (--trusted-signer CERT, CERT an end-entity certificate) pinned: the signature
-        must verify with CERT's key; whatever KeyInfo says is not used.
+    (--trusted-signer CERT, CERT a CA certificate) the key of the certificate in
+        KeyInfo/X509Data, which must chain to CERT and be valid now (as
+        `--trusted-pem CERT --enabled-key-data x509`).
+    (--trusted-signer CERT, CERT an end-entity certificate) pinned: the signature
+        must verify with CERT's key; whatever KeyInfo says is not used (as
+        `--pubkey-cert-pem CERT --enabled-key-data key-name`).
+
+  The keys, the trusted certificate and the XSDs are loaded once, at start.  When a
+  signature fails, the fault says why: the digest does not match (recomputed here
+  with lxml, only to explain), the signature value does not verify with the key,
+  or the signer's certificate is not trusted (with `openssl verify`'s reason).
+  tests/lib/mailbox.sh checks stored deliveries again with the xmlsec1 command.
 
   Namespaces: with only the enveloped-signature transform in the Reference (as in
   the contract's samples) the digest is over the INCLUSIVE canonical form, so
@@ -192,7 +198,6 @@ import ssl
 import struct
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import traceback
@@ -206,6 +211,13 @@ except ImportError:  # e.g. a pyenv python3 first in PATH: use Debian's, which h
             os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3"):
         os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
     sys.exit("refserver: needs lxml (Debian package python3-lxml)")
+try:
+    import xmlsec
+except ImportError:
+    if os.path.exists("/usr/bin/python3") and \
+            os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3"):
+        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+    sys.exit("refserver: needs xmlsec (Debian package python3-xmlsec)")
 
 
 # --- namespaces and constants ------------------------------------------------------
@@ -232,9 +244,6 @@ ALG_RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
 ALG_SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
 ALG_ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 
-# Picks the Signature that is a child of the document element (see "Signatures").
-XMLSEC_NODE = ("/*/*[local-name()='Signature' and "
-               "namespace-uri()='http://www.w3.org/2000/09/xmldsig#']")
 
 # Who the server says it is in isReachable's ServiceSupplier.
 SUPPLIER_ID = "165500000001"
@@ -482,6 +491,141 @@ class Faults:
         return plan
 
 
+# --- signatures ----------------------------------------------------------------------
+
+class Verifier:
+    """Verifies the enveloped signature under the root of a standalone document with
+    xmlsec1's library, against the trust --trusted-signer names (see "Signatures").
+    Everything it needs is loaded once; verify() may be called from any thread."""
+
+    def __init__(self, cert):
+        k = xmlsec.constants
+        self.cert = cert
+        self.mode = "keyinfo"
+        self.manager = None
+        self.pinned = None
+        # One KeysManager for all requests (making one costs ~25 ms of OpenSSL store
+        # setup); xmlsec1 does not promise that two threads may share it, so a lock.
+        self.lock = threading.Lock()
+        if cert:
+            out = subprocess.run(["openssl", "x509", "-in", cert, "-noout", "-ext",
+                                  "basicConstraints"], capture_output=True, text=True)
+            if out.returncode != 0:
+                sys.exit(f"refserver: --trusted-signer {cert}: not a PEM certificate")
+            try:
+                if "CA:TRUE" in out.stdout:
+                    self.mode = "ca"
+                    self.manager = xmlsec.KeysManager()
+                    self.manager.load_cert(cert, k.KeyDataFormatCertPem, k.KeyDataTypeTrusted)
+                else:
+                    self.mode = "pinned"
+                    self.pinned = xmlsec.Key.from_file(cert, k.KeyDataFormatCertPem)
+            except xmlsec.Error as e:
+                sys.exit(f"refserver: --trusted-signer {cert}: xmlsec cannot load it: {e}")
+
+    @staticmethod
+    def restrict(ctx):
+        """Only the algorithms SPEC.md names, whatever the Signature asks for."""
+        k = xmlsec.constants
+        for t in (k.TransformExclC14N, k.TransformRsaSha256):
+            ctx.enable_signature_transform(t)
+        for t in (k.TransformEnveloped, k.TransformExclC14N, k.TransformSha256):
+            ctx.enable_reference_transform(t)
+
+    @staticmethod
+    def signature_of(document):
+        """The parsed DOCUMENT and the ds:Signature that is a child of its root."""
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                                 huge_tree=False)
+        root = etree.fromstring(document, parser)
+        sigs = [c for c in root if c.tag == f"{{{DS}}}Signature"]
+        if len(sigs) != 1:
+            raise Reject(2001, f"{len(sigs)} ds:Signature elements under the root, "
+                               "expected exactly one")
+        return root, sigs[0]
+
+    def check(self, document, keyinfo_der):
+        """Verifies; returns None when the signature holds, else why not (text)."""
+        k = xmlsec.constants
+        root, sig = self.signature_of(document)
+        if self.mode == "ca":
+            ctx = xmlsec.SignatureContext(self.manager)
+            ctx.set_enabled_key_data([k.KeyDataX509])
+        else:
+            ctx = xmlsec.SignatureContext()
+            try:
+                ctx.key = self.pinned if self.mode == "pinned" else \
+                    xmlsec.Key.from_memory(keyinfo_der, k.KeyDataFormatCertDer)
+            except xmlsec.Error:
+                return "the certificate in KeyInfo holds no usable key"
+        self.restrict(ctx)
+        try:
+            if self.mode == "ca":
+                with self.lock:
+                    ctx.verify(sig)
+            else:
+                ctx.verify(sig)
+            return None
+        except xmlsec.VerificationError:
+            return self.explain(root, sig)
+        except xmlsec.Error as e:
+            if self.mode == "ca":
+                # No key came out of KeyInfo: is it the certificate, or the signature?
+                why = self.check_untrusted(document, keyinfo_der)
+                if why is not None:
+                    return why
+            return f"xmlsec: {e.args[-1] if e.args else e}"
+
+    def check_untrusted(self, document, der):
+        """CA mode failed without a verdict: verified with the KeyInfo certificate's own
+        key, does the signature hold?  Then the certificate is what is not trusted."""
+        k = xmlsec.constants
+        root, sig = self.signature_of(document)
+        ctx = xmlsec.SignatureContext()
+        try:
+            ctx.key = xmlsec.Key.from_memory(der, k.KeyDataFormatCertDer)
+            self.restrict(ctx)
+            ctx.verify(sig)
+        except xmlsec.VerificationError:
+            return self.explain(root, sig)
+        except xmlsec.Error:
+            return None
+        pem = ("-----BEGIN CERTIFICATE-----\n" + base64.encodebytes(der).decode("ascii")
+               + "-----END CERTIFICATE-----\n")
+        out = subprocess.run(["openssl", "verify", "-CAfile", self.cert], input=pem,
+                             capture_output=True, text=True)
+        m = re.search(r"error \d+ at \d+ depth lookup: ([^\n]*)", out.stdout + out.stderr)
+        return "signer certificate not trusted" + (f": {m.group(1)}" if m else "")
+
+    @staticmethod
+    def explain(root, sig):
+        """Why a signature that xmlsec1 found invalid is: the digest of the document
+        (recomputed: enveloped-signature, then the C14N the Reference names or the
+        inclusive default) or the signature value."""
+        ref = sig.find("ds:SignedInfo/ds:Reference", namespaces=NS)
+        want = (ref.findtext("ds:DigestValue", namespaces=NS) or "").strip() \
+            if ref is not None else ""
+        exclusive = ref is not None and any(
+            t.get("Algorithm") == ALG_EXC_C14N
+            for t in ref.findall("ds:Transforms/ds:Transform", namespaces=NS))
+        doc = copy.deepcopy(root)
+        for s in doc.findall("ds:Signature", namespaces=NS):
+            # Remove the element, not the text after it.
+            prev, parent = s.getprevious(), s.getparent()
+            if s.tail:
+                if prev is not None:
+                    prev.tail = (prev.tail or "") + s.tail
+                else:
+                    parent.text = (parent.text or "") + s.tail
+            parent.remove(s)
+        c14n = etree.tostring(doc.getroottree(), method="c14n", exclusive=exclusive)
+        got = base64.b64encode(hashlib.sha256(c14n).digest()).decode("ascii")
+        if got != want:
+            return ("digest mismatch: the signed content differs from what was signed "
+                    "(changed after signing, or signed in another form)")
+        return "the signature value does not verify with the signer's key"
+
+
 # --- the mailbox: validation, signatures, store, log ---------------------------------
 
 class Mailbox:
@@ -497,7 +641,7 @@ class Mailbox:
         self.schema_lock = threading.Lock()   # one XMLSchema is not used by two threads
         self.recipients = RecipientsFile(args.recipients)
         self.faults = Faults(args.faults)
-        self.trust = self.trust_args(args.trusted_signer)
+        self.verifier = Verifier(args.trusted_signer)
         self.port = None
         self.lock = threading.Lock()          # store, index, counters
         self.seq = {}
@@ -511,19 +655,6 @@ class Mailbox:
         if args.store:
             os.makedirs(args.store, mode=0o700, exist_ok=True)
             self.load_index()
-
-    @staticmethod
-    def trust_args(cert):
-        """xmlsec1 arguments deciding whose key a signature must verify with."""
-        if not cert:
-            return ["--insecure", "--enabled-key-data", "x509"]
-        out = subprocess.run(["openssl", "x509", "-in", cert, "-noout", "-ext",
-                              "basicConstraints"], capture_output=True, text=True)
-        if out.returncode != 0:
-            sys.exit(f"refserver: --trusted-signer {cert}: not a PEM certificate")
-        if "CA:TRUE" in out.stdout:
-            return ["--trusted-pem", cert, "--enabled-key-data", "x509"]
-        return ["--pubkey-cert-pem", cert, "--enabled-key-data", "key-name"]
 
     # -- log -----------------------------------------------------------------------
 
@@ -695,51 +826,27 @@ class Mailbox:
             der = base64.b64decode("".join(certs[0].text.split()), validate=True)
         except ValueError:
             raise Reject(2001, f"{what} signature: X509Certificate is not base64")
-        return hashlib.sha256(der).hexdigest()
+        return der
 
-    def xmlsec_verify(self, document, what):
-        """Verify the signature that is a child of DOCUMENT's root with xmlsec1."""
-        with tempfile.NamedTemporaryFile(prefix="refserver-", suffix=".xml") as f:
-            f.write(document)
-            f.flush()
-            cmd = ["xmlsec1", "--verify", "--enabled-reference-uris", "empty",
-                   "--node-xpath", XMLSEC_NODE] + self.trust + [f.name]
-            try:
-                out = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-            except (OSError, subprocess.TimeoutExpired) as e:
-                raise Reject(2001, f"{what} signature: xmlsec1 could not run: {e}", "Server")
-        if out.returncode == 0:
-            return
-        err = out.stderr
-        if "data and digest do not match" in err:
-            why = ("digest mismatch: the signed content differs from what was signed "
-                   "(changed after signing, or signed in another form)")
-        elif "certificate verification failed" in err:
-            m = re.search(r"msg=([^\n;]*)", err)
-            why = "signer certificate not trusted" + (f": {m.group(1)}" if m else "")
-        elif "signature" in err.lower() and ("do not match" in err or "verification failed" in err):
-            why = "the signature value does not verify with the signer's key"
-        elif "key is not found" in err:
-            why = "no usable key (the certificate in KeyInfo is not the trusted signer)"
-        else:
-            lines = [ln for ln in err.splitlines() if "error" in ln.lower()]
-            why = (lines[-1] if lines else err.strip()[-300:]) or "failed"
-        raise Reject(2001, f"{what} signature does not verify: {why}")
+    def xmlsec_verify(self, document, der, what):
+        """Verify the signature that is a child of DOCUMENT's root (see "Signatures")."""
+        why = self.verifier.check(document, der)
+        if why is not None:
+            raise Reject(2001, f"{what} signature does not verify: {why}")
 
     def verify_signatures(self, sealed):
         """SEALED: the inner deliverSecure element (type SealedDelivery)."""
         signed = sealed.find("m3:SignedDelivery", namespaces=NS)
-        fingerprints = {
-            "signed_delivery": self.check_signature_form(signed, "SignedDelivery"),
-            "seal": self.check_signature_form(sealed, "SealedDelivery"),
-        }
+        inner_der = self.check_signature_form(signed, "SignedDelivery")
+        seal_der = self.check_signature_form(sealed, "SealedDelivery")
         # SignedDelivery: the element as it stands, as its own document.
-        self.xmlsec_verify(standalone(signed), "SignedDelivery")
+        self.xmlsec_verify(standalone(signed), inner_der, "SignedDelivery")
         # Seal: the SealedDelivery document the sender signed, i.e. the wire element
         # renamed back to m3:SealedDelivery with the prefix its SignedDelivery uses.
         self.xmlsec_verify(standalone(sealed, rename=(signed.prefix, MESSAGE_V3, "SealedDelivery")),
-                           "Seal (SealedDelivery)")
-        return fingerprints
+                           seal_der, "Seal (SealedDelivery)")
+        return {"signed_delivery": hashlib.sha256(inner_der).hexdigest(),
+                "seal": hashlib.sha256(seal_der).hexdigest()}
 
     # -- deliverSecure: store --------------------------------------------------------
 
