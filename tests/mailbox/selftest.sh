@@ -332,6 +332,12 @@ post "$a" /recipient "$tmp/reach.xml"
 check "a bad faults file is reported and ignored" eval '[ "$code" = 200 ] && lastlog a | grep -q faults_error'
 faults '{}'
 
+# A body over 1 MB: curl asks "Expect: 100-continue" and waits (here up to 30 s)
+# for the interim answer before it sends the body; the server sends it at once.
+{ cat "$tmp/d2.xml"; head -c 1200000 /dev/zero | tr '\0' ' '; } >"$tmp/large.xml"
+post "$a" /deliversecure "$tmp/large.xml" -v --expect100-timeout 30
+check "large body: 100 Continue" eval '[ "$code" = 200 ] && grep -q "^< HTTP/1.1 100 Continue" "$tmp/curl.err"'
+
 # Concurrent clients.
 for i in 1 2 3 4 5 6 7 8; do
 	curl -sS --max-time 30 "${tls[@]}" -H 'Content-Type: text/xml' --data-binary @"$tmp/reach.xml" \
