@@ -1054,6 +1054,34 @@ mm_signer_free(struct mm_signer *s)
 }
 
 /*
+ * A signature context that borrows the signer's key.  Duplicating the key for
+ * every context (xmlSecKeyDuplicate) decodes its certificate and RSA key again
+ * through OpenSSL's decoders, which cost more than the signature itself; the
+ * context only reads the key, and ctx_free() hands it back before the context
+ * is destroyed.  One thread only (see mm.h).
+ */
+static xmlSecDSigCtxPtr
+ctx_new(struct mm_signer *s)
+{
+	xmlSecDSigCtxPtr ctx;
+
+	if ((ctx = xmlSecDSigCtxCreate(NULL)) == NULL)
+		return NULL;
+	ctx->signKey = s->key;
+	ctx->enabledReferenceUris = xmlSecTransformUriTypeEmpty;
+	return ctx;
+}
+
+static void
+ctx_free(xmlSecDSigCtxPtr ctx)
+{
+	if (ctx == NULL)
+		return;
+	ctx->signKey = NULL; /* the signer's: not destroyed with the context */
+	xmlSecDSigCtxDestroy(ctx);
+}
+
+/*
  * Checks the enveloped signature last under the root of doc, as made by
  * sign_enveloped(), with the signer's own key: the Seal says SignaturesOK, and
  * a signature that does not verify here never leaves.
@@ -1069,16 +1097,13 @@ verify_enveloped(struct mm_signer *s, xmlDocPtr doc, char *err, size_t errlen)
 	sig = xmlDocGetRootElement(doc)->last;
 	if (!is(sig, "http://www.w3.org/2000/09/xmldsig#", "Signature"))
 		goto out;
-	if ((ctx = xmlSecDSigCtxCreate(NULL)) == NULL ||
-	    (ctx->signKey = xmlSecKeyDuplicate(s->key)) == NULL)
+	if ((ctx = ctx_new(s)) == NULL)
 		goto out;
-	ctx->enabledReferenceUris = xmlSecTransformUriTypeEmpty;
 	if (xmlSecDSigCtxVerify(ctx, sig) < 0 || ctx->status != xmlSecDSigStatusSucceeded)
 		goto out;
 	rc = 0;
 out:
-	if (ctx != NULL)
-		xmlSecDSigCtxDestroy(ctx);
+	ctx_free(ctx);
 	if (rc == -1)
 		snprintf(err, errlen, "den nyss gjorda signaturen gick inte att kontrollera "
 		    "(xmlsec1: %s)", xmlsec_first[0] != '\0' ? xmlsec_first : "ogiltig");
@@ -1157,17 +1182,14 @@ sign_enveloped(struct mm_signer *s, xmlDocPtr doc, char *err, size_t errlen)
 	    xmlSecTmplX509DataAddCertificate(x509) == NULL)
 		goto out;
 	tighten(doc, sig);
-	if ((ctx = xmlSecDSigCtxCreate(NULL)) == NULL ||
-	    (ctx->signKey = xmlSecKeyDuplicate(s->key)) == NULL)
+	if ((ctx = ctx_new(s)) == NULL)
 		goto out;
-	ctx->enabledReferenceUris = xmlSecTransformUriTypeEmpty;
 	if (xmlSecDSigCtxSign(ctx, sig) < 0)
 		goto out;
 	tighten(doc, sig);
 	rc = 0;
 out:
-	if (ctx != NULL)
-		xmlSecDSigCtxDestroy(ctx);
+	ctx_free(ctx);
 	if (rc == -1) {
 		snprintf(err, errlen, "försändelsen kunde inte signeras (xmlsec1: %s)",
 		    xmlsec_first[0] != '\0' ? xmlsec_first : "okänt fel");
