@@ -76,9 +76,8 @@ Signatures
                     with the prefix its SignedDelivery child uses, i.e. the document
                     the sender signed before putting it into the SOAP body.
 
-  Each standalone document is parsed again (as the xmlsec1 command would read it
-  from a file) and the Signature that is a child of its root is verified, so the
-  inner one is left alone when checking the Seal.  Besides the form checks above,
+  On each standalone document the Signature that is a child of its root is
+  verified, so the inner one is left alone when checking the Seal.  Besides the form checks above,
   xmlsec1's library is told to accept no other algorithms: RSA-SHA256 and
   exclusive C14N for SignedInfo; enveloped-signature, exclusive C14N and SHA-256
   in the Reference.  The key it verifies with is
@@ -304,7 +303,9 @@ def fault_body(faultcode, text, error_code):
 
 
 def standalone(elem, rename=None):
-    """ELEM as a document of its own, the document its enveloped signature was made in.
+    """ELEM as a document of its own, the document its enveloped signature was made in
+    (the root element of a new lxml document; what would be written to a file and
+    read back, without writing and reading it).
 
     The signatures' Reference has no C14N transform of its own, so the digest is over
     the INCLUSIVE canonical form: every namespace declaration in scope on the document
@@ -327,7 +328,7 @@ def standalone(elem, rename=None):
         for child in elem:
             doc.append(copy.deepcopy(child))
     doc.tail = None
-    return etree.tostring(doc, encoding="UTF-8", xml_declaration=True)
+    return doc
 
 
 # --- configuration files re-read while running --------------------------------------
@@ -496,7 +497,7 @@ class Faults:
 class Verifier:
     """Verifies the enveloped signature under the root of a standalone document with
     xmlsec1's library, against the trust --trusted-signer names (see "Signatures").
-    Everything it needs is loaded once; verify() may be called from any thread."""
+    Everything it needs is loaded once; check() may be called from any thread."""
 
     def __init__(self, cert):
         k = xmlsec.constants
@@ -507,6 +508,10 @@ class Verifier:
         # One KeysManager for all requests (making one costs ~25 ms of OpenSSL store
         # setup); xmlsec1 does not promise that two threads may share it, so a lock.
         self.lock = threading.Lock()
+        # KeyInfo certificate (DER) -> its public key, for the mode without a trusted
+        # signer.  Keys are held without their certificate: a context copies the key
+        # it is given, and copying a certificate costs more than the verification.
+        self.keys = {}
         if cert:
             out = subprocess.run(["openssl", "x509", "-in", cert, "-noout", "-ext",
                                   "basicConstraints"], capture_output=True, text=True)
@@ -519,9 +524,38 @@ class Verifier:
                     self.manager.load_cert(cert, k.KeyDataFormatCertPem, k.KeyDataTypeTrusted)
                 else:
                     self.mode = "pinned"
-                    self.pinned = xmlsec.Key.from_file(cert, k.KeyDataFormatCertPem)
+                    with open(cert, "rb") as f:
+                        self.pinned = self.public_key(f.read(), "PEM")
+                    if self.pinned is None:
+                        sys.exit(f"refserver: --trusted-signer {cert}: no public key in it")
             except xmlsec.Error as e:
                 sys.exit(f"refserver: --trusted-signer {cert}: xmlsec cannot load it: {e}")
+
+    @staticmethod
+    def public_key(cert, form):
+        """The public key of certificate CERT (bytes, FORM "PEM" or "DER") as an
+        xmlsec key without the certificate; None when CERT is not a certificate."""
+        out = subprocess.run(["openssl", "x509", "-inform", form, "-noout", "-pubkey"],
+                             input=cert, capture_output=True)
+        if out.returncode != 0:
+            return None
+        try:
+            return xmlsec.Key.from_memory(out.stdout, xmlsec.constants.KeyDataFormatPem)
+        except xmlsec.Error:
+            return None
+
+    def keyinfo_key(self, der):
+        """The key of the KeyInfo certificate DER, cached."""
+        with self.lock:
+            key = self.keys.get(der)
+        if key is None:
+            key = self.public_key(der, "DER")
+            if key is not None:
+                with self.lock:
+                    if len(self.keys) >= 256:
+                        self.keys.clear()
+                    self.keys[der] = key
+        return key
 
     @staticmethod
     def restrict(ctx):
@@ -533,31 +567,28 @@ class Verifier:
             ctx.enable_reference_transform(t)
 
     @staticmethod
-    def signature_of(document):
-        """The parsed DOCUMENT and the ds:Signature that is a child of its root."""
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                                 huge_tree=False)
-        root = etree.fromstring(document, parser)
+    def signature_of(root):
+        """The ds:Signature that is a child of ROOT."""
         sigs = [c for c in root if c.tag == f"{{{DS}}}Signature"]
         if len(sigs) != 1:
             raise Reject(2001, f"{len(sigs)} ds:Signature elements under the root, "
                                "expected exactly one")
-        return root, sigs[0]
+        return sigs[0]
 
-    def check(self, document, keyinfo_der):
-        """Verifies; returns None when the signature holds, else why not (text)."""
+    def check(self, root, keyinfo_der):
+        """Verifies the signature under ROOT, the root of a standalone document;
+        returns None when the signature holds, else why not (text)."""
         k = xmlsec.constants
-        root, sig = self.signature_of(document)
+        sig = self.signature_of(root)
         if self.mode == "ca":
             ctx = xmlsec.SignatureContext(self.manager)
             ctx.set_enabled_key_data([k.KeyDataX509])
         else:
             ctx = xmlsec.SignatureContext()
-            try:
-                ctx.key = self.pinned if self.mode == "pinned" else \
-                    xmlsec.Key.from_memory(keyinfo_der, k.KeyDataFormatCertDer)
-            except xmlsec.Error:
+            key = self.pinned if self.mode == "pinned" else self.keyinfo_key(keyinfo_der)
+            if key is None:
                 return "the certificate in KeyInfo holds no usable key"
+            ctx.key = key
         self.restrict(ctx)
         try:
             if self.mode == "ca":
@@ -571,19 +602,20 @@ class Verifier:
         except xmlsec.Error as e:
             if self.mode == "ca":
                 # No key came out of KeyInfo: is it the certificate, or the signature?
-                why = self.check_untrusted(document, keyinfo_der)
+                why = self.check_untrusted(root, sig, keyinfo_der)
                 if why is not None:
                     return why
             return f"xmlsec: {e.args[-1] if e.args else e}"
 
-    def check_untrusted(self, document, der):
+    def check_untrusted(self, root, sig, der):
         """CA mode failed without a verdict: verified with the KeyInfo certificate's own
         key, does the signature hold?  Then the certificate is what is not trusted."""
-        k = xmlsec.constants
-        root, sig = self.signature_of(document)
         ctx = xmlsec.SignatureContext()
+        key = self.keyinfo_key(der)
+        if key is None:
+            return None
         try:
-            ctx.key = xmlsec.Key.from_memory(der, k.KeyDataFormatCertDer)
+            ctx.key = key
             self.restrict(ctx)
             ctx.verify(sig)
         except xmlsec.VerificationError:
@@ -828,9 +860,9 @@ class Mailbox:
             raise Reject(2001, f"{what} signature: X509Certificate is not base64")
         return der
 
-    def xmlsec_verify(self, document, der, what):
-        """Verify the signature that is a child of DOCUMENT's root (see "Signatures")."""
-        why = self.verifier.check(document, der)
+    def xmlsec_verify(self, root, der, what):
+        """Verify the signature that is a child of ROOT (see "Signatures")."""
+        why = self.verifier.check(root, der)
         if why is not None:
             raise Reject(2001, f"{what} signature does not verify: {why}")
 
