@@ -292,6 +292,12 @@ prepare_job(void *arg, struct mm_request *r)
 	struct mm_message msg;
 	char err[256] = "", rid[13];
 
+	if (j->service_address == NULL) {
+		snprintf(j->err, sizeof(j->err), "mottagarens brevlådeoperatör har ingen "
+		    "ServiceAdress");
+		snprintf(r->err, sizeof(r->err), "%s", j->err);
+		return -1;
+	}
 	wire_id(j->recipient_id, rid);
 	memset(&msg, 0, sizeof(msg));
 	msg.sender_id = mb->sender_id;

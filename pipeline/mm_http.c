@@ -270,6 +270,10 @@ start(struct xfer *x)
 {
 	struct mm_request *r = x->r;
 
+	if (r->url == NULL) {
+		snprintf(r->err, sizeof(r->err), "anropet saknar adress");
+		return -1;
+	}
 	if ((x->easy = easy_get(x->c)) == NULL) {
 		snprintf(r->err, sizeof(r->err), "libcurl kunde inte förbereda anropet till %s",
 		    r->url);
@@ -330,8 +334,7 @@ mm_http_perform(struct mm_client *c, struct mm_request *reqs, size_t n,
 			if (r->body == NULL || start(x) == -1) {
 				r->outcome = MM_PERMANENT;
 				if (r->err[0] == '\0')
-					snprintf(r->err, sizeof(r->err), "anropet till %s saknar "
-					    "innehåll", r->url);
+					snprintf(r->err, sizeof(r->err), "anropet saknar innehåll");
 				finished(x, hooks, arg);
 				continue;
 			}
@@ -388,7 +391,7 @@ out:
 			xs[i].c = c;
 			reqs[i].outcome = MM_TRANSIENT;
 			snprintf(reqs[i].err, sizeof(reqs[i].err), "libcurl slutade arbeta mitt i "
-			    "anropet till %s", reqs[i].url);
+			    "anropet till %s", reqs[i].url != NULL ? reqs[i].url : "?");
 			finished(&xs[i], hooks, arg);
 		}
 	}
