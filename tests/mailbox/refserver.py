@@ -156,7 +156,10 @@ Fault injection
 Log
 
   One JSON object per line and request: ts, endpoint, seq (per endpoint since start),
-  client (CN of the TLS client certificate), http_status (null after a reset), ms,
+  client (CN of the TLS client certificate), connection (the number of the TLS
+  connection it came on, counted from 1 since start: requests on a kept-alive
+  connection share it), tls_resumed (the connection's handshake resumed a TLS
+  session), http_status (null after a reset), ms,
   verdict ("accepted", "duplicate", "rejected", "failed" for an injected failure
   before processing, "tls-refused" for a refused handshake, which has endpoint null,
   "error" for a bug in this server, with a traceback on stderr),
@@ -1004,6 +1007,10 @@ class TooLarge(Exception):
     pass
 
 
+# The TLS connection a handler thread serves (Server.finish_request sets it).
+CONNECTION = threading.local()
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"      # keep-alive: libcurl reuses connections
     # An answer leaves at once, in one write: without these the headers go first
@@ -1094,7 +1101,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         started = time.monotonic()
         endpoint = ENDPOINTS.get(self.path.split("?")[0])
-        record = {"endpoint": endpoint or self.path[:200], "client": self.client_cn()}
+        record = {"endpoint": endpoint or self.path[:200], "client": self.client_cn(),
+                  "connection": getattr(CONNECTION, "number", None),
+                  "tls_resumed": getattr(CONNECTION, "resumed", None)}
         if endpoint:
             record["seq"] = self.box.next_seq(endpoint)
         try:
@@ -1202,17 +1211,26 @@ class Server(http.server.ThreadingHTTPServer):
     def __init__(self, port, context, mailbox):
         self.context = context
         self.mailbox = mailbox
+        self.connections = 0                  # TLS connections accepted, for the log
+        self.connections_lock = threading.Lock()
         super().__init__(("127.0.0.1", port), Handler)   # never anything but 127.0.0.1
 
     def finish_request(self, request, client_address):
         request.settimeout(30)
+        with self.connections_lock:
+            self.connections += 1
+            number = self.connections
         try:
             tls = self.context.wrap_socket(request, server_side=True)
         except (ssl.SSLError, OSError) as e:
             # No client certificate, one from another CA, not TLS at all, ...
             self.mailbox.log({"endpoint": None, "verdict": "tls-refused",
-                              "reason": str(e), "peer": client_address[0]})
+                              "reason": str(e), "peer": client_address[0],
+                              "connection": number})
             return
+        # The handler runs in this thread: it finds the connection's facts here.
+        CONNECTION.number = number
+        CONNECTION.resumed = tls.session_reused
         try:
             self.RequestHandlerClass(tls, client_address, self)
         finally:
