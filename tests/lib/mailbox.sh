@@ -63,12 +63,27 @@ mm_work "$W"
 "$bin" send --dry-run --json --config "$W/expediera.conf" "$ex" >"$tmp/mmdry.json" 2>/dev/null
 want_digital=$(python3 -c 'import json,sys; print(sum(1 for r in json.load(open(sys.argv[1]))["routes"] if r["route"] == "digital"))' "$tmp/mmdry.json")
 [ "$want_digital" -gt 5 ] && ok || bad "mailbox: only $want_digital digital routes"
+echo "max_parallel = 2" >>"$W/expediera.conf"
+# Latency, so that two deliveries are in flight at once.
+echo '{"deliversecure": [{"latency_ms": 150}]}' >"$M/faults.tmp" && mv "$M/faults.tmp" "$M/faults.json"
+before=$(wc -l <"$M/log.jsonl")
 send_in "$W" "$ex"
+echo '{}' >"$M/faults.tmp" && mv "$M/faults.tmp" "$M/faults.json"
 if [ "$(rc)" -eq 0 ] && [ "$(accepted)" -eq "$want_digital" ] && [ "$(stored_ids)" -eq "$want_digital" ]; then ok; else
 	bad "mailbox: send exit $(rc), $(accepted) accepted, want $want_digital"
 	head -n 5 "$tmp/err"
 	grep rejected "$M/log.jsonl" | head -n 3
 fi
+# One HTTPS client for the run: the register's question and every delivery on
+# at most max_parallel kept-alive connections, the second resuming the TLS
+# session of the first.
+tail -n +$((before + 1)) "$M/log.jsonl" | python3 -c 'import json, sys
+reqs = [json.loads(l) for l in sys.stdin if l.strip()]
+conns = sorted({r["connection"] for r in reqs})
+assert len(reqs) > 1 + 5 and len(conns) == 2, (len(reqs), conns)
+assert all(r["tls_resumed"] for r in reqs if r["connection"] == conns[1]), \
+    [(r["connection"], r["tls_resumed"]) for r in reqs]' \
+    && ok || bad "mailbox: connections not kept alive, or TLS sessions not resumed"
 # A child never goes digital.
 python3 -c 'import json,sys; sys.exit(any(r["route"] == "digital" and r["mottagare"][:4] >= "2009" and len(r["mottagare"]) == 12 for r in json.load(open(sys.argv[1]))["routes"]))' "$tmp/mmdry.json" && ok || bad "mailbox: a minor routed digital"
 

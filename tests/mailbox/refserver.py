@@ -17,7 +17,8 @@ that passes against it says something:
     Seal's over SealedDelivery) are checked for the algorithms SPEC.md names
     (RSA-SHA256, exclusive C14N, SHA-256 digest, one Reference URI="" with the
     enveloped-signature transform, the certificate in KeyInfo/X509Data) and verified
-    with the xmlsec1 command; see "Signatures" below.
+    with xmlsec1's library in this process (python3-xmlsec, the same libxmlsec1 the
+    xmlsec1 command uses); see "Signatures" below.
   * An invalid request gets a SOAP 1.1 Fault (HTTP 500) whose faultstring says what
     is wrong, and is logged as rejected.
 
@@ -75,25 +76,29 @@ Signatures
                     with the prefix its SignedDelivery child uses, i.e. the document
                     the sender signed before putting it into the SOAP body.
 
-  Both are checked with the same command (the node-xpath picks the Signature that is
-  a child of the root, so the inner one is left alone when checking the Seal):
+  On each standalone document the Signature that is a child of its root is
+  verified, so the inner one is left alone when checking the Seal.  Besides the form checks above,
+  xmlsec1's library is told to accept no other algorithms: RSA-SHA256 and
+  exclusive C14N for SignedInfo; enveloped-signature, exclusive C14N and SHA-256
+  in the Reference.  The key it verifies with is
 
-    xmlsec1 --verify --enabled-reference-uris empty \\
-      --node-xpath "/*/*[local-name()='Signature' and namespace-uri()='http://www.w3.org/2000/09/xmldsig#']" \\
-      TRUST FILE
-
-  where TRUST is
-    --insecure --enabled-key-data x509
-        (no --trusted-signer) the key of the certificate in the signature's own
-        KeyInfo; proves integrity, not who signed.  This is what lets the contract's
-        sample SealedDeliveryWithSignature.xml, signed by a foreign test CA whose
+    (no --trusted-signer) the key of the certificate in the signature's own
+        KeyInfo; proves integrity, not who signed (as `xmlsec1 --verify --insecure
+        --enabled-key-data x509`).  This is what lets the contract's sample
+        SealedDeliveryWithSignature.xml, signed by a foreign test CA whose
         certificate has expired, verify.
-    --trusted-pem CERT --enabled-key-data x509
-        (--trusted-signer CERT, CERT a CA certificate) the certificate in KeyInfo
-        must chain to CERT and be valid now.
-    --pubkey-cert-pem CERT --enabled-key-data key-name
-        (--trusted-signer CERT, CERT an end-entity certificate) pinned: the signature
-        must verify with CERT's key; whatever KeyInfo says is not used.
+    (--trusted-signer CERT, CERT a CA certificate) the key of the certificate in
+        KeyInfo/X509Data, which must chain to CERT and be valid now (as
+        `--trusted-pem CERT --enabled-key-data x509`).
+    (--trusted-signer CERT, CERT an end-entity certificate) pinned: the signature
+        must verify with CERT's key; whatever KeyInfo says is not used (as
+        `--pubkey-cert-pem CERT --enabled-key-data key-name`).
+
+  The keys, the trusted certificate and the XSDs are loaded once, at start.  When a
+  signature fails, the fault says why: the digest does not match (recomputed here
+  with lxml, only to explain), the signature value does not verify with the key,
+  or the signer's certificate is not trusted (with `openssl verify`'s reason).
+  tests/lib/mailbox.sh checks stored deliveries again with the xmlsec1 command.
 
   Namespaces: with only the enveloped-signature transform in the Reference (as in
   the contract's samples) the digest is over the INCLUSIVE canonical form, so
@@ -151,7 +156,10 @@ Fault injection
 Log
 
   One JSON object per line and request: ts, endpoint, seq (per endpoint since start),
-  client (CN of the TLS client certificate), http_status (null after a reset), ms,
+  client (CN of the TLS client certificate), connection (the number of the TLS
+  connection it came on, counted from 1 since start: requests on a kept-alive
+  connection share it), tls_resumed (the connection's handshake resumed a TLS
+  session), http_status (null after a reset), ms,
   verdict ("accepted", "duplicate", "rejected", "failed" for an injected failure
   before processing, "tls-refused" for a refused handshake, which has endpoint null,
   "error" for a bug in this server, with a traceback on stderr),
@@ -192,7 +200,6 @@ import ssl
 import struct
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import traceback
@@ -206,6 +213,13 @@ except ImportError:  # e.g. a pyenv python3 first in PATH: use Debian's, which h
             os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3"):
         os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
     sys.exit("refserver: needs lxml (Debian package python3-lxml)")
+try:
+    import xmlsec
+except ImportError:
+    if os.path.exists("/usr/bin/python3") and \
+            os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3"):
+        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+    sys.exit("refserver: needs xmlsec (Debian package python3-xmlsec)")
 
 
 # --- namespaces and constants ------------------------------------------------------
@@ -232,9 +246,6 @@ ALG_RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
 ALG_SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
 ALG_ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 
-# Picks the Signature that is a child of the document element (see "Signatures").
-XMLSEC_NODE = ("/*/*[local-name()='Signature' and "
-               "namespace-uri()='http://www.w3.org/2000/09/xmldsig#']")
 
 # Who the server says it is in isReachable's ServiceSupplier.
 SUPPLIER_ID = "165500000001"
@@ -295,7 +306,9 @@ def fault_body(faultcode, text, error_code):
 
 
 def standalone(elem, rename=None):
-    """ELEM as a document of its own, the document its enveloped signature was made in.
+    """ELEM as a document of its own, the document its enveloped signature was made in
+    (the root element of a new lxml document; what would be written to a file and
+    read back, without writing and reading it).
 
     The signatures' Reference has no C14N transform of its own, so the digest is over
     the INCLUSIVE canonical form: every namespace declaration in scope on the document
@@ -318,7 +331,7 @@ def standalone(elem, rename=None):
         for child in elem:
             doc.append(copy.deepcopy(child))
     doc.tail = None
-    return etree.tostring(doc, encoding="UTF-8", xml_declaration=True)
+    return doc
 
 
 # --- configuration files re-read while running --------------------------------------
@@ -482,6 +495,172 @@ class Faults:
         return plan
 
 
+# --- signatures ----------------------------------------------------------------------
+
+class Verifier:
+    """Verifies the enveloped signature under the root of a standalone document with
+    xmlsec1's library, against the trust --trusted-signer names (see "Signatures").
+    Everything it needs is loaded once; check() may be called from any thread."""
+
+    def __init__(self, cert):
+        k = xmlsec.constants
+        self.cert = cert
+        self.mode = "keyinfo"
+        self.manager = None
+        self.pinned = None
+        # One KeysManager for all requests (making one costs ~25 ms of OpenSSL store
+        # setup); xmlsec1 does not promise that two threads may share it, so a lock.
+        self.lock = threading.Lock()
+        # KeyInfo certificate (DER) -> its public key, for the mode without a trusted
+        # signer.  Keys are held without their certificate: a context copies the key
+        # it is given, and copying a certificate costs more than the verification.
+        self.keys = {}
+        if cert:
+            out = subprocess.run(["openssl", "x509", "-in", cert, "-noout", "-ext",
+                                  "basicConstraints"], capture_output=True, text=True)
+            if out.returncode != 0:
+                sys.exit(f"refserver: --trusted-signer {cert}: not a PEM certificate")
+            try:
+                if "CA:TRUE" in out.stdout:
+                    self.mode = "ca"
+                    self.manager = xmlsec.KeysManager()
+                    self.manager.load_cert(cert, k.KeyDataFormatCertPem, k.KeyDataTypeTrusted)
+                else:
+                    self.mode = "pinned"
+                    with open(cert, "rb") as f:
+                        self.pinned = self.public_key(f.read(), "PEM")
+                    if self.pinned is None:
+                        sys.exit(f"refserver: --trusted-signer {cert}: no public key in it")
+            except xmlsec.Error as e:
+                sys.exit(f"refserver: --trusted-signer {cert}: xmlsec cannot load it: {e}")
+
+    @staticmethod
+    def public_key(cert, form):
+        """The public key of certificate CERT (bytes, FORM "PEM" or "DER") as an
+        xmlsec key without the certificate; None when CERT is not a certificate."""
+        out = subprocess.run(["openssl", "x509", "-inform", form, "-noout", "-pubkey"],
+                             input=cert, capture_output=True)
+        if out.returncode != 0:
+            return None
+        try:
+            return xmlsec.Key.from_memory(out.stdout, xmlsec.constants.KeyDataFormatPem)
+        except xmlsec.Error:
+            return None
+
+    def keyinfo_key(self, der):
+        """The key of the KeyInfo certificate DER, cached."""
+        with self.lock:
+            key = self.keys.get(der)
+        if key is None:
+            key = self.public_key(der, "DER")
+            if key is not None:
+                with self.lock:
+                    if len(self.keys) >= 256:
+                        self.keys.clear()
+                    self.keys[der] = key
+        return key
+
+    @staticmethod
+    def restrict(ctx):
+        """Only the algorithms SPEC.md names, whatever the Signature asks for."""
+        k = xmlsec.constants
+        for t in (k.TransformExclC14N, k.TransformRsaSha256):
+            ctx.enable_signature_transform(t)
+        for t in (k.TransformEnveloped, k.TransformExclC14N, k.TransformSha256):
+            ctx.enable_reference_transform(t)
+
+    @staticmethod
+    def signature_of(root):
+        """The ds:Signature that is a child of ROOT."""
+        sigs = [c for c in root if c.tag == f"{{{DS}}}Signature"]
+        if len(sigs) != 1:
+            raise Reject(2001, f"{len(sigs)} ds:Signature elements under the root, "
+                               "expected exactly one")
+        return sigs[0]
+
+    def check(self, root, keyinfo_der):
+        """Verifies the signature under ROOT, the root of a standalone document;
+        returns None when the signature holds, else why not (text)."""
+        k = xmlsec.constants
+        sig = self.signature_of(root)
+        if self.mode == "ca":
+            ctx = xmlsec.SignatureContext(self.manager)
+            ctx.set_enabled_key_data([k.KeyDataX509])
+        else:
+            ctx = xmlsec.SignatureContext()
+            key = self.pinned if self.mode == "pinned" else self.keyinfo_key(keyinfo_der)
+            if key is None:
+                return "the certificate in KeyInfo holds no usable key"
+            ctx.key = key
+        self.restrict(ctx)
+        try:
+            if self.mode == "ca":
+                with self.lock:
+                    ctx.verify(sig)
+            else:
+                ctx.verify(sig)
+            return None
+        except xmlsec.VerificationError:
+            return self.explain(root, sig)
+        except xmlsec.Error as e:
+            if self.mode == "ca":
+                # No key came out of KeyInfo: is it the certificate, or the signature?
+                why = self.check_untrusted(root, sig, keyinfo_der)
+                if why is not None:
+                    return why
+            return f"xmlsec: {e.args[-1] if e.args else e}"
+
+    def check_untrusted(self, root, sig, der):
+        """CA mode failed without a verdict: verified with the KeyInfo certificate's own
+        key, does the signature hold?  Then the certificate is what is not trusted."""
+        ctx = xmlsec.SignatureContext()
+        key = self.keyinfo_key(der)
+        if key is None:
+            return None
+        try:
+            ctx.key = key
+            self.restrict(ctx)
+            ctx.verify(sig)
+        except xmlsec.VerificationError:
+            return self.explain(root, sig)
+        except xmlsec.Error:
+            return None
+        pem = ("-----BEGIN CERTIFICATE-----\n" + base64.encodebytes(der).decode("ascii")
+               + "-----END CERTIFICATE-----\n")
+        out = subprocess.run(["openssl", "verify", "-CAfile", self.cert], input=pem,
+                             capture_output=True, text=True)
+        m = re.search(r"error \d+ at \d+ depth lookup: ([^\n]*)", out.stdout + out.stderr)
+        return "signer certificate not trusted" + (f": {m.group(1)}" if m else "")
+
+    @staticmethod
+    def explain(root, sig):
+        """Why a signature that xmlsec1 found invalid is: the digest of the document
+        (recomputed: enveloped-signature, then the C14N the Reference names or the
+        inclusive default) or the signature value."""
+        ref = sig.find("ds:SignedInfo/ds:Reference", namespaces=NS)
+        want = (ref.findtext("ds:DigestValue", namespaces=NS) or "").strip() \
+            if ref is not None else ""
+        exclusive = ref is not None and any(
+            t.get("Algorithm") == ALG_EXC_C14N
+            for t in ref.findall("ds:Transforms/ds:Transform", namespaces=NS))
+        doc = copy.deepcopy(root)
+        for s in doc.findall("ds:Signature", namespaces=NS):
+            # Remove the element, not the text after it.
+            prev, parent = s.getprevious(), s.getparent()
+            if s.tail:
+                if prev is not None:
+                    prev.tail = (prev.tail or "") + s.tail
+                else:
+                    parent.text = (parent.text or "") + s.tail
+            parent.remove(s)
+        c14n = etree.tostring(doc.getroottree(), method="c14n", exclusive=exclusive)
+        got = base64.b64encode(hashlib.sha256(c14n).digest()).decode("ascii")
+        if got != want:
+            return ("digest mismatch: the signed content differs from what was signed "
+                    "(changed after signing, or signed in another form)")
+        return "the signature value does not verify with the signer's key"
+
+
 # --- the mailbox: validation, signatures, store, log ---------------------------------
 
 class Mailbox:
@@ -497,7 +676,7 @@ class Mailbox:
         self.schema_lock = threading.Lock()   # one XMLSchema is not used by two threads
         self.recipients = RecipientsFile(args.recipients)
         self.faults = Faults(args.faults)
-        self.trust = self.trust_args(args.trusted_signer)
+        self.verifier = Verifier(args.trusted_signer)
         self.port = None
         self.lock = threading.Lock()          # store, index, counters
         self.seq = {}
@@ -511,19 +690,6 @@ class Mailbox:
         if args.store:
             os.makedirs(args.store, mode=0o700, exist_ok=True)
             self.load_index()
-
-    @staticmethod
-    def trust_args(cert):
-        """xmlsec1 arguments deciding whose key a signature must verify with."""
-        if not cert:
-            return ["--insecure", "--enabled-key-data", "x509"]
-        out = subprocess.run(["openssl", "x509", "-in", cert, "-noout", "-ext",
-                              "basicConstraints"], capture_output=True, text=True)
-        if out.returncode != 0:
-            sys.exit(f"refserver: --trusted-signer {cert}: not a PEM certificate")
-        if "CA:TRUE" in out.stdout:
-            return ["--trusted-pem", cert, "--enabled-key-data", "x509"]
-        return ["--pubkey-cert-pem", cert, "--enabled-key-data", "key-name"]
 
     # -- log -----------------------------------------------------------------------
 
@@ -695,51 +861,27 @@ class Mailbox:
             der = base64.b64decode("".join(certs[0].text.split()), validate=True)
         except ValueError:
             raise Reject(2001, f"{what} signature: X509Certificate is not base64")
-        return hashlib.sha256(der).hexdigest()
+        return der
 
-    def xmlsec_verify(self, document, what):
-        """Verify the signature that is a child of DOCUMENT's root with xmlsec1."""
-        with tempfile.NamedTemporaryFile(prefix="refserver-", suffix=".xml") as f:
-            f.write(document)
-            f.flush()
-            cmd = ["xmlsec1", "--verify", "--enabled-reference-uris", "empty",
-                   "--node-xpath", XMLSEC_NODE] + self.trust + [f.name]
-            try:
-                out = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-            except (OSError, subprocess.TimeoutExpired) as e:
-                raise Reject(2001, f"{what} signature: xmlsec1 could not run: {e}", "Server")
-        if out.returncode == 0:
-            return
-        err = out.stderr
-        if "data and digest do not match" in err:
-            why = ("digest mismatch: the signed content differs from what was signed "
-                   "(changed after signing, or signed in another form)")
-        elif "certificate verification failed" in err:
-            m = re.search(r"msg=([^\n;]*)", err)
-            why = "signer certificate not trusted" + (f": {m.group(1)}" if m else "")
-        elif "signature" in err.lower() and ("do not match" in err or "verification failed" in err):
-            why = "the signature value does not verify with the signer's key"
-        elif "key is not found" in err:
-            why = "no usable key (the certificate in KeyInfo is not the trusted signer)"
-        else:
-            lines = [ln for ln in err.splitlines() if "error" in ln.lower()]
-            why = (lines[-1] if lines else err.strip()[-300:]) or "failed"
-        raise Reject(2001, f"{what} signature does not verify: {why}")
+    def xmlsec_verify(self, root, der, what):
+        """Verify the signature that is a child of ROOT (see "Signatures")."""
+        why = self.verifier.check(root, der)
+        if why is not None:
+            raise Reject(2001, f"{what} signature does not verify: {why}")
 
     def verify_signatures(self, sealed):
         """SEALED: the inner deliverSecure element (type SealedDelivery)."""
         signed = sealed.find("m3:SignedDelivery", namespaces=NS)
-        fingerprints = {
-            "signed_delivery": self.check_signature_form(signed, "SignedDelivery"),
-            "seal": self.check_signature_form(sealed, "SealedDelivery"),
-        }
+        inner_der = self.check_signature_form(signed, "SignedDelivery")
+        seal_der = self.check_signature_form(sealed, "SealedDelivery")
         # SignedDelivery: the element as it stands, as its own document.
-        self.xmlsec_verify(standalone(signed), "SignedDelivery")
+        self.xmlsec_verify(standalone(signed), inner_der, "SignedDelivery")
         # Seal: the SealedDelivery document the sender signed, i.e. the wire element
         # renamed back to m3:SealedDelivery with the prefix its SignedDelivery uses.
         self.xmlsec_verify(standalone(sealed, rename=(signed.prefix, MESSAGE_V3, "SealedDelivery")),
-                           "Seal (SealedDelivery)")
-        return fingerprints
+                           seal_der, "Seal (SealedDelivery)")
+        return {"signed_delivery": hashlib.sha256(inner_der).hexdigest(),
+                "seal": hashlib.sha256(seal_der).hexdigest()}
 
     # -- deliverSecure: store --------------------------------------------------------
 
@@ -865,14 +1007,30 @@ class TooLarge(Exception):
     pass
 
 
+# The TLS connection a handler thread serves (Server.finish_request sets it).
+CONNECTION = threading.local()
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"      # keep-alive: libcurl reuses connections
+    # An answer leaves at once, in one write: without these the headers go first
+    # and the body waits for the client's delayed ACK (Nagle), 40 ms per request
+    # on a kept-alive connection.  handle_one_request() flushes after each request.
+    disable_nagle_algorithm = True
+    wbufsize = 64 * 1024
     server_version = "expediera-refserver"
     sys_version = ""
     timeout = 120                      # a silent client does not hold a thread forever
 
     def log_message(self, fmt, *args):  # the JSON log says it all; keep stderr quiet
         pass
+
+    def handle_expect_100(self):
+        # "100 Continue" must leave now, not with the answer: the client waits for it
+        # before it sends the body (curl does for bodies over 1 MB).
+        ok = super().handle_expect_100()
+        self.wfile.flush()
+        return ok
 
     @property
     def box(self):
@@ -943,7 +1101,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         started = time.monotonic()
         endpoint = ENDPOINTS.get(self.path.split("?")[0])
-        record = {"endpoint": endpoint or self.path[:200], "client": self.client_cn()}
+        record = {"endpoint": endpoint or self.path[:200], "client": self.client_cn(),
+                  "connection": getattr(CONNECTION, "number", None),
+                  "tls_resumed": getattr(CONNECTION, "resumed", None)}
         if endpoint:
             record["seq"] = self.box.next_seq(endpoint)
         try:
@@ -1044,21 +1204,33 @@ class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
+    # socketserver's default backlog is 5: a client opening more connections at once
+    # than that loses the SYNs beyond it and retries a second later.
+    request_queue_size = socket.SOMAXCONN
 
     def __init__(self, port, context, mailbox):
         self.context = context
         self.mailbox = mailbox
+        self.connections = 0                  # TLS connections accepted, for the log
+        self.connections_lock = threading.Lock()
         super().__init__(("127.0.0.1", port), Handler)   # never anything but 127.0.0.1
 
     def finish_request(self, request, client_address):
         request.settimeout(30)
+        with self.connections_lock:
+            self.connections += 1
+            number = self.connections
         try:
             tls = self.context.wrap_socket(request, server_side=True)
         except (ssl.SSLError, OSError) as e:
             # No client certificate, one from another CA, not TLS at all, ...
             self.mailbox.log({"endpoint": None, "verdict": "tls-refused",
-                              "reason": str(e), "peer": client_address[0]})
+                              "reason": str(e), "peer": client_address[0],
+                              "connection": number})
             return
+        # The handler runs in this thread: it finds the connection's facts here.
+        CONNECTION.number = number
+        CONNECTION.resumed = tls.session_reused
         try:
             self.RequestHandlerClass(tls, client_address, self)
         finally:

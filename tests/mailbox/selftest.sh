@@ -196,6 +196,43 @@ check "tampered: 500" [ "$code" = 500 ]
 check "tampered: faultstring" contains "$tmp/ans" '<faultstring>SignedDelivery signature does not verify: digest mismatch'
 check "tampered: logged rejected" [ "$(logfield a verdict)" = rejected ]
 
+# The signatures are verified in the server's own process: each way of breaking
+# one is still refused, and nothing refused is stored.
+# variant IN OUT PYTHON: OUT is IN with the text changed by the expression
+# PYTHON on the request body s (a str).
+variant() {
+	/usr/bin/python3 -c 'import sys
+s = open(sys.argv[1], encoding="utf-8").read()
+open(sys.argv[2], "w", encoding="utf-8").write(eval(sys.argv[3]))' "$1" "$2" "$3"
+}
+n=$(stored a)
+# The first SignatureValue (SignedDelivery's) with one base64 character changed.
+variant "$tmp/d1.xml" "$tmp/badvalue.xml" \
+	'(lambda i: s[:i] + ("B" if s[i] == "A" else "A") + s[i + 1:])(s.index("<SignatureValue>") + 100)'
+post "$a" /deliversecure "$tmp/badvalue.xml"
+check "changed SignatureValue: refused" eval '[ "$code" = 500 ] && contains "$tmp/ans" "SignedDelivery signature does not verify: the signature value does not verify"'
+# Only the Seal changed after signing: the inner signature holds, the Seal's not.
+variant "$tmp/d1.xml" "$tmp/badseal.xml" 's.replace(">true</SignaturesOK>", ">false</SignaturesOK>")'
+post "$a" /deliversecure "$tmp/badseal.xml"
+check "changed Seal: refused" eval '[ "$code" = 500 ] && contains "$tmp/ans" "Seal (SealedDelivery) signature does not verify: digest mismatch"'
+# Algorithms other than SPEC.md's are refused before any key is used.
+variant "$tmp/d1.xml" "$tmp/sha1.xml" 's.replace("http://www.w3.org/2001/04/xmlenc#sha256", "http://www.w3.org/2000/09/xmldsig#sha1", 1)'
+post "$a" /deliversecure "$tmp/sha1.xml"
+check "SHA-1 digest: refused" eval '[ "$code" = 500 ] && contains "$tmp/ans" "DigestMethod must be"'
+# Signature removed.
+/usr/bin/python3 - "$tmp/d1.xml" "$tmp/nosig.xml" <<'PY'
+import sys
+from lxml import etree
+doc = etree.parse(sys.argv[1])
+ds = "{http://www.w3.org/2000/09/xmldsig#}Signature"
+signed = doc.find(".//{http://minameddelanden.gov.se/schema/Message/v3}SignedDelivery")
+signed.remove(signed.find(ds))
+doc.write(sys.argv[2], xml_declaration=True, encoding="UTF-8")
+PY
+post "$a" /deliversecure "$tmp/nosig.xml"
+check "no signature: refused" eval '[ "$code" = 500 ] && contains "$tmp/ans" "no ds:Signature\|not valid against"'
+check "broken signatures: nothing stored" [ "$(stored a)" = "$n" ]
+
 sed 's#<Supportinfo><Text>suppinfo</Text></Supportinfo>##' "$tmp/sample.xml" >"$tmp/noinfo.xml"
 post "$a" /deliversecure "$tmp/noinfo.xml"
 check "no Supportinfo: XSD fault" contains "$tmp/ans" 'not valid against the Mina meddelanden XSD'
@@ -294,6 +331,12 @@ faults '{"recipient": [{"bogus": 1}]}'
 post "$a" /recipient "$tmp/reach.xml"
 check "a bad faults file is reported and ignored" eval '[ "$code" = 200 ] && lastlog a | grep -q faults_error'
 faults '{}'
+
+# A body over 1 MB: curl asks "Expect: 100-continue" and waits (here up to 30 s)
+# for the interim answer before it sends the body; the server sends it at once.
+{ cat "$tmp/d2.xml"; head -c 1200000 /dev/zero | tr '\0' ' '; } >"$tmp/large.xml"
+post "$a" /deliversecure "$tmp/large.xml" -v --expect100-timeout 30
+check "large body: 100 Continue" eval '[ "$code" = 200 ] && grep -q "^< HTTP/1.1 100 Continue" "$tmp/curl.err"'
 
 # Concurrent clients.
 for i in 1 2 3 4 5 6 7 8; do
