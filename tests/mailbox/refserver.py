@@ -77,10 +77,10 @@ Signatures
                     the sender signed before putting it into the SOAP body.
 
   On each standalone document the Signature that is a child of its root is
-  verified, so the inner one is left alone when checking the Seal.  Besides the form checks above,
-  xmlsec1's library is told to accept no other algorithms: RSA-SHA256 and
-  exclusive C14N for SignedInfo; enveloped-signature, exclusive C14N and SHA-256
-  in the Reference.  The key it verifies with is
+  verified, so the inner one is left alone when checking the Seal.  Besides the
+  form checks above, xmlsec1's library is told to accept no other algorithms:
+  RSA-SHA256 and exclusive C14N for SignedInfo; enveloped-signature, exclusive
+  C14N and SHA-256 in the Reference.  The key it verifies with is
 
     (no --trusted-signer) the key of the certificate in the signature's own
         KeyInfo; proves integrity, not who signed (as `xmlsec1 --verify --insecure
@@ -94,10 +94,13 @@ Signatures
         must verify with CERT's key; whatever KeyInfo says is not used (as
         `--pubkey-cert-pem CERT --enabled-key-data key-name`).
 
-  The keys, the trusted certificate and the XSDs are loaded once, at start.  When a
-  signature fails, the fault says why: the digest does not match (recomputed here
-  with lxml, only to explain), the signature value does not verify with the key,
-  or the signer's certificate is not trusted (with `openssl verify`'s reason).
+  The trusted certificate, the pinned key and the XSDs are loaded once, at start;
+  a KeyInfo certificate's public key is taken out of it (openssl) once per
+  certificate.  Keys are held without their certificates, because xmlsec copies
+  the key it is given for every verification.  When a signature fails, the fault
+  says why: the digest does not match (recomputed here with lxml, only to
+  explain), the signature value does not verify with the key, or the signer's
+  certificate is not trusted (with `openssl verify`'s reason).
   tests/lib/mailbox.sh checks stored deliveries again with the xmlsec1 command.
 
   Namespaces: with only the enveloped-signature transform in the Reference (as in
