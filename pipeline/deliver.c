@@ -1024,6 +1024,13 @@ deliver_digital(struct ctx *c, struct item **v, size_t n, struct item *fbv, size
 	}
 	audit_tx_commit(c->a);
 	crash_point("digital-sending");
+	/*
+	 * The attempts' events and the outcomes in one commit: each försändelse
+	 * was SENDING, with its message Id, before the first attempt, so a run
+	 * stopped here delivers it again under the same Id (the operator keeps
+	 * one) and loses nothing but the record of the attempts.
+	 */
+	audit_tx_begin(c->a);
 	mailbox_deliver(c->mb, jobs, n, on_attempt, c);
 	audit_tx_begin(c->a);
 	for (i = 0; i < n; i++) {
@@ -1065,6 +1072,7 @@ deliver_digital(struct ctx *c, struct item **v, size_t n, struct item *fbv, size
 		    batch_add(c, fb->r->route == ROUTE_PRINT ? &c->print : &c->skv, fb) == -1)
 			fb->state = OUTBOX_FAILED;
 	}
+	audit_tx_commit(c->a);
 	audit_tx_commit(c->a);
 	free(jobs);
 }

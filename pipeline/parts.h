@@ -23,7 +23,7 @@
 #include "session.h"
 
 /* Paragraphs per part unless told otherwise (EXPEDIERA_PART in the environment). */
-#define PARTS_DEFAULT 256
+#define PARTS_DEFAULT 512
 
 /* What the whole package held. */
 struct parts_totals {
