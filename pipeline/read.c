@@ -41,9 +41,9 @@
 /* More errors than this from one file say nothing new. */
 #define FILE_ERRORS_MAX 20
 
+/* Compiled once, only read after: shared by every thread and validation context. */
 struct schema {
 	xmlSchemaPtr schema;
-	xmlSchemaValidCtxtPtr valid;
 };
 
 static struct schema schema_protokoll, schema_forsattsblad;
@@ -384,7 +384,7 @@ parse_and_validate(struct session *s, const char *file, const char *buf, size_t 
     struct schema *sc, bool *valid)
 {
 	struct errctx ec = {s, file, 0, false, false, false, NULL};
-	xmlSchemaValidCtxtPtr vc = sc == &schema_forsattsblad ? fb_valid : sc->valid;
+	xmlSchemaValidCtxtPtr vc = fb_valid;
 	xmlParserCtxtPtr ctxt;
 	xmlDocPtr doc;
 	int opts = XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOCDATA | XML_PARSE_NOBLANKS |
@@ -429,8 +429,7 @@ parse_and_validate(struct session *s, const char *file, const char *buf, size_t 
 		xmlSetStructuredErrorFunc(NULL, NULL);
 		return NULL;
 	}
-	if (sc == &schema_forsattsblad)
-		fb_valid = vc;
+	fb_valid = vc;
 	xmlSchemaSetValidStructuredErrors(vc, on_xml_error, &ec);
 	*valid = xmlSchemaValidateDoc(vc, doc) == 0 && ec.errors == 0;
 	xmlSchemaSetValidStructuredErrors(vc, NULL, NULL);
@@ -776,15 +775,13 @@ copy_forsattsblad(struct session *s, const xmlNode *root, struct forsattsblad *f
 /* ---- files ---- */
 
 /*
- * Reads path (relative to dirfd) into a new buffer of at most max bytes.
- * Returns the buffer, or NULL with a Swedish reason in why.
+ * Opens path (relative to dirfd) as a regular file of at most max bytes,
+ * without following a link.  The descriptor, or -1 with a Swedish reason.
  */
-static char *
-slurp(int dirfd, const char *path, size_t max, size_t *len, char *why, size_t whylen)
+static int
+open_regular(int dirfd, const char *path, size_t max, struct stat *st, char *why,
+    size_t whylen)
 {
-	struct stat st;
-	char *buf;
-	size_t got = 0;
 	int fd;
 
 	fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
@@ -796,19 +793,36 @@ slurp(int dirfd, const char *path, size_t max, size_t *len, char *why, size_t wh
 			snprintf(why, whylen, "Filen saknas i sessionspaketet.");
 		else
 			snprintf(why, whylen, "Filen kan inte öppnas: %s.", strerror(errno));
-		return NULL;
+		return -1;
 	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode)) {
 		snprintf(why, whylen, "Det är ingen vanlig fil.");
 		close(fd);
-		return NULL;
+		return -1;
 	}
-	if ((unsigned long long)st.st_size > max) {
+	if ((unsigned long long)st->st_size > max) {
 		snprintf(why, whylen, "Filen är för stor (%lld byte; högst %zu byte tillåts).",
-		    (long long)st.st_size, max);
+		    (long long)st->st_size, max);
 		close(fd);
-		return NULL;
+		return -1;
 	}
+	return fd;
+}
+
+/*
+ * Reads path (relative to dirfd) into a new buffer of at most max bytes.
+ * Returns the buffer, or NULL with a Swedish reason in why.
+ */
+static char *
+slurp(int dirfd, const char *path, size_t max, size_t *len, char *why, size_t whylen)
+{
+	struct stat st;
+	char *buf;
+	size_t got = 0;
+	int fd;
+
+	if ((fd = open_regular(dirfd, path, max, &st, why, whylen)) == -1)
+		return NULL;
 	buf = xmalloc((size_t)st.st_size + 1);
 	while (got <= (size_t)st.st_size) {
 		ssize_t r = read(fd, buf + got, (size_t)st.st_size + 1 - got);
@@ -1284,26 +1298,10 @@ read_protokoll_open(struct session *base, int dirfd)
 	char why[256];
 	int fd;
 
-	why[0] = '\0';
-	fd = openat(dirfd, "protokoll.xml", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	fd = open_regular(dirfd, "protokoll.xml", PROTOKOLL_MAX_BYTES, &st, why, sizeof(why));
 	if (fd == -1) {
-		if (errno == ELOOP)
-			snprintf(why, sizeof(why), "Filen är en symbolisk länk; sessionspaketet "
-			    "ska innehålla vanliga filer.");
-		else if (errno == ENOENT)
-			snprintf(why, sizeof(why), "Filen saknas i sessionspaketet.");
-		else
-			snprintf(why, sizeof(why), "Filen kan inte öppnas: %s.", strerror(errno));
-	} else if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
-		snprintf(why, sizeof(why), "Det är ingen vanlig fil.");
-	else if ((unsigned long long)st.st_size > PROTOKOLL_MAX_BYTES)
-		snprintf(why, sizeof(why), "Filen är för stor (%lld byte; högst %lu byte "
-		    "tillåts).", (long long)st.st_size, PROTOKOLL_MAX_BYTES);
-	if (why[0] != '\0') {
 		struct protokoll_reader *r = xcalloc(1, sizeof(*r));
 
-		if (fd != -1)
-			close(fd);
 		diag_add(&base->diag, RULE_SCHEMA, "protokoll.xml", 0, 0, "%s", why);
 		r->base = base;
 		r->fd = -1;
@@ -1650,10 +1648,6 @@ load_schema(struct schema *sc, const char *start, const char *end, const char *n
 		return -1;
 	}
 	xmlSchemaFreeParserCtxt(pctxt);
-	if ((sc->valid = xmlSchemaNewValidCtxt(sc->schema)) == NULL) {
-		snprintf(err, errlen, "slut på minne");
-		return -1;
-	}
 	return 0;
 }
 
@@ -1674,8 +1668,6 @@ read_init(char *err, size_t errlen)
 static void
 free_schema(struct schema *sc)
 {
-	if (sc->valid != NULL)
-		xmlSchemaFreeValidCtxt(sc->valid);
 	if (sc->schema != NULL)
 		xmlSchemaFree(sc->schema);
 	memset(sc, 0, sizeof(*sc));

@@ -211,18 +211,12 @@ from xml.sax.saxutils import escape
 
 try:
     from lxml import etree
-except ImportError:  # e.g. a pyenv python3 first in PATH: use Debian's, which has lxml
-    if os.path.exists("/usr/bin/python3") and \
-            os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3"):
-        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
-    sys.exit("refserver: needs lxml (Debian package python3-lxml)")
-try:
     import xmlsec
-except ImportError:
+except ImportError:  # e.g. a pyenv python3 first in PATH: use Debian's, which has both
     if os.path.exists("/usr/bin/python3") and \
             os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3"):
         os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
-    sys.exit("refserver: needs xmlsec (Debian package python3-xmlsec)")
+    sys.exit("refserver: needs lxml and xmlsec (Debian packages python3-lxml, python3-xmlsec)")
 
 
 # --- namespaces and constants ------------------------------------------------------
