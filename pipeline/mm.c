@@ -17,7 +17,7 @@
  * certificate and hand it to xmlsec1, and that copy is wiped.
  *
  * The shape of a SealedDelivery follows the reference integration's sample
- * (shared/contracts/mina-meddelanden/samples/SealedDeliveryWithSignature.xml):
+ * (schemas/mina-meddelanden/samples/SealedDeliveryWithSignature.xml):
  * default namespace declarations only, no prefixes, no whitespace between
  * elements, because a receiver re-serializes the SealedDelivery and the
  * SignedDelivery before it checks their signatures, and every signature has

@@ -1,6 +1,6 @@
 /*
  * mm.h -- the Mina meddelanden service contract (SPEC section 6 and
- * shared/contracts/mina-meddelanden): the SOAP requests expediera sends,
+ * schemas/mina-meddelanden): the SOAP requests expediera sends,
  * built with libxml2 and signed with xmlsec1, and the answers it reads.
  * No transport here (that is the delivery back-end's); everything is bytes in,
  * bytes out, so it can be tested against the official XSDs and samples.

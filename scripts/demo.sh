@@ -20,7 +20,7 @@ cat >"$d/recipients.json" <<'JSON'
 JSON
 /usr/bin/python3 tests/mailbox/refserver.py --certs "$d/certs" --port-file "$d/port" \
     --store "$d/brevlada" --log "$d/brevlada.jsonl" --recipients "$d/recipients.json" \
-    --trusted-signer "$d/certs/signer.pem" --contracts "$top/../shared/contracts/mina-meddelanden" \
+    --trusted-signer "$d/certs/signer.pem" --contracts "$top/schemas/mina-meddelanden" \
     >"$d/refserver.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT

@@ -181,7 +181,7 @@ fuzz() {
 sh tests/fuzz/seed.sh "$tmp/seeds"
 mkdir -p "$tmp/ini-seeds" "$tmp/mm-seeds"
 cp examples/expediera.conf templates/*.conf "$tmp/ini-seeds/"
-cp ../shared/contracts/mina-meddelanden/samples/*Response.xml "$tmp/mm-seeds/" 2>/dev/null
+cp schemas/mina-meddelanden/samples/*Response.xml "$tmp/mm-seeds/" 2>/dev/null
 fuzz fuzz_session "$tmp/seeds" 65536 "${FUZZ_SECONDS:-30}"
 fuzz fuzz_ini "$tmp/ini-seeds" 8192 "${FUZZ_INI_SECONDS:-10}"
 fuzz fuzz_mm "$tmp/mm-seeds" 16384 "${FUZZ_MM_SECONDS:-10}"

@@ -34,7 +34,7 @@ par=${BENCH_MM_PARALLEL:-64}
 runs=${BENCH_MM_RUNS:-3}
 latency=${BENCH_MM_LATENCY:-50}
 m=$top/build/bench/mm
-contracts=$top/../shared/contracts/mina-meddelanden
+contracts=$top/schemas/mina-meddelanden
 
 if ! [ -x "$py" ] || ! "$py" -c 'import lxml, xmlsec' 2>/dev/null; then
 	echo "mm.sh: needs /usr/bin/python3 with lxml and xmlsec (scripts/install-deps.sh check)" >&2

@@ -1,7 +1,7 @@
 /*
  * fuzz_mm.c -- libFuzzer target over the parsers of the mailbox service's
  * answers (mm.c): isReachableResponse and deliverSecureResponse, SOAP Faults
- * included.  Seeds: the shared samples (tests/run.sh copies them).
+ * included.  Seeds: the vendored samples (tests/run.sh copies them).
  */
 #include <stdbool.h>
 #include <stddef.h>

@@ -8,7 +8,7 @@
 # försändelse ends exactly once, and the audit log stays intact.
 
 M=$tmp/mm
-contracts=$top/../shared/contracts/mina-meddelanden
+contracts=$top/schemas/mina-meddelanden
 mkdir -p "$M"
 bash tests/mailbox/mkcerts.sh "$M/certs" >"$M/mkcerts.log" 2>&1 || bad "mailbox: mkcerts.sh"
 echo '{}' >"$M/recipients.json"

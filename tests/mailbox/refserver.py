@@ -4,8 +4,8 @@ and for `make demo`.
 
 It plays both parts expediera talks to when it delivers digitally (SPEC.md section 6):
 the address register's Recipient v3 service (isReachable) and a mailbox operator's
-Service v3 endpoint (deliverSecure), with the contracts in
-shared/contracts/mina-meddelanden.  It is strict about what it receives, so that a test
+Service v3 endpoint (deliverSecure), with the contracts vendored in
+schemas/mina-meddelanden.  It is strict about what it receives, so that a test
 that passes against it says something:
 
   * HTTPS on 127.0.0.1 only, mutual TLS: a client certificate from the test CA is
@@ -45,7 +45,7 @@ Usage
   --trusted-signer CERT   verify XML signatures against CERT (see "Signatures").
   --latency-ms MS     added to every request (the benchmark uses 50).
   --contracts DIR     the Mina meddelanden contracts; default
-                      <repo>/../shared/contracts/mina-meddelanden.
+                      <repo>/schemas/mina-meddelanden.
   --max-message-bytes N   decoded body + attachments of one Message (default 2 MiB,
                       SPEC.md's 2 MB per message); larger ones are refused.
   --max-request-bytes N   whole request body (default 32 MiB; HTTP 413 beyond).
@@ -1256,7 +1256,7 @@ def main():
     ap.add_argument("--key", help="server key (PEM)")
     ap.add_argument("--client-ca", help="CA that client certificates must chain to")
     ap.add_argument("--contracts",
-                    default=os.path.join(repo, "..", "shared", "contracts", "mina-meddelanden"))
+                    default=os.path.join(repo, "schemas", "mina-meddelanden"))
     ap.add_argument("--recipients")
     ap.add_argument("--faults")
     ap.add_argument("--store")

@@ -8,7 +8,7 @@
 #
 # Needs openssl, curl, xmlsec1 and /usr/bin/python3 with lxml (Debian's python3 and
 # python3-lxml; scripts/install-deps.sh check installs them).  CONTRACTS=DIR points at
-# the Mina meddelanden contracts when they are not in ../shared beside the repository.
+# other Mina meddelanden contracts than those vendored in schemas/mina-meddelanden.
 #
 # Covers: isReachable (one answer per recipient, the ServiceAdress, the --recipients
 # file); deliverSecure of the contract's sample SealedDeliveryWithSignature.xml
@@ -22,7 +22,7 @@
 # shellcheck disable=SC2016
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-contracts=${CONTRACTS:-$here/../../../shared/contracts/mina-meddelanden}
+contracts=${CONTRACTS:-$here/../../schemas/mina-meddelanden}
 samples=$contracts/samples
 
 pass=0

@@ -1,7 +1,7 @@
 /*
  * test_mm.c -- unit tests for pipeline/mm.c against the official Mina
- * meddelanden contract in shared/contracts/mina-meddelanden ($EXPEDIERA_SHARED,
- * else ../shared, relative to the repository root the test runs from).
+ * meddelanden contract vendored in schemas/mina-meddelanden ($EXPEDIERA_CONTRACTS
+ * overrides it; relative to the repository root the test runs from).
  *
  * Reads: the contract's samples (isReachableResponse.xml,
  * deliverSecureResponse.xml) and XSDs (schema/v3/Recipient.xsd,
@@ -1208,13 +1208,13 @@ out:
 int
 main(void)
 {
-	const char *shared = getenv("EXPEDIERA_SHARED");
+	const char *dir = getenv("EXPEDIERA_CONTRACTS");
 	char *p, *reach, *deliver;
 	xmlSchemaPtr recipient, service;
 
-	if (shared == NULL || *shared == '\0')
-		shared = "../shared";
-	snprintf(contract, sizeof(contract), "%s/contracts/mina-meddelanden", shared);
+	if (dir == NULL || *dir == '\0')
+		dir = "schemas/mina-meddelanden";
+	snprintf(contract, sizeof(contract), "%s", dir);
 	LIBXML_TEST_VERSION
 	/* The XSDs import each other by relative path: files only, never the network. */
 	xmlSetExternalEntityLoader(xmlNoNetExternalEntityLoader);
@@ -1228,7 +1228,7 @@ main(void)
 	deliver = slurp(p, NULL);
 	free(p);
 	if (reach == NULL || deliver == NULL)
-		die("cannot read the samples; set EXPEDIERA_SHARED to the shared directory");
+		die("cannot read the samples; run from the repository root or set EXPEDIERA_CONTRACTS");
 	recipient = load_schema("schema/v3/Recipient.xsd");
 	service = load_schema("schema/v3/Service.xsd");
 	check(recipient != NULL, "schema/v3/Recipient.xsd compiles (no network)", NULL);
