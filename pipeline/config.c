@@ -235,6 +235,36 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+int
+config_require_letter(const struct config *cfg, char *err, size_t errlen)
+{
+	static const struct {
+		const char *key, *what;
+		size_t off;
+	} need[] = {
+	    {"name", "kommunens namn", SLOT(org_name)},
+	    {"namnd", "nämndens namn", SLOT(org_namnd)},
+	    {"address", "nämndens postadress", SLOT(org_address)},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		const char *v = *(char *const *)(const void *)((const char *)cfg + need[i].off);
+
+		if (v != NULL && v[strspn(v, " \t")] != '\0')
+			continue;
+		if (cfg->file != NULL)
+			snprintf(err, errlen, "%s: [organisation] %s saknas (%s); ett beslut "
+			    "kan inte skickas utan avsändare", cfg->file, need[i].key, need[i].what);
+		else
+			snprintf(err, errlen, "inga inställningar: [organisation] %s saknas (%s); "
+			    "ange en inställningsfil med --config eller lägg expediera.conf i "
+			    "arbetskatalogen", need[i].key, need[i].what);
+		return -1;
+	}
+	return 0;
+}
+
 const char *
 config_pick(const char *explicit_path)
 {

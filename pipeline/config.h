@@ -93,6 +93,14 @@ struct config {
  */
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
 
+/*
+ * What every letter needs and that has no sensible default: [organisation]
+ * name, namnd and address (SPEC section 9).  Returns 0 when all are set; else
+ * -1 with a Swedish message naming the first missing key in err.  check does
+ * not need them; render, protokoll, send and watch do.
+ */
+int config_require_letter(const struct config *cfg, char *err, size_t errlen);
+
 /* The built-in defaults; *cfg must be zeroed or freed before. */
 void config_defaults(struct config *cfg);
 

@@ -334,6 +334,17 @@ run_load_as(struct run *r, const struct options *o, bool whole)
 		return EXIT_USAGE;
 	}
 	r->have_cfg = true;
+	/* A letter with a blank sender is worse than no letter.  check and a dry
+	 * run make none, so they only warn (the dry run) or say nothing. */
+	if (strcmp(o->command, "check") != 0 &&
+	    config_require_letter(&r->cfg, err, sizeof(err)) == -1) {
+		if (!o->dry_run) {
+			fprintf(stderr, "expediera: %s\n", err);
+			return EXIT_USAGE;
+		}
+		fprintf(stderr, "expediera: varning: %s (provkörningen fortsätter; en riktig "
+		    "sändning stoppas)\n", err);
+	}
 	if ((r->dnr = dnr_pattern_new(r->cfg.dnr_pattern, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "expediera: %s: [dnr] pattern: %s\n",
 		    r->cfg.file != NULL ? r->cfg.file : "inbyggt", err);
@@ -857,6 +868,10 @@ send_for_real(const struct options *o, struct run *r, struct send_result *out)
 		json_string(stdout, res.skv_pdf[0] ? res.skv_pdf : NULL);
 		fputs(", \"expedieringslista\": ", stdout);
 		json_string(stdout, res.lista_pdf[0] ? res.lista_pdf : NULL);
+		fputs(", \"archive_folder\": ", stdout);
+		json_string(stdout, r->cfg.archive_folder);
+		fputs(", \"manual_folder\": ", stdout);
+		json_string(stdout, r->cfg.manual_folder);
 		fputs("}\n", stdout);
 	} else {
 		printf("%s: %zu skickade, %zu redan skickade tidigare, %zu hålls, %zu misslyckades.\n",
@@ -866,6 +881,7 @@ send_for_real(const struct options *o, struct run *r, struct send_result *out)
 		if (res.skv_pdf[0])
 			printf("  via Skatteverket:  %s\n", res.skv_pdf);
 		printf("  arkiv:             %s\n", r->cfg.archive_folder);
+		printf("  överlämning:       %s\n", r->cfg.manual_folder);
 		if (res.lista_pdf[0])
 			printf("  expedieringslista: %s\n", res.lista_pdf);
 		printf("  granskningslogg:   %s\n", r->cfg.audit_database);
@@ -1326,8 +1342,20 @@ static int
 cmd_watch(const struct options *o)
 {
 	struct sigaction sa;
+	struct config cfg;
+	char err[512];
 	int rc;
 
+	/* A configuration that cannot make a letter stops the service at once,
+	 * before any package is moved or reported on. */
+	if ((rc = load_config_only(&cfg, o)) != 0)
+		return rc;
+	rc = config_require_letter(&cfg, err, sizeof(err));
+	config_free(&cfg);
+	if (rc == -1) {
+		fprintf(stderr, "expediera: %s\n", err);
+		return EXIT_USAGE;
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);
