@@ -41,3 +41,68 @@ for c in check render protokoll send status audit watch; do
 	"$bin" "$c" --help >"$tmp/out" 2>&1
 	if [ $? -eq 0 ] && grep -q "expediera $c" "$tmp/out"; then ok; else bad "cli/$c --help"; fi
 done
+
+# ---- a letter never goes out half configured (issue: blank return address) ----
+# render, protokoll, send and watch need [organisation] name, namnd and address:
+# without one they stop with exit 2, name the key, and write nothing at all.
+# check needs none of them.
+ex=$top/examples/sammantrade-2026-11-18
+for key in name namnd address; do
+	for cmd in render protokoll send; do
+		w=$tmp/nokey-$cmd-$key
+		rm -rf "$w"
+		mkdir -p "$w/etc"
+		sed "/^$key = /d" examples/expediera.conf >"$w/etc/expediera.conf"
+		case $cmd in
+		render) set -- "$ex" -o "$w/ut" ;;
+		protokoll) set -- "$ex" -o "$w/protokoll.pdf" ;;
+		send) set -- "$ex" ;;
+		esac
+		(cd "$w" && "$top/$bin" "$cmd" --config etc/expediera.conf "$@" >"$tmp/out" 2>"$tmp/err")
+		echo $? >"$tmp/rc"
+		expect_rc "$cmd-without-$key" 2
+		if grep -q "etc/expediera.conf: \[organisation\] $key saknas" "$tmp/err"; then ok; else
+			bad "cli/$cmd-without-$key: the message does not name [organisation] $key"
+			cat "$tmp/err"
+		fi
+		# Nothing written: no documents, no print batch, no audit log.
+		left=$(cd "$w" && find . -mindepth 1 ! -path ./etc ! -path ./etc/expediera.conf)
+		if [ -z "$left" ]; then ok; else bad "cli/$cmd-without-$key wrote: $left"; fi
+	done
+done
+cp "$tmp/nokey-send-address/etc/expediera.conf" "$tmp/nokey-address.conf"
+# The same without any configuration file at all.
+mkdir -p "$tmp/noconf"
+(cd "$tmp/noconf" && "$top/$bin" render "$ex" -o ut >"$tmp/out" 2>"$tmp/err")
+echo $? >"$tmp/rc"
+expect_rc render-without-config 2
+if grep -q 'inga inställningar: \[organisation\] name saknas' "$tmp/err" &&
+    [ ! -e "$tmp/noconf/ut" ]; then ok; else bad "cli/render-without-config"; cat "$tmp/err"; fi
+# watch stops before it touches the spool.
+mkdir -p "$tmp/nospool/inkommande"
+cp -r "$ex" "$tmp/nospool/inkommande/paket"
+touch "$tmp/nospool/inkommande/paket/KLAR"
+"$bin" watch "$tmp/nospool" --once --config "$tmp/nokey-address.conf" >"$tmp/out" 2>"$tmp/err"
+echo $? >"$tmp/rc"
+expect_rc watch-without-address 2
+if [ -d "$tmp/nospool/inkommande/paket" ] && [ ! -e "$tmp/nospool/avvisade" ] &&
+    [ ! -e "$tmp/nospool/klara" ]; then ok; else bad "cli/watch-without-address moved the package"; fi
+# check still works without a configuration; a dry run warns and goes on.
+(cd "$tmp/noconf" && "$top/$bin" check "$ex" >"$tmp/out" 2>"$tmp/err")
+echo $? >"$tmp/rc"
+expect_rc check-without-config 0
+(cd "$tmp/noconf" && "$top/$bin" send --dry-run "$ex" >"$tmp/out" 2>"$tmp/err")
+echo $? >"$tmp/rc"
+expect_rc dry-run-without-config 0
+grep -q 'varning: inga inställningar' "$tmp/err" && ok || bad "cli/dry-run-without-config: no warning"
+[ -z "$(ls -A "$tmp/noconf")" ] && ok || bad "cli/dry-run-without-config wrote $(ls -A "$tmp/noconf")"
+
+# ---- the project stands alone: nothing reads beside the repository ----
+if grep -rIn --exclude-dir=.git --exclude-dir=build '\.\.[/]shared' . >"$tmp/out"; then
+	bad "something in the project reads a folder beside the repository"
+	cat "$tmp/out"
+else ok; fi
+for f in LICENSE.MinaMeddelanden LICENSE.Sundsvall SOURCES.md Recipient.wsdl Service.wsdl \
+    schema/v3/Service.xsd schema/v3/Recipient.xsd samples/SealedDeliveryWithSignature.xml; do
+	[ -s "schemas/mina-meddelanden/$f" ] && ok || bad "schemas/mina-meddelanden/$f is missing"
+done
