@@ -133,7 +133,8 @@ if cups_start; then
 	cups=127.0.0.1:$cups_port
 
 	# ---- protokoll --print ----
-	printf '[print]\ncups_queue = expediera-test\n' >"$C/print.conf"
+	org='[organisation]\nname = Exempelby kommun\nnamnd = Socialnämnden\naddress = Box 100, 641 21 Exempelby\n'
+	printf "$org"'[print]\ncups_queue = expediera-test\n' >"$C/print.conf"
 	CUPS_SERVER=$cups "$bin" protokoll "$ex" -o "$C/protokoll.pdf" --print \
 	    --config "$C/print.conf" >"$tmp/out" 2>"$tmp/err"
 	r=$?
@@ -148,7 +149,7 @@ if cups_start; then
 	fi
 
 	# --print without a queue configured: a usage error, nothing sent.
-	printf '[print]\ndriver = folder\n' >"$C/noqueue.conf"
+	printf "$org"'[print]\ndriver = folder\n' >"$C/noqueue.conf"
 	CUPS_SERVER=$cups "$bin" protokoll "$ex" -o "$C/p2.pdf" --print --config "$C/noqueue.conf" \
 	    >"$tmp/out" 2>"$tmp/err"
 	r=$?

@@ -34,6 +34,7 @@ done
 for k in 0 1 3; do
 	w=$tmp/parts-send-$k
 	mkdir -p "$w"
+	sed "s|^database = .*|database = expediera.db|" examples/expediera.conf >"$w/expediera.conf"
 	(cd "$w" && EXPEDIERA_PART=$([ "$k" -eq 0 ] || echo "$k") EXPEDIERA_AUDIT_NOW=2026-11-20T10:00:00Z \
 	    "$top/$bin" send "$top/$ex" >stdout 2>stderr)
 	(cd "$w/out" && find . -type f ! -name 'expedieringslista-*' -exec sha256sum {} + | sort -k 2 \
