@@ -109,7 +109,7 @@ demo: deps-check
 
 # Sub-makes, so that pkg-config runs after the packages are installed.
 check: deps-check
-	@$(MAKE) --no-print-directory test
+	@$(MAKE) --no-print-directory -j$$(nproc) test
 
 test: build/asan/expediera $(UNIT:%=build/asan/%) build/fuzz/fuzz_session build/fuzz/fuzz_ini \
     build/fuzz/fuzz_mm build/asan/sftp_upload \
