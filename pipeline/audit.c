@@ -27,6 +27,7 @@
  * Durability: WAL with synchronous=FULL, so a commit is on disk when it
  * returns.  Callers that log many events wrap them in audit_tx_begin/commit.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -42,7 +43,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
 #include <sqlite3.h>
 
 #include "audit.h"
@@ -63,6 +67,10 @@ struct audit {
 	sqlite3 *db;
 	char *path;
 	int depth; /* open audit_tx_begin levels; the first is BEGIN IMMEDIATE */
+	int lock_fd; /* the run lock (audit_lock_run), -1 when not held */
+	bool failed; /* a write did not become durable: see audit_failed() */
+	unsigned char key[32]; /* the person key (audit_load_key); wiped at close */
+	bool have_key;
 	char err[512];
 };
 
@@ -667,6 +675,7 @@ audit_open(const char *path, char *err, size_t errlen)
 	struct audit *a;
 
 	a = xcalloc(1, sizeof(*a));
+	a->lock_fd = -1;
 	a->path = xstrdup(path != NULL ? path : "");
 	if (path == NULL || path[0] == '\0') {
 		seterr(a, "kan inte öppna granskningsloggen: inget filnamn");
@@ -714,8 +723,244 @@ audit_close(struct audit *a)
 		 * cannot be SQLITE_BUSY; there is no one to tell otherwise. */
 		(void)sqlite3_close(a->db);
 	}
+	if (a->lock_fd != -1)
+		(void)close(a->lock_fd); /* releases the run lock */
+	OPENSSL_cleanse(a->key, sizeof(a->key));
 	free(a->path);
 	free(a);
+}
+
+/*
+ * The run lock is flock(2) on a file beside the database, not a row in it:
+ * the kernel releases it when the process dies however it dies (SIGKILL, a
+ * power cut of the process), so a crashed run never leaves the log locked,
+ * and a reader (status, audit verify) never takes it.
+ */
+int
+audit_lock_run(struct audit *a, FILE *wait_msg)
+{
+	char *name;
+	int fd;
+
+	if (a->lock_fd != -1)
+		return 0;
+	name = xasprintf("%s.lock", a->path);
+	fd = open(name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		seterr(a, "kan inte öppna låsfilen %s: %s", name, strerror(errno));
+		free(name);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK) {
+			seterr(a, "kan inte låsa %s: %s", name, strerror(errno));
+			goto fail;
+		}
+		if (wait_msg != NULL)
+			fprintf(wait_msg, "expediera: en annan körning skickar med samma "
+			    "granskningslogg; väntar tills den är klar\n");
+		while (flock(fd, LOCK_EX) == -1) {
+			if (errno == EINTR)
+				continue;
+			seterr(a, "kan inte låsa %s: %s", name, strerror(errno));
+			goto fail;
+		}
+	}
+	free(name);
+	a->lock_fd = fd;
+	return 0;
+fail:
+	(void)close(fd);
+	free(name);
+	return -1;
+}
+
+bool
+audit_failed(const struct audit *a)
+{
+	return a->failed;
+}
+
+/* ---- the person key ---- */
+
+static int append(struct audit *, int64_t batch, const char *ts, const char *kind,
+    const char *fs, const char *data);
+static int tx_end(struct audit *, int rc);
+
+#define KEY_HEX   64                       /* 32 bytes as hex, one line */
+#define KEY_LABEL "expediera person key v1" /* what the fingerprint is an HMAC of */
+
+static int
+unhex(const char *s, unsigned char *out, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < 2 * n; i++) {
+		char ch = s[i];
+		int v = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+
+		if (v < 0)
+			return -1;
+		out[i / 2] = (unsigned char)(i % 2 == 0 ? v << 4 : out[i / 2] | v);
+	}
+	return 0;
+}
+
+/* Creates the key file (0600, never replacing anything) with a fresh key. */
+static int
+key_create(struct audit *a, const char *path)
+{
+	unsigned char raw[32];
+	char text[KEY_HEX + 2];
+	size_t i;
+	int fd, ok;
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1) {
+		seterr(a, "kan inte ta fram en ny nyckel till %s", path);
+		return -1;
+	}
+	for (i = 0; i < sizeof(raw); i++)
+		snprintf(text + 2 * i, 3, "%02x", raw[i]);
+	text[KEY_HEX] = '\n';
+	text[KEY_HEX + 1] = '\0';
+	OPENSSL_cleanse(raw, sizeof(raw));
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		OPENSSL_cleanse(text, sizeof(text));
+		if (errno == EEXIST)
+			return 0; /* another run made it first: read that one */
+		seterr(a, "kan inte skapa nyckelfilen %s: %s", path, strerror(errno));
+		return -1;
+	}
+	ok = fchmod(fd, 0600) == 0 && write(fd, text, KEY_HEX + 1) == KEY_HEX + 1 &&
+	    fsync(fd) == 0;
+	OPENSSL_cleanse(text, sizeof(text));
+	if (close(fd) == -1 || !ok) {
+		seterr(a, "kan inte skriva nyckelfilen %s: %s", path, strerror(errno));
+		(void)unlink(path);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+key_read(struct audit *a, const char *path)
+{
+	char text[KEY_HEX + 2];
+	struct stat sb;
+	ssize_t n;
+	int fd, rc = -1;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1) {
+		seterr(a, "kan inte läsa nyckelfilen %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		seterr(a, "nyckelfilen %s är inte en vanlig fil", path);
+		goto out;
+	}
+	if ((sb.st_mode & 077) != 0) {
+		seterr(a, "nyckelfilen %s kan läsas av andra (rättigheter %04o); den ska ha 0600",
+		    path, (unsigned)(sb.st_mode & 07777));
+		goto out;
+	}
+	n = read(fd, text, sizeof(text));
+	if (n < KEY_HEX || (n > KEY_HEX && text[KEY_HEX] != '\n') ||
+	    unhex(text, a->key, sizeof(a->key)) == -1) {
+		seterr(a, "nyckelfilen %s är skadad: den ska ha 64 hexsiffror", path);
+		goto out;
+	}
+	a->have_key = true;
+	rc = 0;
+out:
+	OPENSSL_cleanse(text, sizeof(text));
+	(void)close(fd);
+	return rc;
+}
+
+int
+audit_keyed_hash(const struct audit *a, const void *data, size_t len, char out[65])
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char d[32];
+	unsigned int dl = 0;
+	size_t i;
+
+	if (!a->have_key || HMAC(EVP_sha256(), a->key, (int)sizeof(a->key), data, len, d, &dl) ==
+	    NULL || dl != sizeof(d))
+		return -1;
+	for (i = 0; i < sizeof(d); i++) {
+		out[2 * i] = digits[d[i] >> 4];
+		out[2 * i + 1] = digits[d[i] & 15];
+	}
+	out[64] = '\0';
+	return 0;
+}
+
+/*
+ * The log remembers which key its person keys were made with (a "key" event
+ * holding an HMAC of a fixed label, never the key): a run with another key
+ * file would find none of the försändelser already sent, and send them all
+ * again.  So a mismatch stops the run, and so does an outbox that already
+ * holds försändelser when no key was ever recorded (keys made without one).
+ */
+int
+audit_load_key(struct audit *a, const char *path)
+{
+	sqlite3_stmt *st = NULL;
+	char fp[65], *json = NULL;
+	int r, rc = -1;
+
+	if (access(path, F_OK) == -1 && errno == ENOENT && key_create(a, path) == -1)
+		return -1;
+	if (key_read(a, path) == -1)
+		return -1;
+	if (audit_keyed_hash(a, KEY_LABEL, strlen(KEY_LABEL), fp) == -1) {
+		seterr(a, "kan inte använda nyckeln i %s", path);
+		return -1;
+	}
+	fp[32] = '\0';
+	if (audit_tx_begin(a) == -1)
+		return -1;
+	if (prep(a, "SELECT data FROM event WHERE kind = 'key' ORDER BY id DESC LIMIT 1",
+	        &st) == -1 || (r = step_row(a, st)) == -1)
+		goto out;
+	if (r == 1) {
+		const char *data = col_text(st, 0);
+
+		json = xasprintf("{\"fingerprint\":\"%s\"}", fp);
+		if (data == NULL || strcmp(data, json) != 0) {
+			seterr(a, "nyckelfilen %s hör inte till granskningsloggen %s (den skapades med "
+			    "en annan nyckel); med fel nyckel skulle allt som redan skickats skickas "
+			    "igen. Ange rätt fil i [audit] key_file", path, a->path);
+			goto out;
+		}
+		rc = 0;
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (prep(a, "SELECT count(*) FROM outbox", &st) == -1 || step_row(a, st) != 1)
+		goto out;
+	if (sqlite3_column_int64(st, 0) > 0) {
+		seterr(a, "granskningsloggen %s har försändelser men ingen nyckel; den skapades av "
+		    "en äldre version av expediera och kan inte användas för nya utskick", a->path);
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	json = xasprintf("{\"fingerprint\":\"%s\"}", fp);
+	{
+		char ts[TS_LEN + 1];
+
+		if (now_ts(a, ts) == 0 && append(a, 0, ts, "key", NULL, json) == 0)
+			rc = 0;
+	}
+out:
+	sqlite3_finalize(st);
+	free(json);
+	return tx_end(a, rc);
 }
 
 /* ---- transactions ---- */
@@ -725,10 +970,13 @@ audit_tx_begin(struct audit *a)
 {
 	if (a->depth > 0 && sqlite3_get_autocommit(a->db)) {
 		seterr(a, "granskningsloggen %s: transaktionen har redan avbrutits", a->path);
+		a->failed = true;
 		return -1;
 	}
-	if (exec(a, a->depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT nested") == -1)
+	if (exec(a, a->depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT nested") == -1) {
+		a->failed = true;
 		return -1;
+	}
 	a->depth++;
 	return 0;
 }
@@ -745,12 +993,14 @@ audit_tx_commit(struct audit *a)
 		/* SQLite rolled the whole transaction back after an error. */
 		seterr(a, "granskningsloggen %s: transaktionen har avbrutits; inget sparades",
 		       a->path);
+		a->failed = true;
 		return -1;
 	}
 	if (a->depth > 0) {
 		if (exec(a, "RELEASE nested") == -1) {
 			(void)sqlite3_exec(a->db, "ROLLBACK TO nested; RELEASE nested", NULL, NULL,
 			                   NULL);
+			a->failed = true;
 			return -1;
 		}
 		return 0;
@@ -758,6 +1008,7 @@ audit_tx_commit(struct audit *a)
 	if (exec(a, "COMMIT") == -1) {
 		if (!sqlite3_get_autocommit(a->db))
 			(void)sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+		a->failed = true;
 		return -1;
 	}
 	return 0;
@@ -786,6 +1037,24 @@ tx_end(struct audit *a, int rc)
 
 	if (rc == 0)
 		return audit_tx_commit(a);
+	/* A write the storage refused is not a bad argument: nothing later in
+	 * the run may rely on the log. */
+	switch (sqlite3_errcode(a->db) & 0xff) {
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_READONLY:
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_NOMEM:
+		a->failed = true;
+		break;
+	default:
+		break;
+	}
 	memcpy(saved, a->err, sizeof(saved));
 	(void)audit_tx_rollback(a);
 	memcpy(a->err, saved, sizeof(saved));

@@ -43,6 +43,38 @@ struct audit *audit_open(const char *path, char *err, size_t errlen);
 /* Closes; a transaction still open is rolled back.  NULL is allowed. */
 void audit_close(struct audit *);
 
+/*
+ * The run lock: one run that sends holds it for the whole run, so two runs
+ * against one log (two `send`, `send` and `watch`, two sessions) never work
+ * on the outbox at the same time; the second waits, saying so once on
+ * wait_msg (may be NULL).  Held until audit_close; released by the kernel
+ * when the process dies.  0, or -1 (see audit_error).
+ */
+int audit_lock_run(struct audit *, FILE *wait_msg);
+
+/*
+ * True once a write did not become durable: a commit failed, SQLite rolled a
+ * transaction back (a full disk, an I/O error, a read-only file), or a
+ * transaction could not begin.  It stays true: a run that sees it hands
+ * nothing more over, since what it would hand over could not be recorded.
+ */
+bool audit_failed(const struct audit *);
+
+/*
+ * The person key: the secret that makes the keys identifying a person in the
+ * log (the outbox's recipient keys) HMACs, so that no personnummer can be
+ * recovered from the database alone.  Reads the key file at path (64 hex
+ * digits, mode 0600, not a link), creating it with a fresh random key when it
+ * does not exist, and checks it against the key the log was first used with
+ * (a "key" event holding only a fingerprint).  0, or -1 (audit_error): an
+ * unreadable or wider-than-0600 file, another key than the log's, or a log
+ * that has försändelser but no key.
+ */
+int audit_load_key(struct audit *, const char *path);
+
+/* HMAC-SHA256 with the person key as 64 hex digits; -1 before audit_load_key. */
+int audit_keyed_hash(const struct audit *, const void *data, size_t len, char out[65]);
+
 /* Who ran a batch, on which host, on what input. */
 struct audit_batch {
 	const char *command;        /* "send", "send --dry-run", "watch" ... */

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -78,6 +79,7 @@ static const struct key keys[] = {
 	{"archive", "folder", SLOT(archive_folder), KEY_PATH, NULL, "out/arkiv"},
 	{"manual", "folder", SLOT(manual_folder), KEY_PATH, NULL, "out/manuell"},
 	{"audit", "database", SLOT(audit_database), KEY_PATH, NULL, "expediera.db"},
+	{"audit", "key_file", SLOT(audit_key_file), KEY_PATH, NULL, NULL},
 	{"templates", "folder", SLOT(templates_folder), KEY_PATH, NULL, NULL},
 };
 
@@ -194,6 +196,38 @@ on_entry(void *arg, struct ini_ctx *ctx, const char *section, const char *key, c
 	return 0;
 }
 
+/*
+ * Every path made absolute against the working directory of this moment, so
+ * that what the log records and what a later run compares it with do not
+ * depend on where either was started.  Then the key file's default: beside the
+ * database, named after it, so that one database always finds its one key.
+ */
+static void
+finish(struct config *cfg)
+{
+	char cwd[4096];
+	size_t i, n;
+	bool have_cwd = getcwd(cwd, sizeof(cwd)) != NULL;
+
+	for (i = 0; have_cwd && i < NKEYS; i++) {
+		char **p = slot(cfg, &keys[i]);
+
+		if ((keys[i].flags & KEY_PATH) && *p != NULL && (*p)[0] != '/') {
+			char *abs = xasprintf("%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, *p);
+
+			free(*p);
+			*p = abs;
+		}
+	}
+	if (cfg->audit_key_file == NULL && cfg->audit_database != NULL) {
+		n = strlen(cfg->audit_database);
+		if (n > 3 && strcmp(cfg->audit_database + n - 3, ".db") == 0)
+			cfg->audit_key_file = xasprintf("%.*s.key", (int)(n - 3), cfg->audit_database);
+		else
+			cfg->audit_key_file = xasprintf("%s.key", cfg->audit_database);
+	}
+}
+
 void
 config_defaults(struct config *cfg)
 {
@@ -216,8 +250,10 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	config_defaults(cfg);
-	if (path == NULL)
+	if (path == NULL) {
+		finish(cfg);
 		return 0;
+	}
 	if (ini_read_file(path, CONFIG_MAX_FILE, &buf, &n, err, errlen) == -1) {
 		config_free(cfg);
 		return -1;
@@ -232,6 +268,7 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 		config_free(cfg);
 		return -1;
 	}
+	finish(cfg);
 	return 0;
 }
 

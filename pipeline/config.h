@@ -63,6 +63,8 @@ struct config {
 
 	/* [audit] */
 	char *audit_database;      /* database (path); default expediera.db */
+	char *audit_key_file;      /* key_file (path): the HMAC secret for person keys;
+	                              default the database's name with .key for .db */
 
 	/* [templates] */
 	char *templates_folder;    /* folder (path); NULL: the installed templates */

@@ -101,6 +101,7 @@ struct ctx {
 	struct batch print, skv;
 	bool print_failed, skv_failed;
 	bool failed;                /* a delivery failed: deliver_end says so */
+	bool log_lost;              /* the log refused a write: nothing more is handed over */
 	FILE *lista;                /* the expedieringslista's rows, spooled */
 	struct progress prog;
 };
@@ -117,6 +118,34 @@ crash_point(const char *point)
 
 	if (at != NULL && strcmp(at, point) == 0)
 		raise(SIGKILL);
+}
+
+/*
+ * Durable before effect, in one place: every hand-over (a file into the
+ * archive or hand-over folder, a digital delivery, a print batch to its
+ * driver) asks recorded() first.  Once the log has refused a write, a commit
+ * included, nothing more leaves the run: what it would hand over could not be
+ * recorded, so a rerun would send it again.
+ */
+static bool
+recorded(struct ctx *c)
+{
+	if (!audit_failed(c->a))
+		return true;
+	if (!c->log_lost) {
+		fprintf(c->err, "expediera: granskningsloggen kunde inte skrivas (%s); inget mer "
+		    "lämnas över i den här körningen\n", audit_error(c->a));
+		c->log_lost = true;
+	}
+	return false;
+}
+
+/* Commits one level of the log's transaction; 0 when all is recorded. */
+static int
+commit(struct ctx *c)
+{
+	(void)audit_tx_commit(c->a);
+	return recorded(c) ? 0 : -1;
 }
 
 /* ---- hashing ---- */
@@ -221,24 +250,38 @@ session_digest(const char *dir, char out[65])
 	return rc;
 }
 
-/* The key of a försändelse: who gets which paragraph, not which bytes. */
-static void
-item_key(const struct session *s, const struct routed *r, char out[33])
+/*
+ * The key of a försändelse: who gets which paragraph, not which bytes.  A
+ * recipient is their personnummer or organisationsnummer (a spelling fix of
+ * the name is the same person); only one with neither is known by name.  The
+ * key is an HMAC with the log's person key (audit_load_key): without it, the
+ * few thousand personnummer that fit a masked one in the events could be
+ * tried against the key in seconds.  -1 when the key is not loaded.
+ */
+static int
+item_key(const struct audit *a, const struct session *s, const struct routed *r, char out[33])
 {
 	char date[11], full[65], *k;
+	int rc;
 
 	ymd_format(&s->protokoll.sammantradesdatum, date);
 	if (r->internal != NULL)
 		k = xasprintf("%s|%s|%s|%lu|%s|intern|%s", s->protokoll.kommun, s->protokoll.organ,
 		    date, r->p->nr, r->p->dnr != NULL ? r->p->dnr : "", r->internal);
+	else if (r->id[0] != '\0')
+		k = xasprintf("%s|%s|%s|%lu|%s|%s|id:%s", s->protokoll.kommun, s->protokoll.organ,
+		    date, r->p->nr, r->p->dnr != NULL ? r->p->dnr : "", roll_names[r->m->roll], r->id);
 	else
-		k = xasprintf("%s|%s|%s|%lu|%s|%s|%s|%s", s->protokoll.kommun, s->protokoll.organ,
+		k = xasprintf("%s|%s|%s|%lu|%s|%s|namn:%s", s->protokoll.kommun, s->protokoll.organ,
 		    date, r->p->nr, r->p->dnr != NULL ? r->p->dnr : "", roll_names[r->m->roll],
-		    r->id[0] != '\0' ? r->id : "-", r->m->namn);
-	sha256_hex(k, strlen(k), full);
+		    r->m->namn);
+	rc = audit_keyed_hash(a, k, strlen(k), full);
+	free(k);
+	if (rc == -1)
+		return -1;
 	memcpy(out, full, 32);
 	out[32] = '\0';
-	free(k);
+	return 0;
 }
 
 static void
@@ -427,8 +470,9 @@ deliver_file(struct ctx *c, struct item *it, const char *dir, const char *name,
 		fprintf(c->err, "expediera: kan inte skapa %s: %s\n", dir, strerror(errno));
 		goto out;
 	}
-	if (outbox_set(c->a, c->batch, it->id, OUTBOX_SENDING, reason) == -1) {
-		fprintf(c->err, "expediera: %s\n", audit_error(c->a));
+	if (outbox_set(c->a, c->batch, it->id, OUTBOX_SENDING, reason) == -1 || !recorded(c)) {
+		if (!c->log_lost)
+			fprintf(c->err, "expediera: %s\n", audit_error(c->a));
 		goto out;
 	}
 	crash_point("file-sending");
@@ -735,11 +779,11 @@ batch_set_all(struct ctx *c, struct batch *b, enum outbox_state state, const cha
 		*tab = '\0';
 		outbox_set(c->a, c->batch, line, state, reason);
 		if (++k % 256 == 0) {
-			audit_tx_commit(c->a);
+			commit(c);
 			audit_tx_begin(c->a);
 		}
 	}
-	audit_tx_commit(c->a);
+	commit(c);
 	free(line);
 }
 
@@ -1022,7 +1066,13 @@ deliver_digital(struct ctx *c, struct item **v, size_t n, struct item *fbv, size
 		outbox_set(c->a, c->batch, v[i]->id, OUTBOX_SENDING, reason);
 		free(reason);
 	}
-	audit_tx_commit(c->a);
+	if (commit(c) == -1) {
+		/* Not recorded SENDING: nothing is delivered, nothing is claimed. */
+		for (i = 0; i < n; i++)
+			v[i]->state = OUTBOX_FAILED;
+		free(jobs);
+		return;
+	}
 	crash_point("digital-sending");
 	/*
 	 * The attempts' events and the outcomes in one commit: each försändelse
@@ -1072,8 +1122,8 @@ deliver_digital(struct ctx *c, struct item **v, size_t n, struct item *fbv, size
 		    batch_add(c, fb->r->route == ROUTE_PRINT ? &c->print : &c->skv, fb) == -1)
 			fb->state = OUTBOX_FAILED;
 	}
-	audit_tx_commit(c->a);
-	audit_tx_commit(c->a);
+	commit(c);
+	commit(c);
 	free(jobs);
 }
 
@@ -1155,7 +1205,7 @@ deliver_begin(const struct render *rd, struct audit *a, struct mailbox *mb, cons
 	}
 	audit_tx_begin(a);
 	log_findings(c, rd->s);
-	audit_tx_commit(a);
+	commit(c);
 	progress_start(&c->prog, "försändelser", expected);
 	return (struct delivery *)c;
 }
@@ -1169,7 +1219,7 @@ deliver_part(struct delivery *dv, const struct render *rd, const struct routed *
 	struct item *fbv = xcalloc(n + 1, sizeof(*fbv));
 	struct routed *fallback = xcalloc(n + 1, sizeof(*fallback));
 	struct item **digital = xcalloc(n + 1, sizeof(*digital));
-	size_t nd = 0, nfb = 0, i;
+	size_t nd = 0, nfb = 0, i, done;
 	int rc = 0;
 
 	c->rd = rd;
@@ -1183,14 +1233,23 @@ deliver_part(struct delivery *dv, const struct render *rd, const struct routed *
 		struct item *it = &items[i];
 		const struct routed *r = &routes[i];
 
+		if (c->log_lost) {
+			/* Nothing more can be recorded, so nothing more is prepared. */
+			rc = -1;
+			break;
+		}
 		if (r->m != NULL && r->route != ROUTE_HELD)
 			progress_step(&c->prog);
 		if (i > 0 && i % 256 == 0) {
-			audit_tx_commit(a);
+			commit(c);
 			audit_tx_begin(a);
 		}
 		it->r = r;
-		item_key(rd->s, r, it->key);
+		if (item_key(a, rd->s, r, it->key) == -1) {
+			fprintf(c->err, "expediera: personnyckeln är inte laddad; inget skickas\n");
+			rc = -1;
+			break;
+		}
 		now_text(it->when);
 		if (r->internal == NULL)
 			it->name = render_filename(r->p, r->index, r->m);
@@ -1229,14 +1288,15 @@ deliver_part(struct delivery *dv, const struct render *rd, const struct routed *
 		if (r->route == ROUTE_HELD && it->state != OUTBOX_HELD &&
 		    outbox_set(a, c->batch, it->id, OUTBOX_HELD, r->reason) == 0)
 			it->state = OUTBOX_HELD;
-		audit_tx_commit(a);
+		commit(c);
 		switch (r->route) {
 		case ROUTE_MANUAL:
 		case ROUTE_ARCHIVE:
-			audit_tx_commit(a);
-			if ((r->route == ROUTE_MANUAL ? deliver_manual(c, it) :
-			    deliver_archive(c, it)) == -1)
+			if (commit(c) == -1 || (r->route == ROUTE_MANUAL ? deliver_manual(c, it) :
+			    deliver_archive(c, it)) == -1) {
+				it->state = OUTBOX_FAILED;
 				rc = -1;
+			}
 			audit_tx_begin(a);
 			break;
 		case ROUTE_PRINT:
@@ -1257,10 +1317,11 @@ deliver_part(struct delivery *dv, const struct render *rd, const struct routed *
 		free(it->pdf);
 		it->pdf = NULL;
 	}
-	audit_tx_commit(a);
+	done = i;
+	commit(c);
 	if (nd > 0)
 		deliver_digital(c, digital, nd, fbv, &nfb, fallback);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < done; i++)
 		settle_item(c, &items[i]);
 	for (i = 0; i < nfb; i++)
 		settle_item(c, &fbv[i]);
@@ -1292,8 +1353,9 @@ deliver_end(struct delivery *dv, const struct render *rd, bool abandon)
 	progress_end(&c->prog);
 	if (c->failed)
 		rc = -1;
-	if (abandon) {
+	if (abandon || !recorded(c)) {
 		/* Nothing is handed over; what was recorded SENDING is sent again later. */
+		res->log_failed = c->log_lost;
 		rc = -1;
 		goto out;
 	}
@@ -1314,6 +1376,7 @@ deliver_end(struct delivery *dv, const struct render *rd, bool abandon)
 	else
 		res->sent += c->skv.n;
 	write_lista(c);
+	res->log_failed = !recorded(c);
 	snprintf(summary, sizeof(summary),
 	    "{\"skickade\":%zu,\"redan_skickade\":%zu,\"halls\":%zu,\"misslyckade\":%zu}",
 	    res->sent, res->already, res->held, res->failed);

@@ -844,6 +844,12 @@ send_for_real(const struct options *o, struct run *r, struct send_result *out)
 		rc = EXIT_SYSTEM;
 		goto out;
 	}
+	/* One run at a time works on the outbox; a second one waits here. */
+	if (audit_lock_run(a, stderr) == -1 || audit_load_key(a, r->cfg.audit_key_file) == -1) {
+		fprintf(stderr, "expediera: %s\n", audit_error(a));
+		rc = EXIT_SYSTEM;
+		goto out;
+	}
 	rd.s = &r->s;
 	if ((sp.dv = deliver_begin(&rd, a, sp.mb, o->skip_invalid ? "send --skip-invalid" :
 	    "send", r->sendable, &res, stderr)) == NULL) {
@@ -888,7 +894,12 @@ send_for_real(const struct options *o, struct run *r, struct send_result *out)
 	}
 	if (out != NULL)
 		*out = res;
-	if (rc == -1 || res.failed > 0)
+	if (res.log_failed) {
+		fprintf(stderr, "expediera: granskningsloggen %s kunde inte skrivas; det som inte "
+		    "hann loggas lämnades inte över och skickas vid nästa körning\n",
+		    r->cfg.audit_database);
+		rc = EXIT_SYSTEM;
+	} else if (rc == -1 || res.failed > 0)
 		rc = EXIT_DELIVERY;
 	else if (res.held > 0)
 		rc = EXIT_DELIVERY;

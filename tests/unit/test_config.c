@@ -47,10 +47,20 @@ static const struct field {
 	F(print_window, "left"),
 	F(archive_folder, "out/arkiv"),
 	F(audit_database, "expediera.db"),
+	F(audit_key_file, "expediera.key"),
 #undef F
 };
 
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+
+static int
+is_path(size_t off)
+{
+	return off == offsetof(struct config, print_folder) ||
+	    off == offsetof(struct config, archive_folder) ||
+	    off == offsetof(struct config, audit_database) ||
+	    off == offsetof(struct config, audit_key_file);
+}
 
 struct want {
 	const char *name;
@@ -195,7 +205,8 @@ static const struct row rows[] = {
 		WR(mb_ca_file, "tls/ca.pem"), WR(mb_signing_cert, "sign/cert.pem"),
 		WR(mb_signing_key, "sign/key.pem"), W(print_driver, "folder"),
 		WR(print_folder, "out/print"), W(print_window, "left"),
-		WR(archive_folder, "out/arkiv"), WR(audit_database, "expediera.db")}},
+		WR(archive_folder, "out/arkiv"), WR(audit_database, "expediera.db"),
+		WR(audit_key_file, "expediera.key")}},
 	{.name = "empty file", T(""), .status = 0},
 	{.name = "no path", .mode = M_NOPATH, .status = 0},
 	{.name = "only blank lines", T("\n  \n\t\n"), .status = 0},
@@ -294,7 +305,16 @@ static const struct row rows[] = {
 	{.name = "absolute path kept",
 	    T("[audit]\ndatabase = /var/lib/expediera/x.db\n[archive]\nfolder = ../arkiv\n"),
 	    .status = 0,
-	    .w = {W(audit_database, "/var/lib/expediera/x.db"), WR(archive_folder, "../arkiv")}},
+	    .w = {W(audit_database, "/var/lib/expediera/x.db"), WR(archive_folder, "../arkiv"),
+		W(audit_key_file, "/var/lib/expediera/x.key")}},
+	{.name = "key file named, database without .db",
+	    T("[audit]\ndatabase = logg\nkey_file = /etc/expediera/nyckel\n"),
+	    .status = 0,
+	    .w = {WR(audit_database, "logg"), W(audit_key_file, "/etc/expediera/nyckel")}},
+	{.name = "key file beside a database without .db",
+	    T("[audit]\ndatabase = logg\n"),
+	    .status = 0,
+	    .w = {WR(audit_database, "logg"), WR(audit_key_file, "logg.key")}},
 };
 
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
@@ -425,6 +445,14 @@ run(const struct row *r)
 				if (how == REL)
 					want = resolved = xasprintf("%s/%s", dir, want);
 			}
+		/* Paths come back absolute: a default is the working directory's. */
+		if (how == EXACT && want != NULL && resolved == NULL && want[0] != '/' &&
+		    is_path(fields[i].off)) {
+			char here[4096];
+
+			if (getcwd(here, sizeof(here)) != NULL)
+				want = resolved = xasprintf("%s/%s", here, want);
+		}
 		if (how == OTHER ? got == NULL : !same(got, want)) {
 			printf("FAIL: %s: %s = \"%.80s\", want \"%.80s\"\n", r->name,
 			    fields[i].name, got ? got : "(null)",
