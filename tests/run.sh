@@ -141,6 +141,7 @@ fi
 
 # ---- send: delivery, exactly once, audit ----
 . tests/lib/send.sh
+. tests/lib/promises.sh
 . tests/lib/print_sftp.sh
 . tests/lib/cups.sh
 . tests/lib/watch.sh

@@ -1,0 +1,187 @@
+# promises.sh -- sourced by run.sh after send.sh: the promises of SPEC 6 and 7
+# tried the way a hostile operator would break them.
+#
+#   - two runs of send at once against one log: every försändelse is printed
+#     once across both runs (the run lock, audit_lock_run);
+#   - a full disk under the audit log: nothing is handed over that could not
+#     be recorded, the run exits 4, and once there is room a rerun sends what
+#     is missing and nothing twice (audit_failed, recorded() in deliver.c);
+#   - the log alone does not give a personnummer back: the recipient keys
+#     are HMACs with the key file, and 10,000 guesses without it find nothing
+#     (and with it they do, so the test can fail);
+#   - a key file that does not belong to the log stops the run;
+#   - a run started from another working directory, with the configuration
+#     named by a relative path, finds what the first run recorded.
+# Needs mkwork, send_in and printed from send.sh.
+
+P=$tmp/promises
+mkdir -p "$P"
+big=$P/paket-200
+python3 tests/bench/gen_session.py 200 "$big" >/dev/null
+
+# ---- two runs at once ----
+for delay in 0 0.3; do
+	W=$P/concurrent-$delay
+	mkwork "$W"
+	"$bin" send --config "$W/expediera.conf" "$big" >"$P/a.out" 2>"$P/a.err" &
+	pa=$!
+	sleep "$delay"
+	"$bin" send --config "$W/expediera.conf" "$big" >"$P/b.out" 2>"$P/b.err" &
+	pb=$!
+	wait $pa
+	ra=$?
+	wait $pb
+	rb=$?
+	n=$(printed "$W" | wc -l)
+	d=$(printed "$W" | uniq -d | wc -l)
+	if [ "$ra" -eq 0 ] && [ "$rb" -eq 0 ] && [ "$n" -eq 200 ] && [ "$d" -eq 0 ]; then ok; else
+		bad "promises/two sends at once (start $delay s apart): exit $ra and $rb, $n printed, $d twice"
+		tail -n 3 "$P/a.err" "$P/b.err"
+	fi
+	if "$bin" audit verify --config "$W/expediera.conf" >/dev/null 2>&1; then ok; else
+		bad "promises/two sends at once: audit verify"
+	fi
+done
+# The second waits, and says so.
+if grep -q 'en annan körning skickar' "$P/a.err" "$P/b.err"; then ok; else
+	bad "promises/two sends at once: the waiting run said nothing"
+fi
+
+# ---- a full disk under the audit log ----
+# The log on a tmpfs of 160 KiB in a mount namespace of its own; the print
+# folder beside it has room.  After the run, the tmpfs is made larger and the
+# run repeated, in the same namespace.
+W=$P/fulldisk
+mkwork "$W"
+mkdir -p "$W/logdisk"
+sed -i "s|^database = .*|database = $W/logdisk/expediera.db|" "$W/expediera.conf"
+cat >"$P/fulldisk.sh" <<'SH'
+set -u
+bin=$1 W=$2 pkg=$3
+mount -t tmpfs -o size=160k,mode=0700 tmpfs "$W/logdisk" || exit 90
+"$bin" send --config "$W/expediera.conf" "$pkg" >"$W/first.out" 2>"$W/first.err"
+echo $? >"$W/first.rc"
+ls "$W/out/print" 2>/dev/null | grep -c '\.pdf$' >"$W/first.batches"
+mount -o remount,size=64m "$W/logdisk" || exit 91
+"$bin" send --config "$W/expediera.conf" "$pkg" >"$W/second.out" 2>"$W/second.err"
+echo $? >"$W/second.rc"
+"$bin" send --config "$W/expediera.conf" "$pkg" >"$W/third.out" 2>"$W/third.err"
+echo $? >"$W/third.rc"
+"$bin" audit verify --config "$W/expediera.conf" >"$W/verify.out" 2>&1
+echo $? >"$W/verify.rc"
+SH
+if unshare -m sh "$P/fulldisk.sh" "$top/$bin" "$W" "$big" 2>"$P/fulldisk.err"; then
+	first=$(cat "$W/first.rc")
+	n=$(printed "$W" | wc -l)
+	d=$(printed "$W" | uniq -d | wc -l)
+	# The disk is too small for the whole run: it must stop with exit 4.
+	if [ "$first" -eq 4 ] && grep -q 'granskningsloggen .* kunde inte skrivas' "$W/first.err"; then
+		ok
+	else
+		bad "promises/full disk: first run exit $first, want 4"
+		tail -n 5 "$W/first.err"
+	fi
+	if [ "$(cat "$W/second.rc")" -eq 0 ] && [ "$n" -eq 200 ] && [ "$d" -eq 0 ]; then ok; else
+		bad "promises/full disk: after room was made, exit $(cat "$W/second.rc"), $n printed, $d twice"
+		tail -n 5 "$W/second.err"
+	fi
+	if [ "$(cat "$W/third.rc")" -eq 0 ] && grep -q ' 0 skickade, ' "$W/third.out" &&
+	    [ "$(cat "$W/verify.rc")" -eq 0 ]; then ok; else
+		bad "promises/full disk: third run or audit verify"
+		cat "$W/third.out" "$W/verify.out"
+	fi
+else
+	bad "promises/full disk: could not mount a tmpfs"
+	cat "$P/fulldisk.err"
+fi
+
+# ---- no personnummer from the log alone ----
+W=$P/hmac
+mkwork "$W"
+send_in "$W" "$ex"
+key=$W/out/expediera.key
+if [ -f "$key" ] && [ "$(stat -c %a "$key")" = 600 ]; then ok; else
+	bad "promises/hmac: no key file made 0600 beside the log"
+fi
+# The database holds no personnummer, not even in the keys' reach: for every
+# recipient of the example, the masked number in the events leaves 10,000
+# candidates; the key of each candidate without the secret is in no row, and
+# with the secret exactly the right one is.
+sqlite3 "$W/out/expediera.db" "SELECT recipient FROM outbox" >"$P/keys"
+python3 - "$ex" "$key" "$P/keys" >"$P/hmac.out" 2>&1 <<'PY'
+import glob, hashlib, hmac, re, sys
+ex, keyfile, keys = sys.argv[1:4]
+stored = set(l.strip() for l in open(keys) if l.strip())
+secret = bytes.fromhex(open(keyfile).read().strip())
+proto = open(ex + "/protokoll.xml", encoding="utf-8").read()
+head = {t: re.search("<%s>([^<]*)</%s>" % (t, t), proto).group(1)
+        for t in ("kommun", "organ", "sammantradesdatum")}
+paras = dict((m.group(2), m.group(1)) for m in re.finditer(r'<paragraf nr="(\d+)" dnr="([^"]+)"', proto))
+found_plain = found_keyed = tried = 0
+for sheet in sorted(glob.glob(ex + "/forsattsblad/*.xml")):
+    x = open(sheet, encoding="utf-8").read()
+    dnr = re.search(r'<arende dnr="([^"]+)"', x).group(1)
+    nr = paras.get(dnr)
+    if nr is None:
+        continue
+    for m in re.finditer(r'<mottagare roll="([^"]+)"[^>]*>(.*?)</mottagare>', x, re.S):
+        roll, body = m.group(1), m.group(2)
+        p = re.search(r"<personnummer>(\d{8})-?(\d{4})</personnummer>", body)
+        if not p:
+            continue
+        date8 = p.group(1)
+        for serial in range(10000):
+            cand = "%s%04d" % (date8, serial)
+            msg = "%s|%s|%s|%s|%s|%s|id:%s" % (head["kommun"], head["organ"],
+                head["sammantradesdatum"], nr, dnr, roll, cand)
+            tried += 1
+            if hashlib.sha256(msg.encode()).hexdigest()[:32] in stored:
+                found_plain += 1
+            if cand == date8 + p.group(2):
+                if hmac.new(secret, msg.encode(), hashlib.sha256).hexdigest()[:32] in stored:
+                    found_keyed += 1
+print(tried, found_plain, found_keyed)
+PY
+read -r tried plain keyed <"$P/hmac.out"
+if [ "${tried:-0}" -gt 100000 ] && [ "${plain:-1}" -eq 0 ] && [ "${keyed:-0}" -gt 10 ]; then ok; else
+	bad "promises/hmac: $(cat "$P/hmac.out") (tried, found without the key, found with it)"
+fi
+if sqlite3 "$W/out/expediera.db" .dump | unmasked; then
+	bad "promises/hmac: a personnummer in clear in the database"
+else ok; fi
+
+# ---- another key file stops the run ----
+mv "$key" "$key.right"
+send_in "$W" "$ex"
+if [ "$(rc)" -eq 4 ] && grep -q 'hör inte till granskningsloggen' "$tmp/err"; then ok; else
+	bad "promises/another key: exit $(rc), want 4"
+	cat "$tmp/err"
+fi
+mv "$key.right" "$key"
+chmod 644 "$key"
+send_in "$W" "$ex"
+if [ "$(rc)" -eq 4 ] && grep -q 'kan läsas av andra' "$tmp/err"; then ok; else
+	bad "promises/key readable by others: exit $(rc), want 4"
+fi
+chmod 600 "$key"
+send_in "$W" "$ex"
+# (exit 3: the example holds one recipient on purpose)
+if [ "$(rc)" -eq 3 ] && grep -q ' 0 skickade, ' "$tmp/out"; then ok; else
+	bad "promises/the right key again: exit $(rc)"
+	cat "$tmp/out" "$tmp/err"
+fi
+
+# ---- from another working directory ----
+W=$P/cwd
+mkwork "$W"
+mkdir -p "$W/a"
+(cd "$W" && EXPEDIERA_CRASH_AT=batch-written "$top/$bin" send --config expediera.conf \
+    "$top/$ex" >/dev/null 2>&1)
+(cd / && "$top/$bin" send --config "$W/expediera.conf" "$top/$ex" >"$tmp/out" 2>"$tmp/err")
+echo $? >"$tmp/rc"
+n=$(printed "$W" | wc -l)
+d=$(printed "$W" | uniq -d | wc -l)
+if [ "$(rc)" -eq 3 ] && [ "$d" -eq 0 ] && [ "$n" -gt 0 ]; then ok; else
+	bad "promises/another working directory: $n printed, $d twice"
+	cat "$tmp/out" "$tmp/err"
+fi
