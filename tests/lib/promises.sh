@@ -16,6 +16,7 @@
 
 P=$tmp/promises
 mkdir -p "$P"
+absbin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 big=$P/paket-200
 python3 tests/bench/gen_session.py 200 "$big" >/dev/null
 
@@ -70,7 +71,7 @@ echo $? >"$W/third.rc"
 "$bin" audit verify --config "$W/expediera.conf" >"$W/verify.out" 2>&1
 echo $? >"$W/verify.rc"
 SH
-if unshare -m sh "$P/fulldisk.sh" "$top/$bin" "$W" "$big" 2>"$P/fulldisk.err"; then
+if unshare -m sh "$P/fulldisk.sh" "$absbin" "$W" "$big" 2>"$P/fulldisk.err"; then
 	first=$(cat "$W/first.rc")
 	n=$(printed "$W" | wc -l)
 	d=$(printed "$W" | uniq -d | wc -l)
@@ -175,9 +176,9 @@ fi
 W=$P/cwd
 mkwork "$W"
 mkdir -p "$W/a"
-(cd "$W" && EXPEDIERA_CRASH_AT=batch-written "$top/$bin" send --config expediera.conf \
+(cd "$W" && EXPEDIERA_CRASH_AT=batch-written "$absbin" send --config expediera.conf \
     "$top/$ex" >/dev/null 2>&1)
-(cd / && "$top/$bin" send --config "$W/expediera.conf" "$top/$ex" >"$tmp/out" 2>"$tmp/err")
+(cd / && "$absbin" send --config "$W/expediera.conf" "$top/$ex" >"$tmp/out" 2>"$tmp/err")
 echo $? >"$tmp/rc"
 n=$(printed "$W" | wc -l)
 d=$(printed "$W" | uniq -d | wc -l)
