@@ -26,7 +26,8 @@
 
 #define CONFIG_MAX_FILE 65536 /* 64 KiB: far above any real configuration */
 
-#define KEY_PATH 0x01 /* resolved against the directory of the config file */
+#define KEY_PATH    0x01 /* resolved against the directory of the config file */
+#define KEY_SECONDS 0x02 /* a whole number of seconds, 1 to 3600 */
 
 struct key {
 	const char *section;
@@ -74,6 +75,7 @@ static const struct key keys[] = {
 	{"print", "sftp_key", SLOT(print_sftp_key), KEY_PATH, NULL, NULL},
 	{"print", "sftp_host_key", SLOT(print_sftp_host_key), 0, NULL, NULL},
 	{"print", "cups_queue", SLOT(print_cups_queue), 0, NULL, NULL},
+	{"print", "timeout", SLOT(print_timeout), KEY_SECONDS, NULL, "60"},
 	{"print", "skatteverket", SLOT(print_skatteverket), 0, NULL,
 	    "Skatteverket|Box 2820|403 20 Göteborg"},
 	{"archive", "folder", SLOT(archive_folder), KEY_PATH, NULL, "out/arkiv"},
@@ -186,6 +188,14 @@ on_entry(void *arg, struct ini_ctx *ctx, const char *section, const char *key, c
 			return ini_fail(ctx, "ogiltigt värde \"%s\" för %s (%s)", val, key, list);
 		}
 	}
+	if (k->flags & KEY_SECONDS) {
+		char *end;
+		long v = strtol(val, &end, 10);
+
+		if (end == val || *end != '\0' || v < 1 || v > 3600)
+			return ini_fail(ctx, "ogiltigt värde \"%s\" för %s (sekunder, 1 till 3600)",
+			    val, key);
+	}
 	ps->seen[i] = ctx->lineno;
 	dst = slot(ps->cfg, k);
 	free(*dst); /* the built-in default */
@@ -270,6 +280,14 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 	}
 	finish(cfg);
 	return 0;
+}
+
+int
+config_print_timeout(const struct config *cfg)
+{
+	long v = cfg->print_timeout != NULL ? strtol(cfg->print_timeout, NULL, 10) : 60;
+
+	return v >= 1 && v <= 3600 ? (int)v : 60;
 }
 
 int

@@ -53,6 +53,7 @@ struct config {
 	char *print_sftp_key;      /* sftp_key (path): the ed25519 private key */
 	char *print_sftp_host_key; /* sftp_host_key: "SHA256:<base64>" of the server's key */
 	char *print_cups_queue;    /* cups_queue: the CUPS queue for driver = cups and --print */
+	char *print_timeout;       /* timeout: seconds a print server (CUPS, SFTP) may be silent; 60 */
 	char *print_skatteverket;  /* skatteverket: the forwarding address, lines split by '|' */
 
 	/* [archive] */
@@ -102,6 +103,9 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
  * not need them; render, protokoll, send and watch do.
  */
 int config_require_letter(const struct config *cfg, char *err, size_t errlen);
+
+/* [print] timeout in seconds (checked when read: 1 to 3600). */
+int config_print_timeout(const struct config *cfg);
 
 /* The built-in defaults; *cfg must be zeroed or freed before. */
 void config_defaults(struct config *cfg);

@@ -32,6 +32,7 @@
 #include <signal.h>
 
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include "deliver.h"
 #include "file.h"
@@ -102,6 +103,8 @@ struct ctx {
 	bool print_failed, skv_failed;
 	bool failed;                /* a delivery failed: deliver_end says so */
 	bool log_lost;              /* the log refused a write: nothing more is handed over */
+	char runid[17];             /* random, so no two runs of any two logs share a name */
+	char *meeting;              /* "2026-11-18-socialnamndens-individutskott": every name's start */
 	FILE *lista;                /* the expedieringslista's rows, spooled */
 	struct progress prog;
 };
@@ -335,45 +338,91 @@ collect_prior(void *arg, const struct outbox_item *it, enum outbox_state st, int
 }
 
 /*
+ * Whether the hand-over an earlier run recorded SENDING with reason was done:
+ * 1 done, 0 not (send it again), -1 cannot tell now (the print server does
+ * not answer): then it is neither sent again nor counted sent.
+ */
+static int
+handover_done(struct ctx *c, const char *reason, char *err, size_t errlen)
+{
+	const struct config *cfg = c->rd->cfg;
+	const char *bar;
+	char *name;
+	int rc;
+
+	if (strncmp(reason, "fil:", 4) == 0)
+		return access(reason + 4, F_OK) == 0;
+	if ((strncmp(reason, "sftp:", 5) != 0 && strncmp(reason, "cups:", 5) != 0) ||
+	    (bar = strchr(reason, '|')) == NULL)
+		return 0;
+	name = xstrndup(reason + 5, (size_t)(bar - (reason + 5)));
+	if (reason[0] == 's') {
+		struct sftp_target t = {cfg->print_sftp_url, cfg->print_sftp_user,
+		    cfg->print_sftp_key, cfg->print_sftp_host_key};
+
+		rc = print_sftp_exists(&t, name, err, errlen);
+	} else
+		rc = print_cups_find(cfg->print_cups_queue, name, config_print_timeout(cfg), err,
+		    errlen);
+	free(name);
+	return rc;
+}
+
+enum prior_state { PRIOR_NONE, PRIOR_SENT, PRIOR_UNKNOWN };
+
+/*
  * Settles what an earlier run left of the försändelse with this key: SENT
  * means done; SENDING means a run stopped between recording and finishing:
- * the file it names decides.  The outbox is asked for this key alone, so a
- * run never holds the whole outbox.
+ * where the hand-over would have left its proof decides (handover_done).
+ * The outbox is asked for this key alone, so a run never holds the whole
+ * outbox.
  */
-static bool
+static enum prior_state
 settle_prior(struct ctx *c, const char *key)
 {
 	struct priors pr = {NULL, 0, 0};
+	enum prior_state out = PRIOR_NONE;
+	char err[256];
 	size_t i;
-	bool sent = false;
 
 	if (outbox_list_key(c->a, key, collect_prior, &pr) == -1)
 		fprintf(c->err, "expediera: %s\n", audit_error(c->a));
 	for (i = 0; i < pr.n; i++) {
 		struct prior *p = &pr.v[i];
+		const char *why = p->reason != NULL ? p->reason : "";
+		int done;
 
-		if (p->state == OUTBOX_SENT)
-			sent = true;
-		else if (p->state == OUTBOX_SENDING) {
-			const char *f = p->reason != NULL && strncmp(p->reason, "fil:", 4) == 0 ?
-			    p->reason + 4 : NULL;
+		if (p->state == OUTBOX_SENT) {
+			out = PRIOR_SENT;
+			continue;
+		}
+		if (p->state != OUTBOX_SENDING)
+			continue;
+		done = handover_done(c, why, err, sizeof(err));
+		if (done == 1) {
+			if (outbox_set(c->a, c->batch, p->id, OUTBOX_SENT,
+				strncmp(why, "fil:", 4) == 0 ? "återställd efter avbrott: filen fanns" :
+				strncmp(why, "sftp:", 5) == 0 ?
+				"återställd efter avbrott: filen fanns hos tryckeriet" :
+				"återställd efter avbrott: jobbet fanns i CUPS-kön") == 0)
+				out = PRIOR_SENT;
+		} else if (done == -1) {
+			fprintf(c->err, "expediera: en tidigare överlämning kunde inte bekräftas (%s); "
+			    "den skickas inte igen förrän det går att se om den kom fram\n", err);
+			if (out != PRIOR_SENT)
+				out = PRIOR_UNKNOWN;
+		} else {
+			/* A manifest without its batch is not a batch: remove it. */
+			const char *f = strncmp(why, "fil:", 4) == 0 ? why + 4 : NULL;
 
-			if (f != NULL && access(f, F_OK) == 0) {
-				if (outbox_set(c->a, c->batch, p->id, OUTBOX_SENT,
-					"återställd efter avbrott: filen fanns") == 0)
-					sent = true;
-			} else {
-				/* A manifest without its batch is not a batch: remove it. */
-				if (f != NULL && strlen(f) > 4 &&
-				    strcmp(f + strlen(f) - 4, ".pdf") == 0) {
-					char *m = xasprintf("%.*s.csv", (int)strlen(f) - 4, f);
+			if (f != NULL && strlen(f) > 4 && strcmp(f + strlen(f) - 4, ".pdf") == 0) {
+				char *m = xasprintf("%.*s.csv", (int)strlen(f) - 4, f);
 
-					unlink(m);
-					free(m);
-				}
-				outbox_set(c->a, c->batch, p->id, OUTBOX_FAILED,
-				    "avbruten körning; skickas igen");
+				unlink(m);
+				free(m);
 			}
+			outbox_set(c->a, c->batch, p->id, OUTBOX_FAILED,
+			    "avbruten körning; skickas igen");
 		}
 	}
 	for (i = 0; i < pr.n; i++) {
@@ -381,7 +430,7 @@ settle_prior(struct ctx *c, const char *key)
 		free(pr.v[i].reason);
 	}
 	free(pr.v);
-	return sent;
+	return out;
 }
 
 /* ---- events ---- */
@@ -476,8 +525,8 @@ deliver_file(struct ctx *c, struct item *it, const char *dir, const char *name,
 		goto out;
 	}
 	crash_point("file-sending");
-	if ((extra != NULL && file_write(dir, extraname, extra, extralen) == -1) ||
-	    file_write(dir, name, it->pdf, it->len) == -1) {
+	if ((extra != NULL && file_write_new(dir, extraname, extra, extralen) == -1) ||
+	    file_write_new(dir, name, it->pdf, it->len) == -1) {
 		fprintf(c->err, "expediera: kan inte skriva %s: %s\n", path, strerror(errno));
 		outbox_set(c->a, c->batch, it->id, OUTBOX_FAILED, "filen kunde inte skrivas");
 		it->state = OUTBOX_FAILED;
@@ -546,8 +595,9 @@ deliver_archive(struct ctx *c, struct item *it)
 
 	slug(entry, sizeof(entry), it->r->internal);
 	ymd_format(&s->protokoll.sammantradesdatum, date);
-	name = xasprintf("%lu-%s-protokollsutdrag.pdf", it->r->p->nr, entry[0] ? entry : "intern");
-	metaname = xasprintf("%lu-%s-protokollsutdrag.json", it->r->p->nr,
+	name = xasprintf("%s-%lu-%s-protokollsutdrag.pdf", c->meeting, it->r->p->nr,
+	    entry[0] ? entry : "intern");
+	metaname = xasprintf("%s-%lu-%s-protokollsutdrag.json", c->meeting, it->r->p->nr,
 	    entry[0] ? entry : "intern");
 	if ((fp = open_memstream(&meta, &len)) == NULL) {
 		free(name);
@@ -596,14 +646,24 @@ cmp_ent(const void *a, const void *b)
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
-/* A CSV field, quoted when it must be (RFC 4180). */
+/*
+ * A CSV field, quoted when it must be (RFC 4180).  One that a spreadsheet
+ * would take for a formula (=, +, -, @, a tab or a carriage return first) gets
+ * a ' before it, so a name on a försättsblad never runs in a print house's or
+ * an archivist's spreadsheet.
+ */
 static void
 csv(FILE *fp, const char *s, bool last)
 {
+	bool formula;
+
 	if (s == NULL)
 		s = "";
-	if (strpbrk(s, ",\"\n\r") != NULL) {
+	formula = strchr("=+-@\t\r", s[0]) != NULL && s[0] != '\0';
+	if (formula || strpbrk(s, ",\"\n\r") != NULL) {
 		putc('"', fp);
+		if (formula)
+			putc('\'', fp);
 		for (; *s != '\0'; s++) {
 			if (*s == '"')
 				putc('"', fp);
@@ -639,10 +699,28 @@ hand_over(const struct config *cfg, const char *path, const char *name, const ch
 		if (cfg->print_cups_queue == NULL) {
 			snprintf(err, errlen, "driver = cups men [print] cups_queue saknas");
 			rc = -1;
-		} else if (print_cups_file(cfg->print_cups_queue, path, name, err, errlen) == -1)
+		} else if (print_cups_file(cfg->print_cups_queue, path, name,
+		    config_print_timeout(cfg), err, errlen) == -1)
 			rc = -1;
 	}
 	return rc;
+}
+
+/*
+ * What a batch's försändelser are SENDING with: where the proof of the
+ * hand-over will be, so that a later run can tell a batch that reached the
+ * print house from one that did not.  For the folder the file in it is the
+ * hand-over; for SFTP the remote name, which appears only when the upload is
+ * whole; for CUPS a job with the batch's name (unique per run).
+ */
+static char *
+handover_reason(const struct config *cfg, const char *path, const char *name)
+{
+	if (strcmp(cfg->print_driver, "sftp") == 0)
+		return xasprintf("sftp:%s|%s", name, path);
+	if (strcmp(cfg->print_driver, "cups") == 0)
+		return xasprintf("cups:%s|%s", name, path);
+	return xasprintf("fil:%s", path);
 }
 
 /* A spool: an unnamed temporary file (mode 0600, gone when closed). */
@@ -662,12 +740,12 @@ batch_open(struct ctx *c, struct batch *b)
 	char date[11], when[24], err[256], *seed;
 
 	ymd_format(&s->protokoll.sammantradesdatum, date);
-	b->name = xasprintf("%s-%s-k%lld.pdf", b->skatteverket ? "skatteverket" : "utskrift", date,
-	    (long long)c->batch);
-	b->mname = xasprintf("%s-%s-k%lld.csv", b->skatteverket ? "skatteverket" : "utskrift",
-	    date, (long long)c->batch);
+	b->name = xasprintf("%s-%s-k%lld-%s.pdf", b->skatteverket ? "skatteverket" : "utskrift",
+	    c->meeting, (long long)c->batch, c->runid);
+	b->mname = xasprintf("%s-%s-k%lld-%s.csv", b->skatteverket ? "skatteverket" : "utskrift",
+	    c->meeting, (long long)c->batch, c->runid);
 	b->path = xasprintf("%s/%s", rd->cfg->print_folder, b->name);
-	b->reason = xasprintf("fil:%s", b->path);
+	b->reason = handover_reason(rd->cfg, b->path, b->name);
 	if (file_mkdirs(rd->cfg->print_folder) == -1 ||
 	    file_create(&b->out, rd->cfg->print_folder, b->name) == -1) {
 		fprintf(c->err, "expediera: kan inte skriva %s: %s\n", b->path, strerror(errno));
@@ -837,10 +915,11 @@ batch_finish(struct ctx *c, struct batch *b, char *out, size_t outlen)
 		fputs(tab + 1, m.fp);
 	}
 	crash_point("batch-sending");
-	if (file_commit(&m) == -1 || file_commit(&b->out) == -1) {
+	if (file_commit_new(&m) == -1 || file_commit_new(&b->out) == -1) {
 		fprintf(c->err, "expediera: kan inte skriva %s: %s\n", b->path, strerror(errno));
 		goto failed;
 	}
+	crash_point("batch-handover");
 	if (hand_over(rd->cfg, b->path, b->name, b->mname, err, sizeof(err)) == -1) {
 		fprintf(c->err, "expediera: %s\n", err);
 		/* Not at the printer: the next run sends the batch again. */
@@ -962,7 +1041,7 @@ write_lista(struct ctx *c)
 	size_t i;
 
 	ymd_format(&s->protokoll.sammantradesdatum, date);
-	base = xasprintf("expedieringslista-%s-k%lld", date, (long long)c->batch);
+	base = xasprintf("expedieringslista-%s-k%lld-%s", c->meeting, (long long)c->batch, c->runid);
 	title = xasprintf("%s, %s, körning %lld", s->protokoll.organ, date, (long long)c->batch);
 	cname = xasprintf("%s.csv", base);
 	pname = xasprintf("%s.pdf", base);
@@ -975,6 +1054,7 @@ write_lista(struct ctx *c)
 	    file_create(&t, c->rd->cfg->archive_folder, cname) == -1) {
 		fprintf(c->err, "expediera: kan inte skriva %s: %s\n", c->res->lista_csv,
 		    strerror(errno));
+		c->res->lista_csv[0] = c->res->lista_pdf[0] = '\0';
 		goto out;
 	}
 	fputs("paragraf,dnr,mottagare,roll,vag,status,tid,sha256\n", t.fp);
@@ -989,20 +1069,26 @@ write_lista(struct ctx *c)
 		csv(t.fp, row.when, false);
 		csv(t.fp, row.sha256, true);
 	}
-	if (file_commit(&t) == -1)
+	if (file_commit_new(&t) == -1) {
 		fprintf(c->err, "expediera: kan inte skriva %s: %s\n", c->res->lista_csv,
 		    strerror(errno));
+		c->res->lista_csv[0] = '\0';
+	}
 	if (file_create(&t, c->rd->cfg->archive_folder, pname) == -1) {
 		fprintf(c->err, "expediera: kan inte skriva %s: %s\n", c->res->lista_pdf,
 		    strerror(errno));
+		c->res->lista_pdf[0] = '\0';
 		goto out;
 	}
 	if (render_lista_stream(c->rd, title, lista_next, &lr, t.fp, err, sizeof(err)) == -1) {
 		fprintf(c->err, "expediera: expedieringslistan: %s\n", err);
 		file_discard(&t);
-	} else if (file_commit(&t) == -1)
+		c->res->lista_pdf[0] = '\0';
+	} else if (file_commit_new(&t) == -1) {
 		fprintf(c->err, "expediera: kan inte skriva %s: %s\n", c->res->lista_pdf,
 		    strerror(errno));
+		c->res->lista_pdf[0] = '\0';
+	}
 out:
 	file_discard(&t);
 	free(lr.line);
@@ -1189,8 +1275,23 @@ deliver_begin(const struct render *rd, struct audit *a, struct mailbox *mb, cons
 	c->res = res;
 	c->print.skatteverket = false;
 	c->skv.skatteverket = true;
+	{
+		unsigned char r[8];
+		char date[11], organ[64];
+
+		if (RAND_bytes(r, sizeof(r)) != 1) {
+			fprintf(err, "expediera: kan inte ta fram ett körnings-id\n");
+			free(c);
+			return NULL;
+		}
+		hex(r, sizeof(r), c->runid);
+		ymd_format(&rd->s->protokoll.sammantradesdatum, date);
+		slug(organ, sizeof(organ), rd->s->protokoll.organ != NULL ? rd->s->protokoll.organ : "");
+		c->meeting = xasprintf("%s-%s", date, organ[0] != '\0' ? organ : "organ");
+	}
 	if (session_digest(rd->s->dir, c->digest) == -1) {
 		fprintf(err, "expediera: kan inte läsa %s igen för kontrollsumman\n", rd->s->dir);
+		free(c->meeting);
 		free(c);
 		return NULL;
 	}
@@ -1200,6 +1301,7 @@ deliver_begin(const struct render *rd, struct audit *a, struct mailbox *mb, cons
 	b.session_digest = c->digest;
 	if (audit_batch_begin(a, &b, &c->batch) == -1) {
 		fprintf(err, "expediera: %s\n", audit_error(a));
+		free(c->meeting);
 		free(c);
 		return NULL;
 	}
@@ -1251,8 +1353,12 @@ deliver_part(struct delivery *dv, const struct render *rd, const struct routed *
 			break;
 		}
 		now_text(it->when);
-		if (r->internal == NULL)
-			it->name = render_filename(r->p, r->index, r->m);
+		if (r->internal == NULL) {
+			char *base = render_filename(r->p, r->index, r->m);
+
+			it->name = xasprintf("%s-%s", c->meeting, base);
+			free(base);
+		}
 		if (r->m != NULL && r->m->n_adresser > 0 && r->m->adresser[0].postnummer != NULL) {
 			size_t k, o = 0;
 
@@ -1261,13 +1367,25 @@ deliver_part(struct delivery *dv, const struct render *rd, const struct routed *
 				    r->m->adresser[0].postnummer[k] <= '9')
 					it->postnummer[o++] = r->m->adresser[0].postnummer[k];
 		}
-		if (settle_prior(c, it->key)) {
+		switch (settle_prior(c, it->key)) {
+		case PRIOR_SENT:
 			it->already = true;
 			it->state = OUTBOX_SENT;
 			snprintf(it->id, sizeof(it->id), "%s", it->key);
 			log_item(c, it, "route", "redan skickad i en tidigare körning");
 			c->res->already++;
 			continue;
+		case PRIOR_UNKNOWN:
+			/* Neither sent again nor counted sent: held until it can be told. */
+			it->already = true;
+			it->state = OUTBOX_HELD;
+			snprintf(it->id, sizeof(it->id), "%s", it->key);
+			log_item(c, it, "route", "överlämningen i en tidigare körning kunde inte "
+			    "bekräftas; skickas inte igen förrän den kan det");
+			c->res->held++;
+			continue;
+		default:
+			break;
 		}
 		if (render_item(c, it) == -1) {
 			rc = -1;
@@ -1386,6 +1504,7 @@ out:
 	batch_free(&c->skv);
 	if (c->lista != NULL)
 		fclose(c->lista);
+	free(c->meeting);
 	free(c);
 	return rc;
 }

@@ -1,9 +1,16 @@
 /*
  * file.c -- output files; see file.h.
+ *
+ * A delivered file takes its name with link(2), not rename(2): link fails
+ * when the name exists, so a delivery never replaces another file (another
+ * meeting's, another log's), whatever the names turn out to be.  Only what
+ * the user names with -o (render, protokoll) is replaced, by rename(2).  The
+ * directory is synced after, so the name is as durable as the bytes.
  */
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,8 +47,34 @@ file_mkdirs(const char *path)
 	return rc;
 }
 
-int
-file_write(const char *dir, const char *name, const void *buf, size_t len)
+/* Gives tmp the name path, replacing only when asked; fsyncs the directory. */
+static int
+publish(const char *tmp, const char *path, bool replace)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int fd, saved = 0;
+
+	if (replace ? rename(tmp, path) == -1 : link(tmp, path) == -1)
+		saved = errno;
+	if (!replace || saved != 0)
+		unlink(tmp);
+	if (saved == 0) {
+		if (slash != NULL)
+			*slash = '\0';
+		if ((fd = open(slash != NULL ? (dir[0] != '\0' ? dir : "/") : ".",
+		    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+			if (fsync(fd) == -1 && errno != EINVAL)
+				saved = errno;
+			close(fd);
+		}
+	}
+	free(dir);
+	errno = saved;
+	return saved == 0 ? 0 : -1;
+}
+
+static int
+write_whole(const char *dir, const char *name, const void *buf, size_t len, bool replace)
 {
 	char *path = xasprintf("%s/%s", dir, name);
 	char *tmp = xasprintf("%s/.%s.tmp%ld", dir, name, (long)getpid());
@@ -69,7 +102,7 @@ file_write(const char *dir, const char *name, const void *buf, size_t len)
 		saved = errno;
 	if (close(fd) == -1 && saved == 0)
 		saved = errno;
-	if (saved == 0 && rename(tmp, path) == -1)
+	if (saved == 0 && publish(tmp, path, replace) == -1)
 		saved = errno;
 	if (saved != 0)
 		unlink(tmp);
@@ -78,6 +111,18 @@ out:
 	free(tmp);
 	errno = saved;
 	return saved == 0 ? 0 : -1;
+}
+
+int
+file_write(const char *dir, const char *name, const void *buf, size_t len)
+{
+	return write_whole(dir, name, buf, len, true);
+}
+
+int
+file_write_new(const char *dir, const char *name, const void *buf, size_t len)
+{
+	return write_whole(dir, name, buf, len, false);
 }
 
 int
@@ -105,8 +150,8 @@ file_create(struct file_tmp *t, const char *dir, const char *name)
 	return 0;
 }
 
-int
-file_commit(struct file_tmp *t)
+static int
+commit_as(struct file_tmp *t, bool replace)
 {
 	int saved = 0;
 
@@ -117,7 +162,7 @@ file_commit(struct file_tmp *t)
 	if (fclose(t->fp) == EOF && saved == 0)
 		saved = errno;
 	t->fp = NULL;
-	if (saved == 0 && rename(t->tmp, t->path) == -1)
+	if (saved == 0 && publish(t->tmp, t->path, replace) == -1)
 		saved = errno;
 	if (saved != 0)
 		unlink(t->tmp);
@@ -126,6 +171,18 @@ file_commit(struct file_tmp *t)
 	t->tmp = t->path = NULL;
 	errno = saved;
 	return saved == 0 ? 0 : -1;
+}
+
+int
+file_commit(struct file_tmp *t)
+{
+	return commit_as(t, true);
+}
+
+int
+file_commit_new(struct file_tmp *t)
+{
+	return commit_as(t, false);
 }
 
 void

@@ -1,7 +1,7 @@
 /*
  * file.h -- writing output that holds personal data: created 0600, written
- * whole to a temporary name and renamed, so no reader (a print house, an
- * archive job) ever sees half a file.
+ * whole to a temporary name and then given its name, so no reader (a print
+ * house, an archive job) ever sees half a file.
  */
 #ifndef EXPEDIERA_FILE_H
 #define EXPEDIERA_FILE_H
@@ -12,8 +12,13 @@
 /* mkdir -p with mode 0700 for new directories; 0 or -1 with errno. */
 int file_mkdirs(const char *path);
 
-/* Writes buf to dir/name atomically, mode 0600; 0 or -1 with errno. */
+/*
+ * Writes buf to dir/name atomically, mode 0600; 0 or -1 with errno.
+ * file_write replaces an existing dir/name (for what the user names with -o);
+ * file_write_new never does (every delivery): EEXIST instead.
+ */
 int file_write(const char *dir, const char *name, const void *buf, size_t len);
+int file_write_new(const char *dir, const char *name, const void *buf, size_t len);
 
 /*
  * The same for a file written a piece at a time: file_create opens a
@@ -28,6 +33,7 @@ struct file_tmp {
 
 int file_create(struct file_tmp *, const char *dir, const char *name);
 int file_commit(struct file_tmp *);
+int file_commit_new(struct file_tmp *); /* never replaces: EEXIST */
 void file_discard(struct file_tmp *);
 
 #endif

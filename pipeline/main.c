@@ -653,7 +653,8 @@ cmd_protokoll(const struct options *o)
 		int job;
 
 		title = title != NULL ? title + 1 : o->output;
-		if ((job = print_cups_file(r.cfg.print_cups_queue, o->output, title, err,
+		if ((job = print_cups_file(r.cfg.print_cups_queue, o->output, title,
+		    config_print_timeout(&r.cfg), err,
 		    sizeof(err))) == -1) {
 			fprintf(stderr, "expediera: %s\n", err);
 			rc = EXIT_DELIVERY;

@@ -11,6 +11,11 @@
  *
  * The file is sent as application/pdf, never auto-typed: a batch is always a
  * PDF, and the server should not guess.
+ *
+ * Every exchange is bounded: the connect by CONNECT_MSEC, and each request
+ * by the caller's timeout (httpSetTimeout), so a server that accepts the
+ * connection and then says nothing is reported as such after that time,
+ * not as a missing queue, and never hangs a run.
  */
 #include <sys/stat.h>
 
@@ -55,8 +60,43 @@ server_name(char *buf, size_t len)
 		snprintf(buf, len, "%s:%d", host, ippPort());
 }
 
+/* httpSetTimeout's callback: 0 gives up on a server silent that long. */
+static int
+give_up(http_t *http, void *arg)
+{
+	(void)http;
+	(void)arg;
+	return 0;
+}
+
+/* A connection to the server with every request bounded; NULL with err. */
+static http_t *
+connect_server(int timeout, char *server, size_t serverlen, char *err, size_t errlen)
+{
+	http_t *http;
+
+	server_name(server, serverlen);
+	http = httpConnect2(cupsServer(), ippPort(), NULL, AF_UNSPEC, cupsEncryption(), 1,
+	    CONNECT_MSEC, NULL);
+	if (http == NULL) {
+		snprintf(err, errlen, "kan inte nå skrivarservern %s: %s", server,
+		    cupsLastErrorString());
+		return NULL;
+	}
+	httpSetTimeout(http, timeout > 0 ? timeout : 60, give_up, NULL);
+	return http;
+}
+
+/* Whether the last request failed because the server stopped answering. */
+static int
+silent(http_t *http)
+{
+	return httpError(http) == ETIMEDOUT || cupsLastError() == IPP_STATUS_ERROR_SERVICE_UNAVAILABLE ||
+	    cupsLastError() == IPP_STATUS_ERROR_INTERNAL;
+}
+
 int
-print_cups_file(const char *queue, const char *path, const char *title, char *err,
+print_cups_file(const char *queue, const char *path, const char *title, int timeout, char *err,
     size_t errlen)
 {
 	cups_option_t *opts = NULL;
@@ -83,16 +123,13 @@ print_cups_file(const char *queue, const char *path, const char *title, char *er
 	 * cupsPrintFile2(CUPS_HTTP_DEFAULT, ...) reports a server that cannot
 	 * be reached and a queue that does not exist alike.
 	 */
-	server_name(server, sizeof(server));
-	http = httpConnect2(cupsServer(), ippPort(), NULL, AF_UNSPEC, cupsEncryption(), 1,
-	    CONNECT_MSEC, NULL);
-	if (http == NULL) {
-		snprintf(err, errlen, "kan inte nå skrivarservern %s: %s", server,
-		    cupsLastErrorString());
+	if ((http = connect_server(timeout, server, sizeof(server), err, errlen)) == NULL)
 		return -1;
-	}
 	if ((dest = cupsGetNamedDest(http, queue, NULL)) == NULL) {
-		if (cupsLastError() == IPP_STATUS_ERROR_NOT_FOUND)
+		if (silent(http))
+			snprintf(err, errlen, "skrivarservern %s svarade inte inom %d sekunder; "
+			    "inget skickades till CUPS-kön \"%s\"", server, timeout, queue);
+		else if (cupsLastError() == IPP_STATUS_ERROR_NOT_FOUND)
 			snprintf(err, errlen, "CUPS-kön \"%s\" finns inte på skrivarservern %s",
 			    queue, server);
 		else
@@ -112,6 +149,10 @@ print_cups_file(const char *queue, const char *path, const char *title, char *er
 		if (st == IPP_STATUS_ERROR_NOT_ACCEPTING_JOBS)
 			snprintf(err, errlen, "CUPS-kön \"%s\" tar inte emot jobb just nu: %s",
 			    queue, cupsLastErrorString());
+		else if (silent(http))
+			snprintf(err, errlen, "skrivarservern %s svarade inte inom %d sekunder på "
+			    "utskriften till CUPS-kön \"%s\"; det är okänt om jobbet kom fram",
+			    server, timeout, queue);
 		else if (st == IPP_STATUS_ERROR_FORBIDDEN ||
 		    st == IPP_STATUS_ERROR_NOT_AUTHORIZED ||
 		    st == IPP_STATUS_ERROR_NOT_AUTHENTICATED)
@@ -125,4 +166,36 @@ print_cups_file(const char *queue, const char *path, const char *title, char *er
 	}
 	httpClose(http);
 	return job;
+}
+
+int
+print_cups_find(const char *queue, const char *title, int timeout, char *err, size_t errlen)
+{
+	cups_job_t *jobs = NULL;
+	char server[256];
+	http_t *http;
+	int n, i, found = 0;
+
+	if (queue == NULL || !queue_ok(queue)) {
+		snprintf(err, errlen, "ogiltigt namn på CUPS-kö: \"%s\"",
+		    queue != NULL ? queue : "");
+		return -1;
+	}
+	if ((http = connect_server(timeout, server, sizeof(server), err, errlen)) == NULL)
+		return -1;
+	/* Every user's jobs, finished ones too: the server keeps their history. */
+	n = cupsGetJobs2(http, &jobs, queue, 0, CUPS_WHICHJOBS_ALL);
+	if (n < 0) {
+		snprintf(err, errlen, "kan inte fråga skrivarservern %s om jobben i CUPS-kön "
+		    "\"%s\": %s", server, queue, cupsLastErrorString());
+		httpClose(http);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (jobs[i].title != NULL && strcmp(jobs[i].title, title) == 0 &&
+		    jobs[i].state != IPP_JSTATE_CANCELED && jobs[i].state != IPP_JSTATE_ABORTED)
+			found = 1;
+	cupsFreeJobs(n, jobs);
+	httpClose(http);
+	return found;
 }

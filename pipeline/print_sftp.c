@@ -7,8 +7,10 @@
  * [print] sftp_key (and the .pub beside it when there is one).  Nothing in
  * ~/.ssh: no known_hosts, no default identity.
  * Writes: ".NAME.part", then NAME, in the directory of [print] sftp_url on
- * the server (an existing NAME is removed first: OpenSSH's SFTP server will
- * not rename over a file).  Nothing locally.
+ * the server.  An existing NAME is never removed or replaced (OpenSSH's SFTP
+ * server will not rename over a file, and the upload fails instead): NAME
+ * appears only when the whole file is there, so print_sftp_exists() can tell
+ * after a crash whether the hand-over was done.  Nothing locally.
  * Trusts: only a server whose host key has the SHA-256 fingerprint pinned in
  * [print] sftp_host_key.  Without a well-formed pin nothing is tried; the
  * host-key check is never switched off.
@@ -279,14 +281,19 @@ backend_pins(void)
 	    strncmp(v->libssh_version, "libssh2/", 8) == 0;
 }
 
-int
-print_sftp_upload(const struct sftp_target *t, const char *local_path, const char *remote_name,
+/*
+ * One SFTP request: the upload of local_path as remote_name, or, with
+ * local_path NULL, a look at whether remote_name exists (1 yes, 0 no).
+ */
+static int
+sftp_request(const struct sftp_target *t, const char *local_path, const char *remote_name,
     char *err, size_t errlen)
 {
+	bool probe = local_path == NULL;
 	static bool inited;
 	char ebuf[CURL_ERROR_SIZE] = "", pin[PIN_B64 + 2];
 	char *server = NULL, *dir = NULL, *tmpname = NULL, *esc = NULL, *url = NULL;
-	char *pub = NULL, *src = NULL, *dst = NULL, *rm = NULL, *rn = NULL;
+	char *pub = NULL, *src = NULL, *dst = NULL, *rn = NULL;
 	struct curl_slist *post = NULL, *l;
 	struct stat st;
 	CURLcode cc;
@@ -330,11 +337,11 @@ print_sftp_upload(const struct sftp_target *t, const char *local_path, const cha
 	}
 	if (url_parse(t->url, &server, &dir, err, errlen) == -1)
 		goto out;
-	if ((fp = fopen(local_path, "rb")) == NULL || fstat(fileno(fp), &st) == -1) {
+	if (!probe && ((fp = fopen(local_path, "rb")) == NULL || fstat(fileno(fp), &st) == -1)) {
 		snprintf(err, errlen, "Kan inte läsa %.120s: %s.", local_path, strerror(errno));
 		goto out;
 	}
-	if (!S_ISREG(st.st_mode)) {
+	if (!probe && !S_ISREG(st.st_mode)) {
 		snprintf(err, errlen, "%.120s är inte en vanlig fil; inget skickades.", local_path);
 		goto out;
 	}
@@ -343,7 +350,7 @@ print_sftp_upload(const struct sftp_target *t, const char *local_path, const cha
 		goto out;
 	}
 
-	tmpname = xasprintf(".%s.part", remote_name);
+	tmpname = probe ? xstrdup(remote_name) : xasprintf(".%s.part", remote_name);
 	if ((esc = curl_easy_escape(c, tmpname, 0)) == NULL) {
 		snprintf(err, errlen, "slut på minne i libcurl");
 		goto out;
@@ -351,24 +358,20 @@ print_sftp_upload(const struct sftp_target *t, const char *local_path, const cha
 	url = xasprintf("%s%s%s", t->url, t->url[strlen(t->url) - 1] == '/' ? "" : "/", esc);
 
 	/*
-	 * After the upload: remove an older NAME (allowed to fail, "*": there
-	 * is usually none), then rename.  The quote commands take paths of
-	 * their own, not the URL's, so both are named in full.
+	 * After the upload: rename, which fails when NAME exists.  The quote
+	 * commands take paths of their own, not the URL's, so both are named
+	 * in full.
 	 */
 	src = quote_path(dir, tmpname);
 	dst = quote_path(dir, remote_name);
-	rm = xasprintf("*rm %s", dst);
 	rn = xasprintf("rename %s %s", src, dst);
-	if ((l = curl_slist_append(post, rm)) == NULL) {
-		snprintf(err, errlen, "slut på minne i libcurl");
-		goto out;
+	if (!probe) {
+		if ((l = curl_slist_append(post, rn)) == NULL) {
+			snprintf(err, errlen, "slut på minne i libcurl");
+			goto out;
+		}
+		post = l;
 	}
-	post = l;
-	if ((l = curl_slist_append(post, rn)) == NULL) {
-		snprintf(err, errlen, "slut på minne i libcurl");
-		goto out;
-	}
-	post = l;
 
 	/*
 	 * Unset, libcurl would look for $HOME/.ssh/id_dsa.pub; "" makes libssh2
@@ -396,17 +399,24 @@ print_sftp_upload(const struct sftp_target *t, const char *local_path, const cha
 	    (cc = curl_easy_setopt(c, CURLOPT_USERNAME, t->user)) != CURLE_OK ||
 	    (cc = curl_easy_setopt(c, CURLOPT_SSH_PRIVATE_KEYFILE, t->key)) != CURLE_OK ||
 	    (cc = curl_easy_setopt(c, CURLOPT_SSH_PUBLIC_KEYFILE, pub)) != CURLE_OK ||
-	    (cc = curl_easy_setopt(c, CURLOPT_UPLOAD, 1L)) != CURLE_OK ||
-	    (cc = curl_easy_setopt(c, CURLOPT_READDATA, fp)) != CURLE_OK ||
-	    (cc = curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)st.st_size)) !=
-		CURLE_OK ||
-	    (cc = curl_easy_setopt(c, CURLOPT_POSTQUOTE, post)) != CURLE_OK) {
+	    (probe && (cc = curl_easy_setopt(c, CURLOPT_NOBODY, 1L)) != CURLE_OK) ||
+	    (!probe && (cc = curl_easy_setopt(c, CURLOPT_UPLOAD, 1L)) != CURLE_OK) ||
+	    (!probe && (cc = curl_easy_setopt(c, CURLOPT_READDATA, fp)) != CURLE_OK) ||
+	    (!probe && (cc = curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE,
+		(curl_off_t)st.st_size)) != CURLE_OK) ||
+	    (!probe && (cc = curl_easy_setopt(c, CURLOPT_POSTQUOTE, post)) != CURLE_OK)) {
 		snprintf(err, errlen, "libcurl här kan inte skicka med SFTP och fastlåst "
 		    "värdnyckel (%s); inget skickades.", curl_easy_strerror(cc));
 		goto out;
 	}
-	if ((cc = curl_easy_perform(c)) != CURLE_OK) {
-		explain(cc, ebuf, t, server, local_path, remote_name, err, errlen);
+	cc = curl_easy_perform(c);
+	if (probe && (cc == CURLE_OK || cc == CURLE_REMOTE_FILE_NOT_FOUND)) {
+		rc = cc == CURLE_OK;
+		goto out;
+	}
+	if (cc != CURLE_OK) {
+		explain(cc, ebuf, t, server, probe ? remote_name : local_path, remote_name, err,
+		    errlen);
 		goto out;
 	}
 	rc = 0;
@@ -424,7 +434,29 @@ out:
 	free(pub);
 	free(src);
 	free(dst);
-	free(rm);
 	free(rn);
 	return rc;
+}
+
+int
+print_sftp_upload(const struct sftp_target *t, const char *local_path, const char *remote_name,
+    char *err, size_t errlen)
+{
+	/* Asked first, so that a name taken leaves not even a .part behind. */
+	switch (sftp_request(t, NULL, remote_name, err, errlen)) {
+	case 0:
+		return sftp_request(t, local_path, remote_name, err, errlen);
+	case 1:
+		snprintf(err, errlen, "%.120s finns redan hos tryckeriet; ingenting skrevs över och "
+		    "inget skickades.", remote_name);
+		return -1;
+	default:
+		return -1;
+	}
+}
+
+int
+print_sftp_exists(const struct sftp_target *t, const char *remote_name, char *err, size_t errlen)
+{
+	return sftp_request(t, NULL, remote_name, err, errlen);
 }

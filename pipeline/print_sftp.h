@@ -22,10 +22,19 @@ struct sftp_target {
 
 /*
  * Uploads local_path as remote_name in the target directory: first as
- * ".remote_name.part", then renamed.  An existing remote_name is replaced.
- * Returns 0, or -1 with a Swedish message in err (a wrong host key says so).
+ * ".remote_name.part", then renamed.  An existing remote_name is never
+ * replaced: the upload fails.  Returns 0, or -1 with a Swedish message in err
+ * (a wrong host key says so).
  */
 int print_sftp_upload(const struct sftp_target *, const char *local_path,
     const char *remote_name, char *err, size_t errlen);
+
+/*
+ * Whether remote_name exists in the target directory: 1 yes, 0 no, -1 the
+ * server could not be asked (a message in err).  remote_name appears only
+ * when an upload is complete, so 1 means the hand-over was done.
+ */
+int print_sftp_exists(const struct sftp_target *, const char *remote_name, char *err,
+    size_t errlen);
 
 #endif

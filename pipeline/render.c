@@ -908,6 +908,10 @@ render_filename(const struct paragraf *p, size_t index, const struct mottagare *
 {
 	char name[64];
 
+	/* A protected person's name is not written where a print house or a
+	 * file listing would show it. */
+	if (m->skyddad)
+		return xasprintf("%lu-%zu-%s-skyddad.pdf", p->nr, index, roll_names[m->roll]);
 	slug(name, sizeof(name), m->namn);
 	return xasprintf("%lu-%zu-%s-%s.pdf", p->nr, index, roll_names[m->roll],
 	    name[0] != '\0' ? name : "mottagare");

@@ -214,6 +214,82 @@ if cups_start; then
 	[ "$(rc)" -eq 3 ] && grep -q 'kan inte nå skrivarservern' "$tmp/err" && ok ||
 	    bad "cups: an unreachable server (exit $(rc))"
 
+	# ---- a server that accepts and never answers ----
+	# Every exchange is bounded by [print] timeout: the run ends, says the
+	# server was silent (not that the queue is missing), and nothing is sent.
+	python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+held = []
+end = time.time() + 120
+while time.time() < end:
+    s.settimeout(1)
+    try:
+        held.append(s.accept()[0])
+    except OSError:
+        pass' "$C/silent.port" &
+	silent_pid=$!
+	i=0
+	while [ ! -s "$C/silent.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	W=$tmp/cups-silent
+	cups_conf "$W" expediera-test
+	sed -i 's|^cups_queue = \(.*\)|cups_queue = \1\ntimeout = 2|' "$W/expediera.conf"
+	CUPS_SERVER=127.0.0.1:$(cat "$C/silent.port") send_in "$W" "$ex"
+	"$bin" status --config "$W/expediera.conf" >"$tmp/status" 2>&1
+	if [ "$(rc)" -eq 3 ] && grep -q 'svarade inte inom 2 sekunder' "$tmp/err" &&
+	    ! grep -q 'finns inte' "$tmp/err" && ! grep -Eq '^§ [0-9]+ +print +sent' "$tmp/status" &&
+	    grep -Eq '^§ [0-9]+ +print +failed' "$tmp/status"; then ok; else
+		bad "cups: a silent server (exit $(rc))"
+		head -n 5 "$tmp/err"
+	fi
+	# The operator gives up on the silent server and kills the run in the
+	# middle of the hand-over; the next run, with the real server, prints
+	# the batch: a file in the print folder is no proof that CUPS had it.
+	W=$tmp/cups-cutoff
+	cups_conf "$W" expediera-test
+	before=$(ls "$C"/pdf/utskrift-*.pdf 2>/dev/null | wc -l)
+	CUPS_SERVER=127.0.0.1:$(cat "$C/silent.port") "$bin" send --config "$W/expediera.conf" \
+	    "$ex" >/dev/null 2>&1 &
+	cut_pid=$!
+	i=0
+	while [ -z "$(ls "$W"/out/print/utskrift-*.pdf 2>/dev/null)" ] && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	sleep 1
+	kill -KILL "$cut_pid" 2>/dev/null
+	wait "$cut_pid" 2>/dev/null
+	CUPS_SERVER=$cups send_in "$W" "$ex"
+	cups_wait
+	after=$(ls "$C"/pdf/utskrift-*.pdf 2>/dev/null | wc -l)
+	if [ $((after - before)) -eq 1 ] && ! grep -q 'filen fanns' "$tmp/out"; then ok; else
+		bad "cups: a hand-over cut off: $((after - before)) print batches printed by the next run, want 1"
+		cat "$tmp/out" | head -n 3
+	fi
+	kill "$silent_pid" 2>/dev/null
+	wait "$silent_pid" 2>/dev/null
+
+	# ---- a run killed around the hand-over ----
+	# Before it (the batch written locally, CUPS not yet asked): the file is
+	# no proof, so the next run prints the batch, once.  After it (CUPS has
+	# the job, the outbox not yet told): the next run finds the job by its
+	# name and prints nothing again.
+	for point in batch-handover batch-written; do
+		W=$tmp/cups-crash-$point
+		cups_conf "$W" expediera-test
+		before=$(ls "$C"/pdf/utskrift-*.pdf 2>/dev/null | wc -l)
+		CUPS_SERVER=$cups EXPEDIERA_CRASH_AT=$point "$bin" send --config "$W/expediera.conf" \
+		    "$ex" >/dev/null 2>&1
+		CUPS_SERVER=$cups send_in "$W" "$ex"
+		CUPS_SERVER=$cups send_in "$W" "$ex"
+		cups_wait
+		after=$(ls "$C"/pdf/utskrift-*.pdf 2>/dev/null | wc -l)
+		if [ $((after - before)) -eq 1 ] && grep -q ' 0 skickade' "$tmp/out"; then ok; else
+			bad "cups: killed at $point: $((after - before)) print batches printed, want 1"
+			cat "$tmp/out" "$tmp/err" | head -n 8
+		fi
+	done
+
 	cups_stop
 	trap 'rm -rf "$tmp"' EXIT
 fi

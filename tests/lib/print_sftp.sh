@@ -96,4 +96,24 @@ W=$tmp/sftp-wrongkey
 sed -i "s|^sftp_host_key = .*|sftp_host_key = $(fingerprint "$S/host_key.pub")|" "$W/expediera.conf"
 send_in "$W" "$ex"
 if [ "$(ls "$S"/inkorg/utskrift-*.pdf 2>/dev/null | wc -l)" -eq 1 ]; then ok; else bad "sftp: the retried batch did not arrive once"; ls "$S/inkorg"; fi
+
+# A run killed after the batch was written locally but before the upload:
+# the file in the print folder is no proof of a hand-over to the print house,
+# so the next run uploads it, once.  Killed after the upload but before the
+# outbox said so: the next run finds the batch at the print house and sends
+# nothing again.
+for point in batch-handover batch-written; do
+	rm -f "$S"/inkorg/*
+	W=$tmp/sftp-crash-$point
+	sftp_conf "$W" "$(fingerprint "$S/host_key.pub")" "$S/client_key"
+	EXPEDIERA_CRASH_AT=$point "$bin" send --config "$W/expediera.conf" "$ex" >/dev/null 2>&1
+	send_in "$W" "$ex"
+	send_in "$W" "$ex"
+	n=$(ls "$S"/inkorg/utskrift-*.pdf 2>/dev/null | wc -l)
+	if [ "$n" -eq 1 ] && grep -q ' 0 skickade' "$tmp/out"; then ok; else
+		bad "sftp: killed at $point: $n print batches at the print house, want 1"
+		ls "$S/inkorg"
+		cat "$tmp/out"
+	fi
+done
 sftp_stop

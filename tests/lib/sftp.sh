@@ -4,7 +4,8 @@
 # under $tmp) and stops again, whatever happens.
 #
 # A file arrives whole under its own name and no .part is left; a second
-# upload replaces it; a name with a space and a non-ASCII letter survives the
+# upload to the same name is refused and changes nothing; print_sftp_exists
+# tells a name that is there from one that is not; a name with a space and a non-ASCII letter survives the
 # URL and the rename; a server with another host key than the pinned one
 # gets nothing; a client key the server does not know is refused; without a
 # well-formed pin no connection is even made.  Nothing of ~/.ssh is used:
@@ -124,14 +125,20 @@ CONF
 			ls -A "$sftpt/inkorg"
 		fi
 
-		# (2) Again, other content: the file is replaced.
+		# (2) Again, other content: refused, nothing replaced, no .part left.
 		sftpt_up "$sftpt/client_key" "$sftpt_fpr" "$sftpt/b.bin" utskrift.pdf
-		if [ "$(rc)" -eq 0 ] && cmp -s "$sftpt/b.bin" "$sftpt/inkorg/utskrift.pdf" &&
+		if [ "$(rc)" -eq 1 ] && grep -q 'finns redan hos tryckeriet' "$tmp/err" &&
+		    cmp -s "$sftpt/a.bin" "$sftpt/inkorg/utskrift.pdf" &&
 		    [ "$(ls -A "$sftpt/inkorg")" = utskrift.pdf ]; then ok; else
-			bad "sftp: replacing an existing file failed (exit $(rc))"
+			bad "sftp: an existing file was not kept (exit $(rc))"
 			cat "$tmp/err"
 			ls -A "$sftpt/inkorg"
 		fi
+		# (3) Whether a name is there, as the recovery after a crash asks.
+		sftpt_up "$sftpt/client_key" "$sftpt_fpr" - utskrift.pdf
+		[ "$(rc)" -eq 0 ] && ok || { bad "sftp: exists says no for a file that is there (exit $(rc))"; cat "$tmp/err"; }
+		sftpt_up "$sftpt/client_key" "$sftpt_fpr" - finns-inte.pdf
+		[ "$(rc)" -eq 3 ] && ok || { bad "sftp: exists says yes or fails for a missing file (exit $(rc))"; cat "$tmp/err"; }
 
 		# A space and a non-ASCII letter, in the URL and in the rename.
 		sftpt_up "$sftpt/client_key" "$sftpt_fpr" "$sftpt/a.bin" 'utskrift nämnd 2.pdf'
@@ -176,8 +183,8 @@ CONF
 			bad "sftp: connected without a well-formed pin"
 		fi
 		# The pin with its base64 padding is the same pin.
-		sftpt_up "$sftpt/client_key" "$sftpt_fpr=" "$sftpt/a.bin" utskrift.pdf
-		if [ "$(rc)" -eq 0 ] && cmp -s "$sftpt/a.bin" "$sftpt/inkorg/utskrift.pdf"; then ok; else
+		sftpt_up "$sftpt/client_key" "$sftpt_fpr=" "$sftpt/a.bin" utskrift-vaddad.pdf
+		if [ "$(rc)" -eq 0 ] && cmp -s "$sftpt/a.bin" "$sftpt/inkorg/utskrift-vaddad.pdf"; then ok; else
 			bad "sftp: the padded pin was refused (exit $(rc))"
 			cat "$tmp/err"
 		fi
