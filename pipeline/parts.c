@@ -3,7 +3,8 @@
  *
  * Reads: the package through read.c (protokoll.xml streamed, each
  * försättsblad file when a part needs it, and once more, briefly, for its
- * dnr when the package is large).
+ * dnr when the package is large; then in full, before the first part, the
+ * few that mention skyddad-identitet, for who is protected).
  * Writes: parts (struct session) for the caller, findings into the base.
  * Threads: a large package's försättsblad are read in a second thread while
  * the next part of protokoll.xml is parsed; parts reach the caller in order,
@@ -39,6 +40,7 @@ struct parts {
 	size_t nidx;
 	bool *joined;           /* per file: a part has read it */
 	bool multi;
+	struct skyddade skyddade;       /* protected personnummer of the whole package */
 };
 
 static int
@@ -60,6 +62,28 @@ cmp_size(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * Who has skyddad identitet anywhere in the package, before any part is
+ * validated: rule protected-identity-exposed spans the whole session, and a
+ * part is handed on as soon as it is validated, so the set must be complete
+ * before the first part, and the protection may well be in a later part than
+ * the address (validate.c says more).  Only the sheets that mention
+ * skyddad-identitet are read in full here, one at a time; their findings are
+ * the part's to report, so they are dropped with the sheet, and only the
+ * numbers stay.
+ */
+static void
+collect_skyddade(struct parts *ps, size_t i)
+{
+	struct session tmp;
+
+	session_init(&tmp, ps->base->dir);
+	read_forsattsblad_file(&tmp, &ps->names, i);
+	if (tmp.n_fb > 0)
+		skyddade_add(&ps->skyddade, &tmp.fb[tmp.n_fb - 1]);
+	session_free(&tmp);
+}
+
 static void
 build_index(struct parts *ps)
 {
@@ -68,8 +92,11 @@ build_index(struct parts *ps)
 	ps->idx = xreallocarray(NULL, ps->names.n + 1, sizeof(*ps->idx));
 	ps->joined = xcalloc(ps->names.n + 1, sizeof(*ps->joined));
 	for (i = 0; i < ps->names.n; i++) {
-		char *d = read_forsattsblad_dnr(&ps->names, i);
+		bool skyddad;
+		char *d = read_forsattsblad_dnr(&ps->names, i, &skyddad);
 
+		if (skyddad)
+			collect_skyddade(ps, i);
 		if (d == NULL)
 			continue;
 		ps->idx[ps->nidx].dnr = d;
@@ -77,6 +104,7 @@ build_index(struct parts *ps)
 	}
 	if (ps->nidx > 1)
 		qsort(ps->idx, ps->nidx, sizeof(*ps->idx), cmp_fb_dnr);
+	skyddade_done(&ps->skyddade);
 }
 
 /* The part gets the protocol's head, which the reader keeps in the base. */
@@ -97,7 +125,11 @@ finish_part(struct parts *ps, struct session *part)
 {
 	int rc = 0;
 
-	validate_session(part, ps->dnr);
+	/* One part is the whole package and knows its protected people itself. */
+	if (ps->multi)
+		validate_part(part, ps->dnr, &ps->skyddade);
+	else
+		validate_session(part, ps->dnr);
 	ps->tot.parts++;
 	if (ps->fn != NULL)
 		rc = ps->fn(ps->arg, part);
@@ -391,6 +423,7 @@ out:
 		free(ps.idx[i].dnr);
 	free(ps.idx);
 	free(ps.joined);
+	skyddade_free(&ps.skyddade);
 	read_forsattsblad_names_free(&ps.names);
 	close(dfd);
 	if (tot != NULL)

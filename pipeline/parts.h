@@ -10,9 +10,11 @@
  * its paragraphs (a sheet shared by paragraphs in two parts is read in both),
  * and a last part of none holds the sheets that join nothing.  Every rule
  * runs on each part as on a whole session; what a part cannot know is done
- * over the whole: a sheet's findings are reported once, and when
- * protokoll.xml turns out invalid at its end, the findings that need a valid
- * protocol are taken back, as a whole read never makes them.
+ * over the whole: who has skyddad identitet anywhere in the package is
+ * collected before the first part (protected-identity-exposed), a sheet's
+ * findings are reported once, and when protokoll.xml turns out invalid at
+ * its end, the findings that need a valid protocol are taken back, as a
+ * whole read never makes them.
  */
 #ifndef EXPEDIERA_PARTS_H
 #define EXPEDIERA_PARTS_H

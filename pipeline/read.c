@@ -1443,6 +1443,24 @@ read_forsattsblad_file(struct session *s, const struct fb_names *names, size_t i
 
 static xmlTextReaderPtr scan_reader;
 
+/* buf[0..len) holds the bytes of s (memmem is not in C or POSIX). */
+static bool
+contains(const char *buf, size_t len, const char *s)
+{
+	size_t n = strlen(s);
+	const char *p = buf, *end = buf + len;
+
+	while ((size_t)(end - p) >= n) {
+		p = memchr(p, s[0], (size_t)(end - p) - n + 1);
+		if (p == NULL)
+			return false;
+		if (memcmp(p, s, n) == 0)
+			return true;
+		p++;
+	}
+	return false;
+}
+
 static void
 ignore_error(void *arg, xmlErrorPtr e)
 {
@@ -1541,14 +1559,22 @@ plain_dnr(const char *buf, size_t len)
 }
 
 char *
-read_forsattsblad_dnr(const struct fb_names *names, size_t i)
+read_forsattsblad_dnr(const struct fb_names *names, size_t i, bool *skyddad)
 {
 	char why[256], *buf, *dnr = NULL;
 	xmlTextReaderPtr rd;
 	size_t len;
 	int ret;
 
+	*skyddad = false;
 	buf = slurp(names->fd, names->v[i], FORSATTSBLAD_MAX_BYTES, &len, why, sizeof(why));
+	/*
+	 * An element is named by its bytes (no reference can spell a name), so a
+	 * file without these has no <skyddad-identitet/>; one that cannot be
+	 * read has nothing the full read would use.
+	 */
+	if (buf != NULL)
+		*skyddad = contains(buf, len, "skyddad-identitet");
 	if (buf == NULL || memchr(buf, '\0', len) != NULL) {
 		free(buf);
 		return NULL;

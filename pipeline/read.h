@@ -75,9 +75,11 @@ void read_forsattsblad_file(struct session *s, const struct fb_names *, size_t i
 /*
  * The normalized arende/@dnr of försättsblad i, read without validating
  * (malloc'd), or NULL when it cannot be found: only to know which paragraphs
- * a sheet may join before it is read in full.
+ * a sheet may join before it is read in full.  *skyddad says whether the file
+ * mentions skyddad-identitet at all: when not, it has no such element, and
+ * only the sheets that do need a full read to know who is protected.
  */
-char *read_forsattsblad_dnr(const struct fb_names *, size_t i);
+char *read_forsattsblad_dnr(const struct fb_names *, size_t i, bool *skyddad);
 
 /* The two halves of read_session, on bytes already in memory (the fuzzer). */
 void read_protokoll_buf(struct session *s, const char *buf, size_t len);

@@ -26,6 +26,7 @@
 struct vctx {
 	struct session *s;
 	const struct ymd *datum; /* sammantradesdatum, NULL when unknown */
+	const struct skyddade *skyddade; /* of the whole package, sorted */
 };
 
 /* "Elsa Exempel (20130315-****)", or just the name without a number. */
@@ -600,6 +601,160 @@ validate_duplicate_recipient(struct vctx *v)
 	}
 }
 
+/* ---- protected-identity-exposed ---- */
+
+/*
+ * A person with skyddad identitet (sekretessmarkering, skyddad folkbokföring)
+ * must not have an address anywhere in the package: a letter printed to it,
+ * its print manifest and archive copy would carry the very address the
+ * protection hides.  The rule spans the whole session: the protection may
+ * stand on one försättsblad and the address on another (the mother
+ * protected as vårdnadshavare in one case, an ombud with an address in
+ * another).
+ *
+ * People are matched by personnummer only (names are not unique), parsed
+ * without the meeting date so that the match does not depend on whether the
+ * protocol could be read; a number invalid in itself matches nothing and is
+ * invalid-personnummer's to report.
+ *
+ * A large package is validated a part at a time, and each part is handed on
+ * (to render, to send) as soon as it is validated, so the set of protected
+ * numbers must be complete before the first part: the protection may be in a
+ * later part than the address.  parts.c therefore collects the set in a
+ * first, cheap pass over the sheets (only those that mention
+ * skyddad-identitet at all are parsed), and validate_part gets it; a whole
+ * read takes it from its own sheets.  The set holds numbers, not sheets.
+ */
+
+static int
+cmp_skyddad(const void *a, const void *b)
+{
+	const struct skyddad *x = a, *y = b;
+	int c = strcmp(x->pnr, y->pnr);
+
+	if (c == 0)
+		c = strcmp(x->file, y->file);
+	if (c == 0)
+		c = x->line < y->line ? -1 : x->line > y->line;
+	return c;
+}
+
+void
+skyddade_add(struct skyddade *set, const struct forsattsblad *fb)
+{
+	size_t j;
+
+	if (!fb->valid)
+		return; /* nothing of an invalid file is used, its protection neither */
+	for (j = 0; j < fb->n_mottagare; j++) {
+		const struct mottagare *m = &fb->mottagare[j];
+		struct pnr p;
+
+		if (!m->skyddad || m->pnr.raw == NULL ||
+		    pnr_parse(m->pnr.raw, NULL, &p) != PNR_OK)
+			continue;
+		if (set->n == set->cap) {
+			set->cap = set->cap ? 2 * set->cap : 16;
+			set->v = xreallocarray(set->v, set->cap, sizeof(*set->v));
+		}
+		memcpy(set->v[set->n].pnr, p.digits, sizeof(p.digits));
+		set->v[set->n].file = xstrdup(fb->file);
+		set->v[set->n].line = m->line;
+		set->n++;
+	}
+}
+
+/*
+ * One entry per number: the first sheet by file name and line, whichever
+ * order the sheets came in, so a whole read and a read in parts name the same.
+ */
+void
+skyddade_done(struct skyddade *set)
+{
+	size_t i, o = 0;
+
+	if (set->n > 1)
+		qsort(set->v, set->n, sizeof(*set->v), cmp_skyddad);
+	for (i = 0; i < set->n; i++) {
+		if (o > 0 && strcmp(set->v[o - 1].pnr, set->v[i].pnr) == 0) {
+			free(set->v[i].file);
+			continue;
+		}
+		set->v[o++] = set->v[i];
+	}
+	set->n = o;
+}
+
+void
+skyddade_free(struct skyddade *set)
+{
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		free(set->v[i].file);
+	free(set->v);
+	memset(set, 0, sizeof(*set));
+}
+
+static int
+cmp_skyddad_pnr(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct skyddad *)elem)->pnr);
+}
+
+/*
+ * Reported on each recipient that is given an address, at the address, and
+ * so it blocks the paragraphs of that sheet.  The sheet with the protection
+ * is not blocked: it holds no address, and its letter goes through
+ * Skatteverket, which reaches the person whether the protection or the
+ * address is the one that is out of date.
+ */
+static void
+validate_protected_identity_exposed(struct vctx *v)
+{
+	struct session *s = v->s;
+	size_t i, j;
+
+	if (v->skyddade->n == 0)
+		return;
+	for (i = 0; i < s->n_fb; i++) {
+		struct forsattsblad *fb = &s->fb[i];
+
+		if (!fb->valid)
+			continue;
+		for (j = 0; j < fb->n_mottagare; j++) {
+			struct mottagare *m = &fb->mottagare[j];
+			const struct skyddad *k;
+			struct pnr p;
+			char *a;
+
+			if (m->n_adresser == 0 || m->pnr.raw == NULL ||
+			    pnr_parse(m->pnr.raw, NULL, &p) != PNR_OK)
+				continue;
+			k = bsearch(p.digits, v->skyddade->v, v->skyddade->n,
+			    sizeof(*v->skyddade->v), cmp_skyddad_pnr);
+			if (k == NULL)
+				continue;
+			a = who(m->namn, &m->pnr);
+			if (strcmp(k->file, fb->file) == 0)
+				diag_add(&s->diag, RULE_PROTECTED_IDENTITY_EXPOSED, fb->file,
+				    m->adresser[0].line, fb_paragraf(fb),
+				    "Mottagaren %s har skyddad identitet på rad %d i det "
+				    "här försättsbladet men har en adress här; ta bort "
+				    "adressen och ange <skyddad-identitet/>, så att den "
+				    "skyddade adressen inte skrivs ut.", a, k->line);
+			else
+				diag_add(&s->diag, RULE_PROTECTED_IDENTITY_EXPOSED, fb->file,
+				    m->adresser[0].line, fb_paragraf(fb),
+				    "Mottagaren %s har skyddad identitet i %s (rad %d) men "
+				    "har en adress här; ta bort adressen och ange "
+				    "<skyddad-identitet/>, så att den skyddade adressen inte "
+				    "skrivs ut.", a, k->file, k->line);
+			free(a);
+		}
+	}
+}
+
 /* ---- not-adjusted, reasons-missing, dnr-format ---- */
 
 static void
@@ -713,10 +868,10 @@ mark_blocked(struct session *s)
 	}
 }
 
-void
-validate_session(struct session *s, const struct dnr_pattern *dnr)
+static void
+validate(struct session *s, const struct dnr_pattern *dnr, const struct skyddade *pkg)
 {
-	struct vctx v = {s, NULL};
+	struct vctx v = {s, NULL, pkg};
 
 	if (s->protokoll_valid)
 		v.datum = &s->protokoll.sammantradesdatum;
@@ -742,6 +897,27 @@ validate_session(struct session *s, const struct dnr_pattern *dnr)
 	validate_not_guardian(&v);
 	validate_addresses(&v);
 	validate_duplicate_recipient(&v);
+	validate_protected_identity_exposed(&v);
 	mark_blocked(s);
 	diag_sort(&s->diag);
+}
+
+void
+validate_session(struct session *s, const struct dnr_pattern *dnr)
+{
+	struct skyddade own = {0};
+	size_t i;
+
+	/* The whole package is here: its protected people are in its own sheets. */
+	for (i = 0; i < s->n_fb; i++)
+		skyddade_add(&own, &s->fb[i]);
+	skyddade_done(&own);
+	validate(s, dnr, &own);
+	skyddade_free(&own);
+}
+
+void
+validate_part(struct session *s, const struct dnr_pattern *dnr, const struct skyddade *pkg)
+{
+	validate(s, dnr, pkg);
 }
