@@ -1759,6 +1759,28 @@ audit_verify(struct audit *a, struct audit_verify *v)
 }
 
 int
+audit_find_hash(struct audit *a, const char *hash, int64_t *rows)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	*rows = 0;
+	if (!valid_hex(hash)) {
+		seterr(a, "granskningsloggen: huvudet ska vara en SHA-256 i hex, 64 tecken");
+		return -1;
+	}
+	if (prep(a, "SELECT id FROM event WHERE hash = ?1", &st) == -1 ||
+	    bind_text(a, st, 1, hash) == -1 || (r = step_row(a, st)) == -1) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	if (r == 1)
+		*rows = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
 audit_verify_head(struct audit *a, int64_t rows, const char *hash, struct audit_verify *v)
 {
 	if (rows < 0 ||

@@ -139,6 +139,12 @@ int audit_verify(struct audit *, struct audit_verify *v);
  */
 int audit_verify_head(struct audit *, int64_t rows, const char *hash, struct audit_verify *v);
 
+/*
+ * The event whose hash is hash (hex): *rows its id, 0 when no event has it
+ * (the log was rewritten or cut back since that head was kept).  0, or -1.
+ */
+int audit_find_hash(struct audit *, const char *hash, int64_t *rows);
+
 /* The chain head: the number of events and the last hash (64 zeros: none). */
 int audit_head(struct audit *, int64_t *rows, char hash[65]);
 

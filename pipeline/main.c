@@ -60,6 +60,7 @@ struct options {
 	bool dry_run;         /* send --dry-run */
 	bool skip_invalid;    /* send --skip-invalid */
 	const char *since;    /* audit export --since */
+	const char *head;     /* audit verify --head HASH */
 	bool once;            /* watch --once */
 };
 
@@ -173,6 +174,13 @@ parse_args(int argc, char *argv[], struct options *o)
 			o->skip_invalid = true;
 		} else if (strcmp(a, "--once") == 0) {
 			o->once = true;
+		} else if (strcmp(a, "--head") == 0) {
+			if (++i >= argc) {
+				fputs("expediera: --head kräver kedjans huvud (hash) från "
+				      "expedieringslistan eller audit export\n", stderr);
+				return EXIT_USAGE;
+			}
+			o->head = argv[i];
 		} else if (strcmp(a, "--since") == 0) {
 			if (++i == argc) {
 				fputs("expediera: --since kräver ett datum, ÅÅÅÅ-MM-DD\n", stderr);
@@ -823,6 +831,8 @@ send_for_real(const struct options *o, struct run *r, struct send_result *out)
 	struct render rd;
 	struct audit *a = NULL;
 	struct tmpl t;
+	int64_t head_rows = 0;
+	char head_hash[65] = "";
 	int rc, prc;
 
 	memset(&t, 0, sizeof(t));
@@ -867,6 +877,10 @@ send_for_real(const struct options *o, struct run *r, struct send_result *out)
 	}
 	if (prc == -1)
 		rc = -1;
+	/* The head to keep elsewhere: audit verify --head finds a log rewritten
+	 * from the start with it. */
+	if (audit_head(a, &head_rows, head_hash) == -1)
+		head_hash[0] = '\0';
 	if (o->json) {
 		printf("{\"sent\": %zu, \"already_sent\": %zu, \"held\": %zu, \"failed\": %zu, "
 		       "\"print_batch\": ", res.sent, res.already, res.held, res.failed);
@@ -879,6 +893,8 @@ send_for_real(const struct options *o, struct run *r, struct send_result *out)
 		json_string(stdout, r->cfg.archive_folder);
 		fputs(", \"manual_folder\": ", stdout);
 		json_string(stdout, r->cfg.manual_folder);
+		if (head_hash[0] != '\0')
+			printf(", \"audit_head\": \"%lld:%s\"", (long long)head_rows, head_hash);
 		fputs("}\n", stdout);
 	} else {
 		printf("%s: %zu skickade, %zu redan skickade tidigare, %zu hålls, %zu misslyckades.\n",
@@ -892,6 +908,9 @@ send_for_real(const struct options *o, struct run *r, struct send_result *out)
 		if (res.lista_pdf[0])
 			printf("  expedieringslista: %s\n", res.lista_pdf);
 		printf("  granskningslogg:   %s\n", r->cfg.audit_database);
+		if (head_hash[0] != '\0')
+			printf("  loggens huvud:     %lld:%s (spara det på annat håll; "
+			    "audit verify --head)\n", (long long)head_rows, head_hash);
 	}
 	if (out != NULL)
 		*out = res;
@@ -1098,6 +1117,45 @@ cmd_status(const struct options *o)
 	return rc;
 }
 
+/*
+ * audit verify --head HASH: a head kept elsewhere (printed by send, the
+ * expedieringslista's run, audit export) must still be in the chain, where it
+ * was, and the chain intact up to it and after.  A log rewritten from the
+ * start, triggers dropped and every hash recomputed, has lost that hash.
+ */
+static int
+verify_with_head(struct audit *a, const char *head, struct audit_verify *v)
+{
+	const char *colon = strchr(head, ':');
+	const char *hash = colon != NULL ? colon + 1 : head;
+	int64_t rows;
+
+	if (audit_find_hash(a, hash, &rows) == -1)
+		return -1;
+	if (rows == 0) {
+		memset(v, 0, sizeof(*v));
+		if (audit_verify(a, v) == -1)
+			return -1;
+		v->first_broken = v->first_broken != 0 ? v->first_broken : 1;
+		snprintf(v->reason, sizeof(v->reason), "kedjans huvud %.16s… finns inte i loggen: "
+		    "den har skrivits om eller kortats sedan huvudet sparades", hash);
+		return 0;
+	}
+	if (colon != NULL) {
+		char *end;
+		long long want = strtoll(head, &end, 10);
+
+		if (end != colon || want != rows) {
+			memset(v, 0, sizeof(*v));
+			v->first_broken = rows;
+			snprintf(v->reason, sizeof(v->reason), "kedjans huvud %.16s… står som händelse "
+			    "%lld, inte %.20s som det sparades", hash, (long long)rows, head);
+			return 0;
+		}
+	}
+	return audit_verify_head(a, rows, hash, v);
+}
+
 static int
 cmd_audit(const struct options *o)
 {
@@ -1123,7 +1181,10 @@ cmd_audit(const struct options *o)
 			rc = EXIT_SYSTEM;
 		} else
 			rc = flushed(EXIT_OK);
-	} else if (audit_verify(a, &v) == -1) {
+	} else if (o->head != NULL && verify_with_head(a, o->head, &v) == -1) {
+		fprintf(stderr, "expediera: %s\n", audit_error(a));
+		rc = EXIT_USAGE;
+	} else if (o->head == NULL && audit_verify(a, &v) == -1) {
 		fprintf(stderr, "expediera: %s\n", audit_error(a));
 		rc = EXIT_SYSTEM;
 	} else if (v.first_broken != 0) {

@@ -186,3 +186,44 @@ if [ "$(rc)" -eq 3 ] && [ "$d" -eq 0 ] && [ "$n" -gt 0 ]; then ok; else
 	bad "promises/another working directory: $n printed, $d twice"
 	cat "$tmp/out" "$tmp/err"
 fi
+
+# ---- a log rewritten from the start is caught by the head kept elsewhere ----
+# Someone with the sqlite3 tool drops the triggers, changes an event (a route
+# "print" made "digital"), recomputes every hash after it by the documented
+# formula and moves the chain head: plain `audit verify` cannot tell, and
+# `audit verify --head` with the head that send printed does.
+W=$P/rewrite
+mkwork "$W"
+send_in "$W" "$ex"
+head=$(sed -n 's/.*loggens huvud: *\([0-9]*:[0-9a-f]\{64\}\).*/\1/p' "$tmp/out")
+db=$W/out/expediera.db
+python3 - "$db" >"$P/rewrite.out" 2>&1 <<'PY'
+import hashlib, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+    db.execute("DROP TRIGGER %s" % name)
+def F(v):
+    if v is None:
+        return b"\0"
+    b = str(v).encode()
+    return b"\1" + len(b).to_bytes(8, "big") + b
+target = db.execute("SELECT min(id) FROM event WHERE kind = 'route' AND data LIKE '%\"route\":\"print\"%'").fetchone()[0]
+db.execute("UPDATE event SET data = replace(data, '\"route\":\"print\"', '\"route\":\"digital\"') WHERE id = ?", (target,))
+prev = "0" * 64
+for (i, batch, ts, kind, fs, data) in db.execute("SELECT id, batch, ts, kind, forsandelse, data FROM event ORDER BY id").fetchall():
+    h = hashlib.sha256(F(prev) + F(i) + F(batch) + F(ts) + F(kind) + F(fs) + F(data)).hexdigest()
+    db.execute("UPDATE event SET prev_hash = ?, hash = ? WHERE id = ?", (prev, h, i))
+    prev = h
+db.execute("UPDATE chain_head SET hash = ?", (prev,))
+db.commit()
+print(target)
+PY
+"$bin" audit verify --config "$W/expediera.conf" >"$P/plain.out" 2>&1
+plain=$?
+"$bin" audit verify --head "$head" --config "$W/expediera.conf" >"$P/head.out" 2>&1
+withhead=$?
+if [ -n "$head" ] && [ "$plain" -eq 0 ] && [ "$withhead" -eq 1 ] &&
+    grep -q 'finns inte i loggen' "$P/head.out"; then ok; else
+	bad "promises/rewritten log: head '$head', plain verify exit $plain (the rewrite should fool it), with --head exit $withhead"
+	cat "$P/rewrite.out" "$P/plain.out" "$P/head.out"
+fi
