@@ -42,6 +42,9 @@
 #include "progress.h"
 #include "xmalloc.h"
 
+/* A temporary file untouched this long, of a process that is gone, is litter. */
+#define SWEEP_AGE 600
+
 struct prior {
 	char *id;
 	enum outbox_state state;
@@ -579,6 +582,21 @@ deliver_manual(struct ctx *c, struct item *it)
 
 	slug(who_slug, sizeof(who_slug), it->r->fb->avsandare);
 	dir = xasprintf("%s/%s", c->rd->cfg->manual_folder, who_slug[0] ? who_slug : "annan");
+	/* The sender's folder is made here; a link in its place would send the
+	 * decision wherever it points. */
+	{
+		struct stat sb;
+
+		if (lstat(dir, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
+			fprintf(c->err, "expediera: %s är inte en katalog (en symbolisk länk?); "
+			    "inget lämnades över dit\n", dir);
+			free(dir);
+			outbox_set(c->a, c->batch, it->id, OUTBOX_FAILED,
+			    "överlämningskatalogen är inte en katalog");
+			it->state = OUTBOX_FAILED;
+			return -1;
+		}
+	}
 	rc = deliver_file(c, it, dir, it->name, NULL, 0, NULL);
 	free(dir);
 	return rc;
@@ -1288,6 +1306,16 @@ deliver_begin(const struct render *rd, struct audit *a, struct mailbox *mb, cons
 		ymd_format(&rd->s->protokoll.sammantradesdatum, date);
 		slug(organ, sizeof(organ), rd->s->protokoll.organ != NULL ? rd->s->protokoll.organ : "");
 		c->meeting = xasprintf("%s-%s", date, organ[0] != '\0' ? organ : "organ");
+	}
+	{
+		const struct config *cfg = rd->cfg;
+		size_t swept = file_sweep(cfg->print_folder, SWEEP_AGE, 0) +
+		    file_sweep(cfg->archive_folder, SWEEP_AGE, 0) +
+		    file_sweep(cfg->manual_folder, SWEEP_AGE, 1);
+
+		if (swept > 0)
+			fprintf(err, "expediera: tog bort %zu halvskrivna filer som avbrutna körningar "
+			    "lämnat\n", swept);
 	}
 	if (session_digest(rd->s->dir, c->digest) == -1) {
 		fprintf(err, "expediera: kan inte läsa %s igen för kontrollsumman\n", rd->s->dir);

@@ -115,6 +115,32 @@ diag_sort(struct diag *d)
 		qsort(d->v, d->n, sizeof(*d->v), finding_cmp);
 }
 
+char *
+diag_shown(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+	char *out = xmalloc(strlen((const char *)p) + 1), *o = out;
+
+	while (*p != '\0') {
+		if (*p < 0x20 || *p == 0x7f) {
+			*o++ = '?';
+			p++;
+		} else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			/* C1 controls: CSI (U+009B) starts escape sequences too */
+			*o++ = '?';
+			p += 2;
+		} else if (p[0] == 0xe2 && ((p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae) ||
+		    (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9))) {
+			/* bidi overrides and isolates: they reorder what follows */
+			*o++ = '?';
+			p += 3;
+		} else
+			*o++ = (char)*p++;
+	}
+	*o = '\0';
+	return out;
+}
+
 void
 diag_print_text(const struct diag *d, FILE *fp)
 {
@@ -122,9 +148,12 @@ diag_print_text(const struct diag *d, FILE *fp)
 
 	for (i = 0; i < d->n; i++) {
 		const struct finding *f = &d->v[i];
+		char *file = diag_shown(f->file), *msg = diag_shown(f->message);
 
-		fprintf(fp, "%s:%d: %s: %s: %s\n", f->file, f->line, severity_name(f->severity),
-		    rule_table[f->rule].id, f->message);
+		fprintf(fp, "%s:%d: %s: %s: %s\n", file, f->line, severity_name(f->severity),
+		    rule_table[f->rule].id, msg);
+		free(file);
+		free(msg);
 	}
 }
 

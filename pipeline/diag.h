@@ -75,6 +75,14 @@ void diag_sort(struct diag *);
 /* "file:line: fel|varning: rule-id: message", one line each. */
 void diag_print_text(const struct diag *, FILE *);
 
+/*
+ * s as it may be shown on a terminal (a new string, the caller frees it):
+ * control characters, C1 controls and bidi overrides become '?', so a file
+ * or package name cannot move the cursor, retitle the window or reorder the
+ * line it stands in.  Everything else, Swedish letters included, is kept.
+ */
+char *diag_shown(const char *s);
+
 /* One finding as a JSON object (SPEC section 8). */
 void diag_finding_json(const struct finding *, FILE *);
 

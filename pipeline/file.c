@@ -8,6 +8,11 @@
  * directory is synced after, so the name is as durable as the bytes.
  */
 #include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <signal.h>
+#include <time.h>
 
 #include <errno.h>
 #include <stdbool.h>
@@ -183,6 +188,56 @@ int
 file_commit_new(struct file_tmp *t)
 {
 	return commit_as(t, false);
+}
+
+/* ".NAME.tmpPID" as file_write and file_create name them: PID, or 0. */
+static long
+tmp_pid(const char *name)
+{
+	const char *t = strstr(name, ".tmp"), *p;
+	long pid = 0;
+
+	if (name[0] != '.' || t == NULL)
+		return 0;
+	/* the last ".tmp" */
+	for (p = t; (p = strstr(p + 1, ".tmp")) != NULL;)
+		t = p;
+	for (p = t + 4; *p >= '0' && *p <= '9' && pid < 100000000; p++)
+		pid = pid * 10 + (*p - '0');
+	return *p == '\0' && p > t + 4 ? pid : 0;
+}
+
+size_t
+file_sweep(const char *dir, int min_age, int depth)
+{
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		char *path;
+		struct stat sb;
+		long pid;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		if (lstat(path, &sb) == -1) {
+			free(path);
+			continue;
+		}
+		if (S_ISDIR(sb.st_mode) && depth > 0)
+			n += file_sweep(path, min_age, depth - 1);
+		else if (S_ISREG(sb.st_mode) && (pid = tmp_pid(de->d_name)) > 0 &&
+		    time(NULL) - sb.st_mtime >= min_age && kill((pid_t)pid, 0) == -1 &&
+		    errno == ESRCH && unlink(path) == 0)
+			n++;
+		free(path);
+	}
+	closedir(d);
+	return n;
 }
 
 void

@@ -34,6 +34,15 @@ struct file_tmp {
 int file_create(struct file_tmp *, const char *dir, const char *name);
 int file_commit(struct file_tmp *);
 int file_commit_new(struct file_tmp *); /* never replaces: EEXIST */
+
+/*
+ * Removes what a killed run left: temporary files of file_write and
+ * file_create (".NAME.tmpPID") in dir, and in its subdirectories depth
+ * levels down, whose process is gone and which were not written for min_age
+ * seconds (a process on another host sharing the folder keeps writing its
+ * file).  They may hold personal data.  Returns how many were removed.
+ */
+size_t file_sweep(const char *dir, int min_age, int depth);
 void file_discard(struct file_tmp *);
 
 #endif

