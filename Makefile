@@ -5,6 +5,7 @@
 #   make check      install what is missing, build with sanitizers, run every test
 #   make bench      benchmarks (never part of check); build/bench_pdf for pdf.c alone
 #   make fuzz       a longer libFuzzer run
+#   make torture    many sends and watches at once, killed at random, disk filling: 10 min
 #   make regen      rewrite the golden files of tests/check from the current output
 #   make lint       grep for functions the house style bans
 #   make install    install under $(DESTDIR)$(PREFIX) (PREFIX=/usr/local): the program,
@@ -44,7 +45,7 @@ ASAN_OBJS = $(SRCS:pipeline/%.c=build/asan/%.o)
 
 EXAMPLE = examples/sammantrade-2026-11-18
 
-.PHONY: all deps deps-check demo check test bench fuzz regen lint clean
+.PHONY: all deps deps-check demo check test bench fuzz regen lint clean torture
 
 all: expediera fonts
 
@@ -115,6 +116,12 @@ test: build/asan/expediera $(UNIT:%=build/asan/%) build/fuzz/fuzz_session build/
     build/fuzz/fuzz_mm build/asan/sftp_upload \
     expediera fonts
 	@bash tests/run.sh
+
+# Exactly once under many runs at once, random kills and a disk that fills:
+# tests/torture.sh for ten minutes (make check runs it for 30 seconds).
+torture: deps-check
+	@$(MAKE) --no-print-directory -j$$(nproc) build/asan/expediera fonts
+	@bash tests/torture.sh $${TORTURE_SECONDS:-600}
 
 bench:
 	@sh scripts/install-deps.sh bench

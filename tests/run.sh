@@ -142,6 +142,11 @@ fi
 # ---- send: delivery, exactly once, audit ----
 . tests/lib/send.sh
 . tests/lib/promises.sh
+# The randomized torture test, bounded: `make torture` runs it for ten minutes.
+if EXPEDIERA=$bin bash tests/torture.sh "${TORTURE_SECONDS:-30}" >"$tmp/torture.log" 2>&1; then ok; else
+	bad "tests/torture.sh ($(grep -m 1 'seed' "$tmp/torture.log"))"
+	grep 'FAIL' "$tmp/torture.log" | head -n 10
+fi
 . tests/lib/print_sftp.sh
 . tests/lib/cups.sh
 . tests/lib/watch.sh
