@@ -75,7 +75,8 @@ usage(FILE *fp)
 	      "            expediera send      SESSION [--dry-run] [--skip-invalid] [--json]\n"
 	      "            expediera status    [--json]\n"
 	      "            expediera watch     SPOOL [--once]\n"
-	      "            expediera audit     verify | export [--since ÅÅÅÅ-MM-DD] [--json]\n"
+	      "            expediera audit     verify [--head N:HASH] | export [--since ÅÅÅÅ-MM-DD]\n"
+	      "                                [--json]\n"
 	      "            expediera --version | --help\n"
 	      "\n"
 	      "  check      kontrollera sessionspaketet (protokoll.xml och forsattsblad/)\n"
@@ -128,9 +129,12 @@ command_help(const char *cmd)
 		     "Slutstatus 3 när något hålls eller misslyckades.\n"},
 	    {"status", "användning: expediera status [--json] [--config FIL]\n\n"
 		       "Visar vad som väntar, pågår, hålls eller misslyckades i utkorgen.\n"},
-	    {"audit", "användning: expediera audit verify | export [--since ÅÅÅÅ-MM-DD] [--json]\n\n"
+	    {"audit", "användning: expediera audit verify [--head N:HASH] | export [--since ÅÅÅÅ-MM-DD]\n"
+		      "                       [--json]\n\n"
 		      "verify kontrollerar granskningsloggens kedja och namnger första ändrade\n"
-		      "eller borttagna rad (slutstatus 1); export tar ut händelserna.\n"},
+		      "eller borttagna rad (slutstatus 1); med --head också att kedjans huvud\n"
+		      "som send skrev ut (och som sparats på annat håll) finns kvar, så att en\n"
+		      "logg som skrivits om från början upptäcks. export tar ut händelserna.\n"},
 	    {"watch", "användning: expediera watch SPOOL [--once] [--config FIL]\n\n"
 		      "Skickar varje sessionspaket i SPOOL/inkommande/ som har filen KLAR, när\n"
 		      "protokollet är justerat; paket med fel flyttas till SPOOL/avvisade/ med en\n"

@@ -15,7 +15,8 @@
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 4
-bin=$top/${EXPEDIERA:-build/asan/expediera}
+bin=${EXPEDIERA:-build/asan/expediera}
+case $bin in /*) ;; *) bin=$top/$bin ;; esac
 seconds=${1:-40}
 seed=${TORTURE_SEED:-$$}
 RANDOM=$seed
