@@ -177,6 +177,24 @@ setup(CURL *e, struct xfer *x)
 }
 
 /* What a failed transfer means, in Swedish, and whether to try again. */
+/* Whether curl's error text is a TLS alert about our certificate. */
+static bool
+tls_refusal(const char *ebuf)
+{
+	static const char *const alerts[] = {
+	    "alert certificate required", "alert bad certificate", "alert unknown ca",
+	    "alert certificate unknown", "alert certificate revoked",
+	    "alert certificate expired", "alert unsupported certificate",
+	    "alert access denied", "alert handshake failure",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(alerts) / sizeof(alerts[0]); i++)
+		if (strstr(ebuf, alerts[i]) != NULL)
+			return true;
+	return false;
+}
+
 static void
 classify(struct xfer *x, CURLcode cc, long status)
 {
@@ -226,6 +244,21 @@ classify(struct xfer *x, CURLcode cc, long status)
 		r->outcome = MM_PERMANENT;
 		snprintf(r->err, sizeof(r->err), "adressen %s är ingen https-adress", r->url);
 		return;
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+		/*
+		 * Under TLS 1.3 the server judges the client certificate after
+		 * the handshake, and its refusal comes as an alert on the first
+		 * read: the same certificates will be refused on every try, and
+		 * must stop the run rather than pass for "not reachable".
+		 */
+		if (tls_refusal(x->ebuf)) {
+			r->outcome = MM_PERMANENT;
+			snprintf(r->err, sizeof(r->err), "servern %.60s godtog inte klientcertifikatet "
+			    "i [mailbox] client_cert (%.100s); inget skickades", r->url, x->ebuf);
+			return;
+		}
+		break;
 	case CURLE_WRITE_ERROR:
 		if (x->too_big) {
 			snprintf(r->err, sizeof(r->err), "svaret från %s är större än %zu byte",

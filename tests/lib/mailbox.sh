@@ -158,6 +158,20 @@ send_in "$W" "$ex"
 if [ "$(rc)" -eq 4 ] && grep -q 'verifieras' "$tmp/err" && [ ! -d "$W/out/print" ] &&
     [ "$(accepted)" -eq "$before" ]; then ok; else bad "mailbox: a server from another CA (exit $(rc))"; head -n 3 "$tmp/err"; fi
 
+# A client certificate the register's CA did not issue: under TLS 1.3 the
+# refusal comes after the handshake, and must stop the run, not pass for
+# "no digital mailbox" and send everything to print.
+W=$tmp/mm-otherclient
+mm_work "$W" "" "$M/certs/other-client.pem"
+sed -i "s|^client_key = .*|client_key = $M/certs/other-client.key|" "$W/expediera.conf"
+before=$(accepted)
+send_in "$W" "$ex"
+if [ "$(rc)" -eq 4 ] && grep -q 'godtog inte klientcertifikatet' "$tmp/err" &&
+    [ ! -d "$W/out/print" ] && [ "$(accepted)" -eq "$before" ]; then ok; else
+	bad "mailbox: a client certificate the server refuses (exit $(rc))"
+	head -n 3 "$tmp/err"
+fi
+
 # ---- faults: every försändelse exactly once ----
 mm_stop
 rm -rf "$M/store" "$M/log.jsonl"
