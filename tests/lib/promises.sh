@@ -340,3 +340,26 @@ if [ ! -e "$W/out/print/.utskrift-x.pdf.tmp$dead" ] && [ -e "$W/out/print/.utskr
 	bad "promises/sweep: temporary files of dead runs left, or a live one removed"
 	ls -la "$W/out/print"
 fi
+
+# ---- the Skatteverket manifest does not name the protected person ----
+W=$P/skv
+mkwork "$W"
+send_in "$W" "$ex"
+m=$(ls "$W"/out/print/skatteverket-*.csv 2>/dev/null | head -n 1)
+if [ -n "$m" ] && [ "$(tail -n +2 "$m" | wc -l)" -gt 0 ] &&
+    [ -z "$(tail -n +2 "$m" | cut -d, -f1 | grep -v -- '-skyddad\.pdf$')" ] &&
+    [ -z "$(tail -n +2 "$m" | cut -d, -f2 | grep -v '^(skyddad identitet)$')" ]; then ok; else
+	bad "promises/the Skatteverket manifest names a protected person"
+	cat "$m"
+fi
+
+# ---- a lista that could not be written is not named as written ----
+W=$P/nolista
+mkwork "$W"
+mkdir -p "$W/out"
+printf 'inte en katalog' >"$W/out/arkiv"
+send_in "$W" "$ex"
+if ! grep -q 'expedieringslista:' "$tmp/out" && grep -q 'kan inte' "$tmp/err"; then ok; else
+	bad "promises/the summary named an expedieringslista that was not written"
+	cat "$tmp/out"
+fi
