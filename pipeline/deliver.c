@@ -70,6 +70,7 @@ struct item {
 	enum outbox_state state; /* after this run */
 	bool already;            /* sent by an earlier run */
 	bool fell_back;          /* digital failed; a print item took over */
+	bool waiting;            /* its paragraph waits for justering: not dispatched */
 	char when[32];
 };
 
@@ -1260,6 +1261,8 @@ settle_item(struct ctx *c, struct item *it)
 	bool batched = (it->r->route == ROUTE_PRINT || it->r->route == ROUTE_PRINT_SKATTEVERKET) &&
 	    it->state == OUTBOX_SENDING;
 
+	if (it->waiting)
+		return;
 	if (batched) {
 		/* the batch's outcome, at the end */
 		lista_row(c, it, it->r->route == ROUTE_PRINT ? 'P' : 'S');
@@ -1375,6 +1378,13 @@ deliver_part(struct delivery *dv, const struct render *rd, const struct routed *
 			audit_tx_begin(a);
 		}
 		it->r = r;
+		if (r->p->waiting) {
+			/* Not dispatched, so not in the outbox: a later run sends it. */
+			it->waiting = true;
+			if (r->m != NULL)
+				c->res->waiting++;
+			continue;
+		}
 		if (item_key(a, rd->s, r, it->key) == -1) {
 			fprintf(c->err, "expediera: personnyckeln är inte laddad; inget skickas\n");
 			rc = -1;

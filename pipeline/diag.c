@@ -29,7 +29,7 @@ const struct rule_info rule_table[RULE__MAX] = {
 	[RULE_ADDRESS_AMBIGUOUS] = {"address-ambiguous", SEV_ERROR},
 	[RULE_DUPLICATE_RECIPIENT] = {"duplicate-recipient", SEV_ERROR},
 	[RULE_PROTECTED_IDENTITY_EXPOSED] = {"protected-identity-exposed", SEV_ERROR},
-	[RULE_NOT_ADJUSTED] = {"not-adjusted", SEV_ERROR},
+	[RULE_NOT_ADJUSTED] = {"not-adjusted", SEV_WAIT},
 	[RULE_REASONS_MISSING] = {"reasons-missing", SEV_ERROR},
 	[RULE_DNR_FORMAT] = {"dnr-format", SEV_ERROR},
 };
@@ -37,7 +37,18 @@ const struct rule_info rule_table[RULE__MAX] = {
 const char *
 severity_name(enum severity sev)
 {
-	return sev == SEV_ERROR ? "fel" : "varning";
+	return sev == SEV_ERROR ? "fel" : sev == SEV_WAIT ? "avvaktar" : "varning";
+}
+
+static void
+count(struct diag *d, enum severity sev)
+{
+	if (sev == SEV_ERROR)
+		d->errors++;
+	else if (sev == SEV_WAIT)
+		d->waits++;
+	else
+		d->warnings++;
 }
 
 static void
@@ -67,10 +78,7 @@ diag_addv(struct diag *d, enum rule rule, enum severity sev, const char *file, i
 	f->message = xmalloc((size_t)n + 1);
 	vsnprintf(f->message, (size_t)n + 1, fmt, ap);
 	d->n++;
-	if (sev == SEV_ERROR)
-		d->errors++;
-	else
-		d->warnings++;
+	count(d, sev);
 }
 
 void
@@ -163,7 +171,8 @@ diag_finding_json(const struct finding *f, FILE *fp)
 	fputs("{\"rule\": ", fp);
 	json_string(fp, rule_table[f->rule].id);
 	fputs(", \"severity\": ", fp);
-	json_string(fp, f->severity == SEV_ERROR ? "error" : "warning");
+	json_string(fp, f->severity == SEV_ERROR ? "error" : f->severity == SEV_WAIT ? "wait" :
+	    "warning");
 	fputs(", \"file\": ", fp);
 	json_string(fp, f->file);
 	fprintf(fp, ", \"line\": %d, \"paragraf\": ", f->line);
@@ -203,10 +212,7 @@ diag_append(struct diag *to, struct diag *from)
 		}
 		f->seq = to->next_seq++;
 		to->v[to->n++] = *f;
-		if (f->severity == SEV_ERROR)
-			to->errors++;
-		else
-			to->warnings++;
+		count(to, f->severity);
 	}
 	free(from->v);
 	memset(from, 0, sizeof(*from));
@@ -218,7 +224,7 @@ diag_filter(struct diag *d, bool (*keep)(const struct finding *f, const struct f
 {
 	size_t i, o = 0;
 
-	d->errors = d->warnings = 0;
+	d->errors = d->warnings = d->waits = 0;
 	for (i = 0; i < d->n; i++) {
 		struct finding *f = &d->v[i];
 
@@ -228,10 +234,7 @@ diag_filter(struct diag *d, bool (*keep)(const struct finding *f, const struct f
 			continue;
 		}
 		d->v[o++] = *f;
-		if (f->severity == SEV_ERROR)
-			d->errors++;
-		else
-			d->warnings++;
+		count(d, f->severity);
 	}
 	d->n = o;
 }

@@ -13,7 +13,11 @@
 #include <stddef.h>
 #include <stdio.h>
 
-enum severity { SEV_WARNING, SEV_ERROR };
+/*
+ * A wait (only not-adjusted) holds its paragraph until it may go; it is no
+ * error: nothing needs fixing, and every other paragraph goes.
+ */
+enum severity { SEV_WARNING, SEV_ERROR, SEV_WAIT };
 
 enum rule {
 	RULE_SCHEMA,
@@ -57,7 +61,7 @@ struct finding {
 struct diag {
 	struct finding *v;
 	size_t n, cap;
-	size_t errors, warnings;
+	size_t errors, warnings, waits;
 	size_t next_seq;
 };
 
@@ -72,7 +76,7 @@ void diag_add_sev(struct diag *, enum rule, enum severity, const char *file, int
 /* Sorts by file, then line, then order of adding. */
 void diag_sort(struct diag *);
 
-/* "file:line: fel|varning: rule-id: message", one line each. */
+/* "file:line: fel|varning|avvaktar: rule-id: message", one line each. */
 void diag_print_text(const struct diag *, FILE *);
 
 /*

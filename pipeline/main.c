@@ -294,18 +294,18 @@ print_summary(const struct run *r, FILE *fp)
 		fprintf(fp, "%s: protokoll.xml kunde inte läsas, %zu försättsblad: ", dir,
 		    r->tot.forsattsblad);
 	free(dir);
-	if (d->errors == 0 && d->warnings == 0) {
-		fputs("inga fel, inga varningar.\n", fp);
-		return;
-	}
 	if (d->errors == 0)
 		fputs("inga fel", fp);
 	else
 		fprintf(fp, "%zu fel", d->errors);
 	if (d->warnings == 0)
-		fputs(", inga varningar.\n", fp);
+		fputs(", inga varningar", fp);
 	else
-		fprintf(fp, ", %zu %s.\n", d->warnings, d->warnings == 1 ? "varning" : "varningar");
+		fprintf(fp, ", %zu %s", d->warnings, d->warnings == 1 ? "varning" : "varningar");
+	if (d->waits > 0)
+		fprintf(fp, ", %zu %s på justering", d->waits,
+		    d->waits == 1 ? "paragraf väntar" : "paragrafer väntar");
+	fputs(".\n", fp);
 }
 
 static void
@@ -328,7 +328,7 @@ count_sendable(void *arg, struct session *part)
 	for (i = 0; i < part->protokoll.n_paragrafer; i++) {
 		const struct paragraf *p = &part->protokoll.paragrafer[i];
 
-		if (!p->blocked && p->fb != NULL && p->fb->valid)
+		if (!p->blocked && !p->waiting && p->fb != NULL && p->fb->valid)
 			r->sendable += p->fb->n_mottagare;
 	}
 	return 0;
@@ -481,10 +481,10 @@ cmd_check(const struct options *o)
 	if (o->json) {
 		fputs("{\"findings\": ", stdout);
 		diag_print_json_array(&r.s.diag, stdout);
-		printf(",\n \"errors\": %zu, \"warnings\": %zu, \"paragrafer\": %zu, "
+		printf(",\n \"errors\": %zu, \"warnings\": %zu, \"waits\": %zu, \"paragrafer\": %zu, "
 		       "\"forsattsblad\": %zu, \"mottagare\": %zu}\n",
-		    r.s.diag.errors, r.s.diag.warnings, r.tot.paragrafer, r.tot.forsattsblad,
-		    r.tot.mottagare);
+		    r.s.diag.errors, r.s.diag.warnings, r.s.diag.waits, r.tot.paragrafer,
+		    r.tot.forsattsblad, r.tot.mottagare);
 	} else {
 		diag_print_text(&r.s.diag, stderr);
 		print_summary(&r, stdout);
@@ -778,7 +778,7 @@ ask_mailbox(struct mailbox *mb, const struct session *s)
 	for (i = 0; i < s->protokoll.n_paragrafer; i++) {
 		const struct paragraf *p = &s->protokoll.paragrafer[i];
 
-		if (p->blocked || p->fb == NULL || p->fb->avsandare != NULL)
+		if (p->blocked || p->waiting || p->fb == NULL || p->fb->avsandare != NULL)
 			continue;
 		for (j = 0; j < p->fb->n_mottagare; j++) {
 			const struct mottagare *m = &p->fb->mottagare[j];
@@ -912,7 +912,8 @@ send_for_real(const struct options *o, struct run *r, struct send_result *out)
 		head_hash[0] = '\0';
 	if (o->json) {
 		printf("{\"sent\": %zu, \"already_sent\": %zu, \"held\": %zu, \"failed\": %zu, "
-		       "\"print_batch\": ", res.sent, res.already, res.held, res.failed);
+		       "\"waiting\": %zu, \"print_batch\": ", res.sent, res.already, res.held,
+		    res.failed, res.waiting);
 		json_string(stdout, res.batch_pdf[0] ? res.batch_pdf : NULL);
 		fputs(", \"skatteverket_batch\": ", stdout);
 		json_string(stdout, res.skv_pdf[0] ? res.skv_pdf : NULL);
@@ -926,8 +927,11 @@ send_for_real(const struct options *o, struct run *r, struct send_result *out)
 			printf(", \"audit_head\": \"%lld:%s\"", (long long)head_rows, head_hash);
 		fputs("}\n", stdout);
 	} else {
-		printf("%s: %zu skickade, %zu redan skickade tidigare, %zu hålls, %zu misslyckades.\n",
+		printf("%s: %zu skickade, %zu redan skickade tidigare, %zu hålls, %zu misslyckades",
 		    shown(r->s.dir), res.sent, res.already, res.held, res.failed);
+		if (res.waiting > 0)
+			printf(", %zu väntar på justering", res.waiting);
+		puts(".");
 		if (res.batch_pdf[0])
 			printf("  utskrift:          %s\n", res.batch_pdf);
 		if (res.skv_pdf[0])
@@ -950,7 +954,7 @@ send_for_real(const struct options *o, struct run *r, struct send_result *out)
 		rc = EXIT_SYSTEM;
 	} else if (rc == -1 || res.failed > 0)
 		rc = EXIT_DELIVERY;
-	else if (res.held > 0)
+	else if (res.held > 0 || res.waiting > 0)
 		rc = EXIT_DELIVERY;
 	else
 		rc = EXIT_OK;
@@ -1337,16 +1341,41 @@ write_report(const char *dir, struct run *r)
 	tmpl_free(&t);
 }
 
-/* Only errors that wait for the justering: the package is not ready yet. */
-static bool
-only_waiting(const struct session *s)
-{
-	size_t i;
+/*
+ * A package part of which waits for its justering stays in inkommande after
+ * what could go went; PKG/.vantar holds the package's digest as it was then,
+ * so later passes do not run it again (a new batch and lista every five
+ * seconds) until the package changes: the secretary adds <justerad>.
+ */
+#define WAIT_MARK ".vantar"
 
-	for (i = 0; i < s->diag.n; i++)
-		if (s->diag.v[i].severity == SEV_ERROR && s->diag.v[i].rule != RULE_NOT_ADJUSTED)
-			return false;
-	return s->diag.errors > 0;
+static bool
+dispatched_as_is(const char *pkg)
+{
+	char *path = xasprintf("%s/%s", pkg, WAIT_MARK), now[65], was[80] = "";
+	FILE *fp = fopen(path, "r");
+	bool same = false;
+
+	free(path);
+	if (fp == NULL)
+		return false;
+	if (fgets(was, sizeof(was), fp) != NULL && session_digest(pkg, now) == 0)
+		same = strncmp(was, now, 64) == 0 && (was[64] == '\n' || was[64] == '\0');
+	fclose(fp);
+	return same;
+}
+
+static void
+mark_dispatched(const char *pkg)
+{
+	char digest[65], line[66];
+
+	if (session_digest(pkg, digest) == -1)
+		return;
+	snprintf(line, sizeof(line), "%s\n", digest);
+	if (file_write(pkg, WAIT_MARK, line, strlen(line)) == -1)
+		fprintf(stderr, "expediera: %s: kan inte skriva %s: %s\n", shown(pkg), WAIT_MARK,
+		    strerror(errno));
 }
 
 static int
@@ -1414,7 +1443,7 @@ watch_pass(const struct options *o)
 			fprintf(stderr, "expediera: %s: kunde inte läsas; försöker igen senare\n",
 			    shown(pkg));
 			worst = rc;
-		} else if (r.s.diag.errors > 0 && only_waiting(&r.s)) {
+		} else if (r.s.diag.errors == 0 && r.s.diag.waits > 0 && dispatched_as_is(pkg)) {
 			printf("%s: väntar på justering\n", shown(names[i]));
 		} else if (r.s.diag.errors > 0) {
 			if (move_package(o->session, names[i], "avvisade", moved, sizeof(moved)) == 0) {
@@ -1427,7 +1456,14 @@ watch_pass(const struct options *o)
 
 			memset(&res, 0, sizeof(res));
 			rc = send_for_real(&po, &r, &res);
-			if (rc == EXIT_OK || rc == EXIT_DELIVERY) {
+			if ((rc == EXIT_OK || rc == EXIT_DELIVERY) && res.waiting > 0) {
+				/* What may go went; the rest waits here for its justering. */
+				mark_dispatched(pkg);
+				printf("%s: %zu skickade; %zu väntar på justering\n", shown(names[i]),
+				    res.sent, res.waiting);
+				if (rc == EXIT_DELIVERY && res.held + res.failed > 0)
+					worst = EXIT_DELIVERY;
+			} else if (rc == EXIT_OK || rc == EXIT_DELIVERY) {
 				/* Sent (what is held is in the outbox); the package is done. */
 				if (move_package(o->session, names[i], "klara", moved, sizeof(moved)) == 0) {
 					copy_file(res.lista_pdf, moved);

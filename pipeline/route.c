@@ -94,6 +94,10 @@ route_recipient(const struct session *s, struct routed *r, reach_fn reach, void 
 		set(r, ROUTE_HELD, "paragrafen har fel som måste rättas först", NULL);
 		return;
 	}
+	if (r->p->waiting) {
+		set(r, ROUTE_HELD, "väntar på justeringen av protokollet", NULL);
+		return;
+	}
 	if (r->fb->avsandare != NULL) {
 		set(r, ROUTE_MANUAL, "försättsbladet anger att %s skickar beslutet",
 		    r->fb->avsandare);
@@ -167,6 +171,8 @@ route_session(const struct session *s, reach_fn reach, void *arg, size_t *n)
 			r->index = j + 1;
 			if (p->blocked)
 				set(r, ROUTE_HELD, "paragrafen har fel som måste rättas först", NULL);
+			else if (p->waiting)
+				set(r, ROUTE_HELD, "väntar på justeringen av protokollet", NULL);
 			else
 				set(r, ROUTE_ARCHIVE, "intern sändlista (skickas till %s): kopia "
 				    "till arkivet", r->internal);

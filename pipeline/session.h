@@ -151,6 +151,7 @@ struct paragraf {
 	/* Set by validate.c. */
 	struct forsattsblad *fb;        /* the one försättsblad joined, NULL if none */
 	bool blocked;                   /* an error finding names this paragraph */
+	bool waiting;                   /* not justerat yet: held until it is (not-adjusted) */
 };
 
 struct protokoll {

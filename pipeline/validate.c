@@ -771,8 +771,9 @@ validate_not_adjusted(struct vctx *v)
 		if (p->omedelbart_justerad || (!p->has_galler && p->n_skickas_till == 0))
 			continue;
 		diag_add(&s->diag, RULE_NOT_ADJUSTED, PROTOKOLL, p->line, p->nr,
-		    "§ %lu får inte expedieras ännu: protokollet är inte justerat "
-		    "(<justerad> saknas) och paragrafen är inte omedelbart justerad.", p->nr);
+		    "§ %lu väntar på justeringen: protokollet är inte justerat (<justerad> "
+		    "saknas) och paragrafen är inte omedelbart justerad. Den skickas när "
+		    "protokollet är justerat; de andra paragraferna skickas nu.", p->nr);
 	}
 }
 
@@ -855,6 +856,11 @@ mark_blocked(struct session *s)
 		/* Findings of the reading stage learn their paragraph here. */
 		if (fb != NULL && f->paragraf == 0)
 			f->paragraf = fb_paragraf(fb);
+		if (f->severity == SEV_WAIT) {
+			if (f->paragraf != 0 && (p = paragraf_by_nr(s, f->paragraf)) != NULL)
+				p->waiting = true;
+			continue;
+		}
 		if (f->severity != SEV_ERROR)
 			continue;
 		if (fb != NULL)
