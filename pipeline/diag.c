@@ -29,6 +29,7 @@ const struct rule_info rule_table[RULE__MAX] = {
 	[RULE_ADDRESS_AMBIGUOUS] = {"address-ambiguous", SEV_ERROR},
 	[RULE_DUPLICATE_RECIPIENT] = {"duplicate-recipient", SEV_ERROR},
 	[RULE_PROTECTED_IDENTITY_EXPOSED] = {"protected-identity-exposed", SEV_ERROR},
+	[RULE_ADDRESS_UNPRINTABLE] = {"address-unprintable", SEV_ERROR},
 	[RULE_NOT_ADJUSTED] = {"not-adjusted", SEV_WAIT},
 	[RULE_REASONS_MISSING] = {"reasons-missing", SEV_ERROR},
 	[RULE_DNR_FORMAT] = {"dnr-format", SEV_ERROR},

@@ -270,10 +270,43 @@ parse_args(int argc, char *argv[], struct options *o)
 	return 0;
 }
 
+static const char *
+templates_dir(const struct config *cfg)
+{
+	const char *env = getenv("EXPEDIERA_TEMPLATES");
+
+	if (cfg->templates_folder != NULL)
+		return cfg->templates_folder;
+	return env != NULL && env[0] != '\0' ? env : EXPEDIERA_TEMPLATES;
+}
+
+static const char *
+fonts_dir(void)
+{
+	const char *env = getenv("EXPEDIERA_FONTS");
+
+	return env != NULL && env[0] != '\0' ? env : EXPEDIERA_FONTS;
+}
+
+/* [print] window: which envelope window the letters' address goes in. */
+static int
+print_window(const struct config *cfg)
+{
+	return strcmp(cfg->print_window, "right") == 0 ? WINDOW_RIGHT : WINDOW_LEFT;
+}
+
 /* What every command starts from: configuration and a checked session. */
 struct run {
 	struct config cfg;
 	struct dnr_pattern *dnr;
+	/*
+	 * The templates and the letter fonts: check needs them too, since rule
+	 * address-unprintable measures the address in the window the letters
+	 * will use (aw), with the renderer's own functions.
+	 */
+	struct tmpl t;
+	struct pdf *metrics;          /* fonts only: nothing is drawn on it */
+	struct address_window aw;
 	struct session s;             /* the protocol's head and every finding */
 	struct parts_totals tot;
 	size_t sendable;              /* recipients of paragraphs without errors */
@@ -313,6 +346,8 @@ run_free(struct run *r)
 {
 	if (r->have_session)
 		session_free(&r->s);
+	pdf_free(r->metrics);
+	tmpl_free(&r->t);
 	dnr_pattern_free(r->dnr);
 	if (r->have_cfg)
 		config_free(&r->cfg);
@@ -366,6 +401,18 @@ run_load_as(struct run *r, const struct options *o, bool whole)
 		    r->cfg.file != NULL ? r->cfg.file : "inbyggt", err);
 		return EXIT_USAGE;
 	}
+	/* The same templates, window and fonts as render_setup gives the letters. */
+	if (tmpl_load(&r->t, templates_dir(&r->cfg), err, sizeof(err)) == -1) {
+		fprintf(stderr, "expediera: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if ((r->metrics = pdf_new(fonts_dir(), NULL, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "expediera: %s\n", err);
+		return EXIT_SYSTEM;
+	}
+	r->aw.pdf = r->metrics;
+	r->aw.g = &r->t.geo;
+	r->aw.w = &r->t.geo.window[print_window(&r->cfg)];
 	if (read_init(err, sizeof(err)) == -1) {
 		fprintf(stderr, "expediera: %s\n", err);
 		return EXIT_SYSTEM;
@@ -377,10 +424,11 @@ run_load_as(struct run *r, const struct options *o, bool whole)
 			fprintf(stderr, "expediera: %s\n", err);
 			return EXIT_SYSTEM;
 		}
-		validate_session(&r->s, r->dnr);
+		validate_session(&r->s, r->dnr, &r->aw);
 		return 0;
 	}
-	if (parts_read(&r->s, r->dnr, 0, count_sendable, r, &r->tot, err, sizeof(err)) == -1) {
+	if (parts_read(&r->s, r->dnr, &r->aw, 0, count_sendable, r, &r->tot, err,
+	    sizeof(err)) == -1) {
 		fprintf(stderr, "expediera: %s\n", err);
 		return EXIT_SYSTEM;
 	}
@@ -428,7 +476,7 @@ run_pass(struct run *r, int (*fn)(void *arg, struct session *part), void *arg)
 	int rc;
 
 	session_init(&again, r->s.dir);
-	rc = parts_read(&again, r->dnr, 0, pass_part, &ps, NULL, err, sizeof(err));
+	rc = parts_read(&again, r->dnr, &r->aw, 0, pass_part, &ps, NULL, err, sizeof(err));
 	session_free(&again);
 	if (ps.changed) {
 		char *dir = diag_shown(r->s.dir);
@@ -495,40 +543,16 @@ out:
 	return rc;
 }
 
-static const char *
-templates_dir(const struct config *cfg)
+/* The templates were loaded with the session (run_load_as), for check. */
+static void
+render_setup(struct render *rd, struct run *r)
 {
-	const char *env = getenv("EXPEDIERA_TEMPLATES");
-
-	if (cfg->templates_folder != NULL)
-		return cfg->templates_folder;
-	return env != NULL && env[0] != '\0' ? env : EXPEDIERA_TEMPLATES;
-}
-
-static const char *
-fonts_dir(void)
-{
-	const char *env = getenv("EXPEDIERA_FONTS");
-
-	return env != NULL && env[0] != '\0' ? env : EXPEDIERA_FONTS;
-}
-
-static int
-render_setup(struct render *rd, struct tmpl *t, struct run *r)
-{
-	char err[512];
-
-	if (tmpl_load(t, templates_dir(&r->cfg), err, sizeof(err)) == -1) {
-		fprintf(stderr, "expediera: %s\n", err);
-		return EXIT_USAGE;
-	}
 	memset(rd, 0, sizeof(*rd));
 	rd->s = &r->s;
 	rd->cfg = &r->cfg;
-	rd->t = t;
+	rd->t = &r->t;
 	rd->fontdir = fonts_dir();
-	rd->window = strcmp(r->cfg.print_window, "right") == 0 ? WINDOW_RIGHT : WINDOW_LEFT;
-	return 0;
+	rd->window = print_window(&r->cfg);
 }
 
 struct render_pass {
@@ -600,14 +624,13 @@ cmd_render(const struct options *o)
 {
 	struct render rd;
 	struct render_pass rp;
-	struct tmpl t;
 	struct run r;
 	int rc;
 
-	memset(&t, 0, sizeof(t));
 	memset(&rp, 0, sizeof(rp));
-	if ((rc = run_load(&r, o)) != 0 || (rc = render_setup(&rd, &t, &r)) != 0)
+	if ((rc = run_load(&r, o)) != 0)
 		goto out;
+	render_setup(&rd, &r);
 	if (file_mkdirs(o->output) == -1) {
 		fprintf(stderr, "expediera: kan inte skapa %s: %s\n", o->output, strerror(errno));
 		rc = EXIT_SYSTEM;
@@ -637,7 +660,6 @@ cmd_render(const struct options *o)
 		    rp.skipped > 0 ? "; mottagare i paragrafer med fel är inte med" : "");
 	rc = flushed(r.s.diag.errors > 0 ? EXIT_INVALID : EXIT_OK);
 out:
-	tmpl_free(&t);
 	run_free(&r);
 	return rc;
 }
@@ -646,16 +668,15 @@ static int
 cmd_protokoll(const struct options *o)
 {
 	struct render rd;
-	struct tmpl t;
 	struct run r;
 	unsigned char *pdf = NULL;
 	char err[512], *dir, *slash;
 	size_t len;
 	int rc;
 
-	memset(&t, 0, sizeof(t));
-	if ((rc = run_load_as(&r, o, true)) != 0 || (rc = render_setup(&rd, &t, &r)) != 0)
+	if ((rc = run_load_as(&r, o, true)) != 0)
 		goto out;
+	render_setup(&rd, &r);
 	if (o->print && r.cfg.print_cups_queue == NULL) {
 		fputs("expediera: --print kräver [print] cups_queue i inställningarna\n", stderr);
 		rc = EXIT_USAGE;
@@ -703,7 +724,6 @@ cmd_protokoll(const struct options *o)
 		rc = flushed(EXIT_OK);
 out:
 	free(pdf);
-	tmpl_free(&t);
 	run_free(&r);
 	return rc;
 }
@@ -859,12 +879,10 @@ send_for_real(const struct options *o, struct run *r, struct send_result *out)
 	struct send_pass sp;
 	struct render rd;
 	struct audit *a = NULL;
-	struct tmpl t;
 	int64_t head_rows = 0;
 	char head_hash[65] = "";
 	int rc, prc;
 
-	memset(&t, 0, sizeof(t));
 	memset(&sp, 0, sizeof(sp));
 	memset(&res, 0, sizeof(res));
 	diag_print_text(&r->s.diag, stderr);
@@ -874,8 +892,7 @@ send_for_real(const struct options *o, struct run *r, struct send_result *out)
 		    "eller skicka de felfria paragraferna med --skip-invalid.\n", r->s.diag.errors);
 		return EXIT_INVALID;
 	}
-	if ((rc = render_setup(&rd, &t, r)) != 0)
-		goto out;
+	render_setup(&rd, r);
 	sp.rd = &rd;
 	sp.mb = open_mailbox(r, &rc);
 	if (rc != 0)
@@ -963,7 +980,6 @@ out:
 	mailbox_free(sp.mb);
 	if (a != NULL)
 		audit_close(a);
-	tmpl_free(&t);
 	return rc;
 }
 
@@ -1306,9 +1322,9 @@ write_report(const char *dir, struct run *r)
 {
 	const struct session *s = &r->s;
 	struct render rd;
-	struct tmpl t;
 	unsigned char *pdf;
 	size_t plen;
+	const char *base;
 	char err[256];
 	char *txt;
 	size_t len;
@@ -1325,20 +1341,16 @@ write_report(const char *dir, struct run *r)
 		fprintf(stderr, "expediera: kan inte skriva %s/felrapport.txt: %s\n", dir,
 		    strerror(errno));
 	free(txt);
-	memset(&t, 0, sizeof(t));
-	if (render_setup(&rd, &t, r) == 0) {
-		const char *base = strrchr(dir, '/');
-
-		if (render_felrapport(&rd, base != NULL ? base + 1 : dir, &pdf, &plen, err,
-			sizeof(err)) == 0) {
-			if (file_write(dir, "felrapport.pdf", pdf, plen) == -1)
-				fprintf(stderr, "expediera: kan inte skriva %s/felrapport.pdf: %s\n",
-				    dir, strerror(errno));
-			free(pdf);
-		} else
-			fprintf(stderr, "expediera: felrapporten: %s\n", err);
-	}
-	tmpl_free(&t);
+	render_setup(&rd, r);
+	base = strrchr(dir, '/');
+	if (render_felrapport(&rd, base != NULL ? base + 1 : dir, &pdf, &plen, err,
+	    sizeof(err)) == 0) {
+		if (file_write(dir, "felrapport.pdf", pdf, plen) == -1)
+			fprintf(stderr, "expediera: kan inte skriva %s/felrapport.pdf: %s\n", dir,
+			    strerror(errno));
+		free(pdf);
+	} else
+		fprintf(stderr, "expediera: felrapporten: %s\n", err);
 }
 
 /*

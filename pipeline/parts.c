@@ -32,6 +32,7 @@ struct fb_dnr {
 struct parts {
 	struct session *base;
 	const struct dnr_pattern *dnr;
+	const struct address_window *aw;
 	part_fn fn;
 	void *arg;
 	struct parts_totals tot;
@@ -127,9 +128,9 @@ finish_part(struct parts *ps, struct session *part)
 
 	/* One part is the whole package and knows its protected people itself. */
 	if (ps->multi)
-		validate_part(part, ps->dnr, &ps->skyddade);
+		validate_part(part, ps->dnr, ps->aw, &ps->skyddade);
 	else
-		validate_session(part, ps->dnr);
+		validate_session(part, ps->dnr, ps->aw);
 	ps->tot.parts++;
 	if (ps->fn != NULL)
 		rc = ps->fn(ps->arg, part);
@@ -314,8 +315,8 @@ part_size(size_t per)
 }
 
 int
-parts_read(struct session *base, const struct dnr_pattern *dnr, size_t per, part_fn fn,
-    void *arg, struct parts_totals *tot, char *err, size_t errlen)
+parts_read(struct session *base, const struct dnr_pattern *dnr, const struct address_window *aw,
+    size_t per, part_fn fn, void *arg, struct parts_totals *tot, char *err, size_t errlen)
 {
 	struct protokoll_reader *r;
 	struct parts ps;
@@ -329,6 +330,7 @@ parts_read(struct session *base, const struct dnr_pattern *dnr, size_t per, part
 	memset(&ps, 0, sizeof(ps));
 	ps.base = base;
 	ps.dnr = dnr;
+	ps.aw = aw;
 	ps.fn = fn;
 	ps.arg = arg;
 	if (read_open(base->dir, &dfd, err, errlen) == -1)

@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 
+#include "address.h"
 #include "dnr.h"
 #include "session.h"
 
@@ -43,12 +44,13 @@ typedef int (*part_fn)(void *arg, struct session *part);
 
 /*
  * Reads and validates the package in base->dir, calling fn (may be NULL) with
- * each part.  base gets every finding (sorted, each once) and
+ * each part; dnr and aw as validate_session takes them.  base gets every finding (sorted, each once) and
  * protokoll_valid; tot (may be NULL) the counts.  per 0 is the default.
  * Returns 0; -1 when the package cannot be read at all (err says why) or fn
  * stopped it (err empty).
  */
-int parts_read(struct session *base, const struct dnr_pattern *dnr, size_t per, part_fn fn,
-    void *arg, struct parts_totals *tot, char *err, size_t errlen);
+int parts_read(struct session *base, const struct dnr_pattern *dnr,
+    const struct address_window *aw, size_t per, part_fn fn, void *arg,
+    struct parts_totals *tot, char *err, size_t errlen);
 
 #endif

@@ -1793,6 +1793,45 @@ pdf_can_draw(struct pdf *p, const char *s, size_t len)
 	return 1;
 }
 
+enum pdf_char
+pdf_char_class(struct pdf *p, enum pdf_font f, uint32_t c)
+{
+	unsigned code;
+
+	if (!font_ok((int)f))
+		f = PDF_REGULAR;
+	switch (classify(c, &code)) {
+	case CH_SKIP:
+		/* The same set classify() leaves out, split by why. */
+		return c < 0x20 || (c >= 0x7F && c < 0xA0) ? PDF_CHAR_CONTROL :
+							       PDF_CHAR_INVISIBLE;
+	case CH_WIN:
+		return PDF_CHAR_GLYPH;
+	default:
+		return face_gid(&p->fs->ext[f], c) != 0 ? PDF_CHAR_GLYPH : PDF_CHAR_BOX;
+	}
+}
+
+int
+pdf_find_unprintable(struct pdf *p, enum pdf_font f, const char *s, size_t len, uint32_t *c,
+    enum pdf_char *cls)
+{
+	enum pdf_char k;
+	size_t i = 0;
+	uint32_t u;
+
+	while (i < len) {
+		u = utf8_next((const unsigned char *)s, len, &i);
+		k = pdf_char_class(p, f, u);
+		if (k == PDF_CHAR_CONTROL || k == PDF_CHAR_BOX) {
+			*c = u;
+			*cls = k;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 float
 pdf_ascent(struct pdf *p, enum pdf_font f, float size)
 {

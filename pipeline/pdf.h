@@ -15,6 +15,7 @@
 #define EXPEDIERA_PDF_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define PDF_MM(mm) ((float)(mm) * 72.0f / 25.4f)
@@ -86,6 +87,28 @@ void pdf_text(struct pdf_page *, enum pdf_font f, float size, float x, float y, 
  * still extracted as itself.  For checking names before a letter is made.
  */
 int pdf_can_draw(struct pdf *, const char *s, size_t len);
+
+/*
+ * How one character (a Unicode code point) comes out in font f, exactly as
+ * pdf_text() draws it: with a glyph of its own; not at all because it is an
+ * invisible format character meant not to show (soft hyphen, zero-width and
+ * direction marks, variation selectors, byte order mark); not at all because
+ * it is a control character (U+0000-001F but tab, U+007F-009F: a letter
+ * lost, usually text decoded with the wrong encoding); or as a box because
+ * no letter font has it.  For the rule that checks an address before any
+ * letter is made (address-unprintable).
+ */
+enum pdf_char { PDF_CHAR_GLYPH, PDF_CHAR_INVISIBLE, PDF_CHAR_CONTROL, PDF_CHAR_BOX };
+enum pdf_char pdf_char_class(struct pdf *, enum pdf_font f, uint32_t c);
+
+/*
+ * The first character of UTF-8 text s (len bytes) that font f would not
+ * print as itself (PDF_CHAR_CONTROL or PDF_CHAR_BOX): 1 with it in *c and
+ * its class in *cls, or 0 when every character prints.  Invalid UTF-8 counts
+ * as U+FFFD, as pdf_text() draws it.
+ */
+int pdf_find_unprintable(struct pdf *, enum pdf_font f, const char *s, size_t len, uint32_t *c,
+    enum pdf_char *cls);
 
 /* Font metrics at size pt: ascent above and descent below the baseline (> 0). */
 float pdf_ascent(struct pdf *, enum pdf_font f, float size);

@@ -599,6 +599,15 @@ read_person(struct session *s, const xmlNode *n, struct person *p)
 	p->line = line_of(n);
 }
 
+/* The line of the first child element name, or 0. */
+static int
+child_line(const xmlNode *parent, const char *name)
+{
+	xmlNode *c = first_elem(parent, name);
+
+	return c != NULL ? line_of(c) : 0;
+}
+
 static void
 read_adress(struct session *s, const xmlNode *n, struct adress *a)
 {
@@ -608,12 +617,18 @@ read_adress(struct session *s, const xmlNode *n, struct adress *a)
 	    attr_of(s, n, "typ"), ADRESS_FOLKBOKFORING);
 	a->osaker = attr_bool(s, n, "osaker");
 	a->co = child_text(s, n, "co");
+	a->co_line = child_line(n, "co");
 	for (c = n->children; c != NULL; c = c->next)
-		if (is_elem(c, "utdelningsadress") && a->n_utdelningsadress < 2)
+		if (is_elem(c, "utdelningsadress") && a->n_utdelningsadress < 2) {
+			a->utdelningsadress_line[a->n_utdelningsadress] = line_of(c);
 			a->utdelningsadress[a->n_utdelningsadress++] = text_of(s, c);
+		}
 	a->postnummer = child_text(s, n, "postnummer");
+	a->postnummer_line = child_line(n, "postnummer");
 	a->postort = child_text(s, n, "postort");
+	a->postort_line = child_line(n, "postort");
 	a->land = child_text(s, n, "land");
+	a->land_line = child_line(n, "land");
 	a->line = line_of(n);
 }
 
@@ -628,6 +643,7 @@ read_mottagare(struct session *s, const xmlNode *n, struct mottagare *m)
 	m->kanal = (enum kanal)name_index(kanal_names, KANAL__MAX, attr_of(s, n, "kanal"),
 	    KANAL_AUTO);
 	m->namn = child_text(s, n, "namn");
+	m->namn_line = child_line(n, "namn");
 	read_ident(s, n, "personnummer", &m->pnr);
 	if ((c = first_elem(n, "organisationsnummer")) != NULL) {
 		m->orgnr_raw = text_of(s, c);

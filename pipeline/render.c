@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "address.h"
 #include "layout.h"
 #include "render.h"
 #include "xmalloc.h"
@@ -379,81 +380,45 @@ lines_list(struct layout *L, const char *const *v, size_t n)
 
 /* ---- the address in the window ---- */
 
-/* The lines of the address block; *n of them, pointers into m or the arena. */
-static size_t
-address_lines(const struct mottagare *m, char *postline, size_t postlen, const char **lines)
-{
-	const struct adress *a = &m->adresser[0];
-	size_t n = 0, i;
-
-	lines[n++] = m->namn;
-	if (a->co != NULL && a->co[0] != '\0')
-		lines[n++] = a->co;
-	for (i = 0; i < a->n_utdelningsadress; i++)
-		if (a->utdelningsadress[i][0] != '\0')
-			lines[n++] = a->utdelningsadress[i];
-	snprintf(postline, postlen, "%s%s%s", a->postnummer != NULL ? a->postnummer : "",
-	    a->postnummer != NULL && a->postnummer[0] != '\0' ? "  " : "",
-	    a->postort != NULL ? a->postort : "");
-	lines[n++] = postline;
-	if (a->typ == ADRESS_UTLAND && a->land != NULL)
-		lines[n++] = a->land;
-	return n;
-}
-
 /*
- * Places the address inside the window: the largest type size from
- * address.size down to address.min_size at which every line (wrapped if need
- * be) fits.  Fails rather than let an address leave the window.
+ * Places the address inside the window, at the size address_fit picks (the
+ * same measurement check makes for rule address-unprintable).  Fails rather
+ * than let an address leave the window.
  */
 static int
 window_address(struct layout *L, struct doc *d)
 {
 	const struct geometry *g = L->g;
 	const struct window *w = &g->window[d->r->window];
-	const char *lines[8];
-	char postline[512], upper[512];
+	struct address_window aw = {L->pdf, g, w};
+	struct address_block b;
 	struct layout_line wl[8];
-	float size, width, height, x, y;
-	size_t n, i, j, total;
+	float size, width, x, y;
+	size_t i, j, k;
 
-	if (d->m->skyddad || d->m->n_adresser == 0)
+	address_block(d->m, &b);
+	if (b.n == 0)
 		return 0;
-	n = address_lines(d->m, postline, sizeof(postline), lines);
-	/* A country is written in capitals, as postal services ask. */
-	if (d->m->adresser[0].typ == ADRESS_UTLAND && n > 0 && lines[n - 1] == d->m->adresser[0].land) {
-		snprintf(upper, sizeof(upper), "%s", lines[n - 1]);
-		for (i = 0; upper[i] != '\0'; i++)
-			upper[i] = (char)toupper((unsigned char)upper[i]);
-		lines[n - 1] = upper;
-	}
-	width = PDF_MM(w->width - 2 * g->address_padding);
-	height = PDF_MM(w->height - 2 * g->address_padding);
-	for (size = g->address_size; size >= g->address_min_size - 0.01f; size -= 0.5f) {
-		total = 0;
-		for (i = 0; i < n; i++)
-			total += layout_wrap(L->pdf, PDF_REGULAR, size, lines[i], strlen(lines[i]),
-			    width, wl, 8);
-		if (total * size * 1.2f <= height)
-			break;
-	}
-	if (size < g->address_min_size - 0.01f) {
+	if ((size = address_fit(&aw, &b)) == 0) {
 		snprintf(d->err, d->errlen, "adressen till %s får inte plats i kuvertfönstret "
 		    "(%g × %g mm)", d->m->namn, (double)w->width, (double)w->height);
 		d->failed = 1;
+		address_block_free(&b);
 		return -1;
 	}
+	width = address_room_width(&aw);
 	x = PDF_MM(w->x + g->address_padding);
 	y = mm_y(w->y + g->address_padding) - pdf_ascent(L->pdf, PDF_REGULAR, size);
-	for (i = 0; i < n; i++) {
-		size_t k = layout_wrap(L->pdf, PDF_REGULAR, size, lines[i], strlen(lines[i]), width,
+	for (i = 0; i < b.n; i++) {
+		k = layout_wrap(L->pdf, PDF_REGULAR, size, b.text[i], strlen(b.text[i]), width,
 		    wl, 8);
-
 		for (j = 0; j < k && j < 8; j++) {
-			pdf_text(L->page, PDF_REGULAR, size, x, y, lines[i] + wl[j].off, wl[j].len);
-			y -= size * 1.2f;
+			pdf_text(L->page, PDF_REGULAR, size, x, y, b.text[i] + wl[j].off,
+			    wl[j].len);
+			y -= address_leading(size);
 		}
 	}
+	address_block_free(&b);
 	return 0;
 }
 

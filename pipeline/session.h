@@ -80,12 +80,15 @@ struct adress {
 	const char *postort;
 	const char *land;
 	int line;
+	/* Lines of the parts, for findings that name one (0 when absent). */
+	int co_line, utdelningsadress_line[2], postnummer_line, postort_line, land_line;
 };
 
 struct mottagare {
 	enum roll roll;
 	enum kanal kanal;
 	const char *namn;
+	int namn_line;
 	struct ident pnr;               /* personnummer, raw NULL when absent */
 	const char *orgnr_raw;          /* organisationsnummer, NULL when absent */
 	int orgnr_line;

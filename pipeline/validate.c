@@ -10,9 +10,12 @@
  *
  * Messages are Swedish and meant for the nämndsekreterare: they name the
  * person and the paragraph, say what is wrong and what to do.  Personnummer
- * appear only masked (pnr_mask), addresses never.
+ * appear only masked (pnr_mask), addresses never (a message may name which
+ * line of an address is wrong, and the one character that is).
  */
+#include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +30,7 @@ struct vctx {
 	struct session *s;
 	const struct ymd *datum; /* sammantradesdatum, NULL when unknown */
 	const struct skyddade *skyddade; /* of the whole package, sorted */
+	const struct address_window *aw; /* the letters' window and fonts */
 };
 
 /* "Elsa Exempel (20130315-****)", or just the name without a number. */
@@ -554,6 +558,246 @@ validate_addresses(struct vctx *v)
 	}
 }
 
+/* ---- address-unprintable ---- */
+
+/*
+ * The address block is what the letter prints in the envelope window:
+ * address.c gives both this rule and the renderer its lines (name, c/o,
+ * utdelningsadress, "postnummer  postort", land; nothing for skyddad
+ * identitet, whose letter carries no address and goes through Skatteverket
+ * with only the personnummer handwritten on the inner envelope), the window
+ * from the templates and [print] window, and the measurements in the letter
+ * fonts.  What passes here is what the renderer can print, so send never
+ * stops in the middle of a run on an address (all or nothing).
+ *
+ * A line must fit the window on one line at the smallest size the renderer
+ * shrinks to ([address] min_size).  The renderer would wrap a longer line
+ * rather than fail, but a wrapped address line reads to the post as two
+ * lines of the address; and a block that still does not fit is the
+ * renderer's failure, which the last check here catches with the renderer's
+ * own function (address_fit).
+ *
+ * A character prints when a letter font has a glyph for it; one that none
+ * has comes out as an empty box, and a control character (U+0080-009F are
+ * allowed in XML) not at all: a letter silently lost, typically a name
+ * decoded with the wrong encoding.  Invisible format characters (soft
+ * hyphen, zero-width space, direction marks) are meant not to show and
+ * pass.  Messages name the character as U+XXXX, and show it only when it is
+ * a visible one.
+ */
+
+struct address_part {
+	const char *subject;   /* begins the message: "Utdelningsadressen till" */
+	const char *adjective; /* "lång" or "långt", agreeing with the subject */
+	const char *advice;    /* what to do about a line too long */
+};
+
+static const struct address_part address_parts[] = {
+	[ADDRESS_NAMN] = {"Namnet på", "långt",
+	    "Korta namnet så som det ska stå på kuvertet."},
+	[ADDRESS_CO] = {"C/o-raden i adressen till", "lång", "Korta c/o-raden."},
+	[ADDRESS_UTDELNINGSADRESS] = {"Utdelningsadressen till", "lång",
+	    "Korta raden, till exempel med vedertagna förkortningar."},
+	[ADDRESS_POSTORT] = {"Raden med postnummer och postort i adressen till", "lång",
+	    "Postorten ska stå ensam, utan annan text."},
+	[ADDRESS_LAND] = {"Landet i adressen till", "långt",
+	    "Skriv landets namn kort, på svenska eller engelska."},
+};
+
+/* c as UTF-8, NUL-terminated. */
+static void
+utf8_encode(uint32_t c, char out[5])
+{
+	if (c < 0x80) {
+		out[0] = (char)c;
+		out[1] = '\0';
+	} else if (c < 0x800) {
+		out[0] = (char)(0xC0 | c >> 6);
+		out[1] = (char)(0x80 | (c & 0x3F));
+		out[2] = '\0';
+	} else if (c < 0x10000) {
+		out[0] = (char)(0xE0 | c >> 12);
+		out[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+		out[2] = (char)(0x80 | (c & 0x3F));
+		out[3] = '\0';
+	} else {
+		out[0] = (char)(0xF0 | c >> 18);
+		out[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+		out[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+		out[3] = (char)(0x80 | (c & 0x3F));
+		out[4] = '\0';
+	}
+}
+
+/*
+ * Whether c, which no font has, still shows as something in a terminal or a
+ * report: not a private-use, special or tag character, nor one of the
+ * planes beyond the emoji and ideographs.
+ */
+static bool
+shows(uint32_t c)
+{
+	return !((c >= 0xE000 && c <= 0xF8FF) || (c >= 0xFFF0 && c <= 0xFFFF) ||
+	    c >= 0xE0000);
+}
+
+/*
+ * The recipient as a message names it: name and masked number, but by the
+ * number alone when the name holds a character that does not print (it is
+ * that character the message is about, and it may be a control character).
+ */
+static char *
+recipient_label(const struct vctx *v, const struct mottagare *m)
+{
+	char masked[14];
+	uint32_t c;
+	enum pdf_char cls;
+
+	if (m->namn != NULL &&
+	    !pdf_find_unprintable(v->aw->pdf, PDF_REGULAR, m->namn, strlen(m->namn), &c, &cls))
+		return who(m->namn, &m->pnr);
+	if (m->pnr.raw != NULL && m->pnr.raw[0] != '\0') {
+		pnr_mask(m->pnr.ok ? m->pnr.pnr.digits : m->pnr.raw, masked);
+		return xasprintf("med personnummer %s", masked);
+	}
+	if (m->orgnr_ok)
+		return xasprintf("med organisationsnummer %.6s-%s", m->orgnr, m->orgnr + 6);
+	return xstrdup("(namnet visas inte)");
+}
+
+/* One character of one part that does not print. */
+static void
+unprintable_char(struct vctx *v, const struct forsattsblad *fb, const struct mottagare *m,
+    const char *subject, const char *text, int line)
+{
+	uint32_t c;
+	enum pdf_char cls;
+	char *label = NULL, u8[5];
+
+	if (text == NULL || !pdf_find_unprintable(v->aw->pdf, PDF_REGULAR, text, strlen(text),
+	    &c, &cls))
+		return;
+	label = recipient_label(v, m);
+	if (cls == PDF_CHAR_CONTROL)
+		diag_add(&v->s->diag, RULE_ADDRESS_UNPRINTABLE, fb->file, line, fb_paragraf(fb),
+		    "%s mottagaren %s innehåller styrtecknet U+%04X, som inte kan skrivas ut "
+		    "och skulle försvinna ur adressen på kuvertet; texten har troligen "
+		    "kopierats med fel teckenkodning. Skriv in texten på nytt.", subject, label,
+		    (unsigned)c);
+	else if (c == 0xFFFD)
+		diag_add(&v->s->diag, RULE_ADDRESS_UNPRINTABLE, fb->file, line, fb_paragraf(fb),
+		    "%s mottagaren %s innehåller ersättningstecknet U+FFFD, som står där ett "
+		    "tecken gick förlorat när texten fördes över med fel teckenkodning; på "
+		    "kuvertet blir det en tom ruta. Skriv in texten på nytt med rätt tecken.",
+		    subject, label);
+	else if (shows(c)) {
+		utf8_encode(c, u8);
+		diag_add(&v->s->diag, RULE_ADDRESS_UNPRINTABLE, fb->file, line, fb_paragraf(fb),
+		    "%s mottagaren %s innehåller tecknet U+%04X (\"%s\"), som brevets typsnitt "
+		    "inte kan skriva ut: på kuvertet blir det en tom ruta. Ta bort tecknet "
+		    "eller skriv det med bokstäver som går att skriva ut.", subject, label,
+		    (unsigned)c, u8);
+	} else
+		diag_add(&v->s->diag, RULE_ADDRESS_UNPRINTABLE, fb->file, line, fb_paragraf(fb),
+		    "%s mottagaren %s innehåller tecknet U+%04X, som brevets typsnitt inte "
+		    "kan skriva ut: på kuvertet blir det en tom ruta. Ta bort tecknet.",
+		    subject, label, (unsigned)c);
+	free(label);
+}
+
+static void
+check_address_printable(struct vctx *v, const struct forsattsblad *fb, const struct mottagare *m)
+{
+	const struct address_window *aw = v->aw;
+	const struct adress *a = &m->adresser[0];
+	const float min = aw->g->address_min_size, room = address_room_width(aw);
+	struct address_block b;
+	bool too_wide = false;
+	size_t i, nth = 0;
+	char *label;
+
+	address_block(m, &b);
+	if (b.n == 0)
+		return;
+	/* The characters, part by part: postnummer and postort share a line. */
+	for (i = 0; i < b.n; i++) {
+		const char *subject = address_parts[b.field[i]].subject;
+
+		if (b.field[i] == ADDRESS_UTDELNINGSADRESS && nth++ == 1)
+			subject = "Den andra utdelningsadressen till";
+		if (b.field[i] == ADDRESS_POSTORT) {
+			unprintable_char(v, fb, m, "Postnumret i adressen till", a->postnummer,
+			    a->postnummer_line != 0 ? a->postnummer_line : a->line);
+			unprintable_char(v, fb, m, "Postorten i adressen till", a->postort,
+			    a->postort_line != 0 ? a->postort_line : a->line);
+		} else if (b.field[i] == ADDRESS_LAND)
+			unprintable_char(v, fb, m, subject, a->land, b.line[i]);
+		else
+			unprintable_char(v, fb, m, subject, b.text[i],
+			    b.line[i] != 0 ? b.line[i] : m->line);
+	}
+	/* The width of each line at the smallest size. */
+	nth = 0;
+	for (i = 0; i < b.n; i++) {
+		const struct address_part *part = &address_parts[b.field[i]];
+		const char *subject = part->subject, *advice = part->advice;
+		float w = address_line_width(aw, b.text[i], min);
+
+		if (b.field[i] == ADDRESS_UTDELNINGSADRESS && nth++ == 1)
+			subject = "Den andra utdelningsadressen till";
+		if (w <= room)
+			continue;
+		if (b.field[i] == ADDRESS_UTDELNINGSADRESS && a->n_utdelningsadress < 2)
+			advice = "Korta raden, eller dela den på två rader med "
+			    "<utdelningsadress> två gånger.";
+		too_wide = true;
+		label = recipient_label(v, m);
+		diag_add(&v->s->diag, RULE_ADDRESS_UNPRINTABLE, fb->file,
+		    b.line[i] != 0 ? b.line[i] : m->line, fb_paragraf(fb),
+		    "%s mottagaren %s är för %s för kuvertfönstret: även med den minsta "
+		    "stilstorleken (%g pt) är raden %.0f mm bred, och fönstret rymmer %.0f mm. %s",
+		    subject, label, part->adjective, (double)min, ceil(w / PDF_MM(1)),
+		    floor(room / PDF_MM(1) + 0.001), advice);
+		free(label);
+	}
+	/* Every line fits its width; the renderer's own test of the whole block. */
+	if (!too_wide && address_fit(aw, &b) == 0) {
+		bool co = a->co != NULL && a->co[0] != '\0', two = a->n_utdelningsadress > 1;
+
+		label = recipient_label(v, m);
+		diag_add(&v->s->diag, RULE_ADDRESS_UNPRINTABLE, fb->file, a->line, fb_paragraf(fb),
+		    "Adressen till mottagaren %s har %zu rader och får inte plats i "
+		    "kuvertfönstret (%g × %g mm) ens med den minsta stilstorleken (%g pt). %s",
+		    label, b.n, (double)aw->w->width, (double)aw->w->height, (double)min,
+		    co && two ? "Ta bort en rad, till exempel c/o-raden eller den andra "
+				"utdelningsadressen." :
+		    co  ? "Ta bort en rad, till exempel c/o-raden." :
+		    two ? "Ta bort en rad, till exempel den andra utdelningsadressen." :
+			  "Adressen har ingen rad att ta bort: kuvertfönstret i mallarna "
+			  "(layout.conf) är för litet; tala med den som förvaltar mallarna.");
+		free(label);
+	}
+	address_block_free(&b);
+}
+
+static void
+validate_address_unprintable(struct vctx *v)
+{
+	struct session *s = v->s;
+	size_t i, j;
+
+	if (v->aw == NULL)
+		return;
+	for (i = 0; i < s->n_fb; i++) {
+		struct forsattsblad *fb = &s->fb[i];
+
+		if (!fb->valid)
+			continue;
+		for (j = 0; j < fb->n_mottagare; j++)
+			check_address_printable(v, fb, &fb->mottagare[j]);
+	}
+}
+
 /* ---- duplicate-recipient ---- */
 
 static bool
@@ -875,9 +1119,10 @@ mark_blocked(struct session *s)
 }
 
 static void
-validate(struct session *s, const struct dnr_pattern *dnr, const struct skyddade *pkg)
+validate(struct session *s, const struct dnr_pattern *dnr, const struct address_window *aw,
+    const struct skyddade *pkg)
 {
-	struct vctx v = {s, NULL, pkg};
+	struct vctx v = {s, NULL, pkg, aw};
 
 	if (s->protokoll_valid)
 		v.datum = &s->protokoll.sammantradesdatum;
@@ -902,6 +1147,7 @@ validate(struct session *s, const struct dnr_pattern *dnr, const struct skyddade
 	}
 	validate_not_guardian(&v);
 	validate_addresses(&v);
+	validate_address_unprintable(&v);
 	validate_duplicate_recipient(&v);
 	validate_protected_identity_exposed(&v);
 	mark_blocked(s);
@@ -909,7 +1155,8 @@ validate(struct session *s, const struct dnr_pattern *dnr, const struct skyddade
 }
 
 void
-validate_session(struct session *s, const struct dnr_pattern *dnr)
+validate_session(struct session *s, const struct dnr_pattern *dnr,
+    const struct address_window *aw)
 {
 	struct skyddade own = {0};
 	size_t i;
@@ -918,12 +1165,13 @@ validate_session(struct session *s, const struct dnr_pattern *dnr)
 	for (i = 0; i < s->n_fb; i++)
 		skyddade_add(&own, &s->fb[i]);
 	skyddade_done(&own);
-	validate(s, dnr, &own);
+	validate(s, dnr, aw, &own);
 	skyddade_free(&own);
 }
 
 void
-validate_part(struct session *s, const struct dnr_pattern *dnr, const struct skyddade *pkg)
+validate_part(struct session *s, const struct dnr_pattern *dnr,
+    const struct address_window *aw, const struct skyddade *pkg)
 {
-	validate(s, dnr, pkg);
+	validate(s, dnr, aw, pkg);
 }

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "address.h"
 #include "dnr.h"
 #include "session.h"
 
@@ -37,9 +38,13 @@ void skyddade_free(struct skyddade *);
 /*
  * Joins försättsblad to paragraphs, runs every rule, adds the findings to
  * s->diag (sorted), and marks blocked paragraphs.  dnr may be NULL to skip
- * the dnr-format rule.
+ * the dnr-format rule.  aw is the envelope window and the letter fonts the
+ * letters will be made with (the configuration's templates and [print]
+ * window), for address-unprintable; NULL skips that rule, which only a
+ * caller that makes no letters may do (the fuzzer without built fonts).
  */
-void validate_session(struct session *s, const struct dnr_pattern *dnr);
+void validate_session(struct session *s, const struct dnr_pattern *dnr,
+    const struct address_window *aw);
 
 /*
  * The same for one part of a larger package: pkg holds the protected
@@ -47,6 +52,6 @@ void validate_session(struct session *s, const struct dnr_pattern *dnr);
  * validate_session takes them from s itself.
  */
 void validate_part(struct session *s, const struct dnr_pattern *dnr,
-    const struct skyddade *pkg);
+    const struct address_window *aw, const struct skyddade *pkg);
 
 #endif

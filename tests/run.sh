@@ -138,6 +138,7 @@ fi
 
 # ---- documents ----
 . tests/lib/render.sh
+. tests/lib/address.sh
 
 # ---- send: delivery, exactly once, audit ----
 . tests/lib/send.sh

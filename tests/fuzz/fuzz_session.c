@@ -5,19 +5,38 @@
  * Input: protokoll.xml, then each försättsblad, separated by NUL bytes (XML
  * cannot contain NUL, so every split is a real package).  Seeds are made from
  * the golden packages of tests/check by tests/fuzz/seed.sh.
+ *
+ * The address rule measures with the templates and fonts of the source tree
+ * (run from its top, as tests/run.sh does; EXPEDIERA_FONTS and
+ * EXPEDIERA_TEMPLATES as for the program); without them it is skipped.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <stdlib.h>
+
+#include "address.h"
 #include "config.h"
 #include "dnr.h"
+#include "pdf.h"
 #include "read.h"
 #include "session.h"
+#include "template.h"
 #include "validate.h"
 
 static struct dnr_pattern *dnr;
+static struct tmpl t;
+static struct address_window aw, *awp;
+
+static const char *
+env_or(const char *name, const char *dflt)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && v[0] != '\0' ? v : dflt;
+}
 
 int LLVMFuzzerInitialize(int *, char ***);
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -34,6 +53,14 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_session: %s\n", err);
 		return -1;
 	}
+	if (tmpl_load(&t, env_or("EXPEDIERA_TEMPLATES", "templates"), err, sizeof(err)) == 0 &&
+	    (aw.pdf = pdf_new(env_or("EXPEDIERA_FONTS", "build/fonts"), NULL, err,
+		sizeof(err))) != NULL) {
+		aw.g = &t.geo;
+		aw.w = &t.geo.window[WINDOW_LEFT];
+		awp = &aw;
+	} else
+		fprintf(stderr, "fuzz_session: %s; address-unprintable is not fuzzed\n", err);
 	return 0;
 }
 
@@ -54,7 +81,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(name, sizeof(name), "forsattsblad/%02d.xml", i++);
 		read_forsattsblad_buf(&s, name, p, nul != NULL ? (size_t)(nul - p) : (size_t)(end - p));
 	}
-	validate_session(&s, dnr);
+	validate_session(&s, dnr, awp);
 	session_free(&s);
 	return 0;
 }

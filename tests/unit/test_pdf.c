@@ -422,6 +422,47 @@ test_measure(void)
 	pdf_free(p);
 }
 
+/* How each character comes out: what rule address-unprintable asks. */
+static void
+test_char_class(void)
+{
+	static const struct {
+		uint32_t c;
+		enum pdf_char want;
+	} cases[] = {
+		{'a', PDF_CHAR_GLYPH}, {'\t', PDF_CHAR_GLYPH}, {0x00E5, PDF_CHAR_GLYPH}, /* å */
+		{0x00EB, PDF_CHAR_GLYPH}, {0x00D1, PDF_CHAR_GLYPH},          /* ë Ñ */
+		{0x0141, PDF_CHAR_GLYPH}, {0x017B, PDF_CHAR_GLYPH},          /* Ł Ż */
+		{0x014A, PDF_CHAR_GLYPH}, {0x0111, PDF_CHAR_GLYPH},          /* Ŋ đ */
+		{0x0161, PDF_CHAR_GLYPH}, {0x20AC, PDF_CHAR_GLYPH},          /* š € (WinAnsi) */
+		{0x0416, PDF_CHAR_GLYPH}, {0x1EC5, PDF_CHAR_GLYPH},          /* Ж ễ */
+		{0x0308, PDF_CHAR_GLYPH},                                    /* combining ¨ */
+		{0x00AD, PDF_CHAR_INVISIBLE}, {0x200B, PDF_CHAR_INVISIBLE},  /* SHY, ZWSP */
+		{0x202E, PDF_CHAR_INVISIBLE}, {0xFEFF, PDF_CHAR_INVISIBLE},  /* RLO, BOM */
+		{0x01, PDF_CHAR_CONTROL}, {0x7F, PDF_CHAR_CONTROL}, {0x9A, PDF_CHAR_CONTROL},
+		{0xFFFD, PDF_CHAR_BOX}, {0x1F600, PDF_CHAR_BOX}, {0x4E2D, PDF_CHAR_BOX},
+		{0x0627, PDF_CHAR_BOX}, {0xE000, PDF_CHAR_BOX},              /* ا, private use */
+	};
+	struct pdf *p;
+	enum pdf_char cls;
+	uint32_t c = 0;
+	size_t i;
+
+	if ((p = new_doc(NULL)) == NULL)
+		return;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		check(pdf_char_class(p, PDF_REGULAR, cases[i].c) == cases[i].want,
+		    "pdf_char_class(U+%04X) = %d, want %d", (unsigned)cases[i].c,
+		    (int)pdf_char_class(p, PDF_REGULAR, cases[i].c), (int)cases[i].want);
+	check(!pdf_find_unprintable(p, PDF_REGULAR, "Łukasz Żółć\xc2\xad", 16, &c, &cls),
+	    "pdf_find_unprintable(Łukasz Żółć) found U+%04X", (unsigned)c);
+	check(pdf_find_unprintable(p, PDF_REGULAR, "Ale\xc2\x9a \xf0\x9f\x98\x80", 10, &c,
+	    &cls) && c == 0x9A && cls == PDF_CHAR_CONTROL, "pdf_find_unprintable(Ale<9A>)");
+	check(pdf_find_unprintable(p, PDF_REGULAR, "ab\xff", 3, &c, &cls) && c == 0xFFFD &&
+	    cls == PDF_CHAR_BOX, "pdf_find_unprintable(bad UTF-8) != U+FFFD");
+	pdf_free(p);
+}
+
 /* Where lines must end: x + pdf_text_width, for pdftotext -bbox. */
 static void
 write_widths(void)
@@ -1008,6 +1049,7 @@ main(int argc, char *argv[])
 		outdir = argv[1];
 	test_errors();
 	test_measure();
+	test_char_class();
 	test_determinism();
 	test_garbage();
 	make_letter("letter.pdf");
