@@ -30,6 +30,9 @@ const struct rule_info rule_table[RULE__MAX] = {
 	[RULE_DUPLICATE_RECIPIENT] = {"duplicate-recipient", SEV_ERROR},
 	[RULE_PROTECTED_IDENTITY_EXPOSED] = {"protected-identity-exposed", SEV_ERROR},
 	[RULE_NOT_ADJUSTED] = {"not-adjusted", SEV_ERROR},
+	[RULE_GUARDIAN_NOT_NOTIFIED] = {"guardian-not-notified", SEV_ERROR},
+	[RULE_SUBJECT_NOT_NOTIFIED] = {"subject-not-notified", SEV_ERROR},
+	[RULE_UNKNOWN_INTERNAL_RECIPIENT] = {"unknown-internal-recipient", SEV_ERROR},
 	[RULE_REASONS_MISSING] = {"reasons-missing", SEV_ERROR},
 	[RULE_DNR_FORMAT] = {"dnr-format", SEV_ERROR},
 };

@@ -274,6 +274,7 @@ parse_args(int argc, char *argv[], struct options *o)
 struct run {
 	struct config cfg;
 	struct dnr_pattern *dnr;
+	struct validate_conf rules;   /* dnr and cfg's [archive] internal, for validate.c */
 	struct session s;             /* the protocol's head and every finding */
 	struct parts_totals tot;
 	size_t sendable;              /* recipients of paragraphs without errors */
@@ -366,6 +367,8 @@ run_load_as(struct run *r, const struct options *o, bool whole)
 		    r->cfg.file != NULL ? r->cfg.file : "inbyggt", err);
 		return EXIT_USAGE;
 	}
+	r->rules.dnr = r->dnr;
+	r->rules.internal = r->cfg.archive_internal;
 	if (read_init(err, sizeof(err)) == -1) {
 		fprintf(stderr, "expediera: %s\n", err);
 		return EXIT_SYSTEM;
@@ -377,10 +380,10 @@ run_load_as(struct run *r, const struct options *o, bool whole)
 			fprintf(stderr, "expediera: %s\n", err);
 			return EXIT_SYSTEM;
 		}
-		validate_session(&r->s, r->dnr);
+		validate_session(&r->s, &r->rules);
 		return 0;
 	}
-	if (parts_read(&r->s, r->dnr, 0, count_sendable, r, &r->tot, err, sizeof(err)) == -1) {
+	if (parts_read(&r->s, &r->rules, 0, count_sendable, r, &r->tot, err, sizeof(err)) == -1) {
 		fprintf(stderr, "expediera: %s\n", err);
 		return EXIT_SYSTEM;
 	}
@@ -428,7 +431,7 @@ run_pass(struct run *r, int (*fn)(void *arg, struct session *part), void *arg)
 	int rc;
 
 	session_init(&again, r->s.dir);
-	rc = parts_read(&again, r->dnr, 0, pass_part, &ps, NULL, err, sizeof(err));
+	rc = parts_read(&again, &r->rules, 0, pass_part, &ps, NULL, err, sizeof(err));
 	session_free(&again);
 	if (ps.changed) {
 		char *dir = diag_shown(r->s.dir);

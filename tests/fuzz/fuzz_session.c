@@ -18,6 +18,7 @@
 #include "validate.h"
 
 static struct dnr_pattern *dnr;
+static struct validate_conf conf; /* dnr and the default internal names */
 
 int LLVMFuzzerInitialize(int *, char ***);
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -34,6 +35,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_session: %s\n", err);
 		return -1;
 	}
+	conf.dnr = dnr;
+	conf.internal = ARCHIVE_INTERNAL_DEFAULT;
 	return 0;
 }
 
@@ -54,7 +57,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(name, sizeof(name), "forsattsblad/%02d.xml", i++);
 		read_forsattsblad_buf(&s, name, p, nul != NULL ? (size_t)(nul - p) : (size_t)(end - p));
 	}
-	validate_session(&s, dnr);
+	validate_session(&s, &conf);
 	session_free(&s);
 	return 0;
 }
