@@ -79,6 +79,7 @@ static const struct key keys[] = {
 	{"print", "skatteverket", SLOT(print_skatteverket), 0, NULL,
 	    "Skatteverket|Box 2820|403 20 Göteborg"},
 	{"archive", "folder", SLOT(archive_folder), KEY_PATH, NULL, "out/arkiv"},
+	{"archive", "internal", SLOT(archive_internal), 0, NULL, ARCHIVE_INTERNAL_DEFAULT},
 	{"manual", "folder", SLOT(manual_folder), KEY_PATH, NULL, "out/manuell"},
 	{"audit", "database", SLOT(audit_database), KEY_PATH, NULL, "expediera.db"},
 	{"audit", "key_file", SLOT(audit_key_file), KEY_PATH, NULL, NULL},

@@ -58,6 +58,8 @@ struct config {
 
 	/* [archive] */
 	char *archive_folder;      /* folder (path); default out/arkiv */
+	char *archive_internal;    /* internal: the <skickas-till> names that stay in-house,
+	                              comma-separated; default ARCHIVE_INTERNAL_DEFAULT */
 
 	/* [manual] */
 	char *manual_folder;       /* folder (path); default out/manuell: hand-over per sender */
@@ -78,6 +80,12 @@ struct config {
 #define DNR_DEFAULT_PATTERN \
 	"^(?:[A-ZÅÄÖ]{1,12}(?:[ -][A-ZÅÄÖ]{1,12})?\\s?[/ -]\\s?)?" \
 	"(?:19|20)\\d{2}\\s?[:/.-]\\s?\\d{1,6}(?:\\s?[-.:/]\\s?\\d{1,6})*$"
+
+/*
+ * The names a protocol's <skickas-till> may hold (SPEC 2.1): internal
+ * distribution, archived, never sent.  Compared without regard to case.
+ */
+#define ARCHIVE_INTERNAL_DEFAULT "Akt, Handläggare, Enhetschef, Avdelningschef"
 
 /*
  * Fills *cfg with the built-in defaults (config_defaults), then, when path is

@@ -205,12 +205,23 @@ mailbox_ask(struct mailbox *mb, const char *const *ids_in, size_t n, FILE *err)
 	int rc = 0;
 	char (*wire)[13] = xcalloc(n + 1, sizeof(*wire));
 	const char **ids = xcalloc(n + 1, sizeof(*ids));
-	size_t off, k;
+	size_t off, k, m;
 
-	for (k = 0; k < n; k++) {
-		wire_id(ids_in[k], wire[k]);
-		ids[k] = wire[k];
+	/*
+	 * A samordningsnummer with an unknown birth month (00) is a valid
+	 * number but no RecipientId the register takes, and one such id would
+	 * make the whole question invalid: it is not asked, and so counts as
+	 * not reachable (it prints), as the register could only say.
+	 */
+	for (k = 0, m = 0; k < n; k++) {
+		wire_id(ids_in[k], wire[m]);
+		if (strlen(wire[m]) == 12 && strncmp(wire[m], "16", 2) != 0 &&
+		    strncmp(wire[m] + 4, "00", 2) == 0)
+			continue;
+		ids[m] = wire[m];
+		m++;
 	}
+	n = m;
 	for (off = 0; off < n; off += REACH_BATCH) {
 		size_t chunk = n - off < REACH_BATCH ? n - off : REACH_BATCH;
 		struct mm_request req;

@@ -31,6 +31,9 @@ const struct rule_info rule_table[RULE__MAX] = {
 	[RULE_PROTECTED_IDENTITY_EXPOSED] = {"protected-identity-exposed", SEV_ERROR},
 	[RULE_ADDRESS_UNPRINTABLE] = {"address-unprintable", SEV_ERROR},
 	[RULE_NOT_ADJUSTED] = {"not-adjusted", SEV_WAIT},
+	[RULE_GUARDIAN_NOT_NOTIFIED] = {"guardian-not-notified", SEV_ERROR},
+	[RULE_SUBJECT_NOT_NOTIFIED] = {"subject-not-notified", SEV_ERROR},
+	[RULE_UNKNOWN_INTERNAL_RECIPIENT] = {"unknown-internal-recipient", SEV_ERROR},
 	[RULE_REASONS_MISSING] = {"reasons-missing", SEV_ERROR},
 	[RULE_DNR_FORMAT] = {"dnr-format", SEV_ERROR},
 };

@@ -307,6 +307,7 @@ struct run {
 	struct tmpl t;
 	struct pdf *metrics;          /* fonts only: nothing is drawn on it */
 	struct address_window aw;
+	struct validate_conf rules;   /* dnr and cfg's [archive] internal, for validate.c */
 	struct session s;             /* the protocol's head and every finding */
 	struct parts_totals tot;
 	size_t sendable;              /* recipients of paragraphs without errors */
@@ -413,6 +414,9 @@ run_load_as(struct run *r, const struct options *o, bool whole)
 	r->aw.pdf = r->metrics;
 	r->aw.g = &r->t.geo;
 	r->aw.w = &r->t.geo.window[print_window(&r->cfg)];
+	r->rules.dnr = r->dnr;
+	r->rules.internal = r->cfg.archive_internal;
+	r->rules.aw = &r->aw;
 	if (read_init(err, sizeof(err)) == -1) {
 		fprintf(stderr, "expediera: %s\n", err);
 		return EXIT_SYSTEM;
@@ -424,11 +428,10 @@ run_load_as(struct run *r, const struct options *o, bool whole)
 			fprintf(stderr, "expediera: %s\n", err);
 			return EXIT_SYSTEM;
 		}
-		validate_session(&r->s, r->dnr, &r->aw);
+		validate_session(&r->s, &r->rules);
 		return 0;
 	}
-	if (parts_read(&r->s, r->dnr, &r->aw, 0, count_sendable, r, &r->tot, err,
-	    sizeof(err)) == -1) {
+	if (parts_read(&r->s, &r->rules, 0, count_sendable, r, &r->tot, err, sizeof(err)) == -1) {
 		fprintf(stderr, "expediera: %s\n", err);
 		return EXIT_SYSTEM;
 	}
@@ -476,7 +479,7 @@ run_pass(struct run *r, int (*fn)(void *arg, struct session *part), void *arg)
 	int rc;
 
 	session_init(&again, r->s.dir);
-	rc = parts_read(&again, r->dnr, &r->aw, 0, pass_part, &ps, NULL, err, sizeof(err));
+	rc = parts_read(&again, &r->rules, 0, pass_part, &ps, NULL, err, sizeof(err));
 	session_free(&again);
 	if (ps.changed) {
 		char *dir = diag_shown(r->s.dir);

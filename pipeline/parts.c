@@ -31,8 +31,7 @@ struct fb_dnr {
 
 struct parts {
 	struct session *base;
-	const struct dnr_pattern *dnr;
-	const struct address_window *aw;
+	const struct validate_conf *conf;
 	part_fn fn;
 	void *arg;
 	struct parts_totals tot;
@@ -128,9 +127,9 @@ finish_part(struct parts *ps, struct session *part)
 
 	/* One part is the whole package and knows its protected people itself. */
 	if (ps->multi)
-		validate_part(part, ps->dnr, ps->aw, &ps->skyddade);
+		validate_part(part, ps->conf, &ps->skyddade);
 	else
-		validate_session(part, ps->dnr, ps->aw);
+		validate_session(part, ps->conf);
 	ps->tot.parts++;
 	if (ps->fn != NULL)
 		rc = ps->fn(ps->arg, part);
@@ -263,6 +262,9 @@ keep_if_protocol_invalid(const struct finding *f, const struct finding *kept, si
 	case RULE_GUARDIAN_MISSING:
 	case RULE_MINOR_RECIPIENT:
 	case RULE_NOT_ADJUSTED:
+	case RULE_GUARDIAN_NOT_NOTIFIED:
+	case RULE_SUBJECT_NOT_NOTIFIED:
+	case RULE_UNKNOWN_INTERNAL_RECIPIENT:
 	case RULE_REASONS_MISSING:
 	case RULE_DNR_FORMAT:
 		return false;
@@ -315,8 +317,8 @@ part_size(size_t per)
 }
 
 int
-parts_read(struct session *base, const struct dnr_pattern *dnr, const struct address_window *aw,
-    size_t per, part_fn fn, void *arg, struct parts_totals *tot, char *err, size_t errlen)
+parts_read(struct session *base, const struct validate_conf *conf, size_t per, part_fn fn,
+    void *arg, struct parts_totals *tot, char *err, size_t errlen)
 {
 	struct protokoll_reader *r;
 	struct parts ps;
@@ -329,8 +331,7 @@ parts_read(struct session *base, const struct dnr_pattern *dnr, const struct add
 	per = part_size(per);
 	memset(&ps, 0, sizeof(ps));
 	ps.base = base;
-	ps.dnr = dnr;
-	ps.aw = aw;
+	ps.conf = conf;
 	ps.fn = fn;
 	ps.arg = arg;
 	if (read_open(base->dir, &dfd, err, errlen) == -1)

@@ -21,9 +21,8 @@
 
 #include <stddef.h>
 
-#include "address.h"
-#include "dnr.h"
 #include "session.h"
+#include "validate.h"
 
 /* Paragraphs per part unless told otherwise (EXPEDIERA_PART in the environment). */
 #define PARTS_DEFAULT 512
@@ -49,8 +48,7 @@ typedef int (*part_fn)(void *arg, struct session *part);
  * Returns 0; -1 when the package cannot be read at all (err says why) or fn
  * stopped it (err empty).
  */
-int parts_read(struct session *base, const struct dnr_pattern *dnr,
-    const struct address_window *aw, size_t per, part_fn fn, void *arg,
-    struct parts_totals *tot, char *err, size_t errlen);
+int parts_read(struct session *base, const struct validate_conf *conf, size_t per, part_fn fn,
+    void *arg, struct parts_totals *tot, char *err, size_t errlen);
 
 #endif

@@ -172,14 +172,50 @@ age_on(const struct ymd *birth, const struct ymd *on)
 	return age;
 }
 
+/*
+ * The birth dates the 12 digits d allow: *first the earliest, *last the
+ * latest (equal when the date is known).  A samordningsnummer has day + 60,
+ * and where Skatteverket does not know a part of the birth date it writes 00
+ * for it: month 00 (month unknown), day 60 (day unknown, 00 + 60), or both.
+ * A personnummer always has a full date.  false when no such date exists.
+ */
+static bool
+pnr_birth(const char *d, struct ymd *first, struct ymd *last, bool *samordning)
+{
+	int y = num(d, 4), m = num(d + 4, 2), day = num(d + 6, 2);
+
+	if (y < PNR_MIN_YEAR || m > 12)
+		return false;
+	*samordning = day >= 60;
+	if (*samordning)
+		day -= 60;
+	else if (m == 0 || day == 0)
+		return false;
+	first->y = last->y = y;
+	/* An unknown month may be any; a known day must exist in some month. */
+	first->m = m != 0 ? m : 1;
+	last->m = m != 0 ? m : 12;
+	if (day == 0) {
+		first->d = 1;
+		last->d = days_in_month(y, last->m);
+	} else {
+		first->d = last->d = day;
+		/* 30 of an unknown month: earliest 30 January, latest 30 December */
+		if (m == 0 && day > 31)
+			return false;
+		if (m != 0 && !ymd_valid(y, m, day))
+			return false;
+	}
+	return ymd_valid(first->y, first->m, first->d) && ymd_valid(last->y, last->m, last->d);
+}
+
 enum pnr_status
 pnr_parse(const char *s, const struct ymd *ref, struct pnr *out)
 {
 	const char *b;
 	size_t len;
 	char d[13];
-	struct ymd birth;
-	int day;
+	struct ymd first, birth;
 	bool samordning;
 
 	trim(s, &b, &len);
@@ -201,16 +237,20 @@ pnr_parse(const char *s, const struct ymd *ref, struct pnr *out)
 		return PNR_FORMAT;
 	d[12] = '\0';
 
-	birth.y = num(d, 4);
-	birth.m = num(d + 4, 2);
-	day = num(d + 6, 2);
-	/* Day 60 would be day 0 of a samordningsnummer, so it is not one. */
-	samordning = day > 60;
-	birth.d = samordning ? day - 60 : day;
-	if (birth.y < PNR_MIN_YEAR || !ymd_valid(birth.y, birth.m, birth.d))
+	if (!pnr_birth(d, &first, &birth, &samordning))
 		return PNR_DATE;
-	if (ref != NULL && ymd_cmp(&birth, ref) > 0)
+	if (ref != NULL && ymd_cmp(&first, ref) > 0)
 		return PNR_FUTURE;
+	/* The youngest a person may be is born on the reference day, not after. */
+	if (ref != NULL && ymd_cmp(&birth, ref) > 0)
+		birth = *ref;
+	/*
+	 * Skatteverket never issues födelsenummer 000 (for personnummer and
+	 * samordningsnummer alike), so such a number is a typing error even
+	 * when its check digit happens to fit.
+	 */
+	if (memcmp(d + 8, "000", 3) == 0)
+		return PNR_SERIAL;
 	/* The check digit covers YYMMDDNNN only; the century is not in it. */
 	if (!luhn_ok(d + 2))
 		return PNR_CHECKSUM;
@@ -237,6 +277,8 @@ pnr_status_text(enum pnr_status st)
 		return "datumet finns inte";
 	case PNR_FUTURE:
 		return "födelsedatumet ligger efter sammanträdesdatumet";
+	case PNR_SERIAL:
+		return "födelsenumret 000 delas aldrig ut";
 	case PNR_CHECKSUM:
 		return "fel kontrollsiffra";
 	}

@@ -23,19 +23,30 @@ enum pnr_status {
 	PNR_FORMAT,      /* anything else that is not 12 digits, optionally with '-' after 8 */
 	PNR_DATE,        /* no such date (month, day, leap year; day+60 for samordningsnummer) */
 	PNR_FUTURE,      /* birth date after the reference date */
+	PNR_SERIAL,      /* födelsenummer 000, which is never issued */
 	PNR_CHECKSUM     /* Luhn check digit wrong */
 };
 
 struct pnr {
 	char digits[13];   /* YYYYMMDDNNNC, NUL-terminated; day as written (+60 kept) */
-	struct ymd birth;  /* the real birth date (day-60 for samordningsnummer) */
-	bool samordning;   /* day was 61..91 */
+	/*
+	 * The latest birth date the number allows, so that every age taken
+	 * from it is the youngest the person may be: the real date (day-60
+	 * for a samordningsnummer); for a samordningsnummer whose month (00)
+	 * or day (60) is unknown, the last day of that month or year, but
+	 * never after the reference date.
+	 */
+	struct ymd birth;
+	bool samordning;   /* day was 60..91 */
 };
 
 /*
  * Parses s, which may carry leading and trailing white space.  Accepted forms:
- * "YYYYMMDD-NNNC" and "YYYYMMDDNNNC".  When ref is not NULL a birth date after
- * *ref gives PNR_FUTURE.  On PNR_OK fills *out; otherwise *out is untouched.
+ * "YYYYMMDD-NNNC" and "YYYYMMDDNNNC".  A samordningsnummer has day + 60, and
+ * Skatteverket writes an unknown part of its birth date as 00: month 00, day
+ * 60 (00 + 60), or both.  When ref is not NULL a number whose earliest
+ * possible birth date is after *ref gives PNR_FUTURE.  On PNR_OK fills *out;
+ * otherwise *out is untouched.
  */
 enum pnr_status pnr_parse(const char *s, const struct ymd *ref, struct pnr *out);
 

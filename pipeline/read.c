@@ -566,6 +566,22 @@ child_texts(struct session *s, const xmlNode *parent, const char *name, size_t *
 	return v;
 }
 
+/* The lines of the first n children named name, as an arena array. */
+static int *
+child_lines(struct session *s, const xmlNode *parent, const char *name, size_t n)
+{
+	int *v = arena_array(&s->arena, n, sizeof(*v));
+	xmlNode *c;
+	size_t i = 0;
+
+	if (parent == NULL)
+		return v;
+	for (c = parent->children; c != NULL && i < n; c = c->next)
+		if (is_elem(c, name))
+			v[i++] = line_of(c);
+	return v;
+}
+
 static int
 name_index(const char *const *names, int n, const char *v, int dflt)
 {
@@ -594,9 +610,13 @@ read_ident(struct session *s, const xmlNode *parent, const char *name, struct id
 static void
 read_person(struct session *s, const xmlNode *n, struct person *p)
 {
+	const char *u = attr_of(s, n, "underrattas");
+
 	p->namn = child_text(s, n, "namn");
 	read_ident(s, n, "personnummer", &p->pnr);
 	p->line = line_of(n);
+	p->ej_underrattas = u != NULL && strcmp(u, "nej") == 0;
+	p->orsak = attr_of(s, n, "orsak");
 }
 
 /* The line of the first child element name, or 0. */
@@ -690,8 +710,9 @@ read_paragraf(struct session *s, const xmlNode *n, struct paragraf *p)
 		else
 			p->overklagande = OVERKLAGANDE_EJ_OVERKLAGBART;
 	}
-	p->skickas_till = child_texts(s, first_elem(n, "skickas-till"), "mottagare",
-	    &p->n_skickas_till);
+	c = first_elem(n, "skickas-till");
+	p->skickas_till = child_texts(s, c, "mottagare", &p->n_skickas_till);
+	p->skickas_till_line = child_lines(s, c, "mottagare", p->n_skickas_till);
 	p->line = line_of(n);
 }
 

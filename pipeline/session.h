@@ -68,6 +68,9 @@ struct person {
 	const char *namn;
 	struct ident pnr;
 	int line;             /* of the enclosing element (galler, person) */
+	/* A försättsblad's galler or vårdnadshavare who is not to be a recipient. */
+	bool ej_underrattas;  /* underrattas="nej" */
+	const char *orsak;    /* why not; NULL when absent, "" when blank */
 };
 
 struct adress {
@@ -149,6 +152,7 @@ struct paragraf {
 	size_t n_beslutsunderlag;
 	enum overklagande overklagande;
 	const char **skickas_till;
+	int *skickas_till_line;         /* of each entry */
 	size_t n_skickas_till;
 	int line;
 	/* Set by validate.c. */

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "validate.h"
 #include "xmalloc.h"
 
@@ -31,6 +32,7 @@ struct vctx {
 	const struct ymd *datum; /* sammantradesdatum, NULL when unknown */
 	const struct skyddade *skyddade; /* of the whole package, sorted */
 	const struct address_window *aw; /* the letters' window and fonts */
+	const char *internal;    /* [archive] internal, comma-separated */
 };
 
 /* "Elsa Exempel (20130315-****)", or just the name without a number. */
@@ -370,20 +372,21 @@ same_name(const char *a, const char *b)
  * agree.
  */
 static bool
+is_guardian(const struct person *g, const struct mottagare *m)
+{
+	if (m->pnr.raw != NULL && g->pnr.raw != NULL)
+		return m->pnr.ok && g->pnr.ok && strcmp(m->pnr.pnr.digits, g->pnr.pnr.digits) == 0;
+	return m->pnr.raw == NULL && g->pnr.raw == NULL && same_name(m->namn, g->namn);
+}
+
+static bool
 is_listed_guardian(const struct forsattsblad *fb, const struct mottagare *m)
 {
 	size_t i;
 
-	for (i = 0; i < fb->n_vardnadshavare; i++) {
-		const struct person *g = &fb->vardnadshavare[i];
-
-		if (m->pnr.raw != NULL && g->pnr.raw != NULL) {
-			if (m->pnr.ok && g->pnr.ok &&
-			    strcmp(m->pnr.pnr.digits, g->pnr.pnr.digits) == 0)
-				return true;
-		} else if (m->pnr.raw == NULL && g->pnr.raw == NULL && same_name(m->namn, g->namn))
+	for (i = 0; i < fb->n_vardnadshavare; i++)
+		if (is_guardian(&fb->vardnadshavare[i], m))
 			return true;
-	}
 	return false;
 }
 
@@ -427,6 +430,148 @@ validate_not_guardian(struct vctx *v)
 				    "barnets vårdnadshavare på försättsbladet.", a);
 			free(a);
 		}
+	}
+}
+
+/* ---- guardian-not-notified, subject-not-notified ---- */
+
+/*
+ * The roles that get the decision with how to appeal it (SPEC 2.2); the
+ * others (familjehem, hvb, myndighet, annan) are only informed.
+ */
+static bool
+is_party_role(enum roll r)
+{
+	return r == ROLL_DEN_ENSKILDE || r == ROLL_VARDNADSHAVARE ||
+	    r == ROLL_SARSKILT_FORORDNAD_VARDNADSHAVARE || r == ROLL_GOD_MAN ||
+	    r == ROLL_FORVALTARE || r == ROLL_OMBUD;
+}
+
+/* A stated reason not to notify: underrattas="nej" and an orsak with content. */
+static bool
+excused(const struct person *p)
+{
+	return p->ej_underrattas && !blank(p->orsak);
+}
+
+/*
+ * A guardian of a child decides for the child and is a party: every listed
+ * vårdnadshavare is sent the decision, with how to appeal, unless the sheet
+ * says why not.  A guardian matched to an informed role (familjehem, say)
+ * would get the letter without the appeal text, so that is no notice as a
+ * party either.  The guardians are asked until the child is 18; the age is
+ * the youngest the child may be (personnummer.h), so an unknown birth date
+ * never lets a guardian be left out.
+ */
+static void
+validate_guardian_not_notified(struct vctx *v)
+{
+	struct session *s = v->s;
+	size_t i, j, k;
+	int age;
+
+	for (i = 0; i < s->n_fb; i++) {
+		struct forsattsblad *fb = &s->fb[i];
+		const struct ident *alt = NULL;
+
+		if (!fb->valid || fb->vh != VH_ANGIVNA)
+			continue;
+		if (fb->n_paragrafer > 0 && fb->paragrafer[0]->has_galler)
+			alt = &fb->paragrafer[0]->galler.pnr;
+		if (!age_of(v, &fb->galler.pnr, alt, &age) || age >= 18)
+			continue;
+		for (j = 0; j < fb->n_vardnadshavare; j++) {
+			const struct person *g = &fb->vardnadshavare[j];
+			const struct mottagare *m = NULL;
+			char *a;
+
+			if (g->pnr.raw != NULL && !g->pnr.ok)
+				continue; /* invalid-personnummer says it already */
+			for (k = 0; k < fb->n_mottagare && m == NULL; k++)
+				if (is_guardian(g, &fb->mottagare[k]))
+					m = &fb->mottagare[k];
+			if ((m != NULL && is_party_role(m->roll)) || excused(g))
+				continue;
+			a = who(g->namn, &g->pnr);
+			if (g->ej_underrattas)
+				diag_add(&s->diag, RULE_GUARDIAN_NOT_NOTIFIED, fb->file, g->line,
+				    fb_paragraf(fb),
+				    "Vårdnadshavaren %s ska inte underrättas (underrattas=\"nej\"), "
+				    "men ingen orsak anges. Skriv varför i orsak=\"…\", eller ta "
+				    "bort underrattas=\"nej\" och ange vårdnadshavaren som "
+				    "mottagare.", a);
+			else if (m != NULL)
+				diag_add(&s->diag, RULE_GUARDIAN_NOT_NOTIFIED, fb->file, g->line,
+				    fb_paragraf(fb),
+				    "Vårdnadshavaren %s står som mottagare med roll \"%s\" och "
+				    "får då inte veta hur beslutet överklagas. Ange "
+				    "roll=\"vardnadshavare\" för hen.", a, roll_names[m->roll]);
+			else
+				diag_add(&s->diag, RULE_GUARDIAN_NOT_NOTIFIED, fb->file, g->line,
+				    fb_paragraf(fb),
+				    "Vårdnadshavaren %s är inte mottagare av beslutet, men %s är "
+				    "%d år och vårdnadshavaren är part i ärendet. Ange hen som "
+				    "<mottagare roll=\"vardnadshavare\"> med adress, eller skriv "
+				    "varför hen inte ska underrättas: <person underrattas=\"nej\" "
+				    "orsak=\"…\">.", a, fb->galler.namn, age);
+			free(a);
+		}
+	}
+}
+
+/*
+ * From 15 the person a case concerns speaks for themself in cases under
+ * LVU and SoL (and an adult always does): when the decision can be
+ * appealed, they are sent it, as den-enskilde, unless the sheet says why
+ * not.  Whether that recipient is the right person is subject-mismatch's to
+ * say.  The age is the youngest the person may be (personnummer.h).
+ */
+static void
+validate_subject_not_notified(struct vctx *v)
+{
+	struct session *s = v->s;
+	size_t i, j;
+	int age;
+
+	for (i = 0; i < s->n_fb; i++) {
+		struct forsattsblad *fb = &s->fb[i];
+		const struct paragraf *p = NULL;
+		const struct ident *alt = NULL;
+		bool notified = false;
+		char *a;
+
+		if (!fb->valid || excused(&fb->galler))
+			continue;
+		for (j = 0; j < fb->n_paragrafer && p == NULL; j++)
+			if (fb->paragrafer[j]->overklagande != OVERKLAGANDE_EJ_OVERKLAGBART)
+				p = fb->paragrafer[j];
+		if (p == NULL)
+			continue;
+		if (p->has_galler)
+			alt = &p->galler.pnr;
+		if (!age_of(v, &fb->galler.pnr, alt, &age) || age < 15)
+			continue;
+		for (j = 0; j < fb->n_mottagare; j++)
+			notified = notified || fb->mottagare[j].roll == ROLL_DEN_ENSKILDE;
+		if (notified)
+			continue;
+		a = who(fb->galler.namn, &fb->galler.pnr);
+		if (fb->galler.ej_underrattas)
+			diag_add(&s->diag, RULE_SUBJECT_NOT_NOTIFIED, fb->file, fb->galler.line,
+			    p->nr,
+			    "%s ska inte underrättas (underrattas=\"nej\"), men ingen orsak "
+			    "anges. Skriv varför i orsak=\"…\", eller ta bort "
+			    "underrattas=\"nej\" och ange hen som mottagare med "
+			    "roll=\"den-enskilde\".", a);
+		else
+			diag_add(&s->diag, RULE_SUBJECT_NOT_NOTIFIED, fb->file, fb->galler.line,
+			    p->nr,
+			    "%s är %d år på sammanträdesdagen och part i ärendet, men är inte "
+			    "mottagare av beslutet, som kan överklagas. Ange hen som "
+			    "<mottagare roll=\"den-enskilde\"> med adress, eller skriv varför "
+			    "hen inte ska underrättas: <galler underrattas=\"nej\" "
+			    "orsak=\"…\">.", a, age);
+		free(a);
 	}
 }
 
@@ -1058,6 +1203,129 @@ validate_dnr_format(struct vctx *v, const struct dnr_pattern *pat)
 	}
 }
 
+/* ---- unknown-internal-recipient ---- */
+
+/*
+ * s with white space trimmed, runs of it folded to one space, and letters in
+ * lower case: ASCII, and the Latin-1 letters of two-byte UTF-8 (Å, Ä, Ö, É,
+ * Ü…), which is what a Swedish name of a function or unit holds.  A new
+ * string; the caller frees it.
+ */
+static char *
+fold_name(const char *s, size_t len)
+{
+	char *out = xmalloc(len + 1);
+	size_t i, o = 0;
+	bool space = false;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			space = o > 0;
+			continue;
+		}
+		if (space)
+			out[o++] = ' ';
+		space = false;
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		else if (c == 0xc3 && i + 1 < len) {
+			unsigned char d = (unsigned char)s[i + 1];
+
+			/* U+00C0..U+00DE but U+00D7 (×): their lower case is 0x20 on */
+			if (d >= 0x80 && d <= 0x9e && d != 0x97)
+				d = (unsigned char)(d + 0x20);
+			out[o++] = (char)c;
+			out[o++] = (char)d;
+			i++;
+			continue;
+		}
+		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* true when name is one of list's comma-separated names. */
+static bool
+internal_name(const char *list, const char *name)
+{
+	char *want = fold_name(name, strlen(name)), *got;
+	const char *p = list, *comma;
+	bool found = false;
+
+	while (!found) {
+		comma = strchr(p, ',');
+		got = fold_name(p, comma != NULL ? (size_t)(comma - p) : strlen(p));
+		found = got[0] != '\0' && strcmp(got, want) == 0;
+		free(got);
+		if (comma == NULL)
+			break;
+		p = comma + 1;
+	}
+	free(want);
+	return found;
+}
+
+/* true when s has six digits in a row: it may hold a personnummer. */
+static bool
+has_number(const char *s)
+{
+	int run = 0;
+
+	for (; *s != '\0'; s++) {
+		run = *s >= '0' && *s <= '9' ? run + 1 : 0;
+		if (run >= 6)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * <skickas-till> is the internal distribution: what it names is archived,
+ * never sent.  An outside authority written there would get a file in the
+ * archive folder and a "skickad" in the expedieringslista, and never the
+ * decision; it belongs on a försättsblad, as a mottagare with an address.
+ * The names that are internal are the municipality's ([archive] internal).
+ */
+static void
+validate_unknown_internal_recipient(struct vctx *v)
+{
+	struct session *s = v->s;
+	size_t i, j;
+
+	for (i = 0; i < s->protokoll.n_paragrafer; i++) {
+		struct paragraf *p = &s->protokoll.paragrafer[i];
+
+		for (j = 0; j < p->n_skickas_till; j++) {
+			const char *name = p->skickas_till[j];
+			int line = p->skickas_till_line != NULL && p->skickas_till_line[j] > 0 ?
+			    p->skickas_till_line[j] : p->line;
+
+			if (internal_name(v->internal, name))
+				continue;
+			/* A name is quoted, a number that may be a personnummer is not. */
+			if (has_number(name))
+				diag_add(&s->diag, RULE_UNKNOWN_INTERNAL_RECIPIENT, PROTOKOLL, line,
+				    p->nr,
+				    "En mottagare under \"Beslutet skickas till\" i § %lu är inte "
+				    "en av kommunens interna mottagare (%s). En extern mottagare "
+				    "ska stå som <mottagare> på ett försättsblad, med adress, så "
+				    "att beslutet verkligen skickas; ta bort den här.", p->nr,
+				    v->internal);
+			else
+				diag_add(&s->diag, RULE_UNKNOWN_INTERNAL_RECIPIENT, PROTOKOLL, line,
+				    p->nr,
+				    "\"%s\" under \"Beslutet skickas till\" i § %lu är inte en av "
+				    "kommunens interna mottagare (%s). En extern mottagare ska stå "
+				    "som <mottagare> på ett försättsblad, med adress, så att "
+				    "beslutet verkligen skickas; ta bort den här.", name, p->nr,
+				    v->internal);
+		}
+	}
+}
+
 /* ---- blocking ---- */
 
 static int
@@ -1119,13 +1387,16 @@ mark_blocked(struct session *s)
 }
 
 static void
-validate(struct session *s, const struct dnr_pattern *dnr, const struct address_window *aw,
-    const struct skyddade *pkg)
+validate(struct session *s, const struct validate_conf *conf, const struct skyddade *pkg)
 {
-	struct vctx v = {s, NULL, pkg, aw};
+	struct vctx v = {s, NULL, pkg, NULL, ARCHIVE_INTERNAL_DEFAULT};
 
 	if (s->protokoll_valid)
 		v.datum = &s->protokoll.sammantradesdatum;
+	if (conf != NULL && conf->internal != NULL)
+		v.internal = conf->internal;
+	if (conf != NULL)
+		v.aw = conf->aw;
 	/*
 	 * Joins and paragraph rules need a protocol that could be read; the
 	 * rules about a cover sheet alone run regardless, so one run reports
@@ -1140,10 +1411,13 @@ validate(struct session *s, const struct dnr_pattern *dnr, const struct address_
 		validate_orphan_cover_sheet(&v);
 		validate_subject_mismatch(&v);
 		validate_guardian_missing(&v);
+		validate_guardian_not_notified(&v);
+		validate_subject_not_notified(&v);
 		validate_minor_recipient(&v);
 		validate_not_adjusted(&v);
+		validate_unknown_internal_recipient(&v);
 		validate_reasons_missing(&v);
-		validate_dnr_format(&v, dnr);
+		validate_dnr_format(&v, conf != NULL ? conf->dnr : NULL);
 	}
 	validate_not_guardian(&v);
 	validate_addresses(&v);
@@ -1155,8 +1429,7 @@ validate(struct session *s, const struct dnr_pattern *dnr, const struct address_
 }
 
 void
-validate_session(struct session *s, const struct dnr_pattern *dnr,
-    const struct address_window *aw)
+validate_session(struct session *s, const struct validate_conf *conf)
 {
 	struct skyddade own = {0};
 	size_t i;
@@ -1165,13 +1438,12 @@ validate_session(struct session *s, const struct dnr_pattern *dnr,
 	for (i = 0; i < s->n_fb; i++)
 		skyddade_add(&own, &s->fb[i]);
 	skyddade_done(&own);
-	validate(s, dnr, aw, &own);
+	validate(s, conf, &own);
 	skyddade_free(&own);
 }
 
 void
-validate_part(struct session *s, const struct dnr_pattern *dnr,
-    const struct address_window *aw, const struct skyddade *pkg)
+validate_part(struct session *s, const struct validate_conf *conf, const struct skyddade *pkg)
 {
-	validate(s, dnr, aw, pkg);
+	validate(s, conf, pkg);
 }

@@ -36,22 +36,33 @@ void skyddade_done(struct skyddade *);
 void skyddade_free(struct skyddade *);
 
 /*
- * Joins försättsblad to paragraphs, runs every rule, adds the findings to
- * s->diag (sorted), and marks blocked paragraphs.  dnr may be NULL to skip
- * the dnr-format rule.  aw is the envelope window and the letter fonts the
- * letters will be made with (the configuration's templates and [print]
- * window), for address-unprintable; NULL skips that rule, which only a
- * caller that makes no letters may do (the fuzzer without built fonts).
+ * What the rules take from the configuration (config.h), compiled or copied
+ * once by the caller and only read here.  A NULL conf, or a NULL member,
+ * means the built-in behaviour: no dnr-format rule without a pattern, and
+ * ARCHIVE_INTERNAL_DEFAULT without a list of internal names.
  */
-void validate_session(struct session *s, const struct dnr_pattern *dnr,
-    const struct address_window *aw);
+struct validate_conf {
+	const struct dnr_pattern *dnr; /* [dnr] pattern */
+	const char *internal;          /* [archive] internal: names, comma-separated */
+	/* The envelope window and the letter fonts the letters will be made with
+	 * (the configuration's templates and [print] window), for
+	 * address-unprintable; NULL skips that rule, which only a caller that
+	 * makes no letters may do (the fuzzer without built fonts). */
+	const struct address_window *aw;
+};
+
+/*
+ * Joins försättsblad to paragraphs, runs every rule, adds the findings to
+ * s->diag (sorted), and marks blocked paragraphs.
+ */
+void validate_session(struct session *s, const struct validate_conf *conf);
 
 /*
  * The same for one part of a larger package: pkg holds the protected
  * personnummer of the whole package (skyddade_done called), where
  * validate_session takes them from s itself.
  */
-void validate_part(struct session *s, const struct dnr_pattern *dnr,
-    const struct address_window *aw, const struct skyddade *pkg);
+void validate_part(struct session *s, const struct validate_conf *conf,
+    const struct skyddade *pkg);
 
 #endif

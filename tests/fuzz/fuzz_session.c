@@ -28,7 +28,7 @@
 
 static struct dnr_pattern *dnr;
 static struct tmpl t;
-static struct address_window aw, *awp;
+static struct address_window aw;
 
 static const char *
 env_or(const char *name, const char *dflt)
@@ -37,6 +37,7 @@ env_or(const char *name, const char *dflt)
 
 	return v != NULL && v[0] != '\0' ? v : dflt;
 }
+static struct validate_conf conf; /* dnr and the default internal names */
 
 int LLVMFuzzerInitialize(int *, char ***);
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -53,12 +54,14 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_session: %s\n", err);
 		return -1;
 	}
+	conf.dnr = dnr;
+	conf.internal = ARCHIVE_INTERNAL_DEFAULT;
 	if (tmpl_load(&t, env_or("EXPEDIERA_TEMPLATES", "templates"), err, sizeof(err)) == 0 &&
 	    (aw.pdf = pdf_new(env_or("EXPEDIERA_FONTS", "build/fonts"), NULL, err,
 		sizeof(err))) != NULL) {
 		aw.g = &t.geo;
 		aw.w = &t.geo.window[WINDOW_LEFT];
-		awp = &aw;
+		conf.aw = &aw;
 	} else
 		fprintf(stderr, "fuzz_session: %s; address-unprintable is not fuzzed\n", err);
 	return 0;
@@ -81,7 +84,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(name, sizeof(name), "forsattsblad/%02d.xml", i++);
 		read_forsattsblad_buf(&s, name, p, nul != NULL ? (size_t)(nul - p) : (size_t)(end - p));
 	}
-	validate_session(&s, dnr, awp);
+	validate_session(&s, &conf);
 	session_free(&s);
 	return 0;
 }

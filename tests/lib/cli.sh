@@ -30,6 +30,17 @@ printf '[dnr]\npattern = ^(SN\n' >"$tmp/dnr.conf"
 run_check --config "$tmp/dnr.conf" tests/check/valid-minimal/session
 expect_rc bad-dnr-pattern 2
 
+# The internal names of <skickas-till> come from the configuration: with the
+# authority added, only the entry holding a number is left; without the
+# configuration the default list leaves the authority too.
+printf '[archive]\ninternal = AKT,handläggare , Enhetschef,Inspektionen för vård och omsorg\n' >"$tmp/internal.conf"
+run_check --config "$tmp/internal.conf" tests/check/unknown-internal-recipient/session
+if [ "$(rc)" -eq 1 ] && [ "$(grep -c 'unknown-internal-recipient' "$tmp/err")" -eq 1 ] &&
+    ! grep -q '"Inspektionen' "$tmp/err"; then ok; else bad "cli/internal-names: [archive] internal not used"; cat "$tmp/err"; fi
+run_check tests/check/unknown-internal-recipient/session
+if [ "$(rc)" -eq 1 ] && [ "$(grep -c 'unknown-internal-recipient' "$tmp/err")" -eq 2 ]; then ok; else
+	bad "cli/internal-names: the default list not used without a configuration"; cat "$tmp/err"; fi
+
 # ./expediera.conf is read when no --config is given.
 mkdir -p "$tmp/cwd"
 printf '[dnr]\npattern = ^KS/\\d{4}:\\d+$\n' >"$tmp/cwd/expediera.conf"

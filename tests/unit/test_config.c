@@ -46,6 +46,7 @@ static const struct field {
 	F(print_folder, "out/print"),
 	F(print_window, "left"),
 	F(archive_folder, "out/arkiv"),
+	F(archive_internal, ARCHIVE_INTERNAL_DEFAULT),
 	F(audit_database, "expediera.db"),
 	F(audit_key_file, "expediera.key"),
 #undef F
@@ -127,6 +128,7 @@ struct row {
 	"\n" \
 	"[archive]\n" \
 	"folder = out/arkiv\n" \
+	"internal = Akt, Handläggare, Enhetschef, Avdelningschef   ; skickas-till names that stay in-house\n" \
 	"\n" \
 	"[audit]\n" \
 	"database = expediera.db\n"
@@ -207,6 +209,8 @@ static const struct row rows[] = {
 		WR(print_folder, "out/print"), W(print_window, "left"),
 		WR(archive_folder, "out/arkiv"), WR(audit_database, "expediera.db"),
 		WR(audit_key_file, "expediera.key")}},
+	{.name = "internal names", T("[archive]\ninternal = Akt, Socialchef, Överförmyndarnämnden\n"),
+	    .status = 0, .w = {W(archive_internal, "Akt, Socialchef, Överförmyndarnämnden")}},
 	{.name = "empty file", T(""), .status = 0},
 	{.name = "no path", .mode = M_NOPATH, .status = 0},
 	{.name = "only blank lines", T("\n  \n\t\n"), .status = 0},

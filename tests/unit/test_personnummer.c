@@ -63,6 +63,8 @@ status_name(enum pnr_status st)
 		return "PNR_DATE";
 	case PNR_FUTURE:
 		return "PNR_FUTURE";
+	case PNR_SERIAL:
+		return "PNR_SERIAL";
 	case PNR_CHECKSUM:
 		return "PNR_CHECKSUM";
 	}
@@ -140,9 +142,40 @@ static const struct {
     {"19701063-1237", NULL, PNR_OK, "197010631237", "1970-10-03"},
     {"198001911232", NULL, PNR_OK, "198001911232", "1980-01-31"},
     {"20240289-1234", NULL, PNR_OK, "202402891234", "2024-02-29"},
-    {"19701060-1230", NULL, PNR_DATE, NULL, NULL},
     {"19701092-1232", NULL, PNR_DATE, NULL, NULL},
     {"20230289-1235", NULL, PNR_DATE, NULL, NULL},
+
+    /*
+     * samordningsnummer with an unknown part of the birth date: month 00,
+     * day 60 (00 + 60), or both.  The birth date kept is the latest the
+     * number allows, so that an age taken from it is the youngest.
+     */
+    {"19701060-1230", NULL, PNR_OK, "197010601230", "1970-10-31"},
+    {"19800060-1230", NULL, PNR_OK, "198000601230", "1980-12-31"},
+    {"198000601230", NULL, PNR_OK, "198000601230", "1980-12-31"},
+    {"20100060-1235", "2026-11-18", PNR_OK, "201000601235", "2010-12-31"},
+    {"20100360-1232", NULL, PNR_OK, "201003601232", "2010-03-31"},
+    {"20240260-1237", NULL, PNR_OK, "202402601237", "2024-02-29"},
+    {"20230260-1238", NULL, PNR_OK, "202302601238", "2023-02-28"},
+    {"20100075-1238", NULL, PNR_OK, "201000751238", "2010-12-15"},
+    {"20100092-1237", NULL, PNR_DATE, NULL, NULL},
+    /* a personnummer always has a full date: no month 00, no day 00 */
+    {"19800000-1233", NULL, PNR_DATE, NULL, NULL},
+    /* the earliest date decides whether the person was born yet... */
+    {"20260060-1237", "2025-12-31", PNR_FUTURE, NULL, NULL},
+    {"20261260-1233", "2026-11-18", PNR_FUTURE, NULL, NULL},
+    /* ...and the latest is never after the reference date */
+    {"20260060-1237", "2026-11-18", PNR_OK, "202600601237", "2026-11-18"},
+    {"20261160-1234", "2026-11-18", PNR_OK, "202611601234", "2026-11-18"},
+    {"20261160-1234", "2026-12-01", PNR_OK, "202611601234", "2026-11-30"},
+
+    /* födelsenummer 000 is never issued, check digit right or wrong */
+    {"19800101-0001", NULL, PNR_SERIAL, NULL, NULL},
+    {"198001010001", NULL, PNR_SERIAL, NULL, NULL},
+    {"19800101-0002", NULL, PNR_SERIAL, NULL, NULL},
+    {"19800161-0008", NULL, PNR_SERIAL, NULL, NULL},
+    {"19800060-0003", NULL, PNR_SERIAL, NULL, NULL},
+    {"19800101-0019", NULL, PNR_OK, "198001010019", NULL},
 
     /* check digit */
     {"19800101-1234", NULL, PNR_CHECKSUM, NULL, NULL},
@@ -239,6 +272,7 @@ test_status_text(void)
 	    {PNR_FORMAT, "fel format (skriv ÅÅÅÅMMDD-NNNN)"},
 	    {PNR_DATE, "datumet finns inte"},
 	    {PNR_FUTURE, "födelsedatumet ligger efter sammanträdesdatumet"},
+	    {PNR_SERIAL, "födelsenumret 000 delas aldrig ut"},
 	    {PNR_CHECKSUM, "fel kontrollsiffra"},
 	};
 	size_t i;
@@ -340,6 +374,59 @@ test_age_on(void)
 		snprintf(msg, sizeof(msg), "on %s got %d, want %d", rows[i].on, got,
 		    rows[i].want);
 		check(got == rows[i].want, "age_on", rows[i].birth, msg);
+	}
+}
+
+/*
+ * Ages from numbers: a samordningsnummer with an unknown month or day gives
+ * the youngest age the number allows, so a child is never taken to be older
+ * than they may be (15 for their own party rights, 18 for guardians).
+ */
+static void
+test_youngest_age(void)
+{
+	static const struct {
+		const char *pnr, *on;
+		int want;
+	} rows[] = {
+	    /* born some day of 2011: 14 until the last day of 2026 */
+	    {"20110060-1234", "2026-11-18", 14},
+	    {"20110060-1234", "2026-12-30", 14},
+	    {"20110060-1234", "2026-12-31", 15},
+	    /* born some day of November 2011: 15 on 30 November 2026 */
+	    {"20111160-1231", "2026-11-18", 14},
+	    {"20111160-1231", "2026-11-29", 14},
+	    {"20111160-1231", "2026-11-30", 15},
+	    /* born on the 15th of some month of 2011: December's */
+	    {"20110075-1237", "2026-12-14", 14},
+	    {"20110075-1237", "2026-12-15", 15},
+	    /* 18: when the guardians stop being asked */
+	    {"20081160-1236", "2026-11-29", 17},
+	    {"20081160-1236", "2026-11-30", 18},
+	    {"20080060-1239", "2026-12-30", 17},
+	    {"20080060-1239", "2026-12-31", 18},
+	    /* a known date is that date */
+	    {"20130315-2399", "2028-03-14", 14},
+	    {"20130315-2399", "2028-03-15", 15},
+	    /* born this year, month unknown: no older than a newborn */
+	    {"20260060-1237", "2026-11-18", 0},
+	};
+	size_t i;
+	char msg[100];
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct ymd on;
+		struct pnr p;
+		int got;
+
+		if (!ymd_parse(rows[i].on, &on) || pnr_parse(rows[i].pnr, &on, &p) != PNR_OK) {
+			check(false, "youngest age", rows[i].pnr, "bad row in table");
+			continue;
+		}
+		got = age_on(&p.birth, &on);
+		snprintf(msg, sizeof(msg), "on %s got %d, want %d", rows[i].on, got,
+		    rows[i].want);
+		check(got == rows[i].want, "youngest age", rows[i].pnr, msg);
 	}
 }
 
@@ -509,6 +596,7 @@ main(void)
 	test_status_text();
 	test_mask();
 	test_age_on();
+	test_youngest_age();
 	test_ymd_valid();
 	test_ymd_parse();
 	test_ymd_cmp();
