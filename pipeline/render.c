@@ -958,6 +958,32 @@ labelled(struct layout *L, struct doc *d, enum text label, const char *value)
 	free(s);
 }
 
+/*
+ * A paragraph the public protocol masks (SPEC 2.1): its number, dnr, public
+ * rubrik (or "Sekretess") and the ground for secrecy; with offentligt-beslut
+ * also the decision points, which OSL 26 kap. 7 § leaves outside
+ * socialtjänstsekretess.  Nothing else of it: no galler, reasons, description
+ * or documents.
+ */
+static void
+masked_paragraf(struct layout *L, struct doc *d)
+{
+	const struct paragraf *p = d->p;
+	char *rubrik;
+
+	paragraf_head(L, d, false);
+	rubrik = p->offentlig_rubrik != NULL ? xstrdup(p->offentlig_rubrik) :
+					       T(d, T_PROTOKOLL_SEKRETESS_RUBRIK);
+	layout_heading(L, PDF_BOLD, L->g->heading_size, rubrik);
+	free(rubrik);
+	layout_gap(L, L->g->body_size * 0.4f);
+	if (p->offentligt_beslut) {
+		heading(L, d, T_UTDRAG_BESLUT_RUBRIK);
+		punkter(L, p);
+	}
+	para_t(L, d, T_PROTOKOLL_SEKRETESS);
+}
+
 static void
 signature(struct layout *L, const char *role, const char *name)
 {
@@ -1034,14 +1060,14 @@ render_protokoll(const struct render *r, bool public, unsigned char **out, size_
 				d->vars[k].value = p->rubrik;
 		}
 		layout_gap(&L, L.g->body_size);
-		if (public && p->has_galler) {
-			/* Number, dnr and the ground for secrecy: nothing else. */
-			paragraf_head(&L, d, false);
-			para_t(&L, d, T_PROTOKOLL_SEKRETESS);
+		if (public && p->sekretess) {
+			masked_paragraf(&L, d);
 			continue;
 		}
 		paragraf_head(&L, d, true);
-		paragraf_body(&L, d, true);
+		/* A paragraph published after a sekretessprövning still shows no
+		 * personnummer: the public protocol is read by anyone. */
+		paragraf_body(&L, d, !public);
 		if (p->n_skickas_till > 0) {
 			heading(&L, d, T_UTDRAG_SKICKAS_RUBRIK);
 			lines_list(&L, p->skickas_till, p->n_skickas_till);

@@ -128,9 +128,16 @@ struct forsattsblad {
 struct paragraf {
 	unsigned long nr;
 	const char *dnr;                /* normalized; NULL when the attribute is absent */
+	/*
+	 * Masked in the public protocol (SPEC 2.1): sekretess="true", or a
+	 * <galler> and no sekretess attribute.  Only an explicit "false"
+	 * publishes a paragraph about an individual.
+	 */
 	bool sekretess;
+	bool offentligt_beslut;         /* a masked paragraph still shows its <beslut> */
 	bool omedelbart_justerad;
 	const char *rubrik;
+	const char *offentlig_rubrik;   /* the rubrik a masked paragraph shows; NULL when absent */
 	bool has_galler;
 	struct person galler;
 	const char **punkter;

@@ -112,6 +112,7 @@ static const struct {
 	[T_PROTOKOLL_JUSTERAD] = {"protokoll", "justerad"},
 	[T_PROTOKOLL_EJ_JUSTERAD] = {"protokoll", "ej_justerad"},
 	[T_PROTOKOLL_SEKRETESS] = {"protokoll", "sekretess"},
+	[T_PROTOKOLL_SEKRETESS_RUBRIK] = {"protokoll", "sekretess_rubrik"},
 	[T_PROTOKOLL_UNDERSKRIFTER] = {"protokoll", "underskrifter"},
 };
 
