@@ -12,7 +12,10 @@
  * protected identity); no personnummer is printed on a försändelse (the
  * recipient's own is not needed, anyone else's is not theirs to see); other
  * recipients appear only as roles in "Beslutet skickas till", never by name,
- * so a parent never learns who the family home is.
+ * so a parent never learns who the family home is.  A party gets the beslut
+ * and how to appeal; an informed recipient (a family home, an HVB, an
+ * authority) gets an underrättelse om beslut with no appeal text, and every
+ * recipient only the parts of the paragraph that roller.conf gives its role.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -32,6 +35,8 @@ struct doc {
 	const struct paragraf *p;       /* NULL for the protocol's own pages */
 	const struct forsattsblad *fb;
 	const struct mottagare *m;
+	bool party;                     /* beslut and appeal, or underrättelse */
+	unsigned delar;                 /* enum del: the parts this reader gets */
 	struct tmpl_var vars[VARS_MAX];
 	size_t nvars;
 	char nr[24], datum[11], expedierad[11], justerad[11], n[12], mm[12];
@@ -133,6 +138,9 @@ doc_init(struct doc *d, const struct render *r, const struct paragraf *p,
 	d->p = p;
 	d->fb = fb;
 	d->m = m;
+	/* The protocol and the archive copy are the nämnd's own: everything. */
+	d->party = m == NULL || roll_is_party(m->roll);
+	d->delar = m != NULL ? r->t->delar[m->roll] : DEL_ALLA;
 	d->err = err;
 	d->errlen = errlen;
 	fmt_ymd(d->datum, &pr->sammantradesdatum);
@@ -470,7 +478,7 @@ beslut_page(struct layout *L, void *arg, size_t n)
 	const char *lines[3] = {l1, l2, NULL};
 	float y;
 
-	y = header_right(L, d, T_BESLUT_TITEL, lines, 3);
+	y = header_right(L, d, d->party ? T_BESLUT_TITEL : T_UNDERRATTELSE_TITEL, lines, 3);
 	letterhead(L, d, org_or(d->r->cfg->org_namnd, d->r->s->protokoll.organ));
 	secrecy_mark(L, d, y - g->body_size * g->line_height);
 	footer(L, d);
@@ -485,6 +493,19 @@ beslut_page(struct layout *L, void *arg, size_t n)
 	free(l2);
 }
 
+/*
+ * The letter: a beslut to a party, with how to appeal; an underrättelse om
+ * beslut to an informed recipient, which says nothing of appealing (only a
+ * party may appeal, and telling a family home it may is wrong and worrying).
+ * Either shows only the parts the recipient's role gets.
+ */
+static bool
+appealable(const struct paragraf *p)
+{
+	return p->overklagande == OVERKLAGANDE_FORVALTNINGSBESVAR ||
+	    p->overklagande == OVERKLAGANDE_LAGLIGHETSPROVNING;
+}
+
 static void
 render_beslut(struct layout *L, struct doc *d)
 {
@@ -492,27 +513,29 @@ render_beslut(struct layout *L, struct doc *d)
 	char *s, *b;
 
 	layout_part_begin(L, beslut_page, d);
-	s = T(d, T_BESLUT_RUBRIK);
-	layout_heading(L, PDF_BOLD, L->g->heading_size + 1, s);
-	free(s);
-	layout_gap(L, L->g->body_size * 0.5f);
-	if (p->has_galler)
+	if (d->delar & DEL_RUBRIK) {
+		s = T(d, T_BESLUT_RUBRIK);
+		layout_heading(L, PDF_BOLD, L->g->heading_size + 1, s);
+		free(s);
+		layout_gap(L, L->g->body_size * 0.5f);
+	}
+	if (p->has_galler && (d->delar & DEL_GALLER))
 		para_t(L, d, T_BESLUT_GALLER);
-	para_t(L, d, T_BESLUT_INLEDNING);
+	para_t(L, d, d->party ? T_BESLUT_INLEDNING : T_UNDERRATTELSE_INLEDNING);
 	heading(L, d, T_BESLUT_BESLUT_RUBRIK);
 	punkter(L, p);
-	if (p->n_skal > 0) {
+	if (p->n_skal > 0 && (d->delar & DEL_SKAL)) {
 		size_t i;
 
 		heading(L, d, T_BESLUT_SKAL_RUBRIK);
 		for (i = 0; i < p->n_skal; i++)
 			para(L, p->skal[i]);
 	}
-	if (p->n_lagrum > 0) {
+	if (p->n_lagrum > 0 && (d->delar & DEL_LAGRUM)) {
 		heading(L, d, T_BESLUT_LAGRUM_RUBRIK);
 		lines_list(L, p->lagrum, p->n_lagrum);
 	}
-	if (p->overklagande != OVERKLAGANDE_EJ_ANGIVET) {
+	if (d->party && p->overklagande != OVERKLAGANDE_EJ_ANGIVET) {
 		heading(L, d, T_BESLUT_OVERKLAGANDE_RUBRIK);
 		para_t(L, d, p->overklagande == OVERKLAGANDE_FORVALTNINGSBESVAR ?
 			      T_BESLUT_FORVALTNINGSBESVAR :
@@ -521,13 +544,12 @@ render_beslut(struct layout *L, struct doc *d)
 			      T_BESLUT_EJ_OVERKLAGBART);
 	}
 	heading(L, d, T_BESLUT_KONTAKT_RUBRIK);
-	para_t(L, d, T_BESLUT_KONTAKT);
+	para_t(L, d, d->party ? T_BESLUT_KONTAKT : T_UNDERRATTELSE_KONTAKT);
 	heading(L, d, T_BESLUT_BILAGOR_RUBRIK);
-	s = T(d, T_BESLUT_BILAGA_UTDRAG);
+	s = T(d, d->party ? T_BESLUT_BILAGA_UTDRAG : T_UNDERRATTELSE_BILAGA_UTDRAG);
 	layout_text(L, PDF_REGULAR, L->g->body_size, s, 0, "–");
 	free(s);
-	if (p->overklagande == OVERKLAGANDE_FORVALTNINGSBESVAR ||
-	    p->overklagande == OVERKLAGANDE_LAGLIGHETSPROVNING) {
+	if (d->party && appealable(p)) {
 		b = T(d, T_BESLUT_BILAGA_OVERKLAGANDE);
 		layout_text(L, PDF_REGULAR, L->g->body_size, b, 0, "–");
 		free(b);
@@ -618,7 +640,7 @@ paragraf_body(struct layout *L, struct doc *d, bool with_galler_pnr)
 	const struct paragraf *p = d->p;
 	size_t i;
 
-	if (p->has_galler) {
+	if (p->has_galler && (d->delar & DEL_GALLER)) {
 		char *g = T(d, T_UTDRAG_GALLER);
 
 		if (with_galler_pnr && p->galler.pnr.raw != NULL) {
@@ -632,25 +654,25 @@ paragraf_body(struct layout *L, struct doc *d, bool with_galler_pnr)
 	}
 	heading(L, d, T_UTDRAG_BESLUT_RUBRIK);
 	punkter(L, p);
-	if (p->beslutsgang != NULL) {
+	if (p->beslutsgang != NULL && (d->delar & DEL_BESLUTSGANG)) {
 		heading(L, d, T_UTDRAG_BESLUTSGANG_RUBRIK);
 		para(L, p->beslutsgang);
 	}
-	if (p->n_beskrivning > 0) {
+	if (p->n_beskrivning > 0 && (d->delar & DEL_BESKRIVNING)) {
 		heading(L, d, T_UTDRAG_BESKRIVNING_RUBRIK);
 		for (i = 0; i < p->n_beskrivning; i++)
 			para(L, p->beskrivning[i]);
 	}
-	if (p->n_skal > 0) {
+	if (p->n_skal > 0 && (d->delar & DEL_SKAL)) {
 		heading(L, d, T_UTDRAG_SKAL_RUBRIK);
 		for (i = 0; i < p->n_skal; i++)
 			para(L, p->skal[i]);
 	}
-	if (p->n_lagrum > 0) {
+	if (p->n_lagrum > 0 && (d->delar & DEL_LAGRUM)) {
 		heading(L, d, T_UTDRAG_LAGRUM_RUBRIK);
 		lines_list(L, p->lagrum, p->n_lagrum);
 	}
-	if (p->n_beslutsunderlag > 0) {
+	if (p->n_beslutsunderlag > 0 && (d->delar & DEL_BESLUTSUNDERLAG)) {
 		heading(L, d, T_UTDRAG_UNDERLAG_RUBRIK);
 		lines_list(L, p->beslutsunderlag, p->n_beslutsunderlag);
 	}
@@ -670,11 +692,23 @@ paragraf_head(struct layout *L, struct doc *d, bool with_rubrik)
 		text_at(L, PDF_REGULAR, L->g->body_size, L->left + PDF_MM(25),
 		    L->y - pdf_ascent(L->pdf, PDF_BOLD, L->g->heading_size + 1), dnr);
 	L->y -= lh;
-	if (with_rubrik)
+	if (with_rubrik && (d->delar & DEL_RUBRIK))
 		layout_heading(L, PDF_BOLD, L->g->heading_size, d->p->rubrik);
 	layout_gap(L, L->g->body_size * 0.4f);
 	free(nr);
 	free(dnr);
+}
+
+/* Does the paragraph have a part that delar leaves out? */
+static bool
+left_out(const struct paragraf *p, unsigned delar)
+{
+	return (!(delar & DEL_RUBRIK)) || (p->has_galler && !(delar & DEL_GALLER)) ||
+	    (p->beslutsgang != NULL && !(delar & DEL_BESLUTSGANG)) ||
+	    (p->n_beskrivning > 0 && !(delar & DEL_BESKRIVNING)) ||
+	    (p->n_skal > 0 && !(delar & DEL_SKAL)) ||
+	    (p->n_lagrum > 0 && !(delar & DEL_LAGRUM)) ||
+	    (p->n_beslutsunderlag > 0 && !(delar & DEL_BESLUTSUNDERLAG));
 }
 
 static void
@@ -682,6 +716,10 @@ render_utdrag(struct layout *L, struct doc *d)
 {
 	layout_part_begin(L, utdrag_page, d);
 	paragraf_head(L, d, true);
+	/* An extract with parts left out says so first: it is not the whole
+	 * paragraph, and the reader should not take it for one. */
+	if (left_out(d->p, d->delar))
+		para_t(L, d, T_UTDRAG_DELVIS);
 	paragraf_body(L, d, false);
 	skickas_till(L, d);
 	if (d->p->omedelbart_justerad)
@@ -798,8 +836,7 @@ render_forsandelse_pages(const struct render *r, struct pdf *pdf, const struct p
 	layout_init(&L, pdf, &r->t->geo);
 	render_beslut(&L, &d);
 	render_utdrag(&L, &d);
-	if (p->overklagande == OVERKLAGANDE_FORVALTNINGSBESVAR ||
-	    p->overklagande == OVERKLAGANDE_LAGLIGHETSPROVNING)
+	if (d.party && appealable(p))
 		render_hanvisning(&L, &d);
 	rc = d.failed ? -1 : 0;
 	if (rc == 0 && pdf_error(pdf) != NULL) {
@@ -847,12 +884,14 @@ render_forsandelse(const struct render *r, const struct paragraf *p,
 						&r->s->protokoll.sammantradesdatum);
 	snprintf(date, sizeof(date), "%sT00:00:00", ymd);
 	/* Metadata is visible to anyone with the file: no names in it. */
-	title = xasprintf("Beslut § %lu, %s", p->nr, p->dnr != NULL ? p->dnr : "");
+	title = xasprintf("%s § %lu, %s", roll_is_party(m->roll) ? "Beslut" :
+	    "Underrättelse om beslut", p->nr, p->dnr != NULL ? p->dnr : "");
 	seed = id_seed(r->s, p, m);
 	memset(&meta, 0, sizeof(meta));
 	meta.title = title;
 	meta.author = org_or(r->cfg->org_name, r->s->protokoll.kommun);
-	meta.subject = "Beslut med protokollsutdrag";
+	meta.subject = roll_is_party(m->roll) ? "Beslut med protokollsutdrag" :
+	    "Underrättelse om beslut med protokollsutdrag";
 	meta.language = "sv-SE";
 	meta.date = date;
 	meta.id_seed = seed;
