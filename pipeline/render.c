@@ -126,12 +126,27 @@ org_or(const char *a, const char *b)
 	return a != NULL ? a : b;
 }
 
+/*
+ * The date a paragraph's letter and extract carry: the day it was justerat,
+ * which is the meeting day for a paragraph justerad at the meeting
+ * (omedelbart justerad) and otherwise the protocol's justering date; never
+ * the day it happens to be rendered, so that a letter sent before and after
+ * the protocol was justerat reads the same, and the same input gives the
+ * same bytes.  A protocol not yet justerat has only its meeting day.
+ */
+static const struct ymd *
+letter_date(const struct protokoll *pr, const struct paragraf *p)
+{
+	if ((p != NULL && p->omedelbart_justerad) || !pr->justerad)
+		return &pr->sammantradesdatum;
+	return &pr->justerad_datum;
+}
+
 static void
 doc_init(struct doc *d, const struct render *r, const struct paragraf *p,
     const struct forsattsblad *fb, const struct mottagare *m, char *err, size_t errlen)
 {
 	const struct protokoll *pr = &r->s->protokoll;
-	const struct ymd *exp;
 
 	memset(d, 0, sizeof(*d));
 	d->r = r;
@@ -144,8 +159,7 @@ doc_init(struct doc *d, const struct render *r, const struct paragraf *p,
 	d->err = err;
 	d->errlen = errlen;
 	fmt_ymd(d->datum, &pr->sammantradesdatum);
-	exp = pr->justerad ? &pr->justerad_datum : &pr->sammantradesdatum;
-	fmt_ymd(d->expedierad, exp);
+	fmt_ymd(d->expedierad, letter_date(pr, p));
 	fmt_ymd(d->justerad, pr->justerad ? &pr->justerad_datum : &pr->sammantradesdatum);
 	d->handlaggare = handlaggare_text(fb != NULL ? &fb->handlaggare :
 						       &(struct handlaggare){0});
@@ -880,8 +894,7 @@ render_forsandelse(const struct render *r, const struct paragraf *p,
 	char date[32], ymd[11], *title, *seed;
 	int rc;
 
-	fmt_ymd(ymd, r->s->protokoll.justerad ? &r->s->protokoll.justerad_datum :
-						&r->s->protokoll.sammantradesdatum);
+	fmt_ymd(ymd, letter_date(&r->s->protokoll, p));
 	snprintf(date, sizeof(date), "%sT00:00:00", ymd);
 	/* Metadata is visible to anyone with the file: no names in it. */
 	title = xasprintf("%s § %lu, %s", roll_is_party(m->roll) ? "Beslut" :
@@ -1145,14 +1158,15 @@ render_protokoll(const struct render *r, bool public, unsigned char **out, size_
 
 /* ---- archive copy, Skatteverket sheet, expedieringslista ---- */
 
+/* A PDF dated as the paragraph p's letters are (p NULL: the protocol's). */
 static struct pdf *
-simple_pdf(const struct render *r, const char *title, const char *seed, char *err, size_t errlen)
+simple_pdf(const struct render *r, const struct paragraf *p, const char *title,
+    const char *seed, char *err, size_t errlen)
 {
 	struct pdf_meta meta;
 	char date[32], ymd[11];
 
-	fmt_ymd(ymd, r->s->protokoll.justerad ? &r->s->protokoll.justerad_datum :
-						&r->s->protokoll.sammantradesdatum);
+	fmt_ymd(ymd, letter_date(&r->s->protokoll, p));
 	snprintf(date, sizeof(date), "%sT00:00:00", ymd);
 	memset(&meta, 0, sizeof(meta));
 	meta.title = title;
@@ -1176,7 +1190,7 @@ render_arkivkopia(const struct render *r, const struct paragraf *p, unsigned cha
 	    r->s->protokoll.organ, p->nr, p->dnr != NULL ? p->dnr : "");
 	int rc = -1;
 
-	pdf = simple_pdf(r, title, seed, err, errlen);
+	pdf = simple_pdf(r, p, title, seed, err, errlen);
 	free(title);
 	free(seed);
 	if (pdf == NULL)
@@ -1380,7 +1394,7 @@ render_felrapport(const struct render *r, const char *title, unsigned char **out
 	size_t i;
 	int rc = -1;
 
-	pdf = simple_pdf(r, "Felrapport", seed, err, errlen);
+	pdf = simple_pdf(r, NULL, "Felrapport", seed, err, errlen);
 	free(seed);
 	if (pdf == NULL)
 		return -1;
