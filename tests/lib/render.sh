@@ -47,6 +47,55 @@ f=$(ls "$tmp"/r1/122-1-*.pdf)
 pdftotext -f 1 -l 1 "$f" - 2>/dev/null | grep -Eq '^[1-9][0-9]{2} [0-9]{2}' &&
 	bad "render: protected recipient's letter shows an address" || ok
 
+# Who may appeal is told so, and no one else (SPEC 2.2): a vårdnadshavare's
+# försändelse has the appeal text and page, a family home's and an HVB's have
+# no word of appealing and not the reasons (an HVB would read of a drug test
+# in those of § 125).
+txt() { pdftotext -enc UTF-8 "$(ls "$tmp"/r1/"$1"-*.pdf)" - 2>/dev/null | tr '\n' ' '; }
+txt 122-2 | grep -q 'Du kan överklaga beslutet' && txt 122-2 | grep -q 'tre veckor' && ok ||
+	bad "render: a vårdnadshavare's försändelse lacks the appeal text"
+for f in 122-3 123-2 125-2 126-2 126-3 128-3; do
+	t=$(txt "$f")
+	if printf '%s' "$t" | grep -qi 'överklag'; then bad "render: $f is told of appealing"; else ok; fi
+	printf '%s' "$t" | grep -q 'UNDERRÄTTELSE OM BESLUT' && ok || bad "render: $f is no underrättelse"
+	printf '%s' "$t" | grep -q 'Skäl för beslutet' && bad "render: $f has the reasons" || ok
+done
+txt 125-2 | grep -q 'narkotikaprov' && bad "render: the HVB of § 125 reads of the drug test" || ok
+
+# What a role gets is the municipality's choice, in templates/roller.conf:
+# give the HVB the reasons, and its försändelse has them (still no appeal).
+mkdir -p "$tmp/tpl"
+cp templates/* "$tmp/tpl/"
+sed -i 's/^hvb = .*/hvb = rubrik galler beslut skal lagrum/' "$tmp/tpl/roller.conf"
+{ cat "$conf"; printf '[templates]\nfolder = %s\n' "$tmp/tpl"; } >"$tmp/tpl.conf"
+sed -i "s|^folder = out/|folder = $top/examples/out/|; s|^database = out/|database = $top/examples/out/|" "$tmp/tpl.conf"
+"$bin" render --config "$tmp/tpl.conf" "$ex" -o "$tmp/rt" >/dev/null 2>"$tmp/err"
+t=$(pdftotext -enc UTF-8 "$(ls "$tmp"/rt/125-2-*.pdf)" - 2>/dev/null | tr '\n' ' ')
+if printf '%s' "$t" | grep -q 'narkotikaprov' && ! printf '%s' "$t" | grep -qi 'överklag'; then ok; else
+	bad "render: roller.conf giving the HVB the reasons is not followed"; head -n 3 "$tmp/err"
+fi
+# A party is never left without the reasons: such a roller.conf stops the run.
+sed -i 's/^vardnadshavare = .*/vardnadshavare = rubrik beslut lagrum/' "$tmp/tpl/roller.conf"
+"$bin" render --config "$tmp/tpl.conf" "$ex" -o "$tmp/rt2" >/dev/null 2>"$tmp/err"
+echo $? >"$tmp/rc"
+if [ "$(rc)" -ne 0 ] && grep -q 'roller.conf:[0-9]*: vardnadshavare är part' "$tmp/err" && [ ! -e "$tmp/rt2" ]; then ok; else
+	bad "render: a roller.conf without reasons for a party: exit $(rc)"; cat "$tmp/err"
+fi
+
+# The date of a letter is the day its paragraph was justerat: the meeting day
+# for § 121 (omedelbart justerad), whether the protocol is justerat yet or
+# not, to the byte; the justering date for the others.
+txt 121-1 | grep -q 'Datum 2026-11-18' && ok || bad "render: § 121 is not dated the meeting day"
+txt 122-2 | grep -q 'Datum 2026-11-20' && ok || bad "render: § 122 is not dated the justering day"
+mkdir -p "$tmp/ej"
+cp -r "$ex/." "$tmp/ej/"
+sed -i '/<justerad datum=/d' "$tmp/ej/protokoll.xml"
+"$bin" render --config "$conf" "$tmp/ej" -o "$tmp/rej" >/dev/null 2>&1
+if [ -n "$(ls "$tmp"/rej/121-*.pdf 2>/dev/null)" ] && for f in "$tmp"/rej/121-*.pdf; do
+    cmp -s "$f" "$tmp/r1/$(basename "$f")" || exit 1; done; then ok; else
+	bad "render: § 121 before justering differs from § 121 after"
+fi
+
 # The protocol: the internal version names every galler, the public none.
 "$bin" protokoll --config "$conf" "$ex" -o "$tmp/prot-intern.pdf" >/dev/null 2>"$tmp/err"
 echo $? >"$tmp/rc"
