@@ -1032,6 +1032,7 @@ masked_paragraf(struct layout *L, struct doc *d)
 	if (p->offentligt_beslut) {
 		heading(L, d, T_UTDRAG_BESLUT_RUBRIK);
 		punkter(L, p);
+		layout_gap(L, L->g->body_size * 0.4f);
 	}
 	para_t(L, d, T_PROTOKOLL_SEKRETESS);
 }
