@@ -692,9 +692,9 @@ paragraf_body(struct layout *L, struct doc *d, bool with_galler_pnr)
 	}
 }
 
-/* "§ 126   SN/2026:412" and the rubrik. */
+/* "§ 126   SN/2026:412" and under it rubrik, unless NULL. */
 static void
-paragraf_head(struct layout *L, struct doc *d, bool with_rubrik)
+paragraf_head(struct layout *L, struct doc *d, const char *rubrik)
 {
 	char *nr = T(d, T_UTDRAG_PARAGRAF), *dnr = T(d, T_UTDRAG_DNR);
 	float lh = layout_line_height(L, L->g->heading_size + 1);
@@ -706,8 +706,8 @@ paragraf_head(struct layout *L, struct doc *d, bool with_rubrik)
 		text_at(L, PDF_REGULAR, L->g->body_size, L->left + PDF_MM(25),
 		    L->y - pdf_ascent(L->pdf, PDF_BOLD, L->g->heading_size + 1), dnr);
 	L->y -= lh;
-	if (with_rubrik && (d->delar & DEL_RUBRIK))
-		layout_heading(L, PDF_BOLD, L->g->heading_size, d->p->rubrik);
+	if (rubrik != NULL)
+		layout_heading(L, PDF_BOLD, L->g->heading_size, rubrik);
 	layout_gap(L, L->g->body_size * 0.4f);
 	free(nr);
 	free(dnr);
@@ -729,7 +729,7 @@ static void
 render_utdrag(struct layout *L, struct doc *d)
 {
 	layout_part_begin(L, utdrag_page, d);
-	paragraf_head(L, d, true);
+	paragraf_head(L, d, d->delar & DEL_RUBRIK ? d->p->rubrik : NULL);
 	/* An extract with parts left out says so first: it is not the whole
 	 * paragraph, and the reader should not take it for one. */
 	if (left_out(d->p, d->delar))
@@ -1023,12 +1023,10 @@ masked_paragraf(struct layout *L, struct doc *d)
 	const struct paragraf *p = d->p;
 	char *rubrik;
 
-	paragraf_head(L, d, false);
 	rubrik = p->offentlig_rubrik != NULL ? xstrdup(p->offentlig_rubrik) :
 					       T(d, T_PROTOKOLL_SEKRETESS_RUBRIK);
-	layout_heading(L, PDF_BOLD, L->g->heading_size, rubrik);
+	paragraf_head(L, d, rubrik);
 	free(rubrik);
-	layout_gap(L, L->g->body_size * 0.4f);
 	if (p->offentligt_beslut) {
 		heading(L, d, T_UTDRAG_BESLUT_RUBRIK);
 		punkter(L, p);
@@ -1117,7 +1115,7 @@ render_protokoll(const struct render *r, bool public, unsigned char **out, size_
 			masked_paragraf(&L, d);
 			continue;
 		}
-		paragraf_head(&L, d, true);
+		paragraf_head(&L, d, p->rubrik);
 		/* A paragraph published after a sekretessprövning still shows no
 		 * personnummer: the public protocol is read by anyone. */
 		paragraf_body(&L, d, !public);
