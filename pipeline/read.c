@@ -686,13 +686,18 @@ read_paragraf(struct session *s, const xmlNode *n, struct paragraf *p)
 
 	p->nr = nr != NULL ? strtoul(nr, NULL, 10) : 0;
 	p->dnr = attr_of(s, n, "dnr");
-	p->sekretess = attr_bool(s, n, "sekretess");
 	p->omedelbart_justerad = attr_bool(s, n, "omedelbart-justerad");
 	p->rubrik = child_text(s, n, "rubrik");
+	p->offentlig_rubrik = child_text(s, n, "offentlig-rubrik");
 	if ((c = first_elem(n, "galler")) != NULL) {
 		p->has_galler = true;
 		read_person(s, c, &p->galler);
 	}
+	/* A paragraph about an individual is secret unless the sekretessprövning
+	 * said otherwise: forgetting the attribute must not publish it. */
+	p->sekretess = attr_of(s, n, "sekretess") != NULL ? attr_bool(s, n, "sekretess") :
+							    p->has_galler;
+	p->offentligt_beslut = attr_bool(s, n, "offentligt-beslut");
 	p->punkter = child_texts(s, first_elem(n, "beslut"), "punkt", &p->n_punkter);
 	p->lagrum = child_texts(s, n, "lagrum", &p->n_lagrum);
 	p->beslutsgang = child_text(s, n, "beslutsgang");

@@ -12,7 +12,10 @@
  * protected identity); no personnummer is printed on a försändelse (the
  * recipient's own is not needed, anyone else's is not theirs to see); other
  * recipients appear only as roles in "Beslutet skickas till", never by name,
- * so a parent never learns who the family home is.
+ * so a parent never learns who the family home is.  A party gets the beslut
+ * and how to appeal; an informed recipient (a family home, an HVB, an
+ * authority) gets an underrättelse om beslut with no appeal text, and every
+ * recipient only the parts of the paragraph that roller.conf gives its role.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -33,6 +36,8 @@ struct doc {
 	const struct paragraf *p;       /* NULL for the protocol's own pages */
 	const struct forsattsblad *fb;
 	const struct mottagare *m;
+	bool party;                     /* beslut and appeal, or underrättelse */
+	unsigned delar;                 /* enum del: the parts this reader gets */
 	struct tmpl_var vars[VARS_MAX];
 	size_t nvars;
 	char nr[24], datum[11], expedierad[11], justerad[11], n[12], mm[12];
@@ -122,23 +127,40 @@ org_or(const char *a, const char *b)
 	return a != NULL ? a : b;
 }
 
+/*
+ * The date a paragraph's letter and extract carry: the day it was justerat,
+ * which is the meeting day for a paragraph justerad at the meeting
+ * (omedelbart justerad) and otherwise the protocol's justering date; never
+ * the day it happens to be rendered, so that a letter sent before and after
+ * the protocol was justerat reads the same, and the same input gives the
+ * same bytes.  A protocol not yet justerat has only its meeting day.
+ */
+static const struct ymd *
+letter_date(const struct protokoll *pr, const struct paragraf *p)
+{
+	if ((p != NULL && p->omedelbart_justerad) || !pr->justerad)
+		return &pr->sammantradesdatum;
+	return &pr->justerad_datum;
+}
+
 static void
 doc_init(struct doc *d, const struct render *r, const struct paragraf *p,
     const struct forsattsblad *fb, const struct mottagare *m, char *err, size_t errlen)
 {
 	const struct protokoll *pr = &r->s->protokoll;
-	const struct ymd *exp;
 
 	memset(d, 0, sizeof(*d));
 	d->r = r;
 	d->p = p;
 	d->fb = fb;
 	d->m = m;
+	/* The protocol and the archive copy are the nämnd's own: everything. */
+	d->party = m == NULL || roll_is_party(m->roll);
+	d->delar = m != NULL ? r->t->delar[m->roll] : DEL_ALLA;
 	d->err = err;
 	d->errlen = errlen;
 	fmt_ymd(d->datum, &pr->sammantradesdatum);
-	exp = pr->justerad ? &pr->justerad_datum : &pr->sammantradesdatum;
-	fmt_ymd(d->expedierad, exp);
+	fmt_ymd(d->expedierad, letter_date(pr, p));
 	fmt_ymd(d->justerad, pr->justerad ? &pr->justerad_datum : &pr->sammantradesdatum);
 	d->handlaggare = handlaggare_text(fb != NULL ? &fb->handlaggare :
 						       &(struct handlaggare){0});
@@ -435,7 +457,7 @@ beslut_page(struct layout *L, void *arg, size_t n)
 	const char *lines[3] = {l1, l2, NULL};
 	float y;
 
-	y = header_right(L, d, T_BESLUT_TITEL, lines, 3);
+	y = header_right(L, d, d->party ? T_BESLUT_TITEL : T_UNDERRATTELSE_TITEL, lines, 3);
 	letterhead(L, d, org_or(d->r->cfg->org_namnd, d->r->s->protokoll.organ));
 	secrecy_mark(L, d, y - g->body_size * g->line_height);
 	footer(L, d);
@@ -450,6 +472,19 @@ beslut_page(struct layout *L, void *arg, size_t n)
 	free(l2);
 }
 
+/*
+ * The letter: a beslut to a party, with how to appeal; an underrättelse om
+ * beslut to an informed recipient, which says nothing of appealing (only a
+ * party may appeal, and telling a family home it may is wrong and worrying).
+ * Either shows only the parts the recipient's role gets.
+ */
+static bool
+appealable(const struct paragraf *p)
+{
+	return p->overklagande == OVERKLAGANDE_FORVALTNINGSBESVAR ||
+	    p->overklagande == OVERKLAGANDE_LAGLIGHETSPROVNING;
+}
+
 static void
 render_beslut(struct layout *L, struct doc *d)
 {
@@ -457,27 +492,29 @@ render_beslut(struct layout *L, struct doc *d)
 	char *s, *b;
 
 	layout_part_begin(L, beslut_page, d);
-	s = T(d, T_BESLUT_RUBRIK);
-	layout_heading(L, PDF_BOLD, L->g->heading_size + 1, s);
-	free(s);
-	layout_gap(L, L->g->body_size * 0.5f);
-	if (p->has_galler)
+	if (d->delar & DEL_RUBRIK) {
+		s = T(d, T_BESLUT_RUBRIK);
+		layout_heading(L, PDF_BOLD, L->g->heading_size + 1, s);
+		free(s);
+		layout_gap(L, L->g->body_size * 0.5f);
+	}
+	if (p->has_galler && (d->delar & DEL_GALLER))
 		para_t(L, d, T_BESLUT_GALLER);
-	para_t(L, d, T_BESLUT_INLEDNING);
+	para_t(L, d, d->party ? T_BESLUT_INLEDNING : T_UNDERRATTELSE_INLEDNING);
 	heading(L, d, T_BESLUT_BESLUT_RUBRIK);
 	punkter(L, p);
-	if (p->n_skal > 0) {
+	if (p->n_skal > 0 && (d->delar & DEL_SKAL)) {
 		size_t i;
 
 		heading(L, d, T_BESLUT_SKAL_RUBRIK);
 		for (i = 0; i < p->n_skal; i++)
 			para(L, p->skal[i]);
 	}
-	if (p->n_lagrum > 0) {
+	if (p->n_lagrum > 0 && (d->delar & DEL_LAGRUM)) {
 		heading(L, d, T_BESLUT_LAGRUM_RUBRIK);
 		lines_list(L, p->lagrum, p->n_lagrum);
 	}
-	if (p->overklagande != OVERKLAGANDE_EJ_ANGIVET) {
+	if (d->party && p->overklagande != OVERKLAGANDE_EJ_ANGIVET) {
 		heading(L, d, T_BESLUT_OVERKLAGANDE_RUBRIK);
 		para_t(L, d, p->overklagande == OVERKLAGANDE_FORVALTNINGSBESVAR ?
 			      T_BESLUT_FORVALTNINGSBESVAR :
@@ -486,13 +523,12 @@ render_beslut(struct layout *L, struct doc *d)
 			      T_BESLUT_EJ_OVERKLAGBART);
 	}
 	heading(L, d, T_BESLUT_KONTAKT_RUBRIK);
-	para_t(L, d, T_BESLUT_KONTAKT);
+	para_t(L, d, d->party ? T_BESLUT_KONTAKT : T_UNDERRATTELSE_KONTAKT);
 	heading(L, d, T_BESLUT_BILAGOR_RUBRIK);
-	s = T(d, T_BESLUT_BILAGA_UTDRAG);
+	s = T(d, d->party ? T_BESLUT_BILAGA_UTDRAG : T_UNDERRATTELSE_BILAGA_UTDRAG);
 	layout_text(L, PDF_REGULAR, L->g->body_size, s, 0, "–");
 	free(s);
-	if (p->overklagande == OVERKLAGANDE_FORVALTNINGSBESVAR ||
-	    p->overklagande == OVERKLAGANDE_LAGLIGHETSPROVNING) {
+	if (d->party && appealable(p)) {
 		b = T(d, T_BESLUT_BILAGA_OVERKLAGANDE);
 		layout_text(L, PDF_REGULAR, L->g->body_size, b, 0, "–");
 		free(b);
@@ -583,7 +619,7 @@ paragraf_body(struct layout *L, struct doc *d, bool with_galler_pnr)
 	const struct paragraf *p = d->p;
 	size_t i;
 
-	if (p->has_galler) {
+	if (p->has_galler && (d->delar & DEL_GALLER)) {
 		char *g = T(d, T_UTDRAG_GALLER);
 
 		if (with_galler_pnr && p->galler.pnr.raw != NULL) {
@@ -597,33 +633,33 @@ paragraf_body(struct layout *L, struct doc *d, bool with_galler_pnr)
 	}
 	heading(L, d, T_UTDRAG_BESLUT_RUBRIK);
 	punkter(L, p);
-	if (p->beslutsgang != NULL) {
+	if (p->beslutsgang != NULL && (d->delar & DEL_BESLUTSGANG)) {
 		heading(L, d, T_UTDRAG_BESLUTSGANG_RUBRIK);
 		para(L, p->beslutsgang);
 	}
-	if (p->n_beskrivning > 0) {
+	if (p->n_beskrivning > 0 && (d->delar & DEL_BESKRIVNING)) {
 		heading(L, d, T_UTDRAG_BESKRIVNING_RUBRIK);
 		for (i = 0; i < p->n_beskrivning; i++)
 			para(L, p->beskrivning[i]);
 	}
-	if (p->n_skal > 0) {
+	if (p->n_skal > 0 && (d->delar & DEL_SKAL)) {
 		heading(L, d, T_UTDRAG_SKAL_RUBRIK);
 		for (i = 0; i < p->n_skal; i++)
 			para(L, p->skal[i]);
 	}
-	if (p->n_lagrum > 0) {
+	if (p->n_lagrum > 0 && (d->delar & DEL_LAGRUM)) {
 		heading(L, d, T_UTDRAG_LAGRUM_RUBRIK);
 		lines_list(L, p->lagrum, p->n_lagrum);
 	}
-	if (p->n_beslutsunderlag > 0) {
+	if (p->n_beslutsunderlag > 0 && (d->delar & DEL_BESLUTSUNDERLAG)) {
 		heading(L, d, T_UTDRAG_UNDERLAG_RUBRIK);
 		lines_list(L, p->beslutsunderlag, p->n_beslutsunderlag);
 	}
 }
 
-/* "§ 126   SN/2026:412" and the rubrik. */
+/* "§ 126   SN/2026:412" and under it rubrik, unless NULL. */
 static void
-paragraf_head(struct layout *L, struct doc *d, bool with_rubrik)
+paragraf_head(struct layout *L, struct doc *d, const char *rubrik)
 {
 	char *nr = T(d, T_UTDRAG_PARAGRAF), *dnr = T(d, T_UTDRAG_DNR);
 	float lh = layout_line_height(L, L->g->heading_size + 1);
@@ -635,18 +671,34 @@ paragraf_head(struct layout *L, struct doc *d, bool with_rubrik)
 		text_at(L, PDF_REGULAR, L->g->body_size, L->left + PDF_MM(25),
 		    L->y - pdf_ascent(L->pdf, PDF_BOLD, L->g->heading_size + 1), dnr);
 	L->y -= lh;
-	if (with_rubrik)
-		layout_heading(L, PDF_BOLD, L->g->heading_size, d->p->rubrik);
+	if (rubrik != NULL)
+		layout_heading(L, PDF_BOLD, L->g->heading_size, rubrik);
 	layout_gap(L, L->g->body_size * 0.4f);
 	free(nr);
 	free(dnr);
+}
+
+/* Does the paragraph have a part that delar leaves out? */
+static bool
+left_out(const struct paragraf *p, unsigned delar)
+{
+	return (!(delar & DEL_RUBRIK)) || (p->has_galler && !(delar & DEL_GALLER)) ||
+	    (p->beslutsgang != NULL && !(delar & DEL_BESLUTSGANG)) ||
+	    (p->n_beskrivning > 0 && !(delar & DEL_BESKRIVNING)) ||
+	    (p->n_skal > 0 && !(delar & DEL_SKAL)) ||
+	    (p->n_lagrum > 0 && !(delar & DEL_LAGRUM)) ||
+	    (p->n_beslutsunderlag > 0 && !(delar & DEL_BESLUTSUNDERLAG));
 }
 
 static void
 render_utdrag(struct layout *L, struct doc *d)
 {
 	layout_part_begin(L, utdrag_page, d);
-	paragraf_head(L, d, true);
+	paragraf_head(L, d, d->delar & DEL_RUBRIK ? d->p->rubrik : NULL);
+	/* An extract with parts left out says so first: it is not the whole
+	 * paragraph, and the reader should not take it for one. */
+	if (left_out(d->p, d->delar))
+		para_t(L, d, T_UTDRAG_DELVIS);
 	paragraf_body(L, d, false);
 	skickas_till(L, d);
 	if (d->p->omedelbart_justerad)
@@ -763,8 +815,7 @@ render_forsandelse_pages(const struct render *r, struct pdf *pdf, const struct p
 	layout_init(&L, pdf, &r->t->geo);
 	render_beslut(&L, &d);
 	render_utdrag(&L, &d);
-	if (p->overklagande == OVERKLAGANDE_FORVALTNINGSBESVAR ||
-	    p->overklagande == OVERKLAGANDE_LAGLIGHETSPROVNING)
+	if (d.party && appealable(p))
 		render_hanvisning(&L, &d);
 	rc = d.failed ? -1 : 0;
 	if (rc == 0 && pdf_error(pdf) != NULL) {
@@ -808,16 +859,17 @@ render_forsandelse(const struct render *r, const struct paragraf *p,
 	char date[32], ymd[11], *title, *seed;
 	int rc;
 
-	fmt_ymd(ymd, r->s->protokoll.justerad ? &r->s->protokoll.justerad_datum :
-						&r->s->protokoll.sammantradesdatum);
+	fmt_ymd(ymd, letter_date(&r->s->protokoll, p));
 	snprintf(date, sizeof(date), "%sT00:00:00", ymd);
 	/* Metadata is visible to anyone with the file: no names in it. */
-	title = xasprintf("Beslut § %lu, %s", p->nr, p->dnr != NULL ? p->dnr : "");
+	title = xasprintf("%s § %lu, %s", roll_is_party(m->roll) ? "Beslut" :
+	    "Underrättelse om beslut", p->nr, p->dnr != NULL ? p->dnr : "");
 	seed = id_seed(r->s, p, m);
 	memset(&meta, 0, sizeof(meta));
 	meta.title = title;
 	meta.author = org_or(r->cfg->org_name, r->s->protokoll.kommun);
-	meta.subject = "Beslut med protokollsutdrag";
+	meta.subject = roll_is_party(m->roll) ? "Beslut med protokollsutdrag" :
+	    "Underrättelse om beslut med protokollsutdrag";
 	meta.language = "sv-SE";
 	meta.date = date;
 	meta.id_seed = seed;
@@ -923,6 +975,31 @@ labelled(struct layout *L, struct doc *d, enum text label, const char *value)
 	free(s);
 }
 
+/*
+ * A paragraph the public protocol masks (SPEC 2.1): its number, dnr, public
+ * rubrik (or "Sekretess") and the ground for secrecy; with offentligt-beslut
+ * also the decision points, which OSL 26 kap. 7 § leaves outside
+ * socialtjänstsekretess.  Nothing else of it: no galler, reasons, description
+ * or documents.
+ */
+static void
+masked_paragraf(struct layout *L, struct doc *d)
+{
+	const struct paragraf *p = d->p;
+	char *rubrik;
+
+	rubrik = p->offentlig_rubrik != NULL ? xstrdup(p->offentlig_rubrik) :
+					       T(d, T_PROTOKOLL_SEKRETESS_RUBRIK);
+	paragraf_head(L, d, rubrik);
+	free(rubrik);
+	if (p->offentligt_beslut) {
+		heading(L, d, T_UTDRAG_BESLUT_RUBRIK);
+		punkter(L, p);
+		layout_gap(L, L->g->body_size * 0.4f);
+	}
+	para_t(L, d, T_PROTOKOLL_SEKRETESS);
+}
+
 static void
 signature(struct layout *L, const char *role, const char *name)
 {
@@ -999,14 +1076,14 @@ render_protokoll(const struct render *r, bool public, unsigned char **out, size_
 				d->vars[k].value = p->rubrik;
 		}
 		layout_gap(&L, L.g->body_size);
-		if (public && p->has_galler) {
-			/* Number, dnr and the ground for secrecy: nothing else. */
-			paragraf_head(&L, d, false);
-			para_t(&L, d, T_PROTOKOLL_SEKRETESS);
+		if (public && p->sekretess) {
+			masked_paragraf(&L, d);
 			continue;
 		}
-		paragraf_head(&L, d, true);
-		paragraf_body(&L, d, true);
+		paragraf_head(&L, d, p->rubrik);
+		/* A paragraph published after a sekretessprövning still shows no
+		 * personnummer: the public protocol is read by anyone. */
+		paragraf_body(&L, d, !public);
 		if (p->n_skickas_till > 0) {
 			heading(&L, d, T_UTDRAG_SKICKAS_RUBRIK);
 			lines_list(&L, p->skickas_till, p->n_skickas_till);
@@ -1045,14 +1122,15 @@ render_protokoll(const struct render *r, bool public, unsigned char **out, size_
 
 /* ---- archive copy, Skatteverket sheet, expedieringslista ---- */
 
+/* A PDF dated as the paragraph p's letters are (p NULL: the protocol's). */
 static struct pdf *
-simple_pdf(const struct render *r, const char *title, const char *seed, char *err, size_t errlen)
+simple_pdf(const struct render *r, const struct paragraf *p, const char *title,
+    const char *seed, char *err, size_t errlen)
 {
 	struct pdf_meta meta;
 	char date[32], ymd[11];
 
-	fmt_ymd(ymd, r->s->protokoll.justerad ? &r->s->protokoll.justerad_datum :
-						&r->s->protokoll.sammantradesdatum);
+	fmt_ymd(ymd, letter_date(&r->s->protokoll, p));
 	snprintf(date, sizeof(date), "%sT00:00:00", ymd);
 	memset(&meta, 0, sizeof(meta));
 	meta.title = title;
@@ -1076,7 +1154,7 @@ render_arkivkopia(const struct render *r, const struct paragraf *p, unsigned cha
 	    r->s->protokoll.organ, p->nr, p->dnr != NULL ? p->dnr : "");
 	int rc = -1;
 
-	pdf = simple_pdf(r, title, seed, err, errlen);
+	pdf = simple_pdf(r, p, title, seed, err, errlen);
 	free(title);
 	free(seed);
 	if (pdf == NULL)
@@ -1280,7 +1358,7 @@ render_felrapport(const struct render *r, const char *title, unsigned char **out
 	size_t i;
 	int rc = -1;
 
-	pdf = simple_pdf(r, "Felrapport", seed, err, errlen);
+	pdf = simple_pdf(r, NULL, "Felrapport", seed, err, errlen);
 	free(seed);
 	if (pdf == NULL)
 		return -1;

@@ -88,7 +88,11 @@ int render_lista_stream(const struct render *, const char *title,
 int render_felrapport(const struct render *, const char *title, unsigned char **pdf,
     size_t *len, char *err, size_t errlen);
 
-/* The whole protocol; public leaves out everything of paragraphs with galler. */
+/*
+ * The whole protocol.  public masks every paragraph with sekretess (SPEC 2.1)
+ * down to its number, dnr, public rubrik and, with offentligt-beslut, its
+ * decision points; it prints no personnummer.
+ */
 int render_protokoll(const struct render *, bool public, unsigned char **pdf, size_t *len,
     char *err, size_t errlen);
 

@@ -36,6 +36,17 @@ enum roll {
 	ROLL__MAX
 };
 
+/*
+ * The first six roles are parties, or speak for one: they get the beslut with
+ * how to appeal.  The others are informed and get an underrättelse om beslut
+ * (SPEC 2.2).  The law decides which is which, so templates do not.
+ */
+static inline bool
+roll_is_party(enum roll r)
+{
+	return r <= ROLL_OMBUD;
+}
+
 enum kanal { KANAL_AUTO, KANAL_DIGITAL, KANAL_POST, KANAL_REKOMMENDERAT, KANAL__MAX };
 
 enum adresstyp { ADRESS_FOLKBOKFORING, ADRESS_VISTELSE, ADRESS_SARSKILD, ADRESS_UTLAND, ADRESS__MAX };
@@ -134,9 +145,16 @@ struct forsattsblad {
 struct paragraf {
 	unsigned long nr;
 	const char *dnr;                /* normalized; NULL when the attribute is absent */
+	/*
+	 * Masked in the public protocol (SPEC 2.1): sekretess="true", or a
+	 * <galler> and no sekretess attribute.  Only an explicit "false"
+	 * publishes a paragraph about an individual.
+	 */
 	bool sekretess;
+	bool offentligt_beslut;         /* a masked paragraph still shows its <beslut> */
 	bool omedelbart_justerad;
 	const char *rubrik;
+	const char *offentlig_rubrik;   /* the rubrik a masked paragraph shows; NULL when absent */
 	bool has_galler;
 	struct person galler;
 	const char **punkter;

@@ -1,6 +1,7 @@
 /*
  * template.c -- reads templates/: the geometry of layout.conf, the wording of
- * texts.conf and the long texts (överklagandehänvisningar); see template.h.
+ * texts.conf, what each role gets (roller.conf) and the long texts
+ * (överklagandehänvisningar); see template.h.
  *
  * Reads: files in the template directory, written by the municipality.
  * Writes: struct tmpl of owned strings.
@@ -86,6 +87,10 @@ static const struct {
 	[T_BESLUT_BILAGOR_RUBRIK] = {"beslut", "bilagor_rubrik"},
 	[T_BESLUT_BILAGA_UTDRAG] = {"beslut", "bilaga_utdrag"},
 	[T_BESLUT_BILAGA_OVERKLAGANDE] = {"beslut", "bilaga_overklagande"},
+	[T_UNDERRATTELSE_TITEL] = {"underrattelse", "titel"},
+	[T_UNDERRATTELSE_INLEDNING] = {"underrattelse", "inledning"},
+	[T_UNDERRATTELSE_KONTAKT] = {"underrattelse", "kontakt"},
+	[T_UNDERRATTELSE_BILAGA_UTDRAG] = {"underrattelse", "bilaga_utdrag"},
 	[T_UTDRAG_TITEL] = {"utdrag", "titel"},
 	[T_UTDRAG_SAMMANTRADESDATUM] = {"utdrag", "sammantradesdatum"},
 	[T_UTDRAG_PARAGRAF] = {"utdrag", "paragraf"},
@@ -99,6 +104,7 @@ static const struct {
 	[T_UTDRAG_UNDERLAG_RUBRIK] = {"utdrag", "underlag_rubrik"},
 	[T_UTDRAG_SKICKAS_RUBRIK] = {"utdrag", "skickas_rubrik"},
 	[T_UTDRAG_OMEDELBART] = {"utdrag", "omedelbart"},
+	[T_UTDRAG_DELVIS] = {"utdrag", "delvis"},
 	[T_UTDRAG_JUSTERANDES_SIGN] = {"utdrag", "justerandes_sign"},
 	[T_UTDRAG_BESTYRKANDE_RUBRIK] = {"utdrag", "bestyrkande_rubrik"},
 	[T_UTDRAG_BESTYRKANDE] = {"utdrag", "bestyrkande"},
@@ -112,6 +118,7 @@ static const struct {
 	[T_PROTOKOLL_JUSTERAD] = {"protokoll", "justerad"},
 	[T_PROTOKOLL_EJ_JUSTERAD] = {"protokoll", "ej_justerad"},
 	[T_PROTOKOLL_SEKRETESS] = {"protokoll", "sekretess"},
+	[T_PROTOKOLL_SEKRETESS_RUBRIK] = {"protokoll", "sekretess_rubrik"},
 	[T_PROTOKOLL_UNDERSKRIFTER] = {"protokoll", "underskrifter"},
 };
 
@@ -120,11 +127,34 @@ static const char *const longtext_files[L__MAX] = {
 	[L_LAGLIGHETSPROVNING] = "overklagande-laglighetsprovning.txt",
 };
 
+/* The names of enum del in roller.conf. */
+static const struct {
+	const char *name;
+	unsigned bit;
+} delar[] = {
+	{"rubrik", DEL_RUBRIK},
+	{"galler", DEL_GALLER},
+	{"beslut", DEL_BESLUT},
+	{"beslutsgang", DEL_BESLUTSGANG},
+	{"beskrivning", DEL_BESKRIVNING},
+	{"skal", DEL_SKAL},
+	{"lagrum", DEL_LAGRUM},
+	{"beslutsunderlag", DEL_BESLUTSUNDERLAG},
+};
+
+/*
+ * What a party is always given: the decision, its reasons and the law it
+ * rests on (förvaltningslagen 32 §, SPEC section 4), whatever roller.conf
+ * says; a list that leaves one out is an error, not a letter without reasons.
+ */
+#define DEL_PARTY_MIN (DEL_BESLUT | DEL_SKAL | DEL_LAGRUM)
+
 /* Which of the file's keys have been seen, to report the missing ones. */
 struct loader {
 	struct tmpl *t;
 	unsigned char seen_num[NNUMS];
 	unsigned char seen_text[T__MAX];
+	unsigned char seen_roll[ROLL__MAX];
 };
 
 static int
@@ -204,6 +234,51 @@ on_texts(void *arg, struct ini_ctx *ctx, const char *section, const char *key, c
 	return 0;
 }
 
+/* [delar] ROLE = PART PART …, separated by spaces or commas. */
+static int
+on_roller(void *arg, struct ini_ctx *ctx, const char *section, const char *key,
+    const char *val)
+{
+	struct loader *ld = arg;
+	unsigned bits = 0;
+	size_t r, i, n;
+	const char *p;
+
+	if (strcmp(section, "delar") != 0)
+		return ini_fail(ctx, "okänd sektion [%s]", section);
+	if (key == NULL)
+		return 0;
+	for (r = 0; r < ROLL__MAX; r++)
+		if (strcmp(roll_names[r], key) == 0)
+			break;
+	if (r == ROLL__MAX)
+		return ini_fail(ctx, "okänd roll \"%s\" i [delar]", key);
+	if (ld->seen_roll[r])
+		return ini_fail(ctx, "\"%s\" står redan tidigare i [delar]", key);
+	for (p = val; *p != '\0'; p += n) {
+		p += strspn(p, " \t,");
+		if ((n = strcspn(p, " \t,")) == 0)
+			break;
+		for (i = 0; i < sizeof(delar) / sizeof(delar[0]); i++)
+			if (strlen(delar[i].name) == n && strncmp(delar[i].name, p, n) == 0)
+				break;
+		if (i == sizeof(delar) / sizeof(delar[0]))
+			return ini_fail(ctx, "okänd del \"%.*s\" för %s (känner till rubrik, "
+			    "galler, beslut, beslutsgang, beskrivning, skal, lagrum, "
+			    "beslutsunderlag)", (int)n, p, key);
+		bits |= delar[i].bit;
+	}
+	if ((bits & DEL_BESLUT) == 0)
+		return ini_fail(ctx, "%s måste få beslut: utan beslutspunkterna finns inget "
+		    "att underrätta om", key);
+	if (roll_is_party((enum roll)r) && (bits & DEL_PARTY_MIN) != DEL_PARTY_MIN)
+		return ini_fail(ctx, "%s är part och måste få beslut, skal och lagrum "
+		    "(förvaltningslagen 32 §)", key);
+	ld->t->delar[r] = bits;
+	ld->seen_roll[r] = 1;
+	return 0;
+}
+
 static int
 load_ini(const char *dir, const char *name, ini_fn fn, struct loader *ld, char *err,
     size_t errlen)
@@ -258,7 +333,8 @@ tmpl_load(struct tmpl *t, const char *dir, char *err, size_t errlen)
 	ld.t = t;
 	t->dir = xstrdup(dir);
 	if (load_ini(dir, "layout.conf", on_layout, &ld, err, errlen) == -1 ||
-	    load_ini(dir, "texts.conf", on_texts, &ld, err, errlen) == -1)
+	    load_ini(dir, "texts.conf", on_texts, &ld, err, errlen) == -1 ||
+	    load_ini(dir, "roller.conf", on_roller, &ld, err, errlen) == -1)
 		goto fail;
 	for (i = 0; i < NNUMS; i++)
 		if (!ld.seen_num[i]) {
@@ -271,6 +347,12 @@ tmpl_load(struct tmpl *t, const char *dir, char *err, size_t errlen)
 			ini_errmsg(err, errlen, "%s/texts.conf: [%s] %s saknas", dir,
 			    i >= T_ROLL_FIRST ? "roller" : texts[i].section,
 			    i >= T_ROLL_FIRST ? roll_names[i - T_ROLL_FIRST] : texts[i].key);
+			goto fail;
+		}
+	for (i = 0; i < ROLL__MAX; i++)
+		if (!ld.seen_roll[i]) {
+			ini_errmsg(err, errlen, "%s/roller.conf: [delar] %s saknas", dir,
+			    roll_names[i]);
 			goto fail;
 		}
 	if (t->geo.address_min_size > t->geo.address_size) {

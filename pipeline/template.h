@@ -1,7 +1,7 @@
 /*
  * template.h -- layout and wording from templates/ (layout.conf, texts.conf,
- * overklagande-*.txt), so a municipality changes its documents without
- * recompiling.  Loaded once per run and read by the renderers.
+ * roller.conf, overklagande-*.txt), so a municipality changes its documents
+ * without recompiling.  Loaded once per run and read by the renderers.
  */
 #ifndef EXPEDIERA_TEMPLATE_H
 #define EXPEDIERA_TEMPLATE_H
@@ -48,6 +48,10 @@ enum text {
 	T_BESLUT_BILAGOR_RUBRIK,
 	T_BESLUT_BILAGA_UTDRAG,
 	T_BESLUT_BILAGA_OVERKLAGANDE,
+	T_UNDERRATTELSE_TITEL,
+	T_UNDERRATTELSE_INLEDNING,
+	T_UNDERRATTELSE_KONTAKT,
+	T_UNDERRATTELSE_BILAGA_UTDRAG,
 	T_UTDRAG_TITEL,
 	T_UTDRAG_SAMMANTRADESDATUM,
 	T_UTDRAG_PARAGRAF,
@@ -61,6 +65,7 @@ enum text {
 	T_UTDRAG_UNDERLAG_RUBRIK,
 	T_UTDRAG_SKICKAS_RUBRIK,
 	T_UTDRAG_OMEDELBART,
+	T_UTDRAG_DELVIS,
 	T_UTDRAG_JUSTERANDES_SIGN,
 	T_UTDRAG_BESTYRKANDE_RUBRIK,
 	T_UTDRAG_BESTYRKANDE,
@@ -74,9 +79,28 @@ enum text {
 	T_PROTOKOLL_JUSTERAD,
 	T_PROTOKOLL_EJ_JUSTERAD,
 	T_PROTOKOLL_SEKRETESS,
+	T_PROTOKOLL_SEKRETESS_RUBRIK,
 	T_PROTOKOLL_UNDERSKRIFTER,
 	T_ROLL_FIRST, /* [roller], in the order of enum roll (session.h) */
 	T__MAX = T_ROLL_FIRST + 10
+};
+
+/*
+ * The parts of a paragraph a recipient may get (roller.conf), in its letter
+ * and in its protokollsutdrag.  What a role does not get is left out of
+ * both, so that, say, an HVB never reads another young person's drug test
+ * in the reasons.
+ */
+enum del {
+	DEL_RUBRIK = 1u << 0,
+	DEL_GALLER = 1u << 1,          /* "Beslutet gäller …": whom it concerns */
+	DEL_BESLUT = 1u << 2,          /* the decision points: always */
+	DEL_BESLUTSGANG = 1u << 3,
+	DEL_BESKRIVNING = 1u << 4,
+	DEL_SKAL = 1u << 5,
+	DEL_LAGRUM = 1u << 6,
+	DEL_BESLUTSUNDERLAG = 1u << 7,
+	DEL_ALLA = (1u << 8) - 1
 };
 
 /* The long texts, one file each. */
@@ -87,6 +111,7 @@ struct tmpl {
 	struct geometry geo;
 	char *text[T__MAX];
 	char *longtext[L__MAX];
+	unsigned delar[T__MAX - T_ROLL_FIRST]; /* enum del bits, per enum roll */
 };
 
 /* Loads dir/layout.conf, dir/texts.conf and the long texts; -1 with err. */

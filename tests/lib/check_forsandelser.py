@@ -6,8 +6,13 @@ recipient may and may not see (SPEC section 4):
   identity);
 - no other recipient's name or address line is there, and no personnummer of
   anyone (a recipient's own is not printed either);
-- the §, the dnr, "Protokollsutdrag", "Utdragsbestyrkande", and the appeal
-  text when the paragraph can be appealed;
+- the §, the dnr, "Protokollsutdrag", "Utdragsbestyrkande";
+- a party (den-enskilde, vardnadshavare, …, ombud) gets a BESLUT with its
+  reasons, and the appeal text when the paragraph can be appealed; an
+  informed recipient (familjehem, hvb, myndighet, annan) gets an
+  UNDERRÄTTELSE OM BESLUT with the decision and lagrum, and no word of
+  appealing, no reasons, no description, no beslutsgång and no
+  beslutsunderlag (the defaults of templates/roller.conf);
 - with a window X Y W H (mm from the top-left corner), every word of the
   address block on page 1 lies inside that envelope window.
 
@@ -34,6 +39,10 @@ for name in sorted(os.listdir(fbdir)) if os.path.isdir(fbdir) else []:
     if name.endswith(".xml"):
         root = ET.parse(os.path.join(fbdir, name)).getroot()
         fbs[root.find(F + "arende").get("dnr")] = root
+
+
+PARTIES = {"den-enskilde", "vardnadshavare", "sarskilt-forordnad-vardnadshavare", "god-man",
+           "forvaltare", "ombud"}
 
 
 def text(e):
@@ -74,6 +83,7 @@ for d in doc["documents"]:
     galler = text(p.find(P + "galler/" + P + "namn"))
     dnr = p.get("dnr")
     mine = [recipient(m) for m in fbs[dnr].findall(F + "mottagare")][d["index"] - 1]
+    roll = fbs[dnr].findall(F + "mottagare")[d["index"] - 1].get("roll")
     path = os.path.join(outdir, d["file"])
     out = subprocess.run(["pdftotext", "-enc", "UTF-8", path, "-"], capture_output=True,
                          text=True, check=True).stdout
@@ -108,7 +118,31 @@ for d in doc["documents"]:
     check("protokollsutdrag" in flat.lower(), f"{f}: Protokollsutdrag missing")
     check("Utdragsbestyrkande" in flat, f"{f}: Utdragsbestyrkande missing")
     ovk = p.find(P + "overklagande")
-    if ovk is not None and ovk.get("typ") == "forvaltningsbesvar":
-        check("tre veckor" in flat and "förvaltningsrätten" in flat,
-              f"{f}: appeal text missing")
+    punkter = [text(x) for x in p.findall(P + "beslut/" + P + "punkt")]
+    for x in punkter + [text(x) for x in p.findall(P + "lagrum")]:
+        check(re.sub(r"[\s\-–]", "", x) in re.sub(r"[\s\-–]", "", out),
+              f"{f}: decision point or lagrum missing: {x[:40]!r}")
+    private = [text(x) for x in p.findall(P + "skal/" + P + "stycke")]
+    private += [text(x) for x in p.findall(P + "beskrivning/" + P + "stycke")]
+    private += [text(x) for x in p.findall(P + "beslutsunderlag/" + P + "handling")]
+    private += [text(x) for x in p.findall(P + "beslutsgang")]
+    # pdftotext joins "hälso-" at a line end with the next line: compare
+    # without spaces and dashes.
+    bare = re.sub(r"[\s\-–]", "", out)
+    if roll in PARTIES:
+        check(re.search(r"(?m)^BESLUT$", out), f"{f}: a party's letter is not a BESLUT")
+        check("UNDERRÄTTELSE" not in flat, f"{f}: a party gets an underrättelse")
+        for x in private:
+            check(re.sub(r"[\s\-–]", "", x) in bare, f"{f}: a party's försändelse lacks {x[:40]!r}")
+        if ovk is not None and ovk.get("typ") == "forvaltningsbesvar":
+            check("tre veckor" in flat and "förvaltningsrätten" in flat and
+                  "Du kan överklaga beslutet" in flat, f"{f}: appeal text missing")
+    else:
+        check("UNDERRÄTTELSE OM BESLUT" in flat, f"{f}: an informed recipient's letter is "
+              "not an underrättelse om beslut")
+        check("överklag" not in flat.lower(), f"{f}: an informed recipient is told of appealing")
+        check("tre veckor" not in flat, f"{f}: an informed recipient gets the appeal page")
+        for x in private:
+            check(re.sub(r"[\s\-–]", "", x) not in bare,
+                  f"{f}: an informed recipient reads {x[:40]!r}")
 print(f"{passed} passed, {failed} failed")
