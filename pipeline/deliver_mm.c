@@ -228,6 +228,7 @@ mailbox_ask(struct mailbox *mb, const char *const *ids_in, size_t n, FILE *err)
 		struct mm_reach *ans = NULL;
 		size_t nans = 0;
 		char msg[256];
+		bool broken;
 		int attempt;
 
 		memset(&req, 0, sizeof(req));
@@ -239,8 +240,12 @@ mailbox_ask(struct mailbox *mb, const char *const *ids_in, size_t n, FILE *err)
 			    "mottagarna räknas som ej nåbara\n");
 			continue;
 		}
+		broken = true;
 		for (attempt = 1; attempt <= mb->attempts; attempt++) {
+			req.broken_after_tls = false;
 			mm_http_perform(mb->http, &req, 1, NULL, NULL);
+			if (req.outcome != MM_OK && !req.broken_after_tls)
+				broken = false;
 			if (req.outcome == MM_OK &&
 			    mm_parse_is_reachable(req.response, req.response_len, &ans, &nans, msg,
 				sizeof(msg)) == 0)
@@ -255,6 +260,18 @@ mailbox_ask(struct mailbox *mb, const char *const *ids_in, size_t n, FILE *err)
 		}
 		if (ans == NULL && req.outcome == MM_PERMANENT) {
 			fprintf(err, "expediera: %s\n", req.err);
+			rc = -1;
+		} else if (ans == NULL && broken) {
+			/*
+			 * Every try got through the TLS handshake and then lost the
+			 * connection before any answer: a register that is down
+			 * does not do that, one that refuses our client certificate
+			 * under TLS 1.3 does.  Printing everything instead would hide
+			 * it; nothing is sent until it is looked into.
+			 */
+			fprintf(err, "expediera: adressregistret bröt förbindelsen efter "
+			    "TLS-handskakningen vid varje försök (%s); oftast godtar det inte "
+			    "klientcertifikatet i [mailbox] client_cert. Inget skickades.\n", req.err);
 			rc = -1;
 		} else if (ans == NULL)
 			fprintf(err, "expediera: adressregistret svarade inte (%s); mottagarna "

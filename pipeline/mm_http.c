@@ -252,6 +252,13 @@ classify(struct xfer *x, CURLcode cc, long status)
 		 * read: the same certificates will be refused on every try, and
 		 * must stop the run rather than pass for "not reachable".
 		 */
+		{
+			curl_off_t tls = 0;
+
+			r->broken_after_tls = x->easy != NULL &&
+			    curl_easy_getinfo(x->easy, CURLINFO_APPCONNECT_TIME_T, &tls) == CURLE_OK &&
+			    tls > 0;
+		}
 		if (tls_refusal(x->ebuf)) {
 			r->outcome = MM_PERMANENT;
 			snprintf(r->err, sizeof(r->err), "servern %.60s godtog inte klientcertifikatet "

@@ -41,6 +41,9 @@ struct mm_request {
 	char *response;            /* malloc'd, NUL-terminated; NULL if none */
 	size_t response_len;
 	char err[256];             /* Swedish, when not MM_OK */
+	bool broken_after_tls;     /* the TLS handshake was done, then the connection broke
+	                              before any answer: under TLS 1.3 what a server that
+	                              refuses the client certificate looks like */
 	void *user;                /* the caller's */
 };
 
