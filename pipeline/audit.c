@@ -1759,6 +1759,26 @@ audit_verify(struct audit *a, struct audit_verify *v)
 }
 
 int
+audit_last_data(struct audit *a, const char *forsandelse, const char *kind, char **data)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	*data = NULL;
+	if (prep(a, "SELECT data FROM event WHERE forsandelse = ?1 AND kind = ?2 "
+	        "ORDER BY id DESC LIMIT 1", &st) == -1 ||
+	    bind_text(a, st, 1, forsandelse) == -1 || bind_text(a, st, 2, kind) == -1 ||
+	    (r = step_row(a, st)) == -1) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	if (r == 1 && col_text(st, 0) != NULL)
+		*data = xstrdup(col_text(st, 0));
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
 audit_find_hash(struct audit *a, const char *hash, int64_t *rows)
 {
 	sqlite3_stmt *st = NULL;

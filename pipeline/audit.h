@@ -140,6 +140,12 @@ int audit_verify(struct audit *, struct audit_verify *v);
 int audit_verify_head(struct audit *, int64_t rows, const char *hash, struct audit_verify *v);
 
 /*
+ * The data of the last event of kind for forsandelse (malloc'd in *data, NULL
+ * when there is none).  0, or -1.
+ */
+int audit_last_data(struct audit *, const char *forsandelse, const char *kind, char **data);
+
+/*
  * The event whose hash is hash (hex): *rows its id, 0 when no event has it
  * (the log was rewritten or cut back since that head was kept).  0, or -1.
  */

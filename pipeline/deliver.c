@@ -478,6 +478,15 @@ log_item(struct ctx *c, const struct item *it, const char *kind, const char *ext
 	json_string(fp, it->r->internal != NULL ? "intern" : roll_names[it->r->m->roll]);
 	fputs(",\"route\":", fp);
 	json_string(fp, route_names[it->r->route]);
+	fputs(",\"organ\":", fp);
+	json_string(fp, c->rd->s->protokoll.organ);
+	{
+		char date[11];
+
+		ymd_format(&c->rd->s->protokoll.sammantradesdatum, date);
+		fputs(",\"sammantrade\":", fp);
+		json_string(fp, date);
+	}
 	fputs(",\"reason\":", fp);
 	json_string(fp, it->r->reason);
 	if (it->sha[0] != '\0') {

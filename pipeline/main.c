@@ -1093,33 +1093,130 @@ open_existing_audit(const struct config *cfg)
 	return a;
 }
 
+/*
+ * status answers for the present: one försändelse may have several outbox
+ * rows (held, then sent when the paragraph was fixed; digital that failed,
+ * then print), all with ids that start with its key.  Its state now is sent
+ * when any row is, else the most pressing of the others; the walk is in id
+ * order, so one försändelse's rows come together.
+ */
+struct status_row {
+	char *id, *route, *reason;
+	long paragraf;
+	enum outbox_state st;
+};
+
 struct status_walk {
+	struct audit *a;
 	bool json, first;
 	size_t count[OUTBOX_FAILED + 1];
+	char key[128];
+	struct status_row cur;    /* the row that speaks for the försändelse so far */
+	bool have;
 };
+
+/* How much a state says about now: sent ends it; failed is older news than pending. */
+static int
+state_rank(enum outbox_state st)
+{
+	switch (st) {
+	case OUTBOX_SENT:
+		return 5;
+	case OUTBOX_SENDING:
+		return 4;
+	case OUTBOX_PENDING:
+		return 3;
+	case OUTBOX_HELD:
+		return 2;
+	default:
+		return 1;
+	}
+}
+
+static void
+status_flush(struct status_walk *w)
+{
+	struct status_row *r = &w->cur;
+	char *data = NULL, *who = NULL, *roll = NULL, *dnr = NULL, *organ = NULL, *datum = NULL;
+
+	if (!w->have)
+		return;
+	w->have = false;
+	w->count[r->st]++;
+	if (audit_last_data(w->a, r->id, "route", &data) == 0 && data != NULL) {
+		who = json_field(data, "mottagare");
+		roll = json_field(data, "roll");
+		dnr = json_field(data, "dnr");
+		organ = json_field(data, "organ");
+		datum = json_field(data, "sammantrade");
+	}
+	if (w->json) {
+		printf("%s\n  {\"forsandelse\": ", w->first ? "" : ",");
+		json_string(stdout, r->id);
+		printf(", \"paragraf\": %ld, \"dnr\": ", r->paragraf);
+		json_string(stdout, dnr);
+		fputs(", \"mottagare\": ", stdout);
+		json_string(stdout, who);
+		fputs(", \"roll\": ", stdout);
+		json_string(stdout, roll);
+		fputs(", \"organ\": ", stdout);
+		json_string(stdout, organ);
+		fputs(", \"sammantrade\": ", stdout);
+		json_string(stdout, datum);
+		fputs(", \"route\": ", stdout);
+		json_string(stdout, r->route);
+		fputs(", \"state\": ", stdout);
+		json_string(stdout, outbox_state_name(r->st));
+		fputs(", \"reason\": ", stdout);
+		json_string(stdout, r->reason);
+		fputc('}', stdout);
+		w->first = false;
+	} else if (r->st != OUTBOX_SENT) {
+		printf("§ %-5ld %-19s %-8s %s\n", r->paragraf, r->route, outbox_state_name(r->st),
+		    r->reason != NULL ? shown(r->reason) : "");
+		if (who != NULL)
+			printf("        %s, %s, %s, %s %s\n", shown(who), roll != NULL ? roll : "-",
+			    dnr != NULL ? shown(dnr) : "-", organ != NULL ? shown(organ) : "-",
+			    datum != NULL ? datum : "");
+	}
+	free(data);
+	free(who);
+	free(roll);
+	free(dnr);
+	free(organ);
+	free(datum);
+	free(r->id);
+	free(r->route);
+	free(r->reason);
+	memset(r, 0, sizeof(*r));
+}
 
 static int
 status_item(void *arg, const struct outbox_item *it, enum outbox_state st, int attempts,
     const char *reason)
 {
 	struct status_walk *w = arg;
+	size_t klen = strcspn(it->id, ":");
 
 	(void)attempts;
-	w->count[st]++;
-	if (w->json) {
-		printf("%s\n  {\"forsandelse\": ", w->first ? "" : ",");
-		json_string(stdout, it->id);
-		printf(", \"paragraf\": %ld, \"route\": ", it->paragraf);
-		json_string(stdout, it->route);
-		fputs(", \"state\": ", stdout);
-		json_string(stdout, outbox_state_name(st));
-		fputs(", \"reason\": ", stdout);
-		json_string(stdout, reason);
-		fputc('}', stdout);
-		w->first = false;
-	} else if (st != OUTBOX_SENT)
-		printf("§ %-5ld %-19s %-8s %s\n", it->paragraf, it->route, outbox_state_name(st),
-		    reason != NULL ? reason : "");
+	if (klen >= sizeof(w->key))
+		klen = sizeof(w->key) - 1;
+	if (w->have && (strlen(w->key) != klen || strncmp(w->key, it->id, klen) != 0))
+		status_flush(w);
+	if (!w->have) {
+		memcpy(w->key, it->id, klen);
+		w->key[klen] = '\0';
+	} else if (state_rank(st) <= state_rank(w->cur.st))
+		return 0;
+	free(w->cur.id);
+	free(w->cur.route);
+	free(w->cur.reason);
+	w->cur.id = xstrdup(it->id);
+	w->cur.route = xstrdup(it->route);
+	w->cur.reason = reason != NULL ? xstrdup(reason) : NULL;
+	w->cur.paragraf = it->paragraf;
+	w->cur.st = st;
+	w->have = true;
 	return 0;
 }
 
@@ -1138,6 +1235,7 @@ cmd_status(const struct options *o)
 		return EXIT_SYSTEM;
 	}
 	memset(&w, 0, sizeof(w));
+	w.a = a;
 	w.json = o->json;
 	w.first = true;
 	if (o->session != NULL) {
@@ -1152,7 +1250,7 @@ cmd_status(const struct options *o)
 	if (outbox_list(a, NULL, status_item, &w) == -1) {
 		fprintf(stderr, "expediera: %s\n", audit_error(a));
 		rc = EXIT_SYSTEM;
-	} else if (w.json)
+	} else if (status_flush(&w), w.json)
 		printf("\n ], \"sent\": %zu, \"pending\": %zu, \"sending\": %zu, \"held\": %zu, "
 		       "\"failed\": %zu}\n", w.count[OUTBOX_SENT], w.count[OUTBOX_PENDING],
 		    w.count[OUTBOX_SENDING], w.count[OUTBOX_HELD], w.count[OUTBOX_FAILED]);
@@ -1160,6 +1258,9 @@ cmd_status(const struct options *o)
 		printf("%zu skickade, %zu väntar, %zu pågår, %zu hålls, %zu misslyckades.\n",
 		    w.count[OUTBOX_SENT], w.count[OUTBOX_PENDING], w.count[OUTBOX_SENDING],
 		    w.count[OUTBOX_HELD], w.count[OUTBOX_FAILED]);
+	free(w.cur.id);
+	free(w.cur.route);
+	free(w.cur.reason);
 	if (rc == 0)
 		rc = flushed(w.count[OUTBOX_HELD] + w.count[OUTBOX_FAILED] +
 			w.count[OUTBOX_PENDING] + w.count[OUTBOX_SENDING] > 0 ? EXIT_DELIVERY :

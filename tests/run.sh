@@ -151,6 +151,7 @@ fi
 . tests/lib/print_sftp.sh
 . tests/lib/cups.sh
 . tests/lib/watch.sh
+. tests/lib/status.sh
 . tests/lib/systemd.sh
 . tests/lib/install.sh
 . tests/lib/sftp.sh
