@@ -109,6 +109,13 @@ struct ctx {
 	bool log_lost;              /* the log refused a write: nothing more is handed over */
 	char runid[17];             /* random, so no two runs of any two logs share a name */
 	char *meeting;              /* "2026-11-18-socialnamndens-individutskott": every name's start */
+	struct asked {              /* hand-overs asked about (handover_done) and the */
+		char *reason;       /* answers: one question per batch, not per item */
+		int answer;
+		char err[256];
+	} asked[4];
+	size_t n_asked;
+	bool answered_before;       /* the last handover_done came from such an answer */
 	FILE *lista;                /* the expedieringslista's rows, spooled */
 	struct progress prog;
 };
@@ -352,6 +359,7 @@ handover_done(struct ctx *c, const char *reason, char *err, size_t errlen)
 	const struct config *cfg = c->rd->cfg;
 	const char *bar;
 	char *name;
+	size_t k;
 	int rc;
 
 	if (strncmp(reason, "fil:", 4) == 0)
@@ -359,6 +367,14 @@ handover_done(struct ctx *c, const char *reason, char *err, size_t errlen)
 	if ((strncmp(reason, "sftp:", 5) != 0 && strncmp(reason, "cups:", 5) != 0) ||
 	    (bar = strchr(reason, '|')) == NULL)
 		return 0;
+	/* A batch's försändelser share the reason: the print house is asked once. */
+	for (k = 0; k < c->n_asked; k++)
+		if (strcmp(c->asked[k].reason, reason) == 0) {
+			c->answered_before = true;
+			snprintf(err, errlen, "%s", c->asked[k].err);
+			return c->asked[k].answer;
+		}
+	c->answered_before = false;
 	name = xstrndup(reason + 5, (size_t)(bar - (reason + 5)));
 	if (reason[0] == 's') {
 		struct sftp_target t = {cfg->print_sftp_url, cfg->print_sftp_user,
@@ -369,6 +385,12 @@ handover_done(struct ctx *c, const char *reason, char *err, size_t errlen)
 		rc = print_cups_find(cfg->print_cups_queue, name, config_print_timeout(cfg), err,
 		    errlen);
 	free(name);
+	/* A run has a print batch and a Skatteverket batch; the oldest goes first. */
+	k = c->n_asked < sizeof(c->asked) / sizeof(c->asked[0]) ? c->n_asked++ : 0;
+	free(c->asked[k].reason);
+	c->asked[k].reason = xstrdup(reason);
+	c->asked[k].answer = rc;
+	snprintf(c->asked[k].err, sizeof(c->asked[k].err), "%s", rc == -1 ? err : "");
 	return rc;
 }
 
@@ -411,8 +433,10 @@ settle_prior(struct ctx *c, const char *key)
 				"återställd efter avbrott: jobbet fanns i CUPS-kön") == 0)
 				out = PRIOR_SENT;
 		} else if (done == -1) {
-			fprintf(c->err, "expediera: en tidigare överlämning kunde inte bekräftas (%s); "
-			    "den skickas inte igen förrän det går att se om den kom fram\n", err);
+			if (!c->answered_before)
+				fprintf(c->err, "expediera: en tidigare överlämning kunde inte bekräftas "
+				    "(%s); den skickas inte igen förrän det går att se om den kom fram\n",
+				    err);
 			if (out != PRIOR_SENT)
 				out = PRIOR_UNKNOWN;
 		} else {
@@ -1512,6 +1536,7 @@ deliver_end(struct delivery *dv, const struct render *rd, bool abandon)
 	struct ctx *c = (struct ctx *)dv;
 	struct send_result *res = c->res;
 	char summary[256];
+	size_t i;
 	int rc = 0;
 
 	c->rd = rd;
@@ -1552,6 +1577,8 @@ out:
 	if (c->lista != NULL)
 		fclose(c->lista);
 	free(c->meeting);
+	for (i = 0; i < c->n_asked; i++)
+		free(c->asked[i].reason);
 	free(c);
 	return rc;
 }
