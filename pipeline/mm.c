@@ -54,6 +54,7 @@
 #include <xmlsec/openssl/crypto.h>
 
 #include "mm.h"
+#include "personnummer.h"
 #include "xmalloc.h"
 
 #if defined(XMLSEC_CRYPTO_DYNAMIC_LOADING)
@@ -224,20 +225,6 @@ check_text(const char *what, const char *s, bool required, int min, int max, boo
 	return 0;
 }
 
-/* A run of six or more digits: possibly a personnummer, never in a subject. */
-static bool
-has_digit_run(const char *s)
-{
-	int run = 0;
-
-	for (; *s != '\0'; s++) {
-		run = *s >= '0' && *s <= '9' ? run + 1 : 0;
-		if (run >= 6)
-			return true;
-	}
-	return false;
-}
-
 /* Recipient.xsd EMailAdress: .+@.+\..+ */
 static bool
 email_ok(const char *s)
@@ -278,7 +265,7 @@ check_message(const struct mm_message *m, char *err, size_t errlen)
 		errlen) ||
 	    check_text("bilagans filnamn", m->pdf_name, true, 1, 255, false, err, errlen))
 		return -1;
-	if (has_digit_run(m->subject)) {
+	if (pnr_may_hold(m->subject)) {
 		snprintf(err, errlen, "ämnesraden får inte innehålla en sifferföljd som kan vara "
 		    "ett personnummer");
 		return -1;

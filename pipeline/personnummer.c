@@ -369,3 +369,16 @@ ymd_format(const struct ymd *d, char out[11])
 
 	snprintf(out, 11, "%04u-%02u-%02u", y, m, dd);
 }
+
+bool
+pnr_may_hold(const char *s)
+{
+	int run = 0;
+
+	for (; *s != '\0'; s++) {
+		run = *s >= '0' && *s <= '9' ? run + 1 : 0;
+		if (run >= 6)
+			return true;
+	}
+	return false;
+}

@@ -86,4 +86,11 @@ int ymd_cmp(const struct ymd *a, const struct ymd *b);
  */
 bool orgnr_parse(const char *s, char out[11]);
 
+/*
+ * Whether s has six or more digits in a row: it may hold a personnummer, so
+ * it is not shown or sent where a number must never be (a message subject,
+ * a finding that quotes the input).
+ */
+bool pnr_may_hold(const char *s);
+
 #endif

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "personnummer.h"
 #include "validate.h"
 #include "xmalloc.h"
 
@@ -1268,20 +1269,6 @@ internal_name(const char *list, const char *name)
 	return found;
 }
 
-/* true when s has six digits in a row: it may hold a personnummer. */
-static bool
-has_number(const char *s)
-{
-	int run = 0;
-
-	for (; *s != '\0'; s++) {
-		run = *s >= '0' && *s <= '9' ? run + 1 : 0;
-		if (run >= 6)
-			return true;
-	}
-	return false;
-}
-
 /*
  * <skickas-till> is the internal distribution: what it names is archived,
  * never sent.  An outside authority written there would get a file in the
@@ -1306,7 +1293,7 @@ validate_unknown_internal_recipient(struct vctx *v)
 			if (internal_name(v->internal, name))
 				continue;
 			/* A name is quoted, a number that may be a personnummer is not. */
-			if (has_number(name))
+			if (pnr_may_hold(name))
 				diag_add(&s->diag, RULE_UNKNOWN_INTERNAL_RECIPIENT, PROTOKOLL, line,
 				    p->nr,
 				    "En mottagare under \"Beslutet skickas till\" i § %lu är inte "

@@ -217,17 +217,7 @@ if cups_start; then
 	# ---- a server that accepts and never answers ----
 	# Every exchange is bounded by [print] timeout: the run ends, says the
 	# server was silent (not that the queue is missing), and nothing is sent.
-	python3 -c 'import socket, sys, time
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
-open(sys.argv[1], "w").write(str(s.getsockname()[1]))
-held = []
-end = time.time() + 120
-while time.time() < end:
-    s.settimeout(1)
-    try:
-        held.append(s.accept()[0])
-    except OSError:
-        pass' "$C/silent.port" &
+	python3 tests/tools/silent_server.py "$C/silent.port" &
 	silent_pid=$!
 	i=0
 	while [ ! -s "$C/silent.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done

@@ -149,17 +149,7 @@ fi
 # accepts and never speaks): the batch file in the print folder is no proof,
 # and the next run, with the print house back, uploads it once.
 rm -f "$S"/inkorg/*
-python3 -c 'import socket, sys, time
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
-open(sys.argv[1], "w").write(str(s.getsockname()[1]))
-held = []
-end = time.time() + 120
-while time.time() < end:
-    s.settimeout(1)
-    try:
-        held.append(s.accept()[0])
-    except OSError:
-        pass' "$S/silent.port" &
+python3 tests/tools/silent_server.py "$S/silent.port" &
 silent_pid=$!
 i=0
 while [ ! -s "$S/silent.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
