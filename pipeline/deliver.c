@@ -1089,7 +1089,7 @@ write_lista(struct ctx *c)
 	    c->skv.broken || c->skv_failed ? "misslyckades" : "skickad"};
 	struct lista_rad row;
 	struct file_tmp t;
-	char date[11], *base, *title, *cname, *pname, err[256], nr[24];
+	char date[11], *base, *title, *cname, *pname, err[256], nr[24], *head = NULL;
 	size_t i;
 
 	ymd_format(&s->protokoll.sammantradesdatum, date);
@@ -1132,7 +1132,14 @@ write_lista(struct ctx *c)
 		c->res->lista_pdf[0] = '\0';
 		goto out;
 	}
-	if (render_lista_stream(c->rd, title, lista_next, &lr, t.fp, err, sizeof(err)) == -1) {
+	{
+		int64_t rows;
+		char hash[65];
+
+		if (audit_head(c->a, &rows, hash) == 0)
+			head = xasprintf("%lld:%s", (long long)rows, hash);
+	}
+	if (render_lista_stream(c->rd, title, head, lista_next, &lr, t.fp, err, sizeof(err)) == -1) {
 		fprintf(c->err, "expediera: expedieringslistan: %s\n", err);
 		file_discard(&t);
 		c->res->lista_pdf[0] = '\0';
@@ -1145,6 +1152,7 @@ out:
 	file_discard(&t);
 	free(lr.line);
 	free(base);
+	free(head);
 	free(title);
 	free(cname);
 	free(pname);

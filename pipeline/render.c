@@ -1246,7 +1246,7 @@ lista_page(struct layout *L, void *arg, size_t n)
  * the pages.  Returns the page count.
  */
 static size_t
-lista_layout(const struct render *r, struct pdf *pdf, const char *title,
+lista_layout(const struct render *r, struct pdf *pdf, const char *title, const char *head,
     int (*row)(void *arg, size_t i, struct lista_rad *), void *arg, size_t m, char *err,
     size_t errlen)
 {
@@ -1276,6 +1276,15 @@ lista_layout(const struct render *r, struct pdf *pdf, const char *title,
 		layout_gap(&L, L.g->body_size * 0.4f);
 		free(line);
 	}
+	if (head != NULL) {
+		/* Kept with the protocol's file, it finds a log rewritten from the start. */
+		line = xasprintf("Granskningsloggens huvud när listan skrevs: %s. Kontrollera med "
+		    "expediera audit verify --head %s", head, head);
+		layout_need(&L, 3 * layout_line_height(&L, L.g->small_size));
+		layout_gap(&L, L.g->body_size * 0.6f);
+		layout_text(&L, PDF_REGULAR, L.g->small_size, line, 0, NULL);
+		free(line);
+	}
 	doc_free(&li.d);
 	return li.d.failed ? 0 : pdf_page_count(pdf);
 }
@@ -1286,7 +1295,7 @@ lista_layout(const struct render *r, struct pdf *pdf, const char *title,
  * starts; memory holds one page, however long the run.
  */
 int
-render_lista_stream(const struct render *r, const char *title,
+render_lista_stream(const struct render *r, const char *title, const char *head,
     int (*row)(void *arg, size_t i, struct lista_rad *), void *arg, FILE *out, char *err,
     size_t errlen)
 {
@@ -1313,11 +1322,11 @@ render_lista_stream(const struct render *r, const char *title,
 	}
 	if ((pdf = pdf_new_stream(r->fontdir, &meta, null, err, errlen)) == NULL)
 		goto out;
-	m = lista_layout(r, pdf, title, row, arg, 0, err, errlen);
+	m = lista_layout(r, pdf, title, head, row, arg, 0, err, errlen);
 	pdf_free(pdf);
 	if (m == 0 || (pdf = pdf_new_stream(r->fontdir, &meta, out, err, errlen)) == NULL)
 		goto out;
-	if (lista_layout(r, pdf, title, row, arg, m, err, errlen) == m &&
+	if (lista_layout(r, pdf, title, head, row, arg, m, err, errlen) == m &&
 	    pdf_finish_stream(pdf, NULL, 0) == 0)
 		rc = 0;
 	else if (pdf_error(pdf) != NULL)

@@ -77,7 +77,7 @@ struct lista_rad {
  * gives row i (1) until there are no more (0), and is asked for them all
  * twice, from i = 0 each time.  Memory holds one page however many rows.
  */
-int render_lista_stream(const struct render *, const char *title,
+int render_lista_stream(const struct render *, const char *title, const char *head,
     int (*row)(void *arg, size_t i, struct lista_rad *), void *arg, FILE *out, char *err,
     size_t errlen);
 

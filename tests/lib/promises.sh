@@ -196,6 +196,11 @@ W=$P/rewrite
 mkwork "$W"
 send_in "$W" "$ex"
 head=$(sed -n 's/.*loggens huvud: *\([0-9]*:[0-9a-f]\{64\}\).*/\1/p' "$tmp/out")
+# The expedieringslista, filed with the protocol, carries a head too.
+listhead=$(pdftotext -raw "$W"/out/arkiv/expedieringslista-*.pdf - 2>/dev/null | tr '\n' ' ' |
+    sed -n 's/.*huvud när listan skrevs: \([0-9]*:[0-9a-f]\{64\}\)\..*/\1/p')
+if [ -n "$listhead" ] && "$bin" audit verify --head "$listhead" --config "$W/expediera.conf" \
+    >/dev/null 2>&1; then ok; else bad "promises/the expedieringslista carries no head that verifies ('$listhead')"; fi
 db=$W/out/expediera.db
 python3 - "$db" >"$P/rewrite.out" 2>&1 <<'PY'
 import hashlib, sqlite3, sys
@@ -222,7 +227,9 @@ PY
 plain=$?
 "$bin" audit verify --head "$head" --config "$W/expediera.conf" >"$P/head.out" 2>&1
 withhead=$?
-if [ -n "$head" ] && [ "$plain" -eq 0 ] && [ "$withhead" -eq 1 ] &&
+"$bin" audit verify --head "$listhead" --config "$W/expediera.conf" >/dev/null 2>&1
+withlist=$?
+if [ -n "$head" ] && [ "$plain" -eq 0 ] && [ "$withhead" -eq 1 ] && [ "$withlist" -eq 1 ] &&
     grep -q 'finns inte i loggen' "$P/head.out"; then ok; else
 	bad "promises/rewritten log: head '$head', plain verify exit $plain (the rewrite should fool it), with --head exit $withhead"
 	cat "$P/rewrite.out" "$P/plain.out" "$P/head.out"
