@@ -72,6 +72,20 @@ age_of(const struct vctx *v, const struct ident *a, const struct ident *b, int *
 	return false;
 }
 
+/*
+ * The age of the sheet's galler on the meeting day, from the paragraph's
+ * number when the sheet's own cannot be read.
+ */
+static bool
+galler_age(const struct vctx *v, const struct forsattsblad *fb, int *age)
+{
+	const struct ident *alt = NULL;
+
+	if (fb->n_paragrafer > 0 && fb->paragrafer[0]->has_galler)
+		alt = &fb->paragrafer[0]->galler.pnr;
+	return age_of(v, &fb->galler.pnr, alt, age);
+}
+
 static bool
 blank(const char *s)
 {
@@ -344,13 +358,10 @@ validate_guardian_missing(struct vctx *v)
 
 	for (i = 0; i < s->n_fb; i++) {
 		struct forsattsblad *fb = &s->fb[i];
-		const struct ident *alt = NULL;
 
 		if (!fb->valid || fb->vh != VH_EJ_ANGIVET)
 			continue;
-		if (fb->n_paragrafer > 0 && fb->paragrafer[0]->has_galler)
-			alt = &fb->paragrafer[0]->galler.pnr;
-		if (!age_of(v, &fb->galler.pnr, alt, &age) || age >= 18)
+		if (!galler_age(v, fb, &age) || age >= 18)
 			continue;
 		diag_add(&s->diag, RULE_GUARDIAN_MISSING, fb->file, fb->galler.line, fb_paragraf(fb),
 		    "%s är %d år på sammanträdesdagen. Ange barnets vårdnadshavare "
@@ -473,13 +484,10 @@ validate_guardian_not_notified(struct vctx *v)
 
 	for (i = 0; i < s->n_fb; i++) {
 		struct forsattsblad *fb = &s->fb[i];
-		const struct ident *alt = NULL;
 
 		if (!fb->valid || fb->vh != VH_ANGIVNA)
 			continue;
-		if (fb->n_paragrafer > 0 && fb->paragrafer[0]->has_galler)
-			alt = &fb->paragrafer[0]->galler.pnr;
-		if (!age_of(v, &fb->galler.pnr, alt, &age) || age >= 18)
+		if (!galler_age(v, fb, &age) || age >= 18)
 			continue;
 		for (j = 0; j < fb->n_vardnadshavare; j++) {
 			const struct person *g = &fb->vardnadshavare[j];

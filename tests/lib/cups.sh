@@ -240,15 +240,7 @@ if cups_start; then
 	before=$(ls "$C"/pdf/utskrift-*.pdf 2>/dev/null | wc -l)
 	CUPS_SERVER=127.0.0.1:$(cat "$C/silent.port") "$bin" send --config "$W/expediera.conf" \
 	    "$ex" >/dev/null 2>&1 &
-	cut_pid=$!
-	i=0
-	while [ -z "$(ls "$W"/out/print/utskrift-*.pdf 2>/dev/null)" ] && [ $i -lt 300 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	sleep 1
-	kill -KILL "$cut_pid" 2>/dev/null
-	wait "$cut_pid" 2>/dev/null
+	kill_in_handover $! "$W"
 	CUPS_SERVER=$cups send_in "$W" "$ex"
 	cups_wait
 	after=$(ls "$C"/pdf/utskrift-*.pdf 2>/dev/null | wc -l)

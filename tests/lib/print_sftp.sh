@@ -157,15 +157,7 @@ W=$tmp/sftp-cutoff
 sftp_conf "$W" "$(fingerprint "$S/host_key.pub")" "$S/client_key"
 sed "s|127.0.0.1:$sftp_port|127.0.0.1:$(cat "$S/silent.port")|" "$W/expediera.conf" >"$W/silent.conf"
 "$bin" send --config "$W/silent.conf" "$ex" >/dev/null 2>&1 &
-cut_pid=$!
-i=0
-while [ -z "$(ls "$W"/out/print/utskrift-*.pdf 2>/dev/null)" ] && [ $i -lt 300 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-sleep 1
-kill -KILL "$cut_pid" 2>/dev/null
-wait "$cut_pid" 2>/dev/null
+kill_in_handover $! "$W"
 kill "$silent_pid" 2>/dev/null
 wait "$silent_pid" 2>/dev/null
 send_in "$W" "$ex"

@@ -30,6 +30,19 @@ database = out/expediera.db
 CONF
 }
 
+# kill_in_handover PID WORK: SIGKILL for the send PID once its print batch is
+# in WORK's print folder and it has had a second in the hand-over.
+kill_in_handover() {
+	local i=0
+	while [ -z "$(ls "$2"/out/print/utskrift-*.pdf 2>/dev/null)" ] && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	sleep 1
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
 # send WORK [ARGS...]: runs send in WORK; stdout, stderr and rc in $tmp.
 send_in() {
 	w=$1
