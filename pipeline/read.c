@@ -66,6 +66,11 @@ const char *const roll_names[ROLL__MAX] = {
 	"den-enskilde", "vardnadshavare", "sarskilt-forordnad-vardnadshavare", "god-man",
 	"forvaltare", "ombud", "familjehem", "hvb", "myndighet", "annan",
 };
+/* The roles as a letter or a list names them. */
+const char *const roll_labels[ROLL__MAX] = {
+	"Den enskilde", "Vårdnadshavare", "Särskilt förordnad vårdnadshavare", "God man",
+	"Förvaltare", "Ombud", "Familjehem", "HVB", "Myndighet", "Annan mottagare",
+};
 const char *const kanal_names[KANAL__MAX] = {"auto", "digital", "post", "rekommenderat"};
 const char *const adresstyp_names[ADRESS__MAX] = {"folkbokforing", "vistelse", "sarskild",
     "utland"};

@@ -22,6 +22,10 @@
 const char *const route_names[ROUTE__MAX] = {
 	"manual", "print", "print-skatteverket", "digital", "archive", "held",
 };
+const char *const route_labels[ROUTE__MAX] = {
+	"överlämnas till annan avsändare", "post", "post via Skatteverket",
+	"digital brevlåda", "akt", "hålls",
+};
 
 static void
 set(struct routed *r, enum route route, const char *fmt, const char *arg)

@@ -22,6 +22,7 @@ enum route {
 };
 
 extern const char *const route_names[ROUTE__MAX];
+extern const char *const route_labels[ROUTE__MAX]; /* in Swedish, for people */
 
 /* What the mailbox service said about one recipient. */
 struct reachability {

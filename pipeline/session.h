@@ -60,6 +60,7 @@ enum overklagande {
 
 /* Names as they stand in the XML, indexed by the enums above. */
 extern const char *const roll_names[ROLL__MAX];
+extern const char *const roll_labels[ROLL__MAX]; /* "Vårdnadshavare" */
 extern const char *const kanal_names[KANAL__MAX];
 extern const char *const adresstyp_names[ADRESS__MAX];
 
