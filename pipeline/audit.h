@@ -228,6 +228,29 @@ int outbox_list_key(struct audit *, const char *key,
                               int attempts, const char *reason),
                     void *arg);
 
+/* One event, with the outbox row its försändelse names (audit_query). */
+struct audit_row {
+	int64_t id;
+	const char *ts;            /* the event's time */
+	const char *forsandelse;   /* NULL when the event names none */
+	const char *data;
+	enum outbox_state state;   /* of the outbox row whose id is forsandelse; NONE without */
+	const char *reason;        /* that row's last reason */
+	const char *sent;          /* when it became SENT; NULL unless it is */
+};
+
+/*
+ * Calls fn, oldest first, for each event of kind whose data has the string
+ * field equal to value; field NULL: every event of kind.  Only what the log
+ * indexes may be asked: kind "route" by "pkey", "bas", "ident" or "galler";
+ * "rattelse" by "pkey"; "retur" by "bas"; "route" by "forsandelse", a
+ * prefix of the event's forsandelse column; and "route", "rattelse",
+ * "retur", "kvitto" and "ersatt" whole.  The pointers live until fn returns; fn
+ * returns 0 to go on, anything else stops the walk and is returned.
+ */
+int audit_query(struct audit *, const char *kind, const char *field, const char *value,
+    int (*fn)(void *arg, const struct audit_row *), void *arg);
+
 /* The last error, in Swedish. */
 const char *audit_error(const struct audit *);
 

@@ -28,6 +28,7 @@
 
 #define KEY_PATH    0x01 /* resolved against the directory of the config file */
 #define KEY_SECONDS 0x02 /* a whole number of seconds, 1 to 3600 */
+#define KEY_DAYS    0x04 /* a whole number of days, 1 to 365 */
 
 struct key {
 	const char *section;
@@ -83,6 +84,7 @@ static const struct key keys[] = {
 	{"manual", "folder", SLOT(manual_folder), KEY_PATH, NULL, "out/manuell"},
 	{"audit", "database", SLOT(audit_database), KEY_PATH, NULL, "expediera.db"},
 	{"audit", "key_file", SLOT(audit_key_file), KEY_PATH, NULL, NULL},
+	{"delgivning", "paminnelse_dagar", SLOT(delgivning_paminnelse), KEY_DAYS, NULL, "14"},
 	{"templates", "folder", SLOT(templates_folder), KEY_PATH, NULL, NULL},
 };
 
@@ -197,6 +199,14 @@ on_entry(void *arg, struct ini_ctx *ctx, const char *section, const char *key, c
 			return ini_fail(ctx, "ogiltigt värde \"%s\" för %s (sekunder, 1 till 3600)",
 			    val, key);
 	}
+	if (k->flags & KEY_DAYS) {
+		char *end;
+		long v = strtol(val, &end, 10);
+
+		if (end == val || *end != '\0' || v < 1 || v > 365)
+			return ini_fail(ctx, "ogiltigt värde \"%s\" för %s (dagar, 1 till 365)",
+			    val, key);
+	}
 	ps->seen[i] = ctx->lineno;
 	dst = slot(ps->cfg, k);
 	free(*dst); /* the built-in default */
@@ -289,6 +299,15 @@ config_print_timeout(const struct config *cfg)
 	long v = cfg->print_timeout != NULL ? strtol(cfg->print_timeout, NULL, 10) : 60;
 
 	return v >= 1 && v <= 3600 ? (int)v : 60;
+}
+
+int
+config_paminnelse_dagar(const struct config *cfg)
+{
+	long v = cfg->delgivning_paminnelse != NULL ?
+	    strtol(cfg->delgivning_paminnelse, NULL, 10) : 14;
+
+	return v >= 1 && v <= 365 ? (int)v : 14;
 }
 
 int

@@ -64,6 +64,9 @@ struct config {
 	/* [manual] */
 	char *manual_folder;       /* folder (path); default out/manuell: hand-over per sender */
 
+	/* [delgivning] */
+	char *delgivning_paminnelse; /* paminnelse_dagar: days before status asks for a kvitto; 14 */
+
 	/* [audit] */
 	char *audit_database;      /* database (path); default expediera.db */
 	char *audit_key_file;      /* key_file (path): the HMAC secret for person keys;
@@ -114,6 +117,9 @@ int config_require_letter(const struct config *cfg, char *err, size_t errlen);
 
 /* [print] timeout in seconds (checked when read: 1 to 3600). */
 int config_print_timeout(const struct config *cfg);
+
+/* [delgivning] paminnelse_dagar as a number of days. */
+int config_paminnelse_dagar(const struct config *cfg);
 
 /* The built-in defaults; *cfg must be zeroed or freed before. */
 void config_defaults(struct config *cfg);

@@ -40,6 +40,7 @@
 #include "print_cups.h"
 #include "print_sftp.h"
 #include "progress.h"
+#include "record.h"
 #include "xmalloc.h"
 
 /* A temporary file untouched this long, of a process that is gone, is litter. */
@@ -59,6 +60,8 @@ struct priors {
 
 struct item {
 	const struct routed *r;
+	struct rec_keys k;       /* what finds it in the log again (record.h) */
+	struct rec_item ri;      /* its paragraph's rättelse, its returns */
 	char key[33];
 	char id[128];
 	unsigned char *pdf;
@@ -71,6 +74,7 @@ struct item {
 	bool already;            /* sent by an earlier run */
 	bool fell_back;          /* digital failed; a print item took over */
 	bool waiting;            /* its paragraph waits for justering: not dispatched */
+	char *held_why;          /* held without entering the outbox: why */
 	char when[32];
 };
 
@@ -270,31 +274,19 @@ session_digest(const char *dir, char out[65])
  * the name is the same person); only one with neither is known by name.  The
  * key is an HMAC with the log's person key (audit_load_key): without it, the
  * few thousand personnummer that fit a masked one in the events could be
- * tried against the key in seconds.  -1 when the key is not loaded.
+ * tried against the key in seconds.  A rättelse of the paragraph, or post
+ * that came back, makes a new försändelse with a key of its own (record.h).
+ * -1 when the key is not loaded or the log cannot be read.
  */
 static int
-item_key(const struct audit *a, const struct session *s, const struct routed *r, char out[33])
+item_key(struct audit *a, const struct session *s, struct item *it)
 {
-	char date[11], full[65], *k;
-	int rc;
+	const struct routed *r = it->r;
 
-	ymd_format(&s->protokoll.sammantradesdatum, date);
-	if (r->internal != NULL)
-		k = xasprintf("%s|%s|%s|%lu|%s|intern|%s", s->protokoll.kommun, s->protokoll.organ,
-		    date, r->p->nr, r->p->dnr != NULL ? r->p->dnr : "", r->internal);
-	else if (r->id[0] != '\0')
-		k = xasprintf("%s|%s|%s|%lu|%s|%s|id:%s", s->protokoll.kommun, s->protokoll.organ,
-		    date, r->p->nr, r->p->dnr != NULL ? r->p->dnr : "", roll_names[r->m->roll], r->id);
-	else
-		k = xasprintf("%s|%s|%s|%lu|%s|%s|namn:%s", s->protokoll.kommun, s->protokoll.organ,
-		    date, r->p->nr, r->p->dnr != NULL ? r->p->dnr : "", roll_names[r->m->roll],
-		    r->m->namn);
-	rc = audit_keyed_hash(a, k, strlen(k), full);
-	free(k);
-	if (rc == -1)
+	if (record_keys(a, s, r->p, r->m, r->internal, &it->k) == -1 ||
+	    record_item(a, &it->k, &it->ri) == -1)
 		return -1;
-	memcpy(out, full, 32);
-	out[32] = '\0';
+	memcpy(it->key, it->ri.key, sizeof(it->key));
 	return 0;
 }
 
@@ -513,6 +505,20 @@ log_item(struct ctx *c, const struct item *it, const char *kind, const char *ext
 	}
 	fputs(",\"reason\":", fp);
 	json_string(fp, it->r->reason);
+	/* The keys that find it again (record.h); no number and no address in clear. */
+	fprintf(fp, ",\"pkey\":\"%s\",\"bas\":\"%s\",\"ident\":\"%s\",\"galler\":\"%s\","
+	    "\"adress\":\"%s\",\"gen\":\"%d\",\"retur\":\"%d\"", it->k.pkey, it->k.bas, it->k.ident,
+	    it->k.galler, it->k.adress, it->ri.gen, it->ri.returns);
+	if (it->r->m != NULL) {
+		const struct mottagare *m = it->r->m;
+
+		fputs(",\"kanal\":", fp);
+		json_string(fp, kanal_names[m->kanal]);
+		fputs(",\"postort\":", fp);
+		json_string(fp, m->skyddad ? "skyddad" :
+		    m->n_adresser > 0 ? m->adresser[0].postort : NULL);
+		fprintf(fp, ",\"delgivning\":\"%s\"", m->delgivning ? "true" : "false");
+	}
 	if (it->sha[0] != '\0') {
 		fputs(",\"sha256\":", fp);
 		json_string(fp, it->sha);
@@ -608,6 +614,19 @@ slug(char *out, size_t n, const char *s)
 	out[o] = '\0';
 }
 
+/* "-rattelse1", "-retur1": a försändelse that replaces one has a name of its own. */
+static void
+generation(const struct item *it, char *out, size_t n)
+{
+	int k = 0;
+
+	out[0] = '\0';
+	if (it->ri.gen > 0)
+		k = snprintf(out, n, "-rattelse%d", it->ri.gen);
+	if (it->ri.returns > 0 && k >= 0 && (size_t)k < n)
+		snprintf(out + k, n - (size_t)k, "-retur%d", it->ri.returns);
+}
+
 static int
 deliver_manual(struct ctx *c, struct item *it)
 {
@@ -640,17 +659,18 @@ static int
 deliver_archive(struct ctx *c, struct item *it)
 {
 	const struct session *s = c->rd->s;
-	char entry[64], *name, *meta, *metaname, date[11];
+	char entry[64], *name, *meta, *metaname, date[11], gen[48];
 	size_t len;
 	FILE *fp;
 	int rc;
 
 	slug(entry, sizeof(entry), it->r->internal);
 	ymd_format(&s->protokoll.sammantradesdatum, date);
-	name = xasprintf("%s-%lu-%s-protokollsutdrag.pdf", c->meeting, it->r->p->nr,
-	    entry[0] ? entry : "intern");
-	metaname = xasprintf("%s-%lu-%s-protokollsutdrag.json", c->meeting, it->r->p->nr,
-	    entry[0] ? entry : "intern");
+	generation(it, gen, sizeof(gen));
+	name = xasprintf("%s-%lu-%s-protokollsutdrag%s.pdf", c->meeting, it->r->p->nr,
+	    entry[0] ? entry : "intern", gen);
+	metaname = xasprintf("%s-%lu-%s-protokollsutdrag%s.json", c->meeting, it->r->p->nr,
+	    entry[0] ? entry : "intern", gen);
 	if ((fp = open_memstream(&meta, &len)) == NULL) {
 		free(name);
 		free(metaname);
@@ -1264,6 +1284,7 @@ deliver_digital(struct ctx *c, struct item **v, size_t n, struct item *fbv, size
 		snprintf(fb->id, sizeof(fb->id), "%s:%.16s:%s", fb->key, fb->sha,
 		    route_names[fb->r->route]);
 		(*nfb)++;
+		log_item(c, fb, "route", NULL);
 		if (add_to_outbox(c, fb) == 0 && fb->state != OUTBOX_SENT &&
 		    batch_add(c, fb->r->route == ROUTE_PRINT ? &c->print : &c->skv, fb) == -1)
 			fb->state = OUTBOX_FAILED;
@@ -1426,16 +1447,20 @@ deliver_part(struct delivery *dv, const struct render *rd, const struct routed *
 				c->res->waiting++;
 			continue;
 		}
-		if (item_key(a, rd->s, r, it->key) == -1) {
-			fprintf(c->err, "expediera: personnyckeln är inte laddad; inget skickas\n");
+		if (item_key(a, rd->s, it) == -1) {
+			fprintf(c->err, "expediera: %s; inget skickas\n", audit_error(a));
 			rc = -1;
 			break;
 		}
 		now_text(it->when);
 		if (r->internal == NULL) {
-			char *base = render_filename(r->p, r->index, r->m);
+			char *base = render_filename(r->p, r->index, r->m), *dot = strrchr(base, '.');
+			char gen[48];
 
-			it->name = xasprintf("%s-%s", c->meeting, base);
+			generation(it, gen, sizeof(gen));
+			if (dot != NULL)
+				*dot = '\0';
+			it->name = xasprintf("%s-%s%s%s", c->meeting, base, gen, dot != NULL ? ".pdf" : "");
 			free(base);
 		}
 		if (r->m != NULL && r->m->n_adresser > 0 && r->m->adresser[0].postnummer != NULL) {
@@ -1465,6 +1490,17 @@ deliver_part(struct delivery *dv, const struct render *rd, const struct routed *
 			continue;
 		default:
 			break;
+		}
+		if (it->ri.returned_here) {
+			/* The post came back from this very address: a new one is needed. */
+			it->already = true;
+			it->state = OUTBOX_HELD;
+			snprintf(it->id, sizeof(it->id), "%s", it->key);
+			it->held_why = xasprintf("posten kom tillbaka %s; skickas när försättsbladet "
+			    "har en ny bekräftad adress", it->ri.retur_datum);
+			log_item(c, it, "route", it->held_why);
+			c->res->held++;
+			continue;
 		}
 		if (render_item(c, it) == -1) {
 			rc = -1;
@@ -1525,6 +1561,8 @@ deliver_part(struct delivery *dv, const struct render *rd, const struct routed *
 	for (i = 0; i < n; i++) {
 		free(items[i].pdf);
 		free(items[i].name);
+		free(items[i].held_why);
+		record_item_free(&items[i].ri);
 	}
 	for (i = 0; i < nfb; i++)
 		free(fbv[i].name);
@@ -1589,4 +1627,10 @@ out:
 		free(c->asked[i].reason);
 	free(c);
 	return rc;
+}
+
+int64_t
+deliver_batch(const struct delivery *dv)
+{
+	return ((const struct ctx *)dv)->batch;
 }

@@ -47,6 +47,9 @@ int deliver_part(struct delivery *, const struct render *rd, const struct routed
     size_t n);
 int deliver_end(struct delivery *, const struct render *rd, bool abandon);
 
+/* The audit batch of the run, for the events a command adds to it. */
+int64_t deliver_batch(const struct delivery *);
+
 /* The hex SHA-256 of the session package's files, in name order. */
 int session_digest(const char *dir, char out[65]);
 

@@ -36,6 +36,7 @@ const struct rule_info rule_table[RULE__MAX] = {
 	[RULE_UNKNOWN_INTERNAL_RECIPIENT] = {"unknown-internal-recipient", SEV_ERROR},
 	[RULE_REASONS_MISSING] = {"reasons-missing", SEV_ERROR},
 	[RULE_DNR_FORMAT] = {"dnr-format", SEV_ERROR},
+	[RULE_CHANGED_AFTER_SEND] = {"changed-after-send", SEV_ERROR},
 };
 
 const char *

@@ -30,6 +30,7 @@
 #include "print_cups.h"
 #include "progress.h"
 #include "read.h"
+#include "record.h"
 #include "render.h"
 #include "route.h"
 #include "session.h"
@@ -64,6 +65,13 @@ struct options {
 	const char *since;    /* audit export --since */
 	const char *head;     /* audit verify --head HASH */
 	bool once;            /* watch --once */
+	unsigned long paragraf; /* rattelse --paragraf N */
+	const char *orsak;    /* rattelse, retur --orsak TEXT */
+	bool fel_mottagare;   /* rattelse --fel-mottagare */
+	const char *datum;    /* retur, kvitto --datum DATE */
+	const char *dnr;      /* historik --dnr */
+	const char *sammantrade; /* historik --sammantrade */
+	const char *person;   /* historik --person */
 };
 
 static void
@@ -74,6 +82,11 @@ usage(FILE *fp)
 	      "            expediera protokoll SESSION -o FIL [--public] [--print]\n"
 	      "            expediera send      SESSION [--dry-run] [--skip-invalid] [--json]\n"
 	      "            expediera status    [--json]\n"
+	      "            expediera historik  [--dnr DNR] [--sammantrade DATUM] [--person PNR]\n"
+	      "                                [--json]\n"
+	      "            expediera rattelse  SESSION --paragraf N --orsak TEXT [--fel-mottagare]\n"
+	      "            expediera retur     FÖRSÄNDELSE --datum DATUM [--orsak TEXT]\n"
+	      "            expediera kvitto    FÖRSÄNDELSE --datum DATUM\n"
 	      "            expediera watch     SPOOL [--once]\n"
 	      "            expediera audit     verify [--head N:HASH] | export [--since ÅÅÅÅ-MM-DD]\n"
 	      "                                [--json]\n"
@@ -89,6 +102,12 @@ usage(FILE *fp)
 	      "             och logga allt; --dry-run visar bara vart och varför;\n"
 	      "             --skip-invalid skickar felfria paragrafer och håller resten\n"
 	      "  status     vad som gick vart, och vad som väntar eller hålls\n"
+	      "  historik   vem som fick vilket beslut, när, hur och till vilken ort\n"
+	      "  rattelse   skicka en rättad paragraf till dem som ska ha den nu; det\n"
+	      "             som skickades förut registreras som ersatt\n"
+	      "  retur      registrera post som kom tillbaka; mottagaren hålls tills\n"
+	      "             försättsbladet har en ny adress\n"
+	      "  kvitto     registrera ett undertecknat delgivningskvitto\n"
 	      "  watch      skicka varje sessionspaket som läggs i SPOOL/inkommande/ (med\n"
 	      "             filen KLAR) när protokollet är justerat; paket med fel flyttas\n"
 	      "             till SPOOL/avvisade/ med en felrapport, skickade till SPOOL/klara/\n"
@@ -128,7 +147,26 @@ command_help(const char *cmd)
 		     "utom med --skip-invalid. --dry-run visar bara vart och varför.\n"
 		     "Slutstatus 3 när något hålls eller misslyckades.\n"},
 	    {"status", "användning: expediera status [--json] [--config FIL]\n\n"
-		       "Visar vad som väntar, pågår, hålls eller misslyckades i utkorgen.\n"},
+		       "Visar vad som väntar, pågår, hålls eller misslyckades i utkorgen, post\n"
+		       "som kommit tillbaka och delgivningskvitton som inte kommit tillbaka.\n"},
+	    {"historik", "användning: expediera historik [--dnr DNR] [--sammantrade ÅÅÅÅ-MM-DD]\n"
+			 "                          [--person PERSONNUMMER] [--json] [--config FIL]\n\n"
+			 "Visar ur granskningsloggen vem som fick vilket beslut (organ, datum, §,\n"
+			 "dnr), när, vilken väg, till vilken ort, dokumentets hash och läget nu:\n"
+			 "skickad, ersatt, felaktigt utskickad, returnerad, delgiven eller hålls.\n"},
+	    {"rattelse", "användning: expediera rattelse SESSION --paragraf N --orsak TEXT\n"
+			 "                          [--fel-mottagare] [--config FIL]\n\n"
+			 "Skickar paragrafen på nytt, märkt \"Rättelse\", till alla som\n"
+			 "försättsbladet nu anger; det som skickades förut registreras som ersatt,\n"
+			 "med --fel-mottagare som felaktigt utskickat när mottagaren eller adressen\n"
+			 "inte längre står på försättsbladet.\n"},
+	    {"retur", "användning: expediera retur FÖRSÄNDELSE --datum ÅÅÅÅ-MM-DD [--orsak TEXT]\n"
+		      "                       [--config FIL]\n\n"
+		      "Registrerar att posten kom tillbaka. Mottagaren hålls tills\n"
+		      "försättsbladet har en ny bekräftad adress; nästa send skickar dit.\n"},
+	    {"kvitto", "användning: expediera kvitto FÖRSÄNDELSE --datum ÅÅÅÅ-MM-DD [--config FIL]\n\n"
+		       "Registrerar ett undertecknat delgivningskvitto med datumet på kvittot;\n"
+		       "visar sista dag att överklaga och när beslutet tidigast vinner laga kraft.\n"},
 	    {"audit", "användning: expediera audit verify [--head N:HASH] | export [--since ÅÅÅÅ-MM-DD]\n"
 		      "                       [--json]\n\n"
 		      "verify kontrollerar granskningsloggens kedja och namnger första ändrade\n"
@@ -187,6 +225,36 @@ parse_args(int argc, char *argv[], struct options *o)
 				return EXIT_USAGE;
 			}
 			o->head = argv[i];
+		} else if (strcmp(a, "--fel-mottagare") == 0) {
+			o->fel_mottagare = true;
+		} else if (strcmp(a, "--paragraf") == 0 || strcmp(a, "--orsak") == 0 ||
+		    strcmp(a, "--datum") == 0 || strcmp(a, "--dnr") == 0 ||
+		    strcmp(a, "--sammantrade") == 0 || strcmp(a, "--person") == 0) {
+			if (++i == argc || argv[i][0] == '\0') {
+				fprintf(stderr, "expediera: %s kräver ett värde\n", a);
+				return EXIT_USAGE;
+			}
+			if (strcmp(a, "--paragraf") == 0) {
+				char *end;
+
+				errno = 0;
+				o->paragraf = strtoul(argv[i], &end, 10);
+				if (*end != '\0' || errno != 0 || o->paragraf == 0 ||
+				    argv[i][0] == '-') {
+					fputs("expediera: --paragraf kräver ett paragrafnummer\n",
+					    stderr);
+					return EXIT_USAGE;
+				}
+			} else if (strcmp(a, "--orsak") == 0)
+				o->orsak = argv[i];
+			else if (strcmp(a, "--datum") == 0)
+				o->datum = argv[i];
+			else if (strcmp(a, "--dnr") == 0)
+				o->dnr = argv[i];
+			else if (strcmp(a, "--sammantrade") == 0)
+				o->sammantrade = argv[i];
+			else
+				o->person = argv[i];
 		} else if (strcmp(a, "--since") == 0) {
 			if (++i == argc) {
 				fputs("expediera: --since kräver ett datum, ÅÅÅÅ-MM-DD\n", stderr);
@@ -226,8 +294,53 @@ parse_args(int argc, char *argv[], struct options *o)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (strcmp(o->command, "status") == 0 || strcmp(o->command, "audit") == 0)
+	/* Each flag of the commands after the send belongs to its command. */
+	{
+		static const struct {
+			const char *cmd, *flag;
+		} own[] = {{"rattelse", "--paragraf"}, {"rattelse", "--fel-mottagare"},
+		    {"retur", "--datum"}, {"retur", "--orsak"}, {"historik", "--dnr"},
+		    {"historik", "--sammantrade"}, {"historik", "--person"}};
+		bool set[] = {o->paragraf != 0, o->fel_mottagare, o->datum != NULL,
+		    o->orsak != NULL, o->dnr != NULL, o->sammantrade != NULL, o->person != NULL};
+		size_t k;
+
+		for (k = 0; k < sizeof(own) / sizeof(own[0]); k++) {
+			if (!set[k] || strcmp(o->command, own[k].cmd) == 0 ||
+			    (strcmp(own[k].flag, "--datum") == 0 &&
+			    strcmp(o->command, "kvitto") == 0) ||
+			    (strcmp(own[k].flag, "--orsak") == 0 &&
+			    strcmp(o->command, "rattelse") == 0))
+				continue;
+			fprintf(stderr, "expediera: %s hör inte till kommandot %s\n", own[k].flag,
+			    o->command);
+			return EXIT_USAGE;
+		}
+	}
+	if (strcmp(o->command, "status") == 0 || strcmp(o->command, "audit") == 0 ||
+	    strcmp(o->command, "historik") == 0) {
+		if (strcmp(o->command, "historik") == 0 && o->session != NULL) {
+			fprintf(stderr, "expediera: för många argument: %s\n", o->session);
+			return EXIT_USAGE;
+		}
 		return 0; /* their one argument (BATCH, verify|export) is optional or checked later */
+	}
+	if (strcmp(o->command, "retur") == 0 || strcmp(o->command, "kvitto") == 0) {
+		if (o->session == NULL || o->datum == NULL) {
+			fprintf(stderr, "expediera: %s kräver FÖRSÄNDELSE och --datum ÅÅÅÅ-MM-DD\n",
+			    o->command);
+			return EXIT_USAGE;
+		}
+		return 0;
+	}
+	if (strcmp(o->command, "rattelse") == 0) {
+		if (o->session == NULL || o->paragraf == 0 || o->orsak == NULL) {
+			fputs("expediera: rattelse kräver SESSION, --paragraf N och --orsak TEXT\n",
+			    stderr);
+			return EXIT_USAGE;
+		}
+		return 0;
+	}
 	if (strcmp(o->command, "watch") == 0) {
 		if (o->session == NULL) {
 			fputs("expediera: watch kräver en spoolkatalog\n", stderr);
@@ -310,8 +423,13 @@ struct run {
 	struct validate_conf rules;   /* dnr and cfg's [archive] internal, for validate.c */
 	struct session s;             /* the protocol's head and every finding */
 	struct parts_totals tot;
+	/* The audit log, when there is one, for changed-after-send: what went out
+	 * before (record.h).  send and rattelse lock it and send through it. */
+	struct audit *log;
+	struct record_check chk;
 	size_t sendable;              /* recipients of paragraphs without errors */
 	bool have_cfg, have_session;
+	bool have_skip;               /* the paragraph chk.skip names is in the protocol */
 };
 
 static void
@@ -345,6 +463,7 @@ print_summary(const struct run *r, FILE *fp)
 static void
 run_free(struct run *r)
 {
+	audit_close(r->log);
 	if (r->have_session)
 		session_free(&r->s);
 	pdf_free(r->metrics);
@@ -366,6 +485,8 @@ count_sendable(void *arg, struct session *part)
 
 		if (!p->blocked && !p->waiting && p->fb != NULL && p->fb->valid)
 			r->sendable += p->fb->n_mottagare;
+		if (p->nr == r->chk.skip && r->chk.skip != 0)
+			r->have_skip = true;
 	}
 	return 0;
 }
@@ -417,6 +538,20 @@ run_load_as(struct run *r, const struct options *o, bool whole)
 	r->rules.dnr = r->dnr;
 	r->rules.internal = r->cfg.archive_internal;
 	r->rules.aw = &r->aw;
+	r->rules.after = record_check;
+	r->rules.after_arg = &r->chk;
+	r->chk.skip = o->paragraf;
+	/* What was sent before is compared with the sheets when a log exists,
+	 * with its key; without them nothing was sent, and nothing is created. */
+	if (!whole && access(r->cfg.audit_database, F_OK) == 0 &&
+	    access(r->cfg.audit_key_file, F_OK) == 0) {
+		if ((r->log = audit_open(r->cfg.audit_database, err, sizeof(err))) == NULL ||
+		    audit_load_key(r->log, r->cfg.audit_key_file) == -1) {
+			fprintf(stderr, "expediera: %s\n", r->log != NULL ? audit_error(r->log) : err);
+			return EXIT_SYSTEM;
+		}
+		r->chk.a = r->log;
+	}
 	if (read_init(err, sizeof(err)) == -1) {
 		fprintf(stderr, "expediera: %s\n", err);
 		return EXIT_SYSTEM;
@@ -750,6 +885,27 @@ print_route_text(const struct routed *r, FILE *fp)
 	    roll_names[r->m->roll], route_names[r->route], r->reason, r->m->namn);
 }
 
+/*
+ * Whether the log says the försändelse of r already went out: when (local
+ * time) and which way, in *when and *route; 0 when not, -1 on a log error.
+ */
+static int
+already_sent(struct audit *a, const struct session *s, const struct routed *r, char when[20],
+    char route[24])
+{
+	struct rec_keys k;
+	struct rec_item ri;
+	int rc;
+
+	if (a == NULL)
+		return 0;
+	if (record_keys(a, s, r->p, r->m, r->internal, &k) == -1 || record_item(a, &k, &ri) == -1)
+		return -1;
+	rc = record_sent(a, ri.key, when, route);
+	record_item_free(&ri);
+	return rc;
+}
+
 static void
 print_route_json(const struct routed *r, FILE *fp)
 {
@@ -761,7 +917,6 @@ print_route_json(const struct routed *r, FILE *fp)
 	json_string(fp, route_names[r->route]);
 	fputs(", \"reason\": ", fp);
 	json_string(fp, r->reason);
-	fputc('}', fp);
 }
 
 /* With a [mailbox], the mailbox client (NULL without); *rc is set on failure. */
@@ -850,11 +1005,60 @@ open_audit(const struct config *cfg)
 
 /* One part of a real send: ask, route, deliver. */
 struct send_pass {
+	const struct options *o;
+	struct audit *a;
 	struct render *rd;
 	struct mailbox *mb;
 	struct delivery *dv;
 	bool refused;          /* the mailbox certificates are wrong */
+	bool rattelse_done;    /* rattelse: the paragraph was found and recorded */
+	bool rattelse_failed;
 };
+
+/*
+ * rattelse: only the corrected paragraph goes, and before it goes the log
+ * records the rättelse (record_rattelse), so that its försändelser are new
+ * ones, marked, and what went before is replaced.  0 goes on, -1 stops.
+ */
+static int
+rattelse_part(struct send_pass *sp, struct session *part, struct routed *routes, size_t *n)
+{
+	const struct paragraf *p = NULL;
+	char err[512];
+	size_t i, o, replaced, fel;
+	int gen;
+
+	for (i = 0; i < part->protokoll.n_paragrafer; i++)
+		if (part->protokoll.paragrafer[i].nr == sp->o->paragraf)
+			p = &part->protokoll.paragrafer[i];
+	for (i = o = 0; i < *n; i++)
+		if (routes[i].p->nr == sp->o->paragraf)
+			routes[o++] = routes[i];
+	*n = o;
+	if (p == NULL || sp->rattelse_done)
+		return 0;
+	sp->rattelse_done = true;
+	if (p->blocked || p->waiting) {
+		fprintf(stderr, "expediera: § %lu %s; ingen rättelse skickades\n", p->nr,
+		    p->waiting ? "väntar på justering" : "har fel som måste rättas först");
+		sp->rattelse_failed = true;
+		*n = 0;
+		return -1;
+	}
+	if (record_rattelse(sp->a, deliver_batch(sp->dv), part, p, sp->o->orsak,
+	    sp->o->fel_mottagare, &gen, &replaced, &fel, err, sizeof(err)) == -1) {
+		fprintf(stderr, "expediera: %s\n", err);
+		sp->rattelse_failed = true;
+		*n = 0;
+		return -1;
+	}
+	fprintf(stderr, "expediera: § %lu: rättelse %d; %zu tidigare försändelser ersätts\n",
+	    p->nr, gen, replaced);
+	if (fel > 0)
+		fprintf(stderr, "expediera: § %lu: %zu registrerade som felaktigt utskickade "
+		    "(historik --dnr visar dem)\n", p->nr, fel);
+	return 0;
+}
 
 static int
 send_part(void *arg, struct session *part)
@@ -870,6 +1074,10 @@ send_part(void *arg, struct session *part)
 	}
 	sp->rd->s = part;
 	routes = route_session(part, sp->mb != NULL ? mailbox_lookup : NULL, sp->mb, &n);
+	if (sp->o != NULL && sp->o->paragraf != 0 && rattelse_part(sp, part, routes, &n) == -1) {
+		free(routes);
+		return -1;
+	}
 	rc = deliver_part(sp->dv, sp->rd, routes, n);
 	free(routes);
 	return rc;
@@ -900,19 +1108,24 @@ send_for_real(const struct options *o, struct run *r, struct send_result *out)
 	sp.mb = open_mailbox(r, &rc);
 	if (rc != 0)
 		goto out;
-	if ((a = open_audit(&r->cfg)) == NULL) {
+	if (r->log == NULL && (r->log = open_audit(&r->cfg)) == NULL) {
 		rc = EXIT_SYSTEM;
 		goto out;
 	}
+	a = r->log;
 	/* One run at a time works on the outbox; a second one waits here. */
 	if (audit_lock_run(a, stderr) == -1 || audit_load_key(a, r->cfg.audit_key_file) == -1) {
 		fprintf(stderr, "expediera: %s\n", audit_error(a));
 		rc = EXIT_SYSTEM;
 		goto out;
 	}
+	/* The pass validates again under the lock, against this log. */
+	r->chk.a = a;
+	sp.o = o;
+	sp.a = a;
 	rd.s = &r->s;
-	if ((sp.dv = deliver_begin(&rd, a, sp.mb, o->skip_invalid ? "send --skip-invalid" :
-	    "send", r->sendable, &res, stderr)) == NULL) {
+	if ((sp.dv = deliver_begin(&rd, a, sp.mb, o->paragraf != 0 ? "rattelse" :
+	    o->skip_invalid ? "send --skip-invalid" : "send", r->sendable, &res, stderr)) == NULL) {
 		rc = EXIT_SYSTEM;
 		goto out;
 	}
@@ -926,6 +1139,10 @@ send_for_real(const struct options *o, struct run *r, struct send_result *out)
 	}
 	if (prc == -1)
 		rc = -1;
+	if (sp.rattelse_failed) {
+		rc = EXIT_INVALID;
+		goto out;
+	}
 	/* The head to keep elsewhere: audit verify --head finds a log rewritten
 	 * from the start with it. */
 	if (audit_head(a, &head_rows, head_hash) == -1)
@@ -981,8 +1198,6 @@ send_for_real(const struct options *o, struct run *r, struct send_result *out)
 	rc = flushed(rc);
 out:
 	mailbox_free(sp.mb);
-	if (a != NULL)
-		audit_close(a);
 	return rc;
 }
 
@@ -990,7 +1205,8 @@ out:
 struct dry_pass {
 	const struct options *o;
 	struct mailbox *mb;
-	size_t n, count[ROUTE__MAX];
+	struct audit *a;          /* the log, to say what already went out */
+	size_t n, count[ROUTE__MAX], already;
 	bool refused;
 };
 
@@ -1007,12 +1223,35 @@ dry_part(void *arg, struct session *part)
 	}
 	routes = route_session(part, dp->mb != NULL ? mailbox_lookup : NULL, dp->mb, &n);
 	for (i = 0; i < n; i++) {
+		char when[20], how[24];
+		int sent = already_sent(dp->a, part, &routes[i], when, how);
+
+		if (sent == -1) {
+			fprintf(stderr, "expediera: %s\n", audit_error(dp->a));
+			free(routes);
+			return -1;
+		}
 		if (dp->o->json) {
 			fputs(dp->n + i ? ",\n  " : "\n  ", stdout);
 			print_route_json(&routes[i], stdout);
-		} else
+			if (sent == 1) {
+				fputs(", \"already_sent\": {\"when\": ", stdout);
+				json_string(stdout, when);
+				fputs(", \"route\": ", stdout);
+				json_string(stdout, how);
+				fputc('}', stdout);
+			}
+			fputc('}', stdout);
+		} else {
 			print_route_text(&routes[i], stdout);
-		dp->count[routes[i].route]++;
+			if (sent == 1)
+				printf("        redan skickad %s (%s); skickas inte igen\n", when,
+				    how);
+		}
+		if (sent == 1)
+			dp->already++;
+		else
+			dp->count[routes[i].route]++;
 	}
 	dp->n += n;
 	free(routes);
@@ -1036,6 +1275,7 @@ cmd_send(const struct options *o)
 	}
 	/* Asking who is reachable only reads; nothing is sent. */
 	dp.o = o;
+	dp.a = r.log;
 	dp.mb = open_mailbox(&r, &rc);
 	if (rc != 0)
 		goto out;
@@ -1056,11 +1296,57 @@ cmd_send(const struct options *o)
 		for (i = 0; i < ROUTE__MAX; i++)
 			if (dp.count[i] > 0)
 				printf(" %s %zu", route_names[i], dp.count[i]);
+		if (dp.already > 0)
+			printf(", redan skickade %zu", dp.already);
 		puts(" (provkörning: inget skickades)");
 	}
 	rc = flushed(r.s.diag.errors > 0 ? EXIT_INVALID : EXIT_OK);
 out:
 	mailbox_free(dp.mb);
+	run_free(&r);
+	return rc;
+}
+
+/*
+ * rattelse: the paragraph must be in the protocol and free of errors (but
+ * for changed-after-send, which is what it corrects); the others do not
+ * matter, since nothing of them is sent.
+ */
+static int
+cmd_rattelse(const struct options *o)
+{
+	struct options ro = *o;
+	struct run r;
+	size_t i, errs = 0;
+	int rc;
+
+	if ((rc = run_load(&r, o)) != 0)
+		goto out;
+	if (r.s.protokoll_valid && !r.have_skip) {
+		fprintf(stderr, "expediera: § %lu finns inte i protokollet i %s\n", o->paragraf,
+		    shown(r.s.dir));
+		rc = EXIT_INVALID;
+		goto out;
+	}
+	for (i = 0; i < r.s.diag.n; i++) {
+		const struct finding *f = &r.s.diag.v[i];
+
+		if (f->severity == SEV_ERROR && (f->paragraf == o->paragraf ||
+		    !r.s.protokoll_valid))
+			errs++;
+	}
+	if (errs > 0) {
+		diag_print_text(&r.s.diag, stderr);
+		fprintf(stderr, "expediera: ingen rättelse skickades: § %lu har %zu fel. Rätta "
+		    "dem först.\n", o->paragraf, errs);
+		rc = EXIT_INVALID;
+		goto out;
+	}
+	/* The findings of other paragraphs are theirs; this run sends none of them. */
+	diag_free(&r.s.diag);
+	ro.skip_invalid = true;
+	rc = send_for_real(&ro, &r, NULL);
+out:
 	run_free(&r);
 	return rc;
 }
@@ -1101,7 +1387,7 @@ open_existing_audit(const struct config *cfg)
  * order, so one försändelse's rows come together.
  */
 struct status_row {
-	char *id, *route, *reason;
+	char *id, *route, *reason, *sent;
 	long paragraf;
 	enum outbox_state st;
 };
@@ -1109,7 +1395,10 @@ struct status_row {
 struct status_walk {
 	struct audit *a;
 	bool json, first;
+	int paminnelse_dagar;
 	size_t count[OUTBOX_FAILED + 1];
+	size_t replaced, returned, kvitto_overdue;
+	bool error;
 	char key[128];
 	struct status_row cur;    /* the row that speaks for the försändelse so far */
 	bool have;
@@ -1139,10 +1428,13 @@ status_flush(struct status_walk *w)
 	struct status_row *r = &w->cur;
 	char *data = NULL, *who = NULL, *roll = NULL, *dnr = NULL, *organ = NULL, *datum = NULL;
 
+	struct rec_present pr;
+	char sid[15];
+
 	if (!w->have)
 		return;
 	w->have = false;
-	w->count[r->st]++;
+	memset(&pr, 0, sizeof(pr));
 	if (audit_last_data(w->a, r->id, "route", &data) == 0 && data != NULL) {
 		who = json_field(data, "mottagare");
 		roll = json_field(data, "roll");
@@ -1150,6 +1442,26 @@ status_flush(struct status_walk *w)
 		organ = json_field(data, "organ");
 		datum = json_field(data, "sammantrade");
 	}
+	/* What happened since: a rättelse, returned post, a delgivningskvitto. */
+	if (r->st == OUTBOX_SENT) {
+		char how[24];
+
+		r->sent = xmalloc(20);
+		if (record_sent(w->a, w->key, r->sent, how) != 1)
+			r->sent[0] = '\0';
+	}
+	if (record_present(w->a, w->key, r->st, data, r->sent, w->paminnelse_dagar, &pr) == -1)
+		w->error = true;
+	record_short_id(w->key, sid);
+	if (pr.state != NULL && (strcmp(pr.state, "ersatt") == 0 ||
+	    strcmp(pr.state, "felaktigt utskickad") == 0))
+		w->replaced++;
+	else if (pr.state != NULL && strcmp(pr.state, "returnerad") == 0 && pr.open)
+		w->returned++;
+	else
+		w->count[r->st]++;
+	if (pr.kvitto_overdue)
+		w->kvitto_overdue++;
 	if (w->json) {
 		printf("%s\n  {\"forsandelse\": ", w->first ? "" : ",");
 		json_string(stdout, r->id);
@@ -1167,18 +1479,27 @@ status_flush(struct status_walk *w)
 		json_string(stdout, r->route);
 		fputs(", \"state\": ", stdout);
 		json_string(stdout, outbox_state_name(r->st));
+		fputs(", \"now\": ", stdout);
+		json_string(stdout, pr.state);
+		fputs(", \"note\": ", stdout);
+		json_string(stdout, pr.note);
+		fputs(", \"id\": ", stdout);
+		json_string(stdout, sid);
 		fputs(", \"reason\": ", stdout);
 		json_string(stdout, r->reason);
 		fputc('}', stdout);
 		w->first = false;
-	} else if (r->st != OUTBOX_SENT) {
-		printf("§ %-5ld %-19s %-8s %s\n", r->paragraf, r->route, outbox_state_name(r->st),
-		    r->reason != NULL ? shown(r->reason) : "");
+	} else if (r->st != OUTBOX_SENT || pr.open || (pr.state != NULL &&
+	    strcmp(pr.state, "delgiven") == 0)) {
+		printf("§ %-5ld %-19s %-8s %s\n", r->paragraf, r->route,
+		    pr.state != NULL ? pr.state : outbox_state_name(r->st),
+		    pr.note != NULL ? pr.note : r->reason != NULL ? shown(r->reason) : "");
 		if (who != NULL)
-			printf("        %s, %s, %s, %s %s\n", shown(who), roll != NULL ? roll : "-",
-			    dnr != NULL ? shown(dnr) : "-", organ != NULL ? shown(organ) : "-",
-			    datum != NULL ? datum : "");
+			printf("        %s, %s, %s, %s %s, försändelse %s\n", shown(who),
+			    roll != NULL ? roll : "-", dnr != NULL ? shown(dnr) : "-",
+			    organ != NULL ? shown(organ) : "-", datum != NULL ? datum : "", sid);
 	}
+	free(pr.note);
 	free(data);
 	free(who);
 	free(roll);
@@ -1188,6 +1509,7 @@ status_flush(struct status_walk *w)
 	free(r->id);
 	free(r->route);
 	free(r->reason);
+	free(r->sent);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -1238,6 +1560,7 @@ cmd_status(const struct options *o)
 	w.a = a;
 	w.json = o->json;
 	w.first = true;
+	w.paminnelse_dagar = config_paminnelse_dagar(&cfg);
 	if (o->session != NULL) {
 		fputs("expediera: status visar hela utkorgen; att välja en körning går inte "
 		      "ännu\n", stderr);
@@ -1252,19 +1575,107 @@ cmd_status(const struct options *o)
 		rc = EXIT_SYSTEM;
 	} else if (status_flush(&w), w.json)
 		printf("\n ], \"sent\": %zu, \"pending\": %zu, \"sending\": %zu, \"held\": %zu, "
-		       "\"failed\": %zu}\n", w.count[OUTBOX_SENT], w.count[OUTBOX_PENDING],
-		    w.count[OUTBOX_SENDING], w.count[OUTBOX_HELD], w.count[OUTBOX_FAILED]);
-	else
-		printf("%zu skickade, %zu väntar, %zu pågår, %zu hålls, %zu misslyckades.\n",
+		       "\"failed\": %zu, \"replaced\": %zu, \"returned\": %zu, "
+		       "\"kvitto_overdue\": %zu}\n", w.count[OUTBOX_SENT], w.count[OUTBOX_PENDING],
+		    w.count[OUTBOX_SENDING], w.count[OUTBOX_HELD], w.count[OUTBOX_FAILED],
+		    w.replaced, w.returned, w.kvitto_overdue);
+	else {
+		printf("%zu skickade, %zu väntar, %zu pågår, %zu hålls, %zu misslyckades",
 		    w.count[OUTBOX_SENT], w.count[OUTBOX_PENDING], w.count[OUTBOX_SENDING],
 		    w.count[OUTBOX_HELD], w.count[OUTBOX_FAILED]);
+		if (w.replaced > 0)
+			printf(", %zu ersatta genom rättelse", w.replaced);
+		if (w.returned > 0)
+			printf(", %zu returnerade utan ny adress", w.returned);
+		if (w.kvitto_overdue > 0)
+			printf(", %zu delgivningskvitton har inte kommit tillbaka efter %d dagar",
+			    w.kvitto_overdue, w.paminnelse_dagar);
+		puts(".");
+	}
 	free(w.cur.id);
 	free(w.cur.route);
 	free(w.cur.reason);
+	free(w.cur.sent);
+	if (rc == 0 && w.error) {
+		fprintf(stderr, "expediera: %s\n", audit_error(a));
+		rc = EXIT_SYSTEM;
+	}
+	/* The present: what still waits for someone to act makes it 3. */
 	if (rc == 0)
 		rc = flushed(w.count[OUTBOX_HELD] + w.count[OUTBOX_FAILED] +
-			w.count[OUTBOX_PENDING] + w.count[OUTBOX_SENDING] > 0 ? EXIT_DELIVERY :
-									   EXIT_OK);
+			w.count[OUTBOX_PENDING] + w.count[OUTBOX_SENDING] + w.returned +
+			w.kvitto_overdue > 0 ? EXIT_DELIVERY : EXIT_OK);
+	audit_close(a);
+	config_free(&cfg);
+	return rc;
+}
+
+/* retur and kvitto: one event about one försändelse, under the run lock. */
+static int
+cmd_register(const struct options *o)
+{
+	struct config cfg;
+	struct audit *a;
+	char msg[512];
+	int rc;
+
+	if ((rc = load_config_only(&cfg, o)) != 0)
+		return rc;
+	if ((a = open_existing_audit(&cfg)) == NULL) {
+		config_free(&cfg);
+		return EXIT_SYSTEM;
+	}
+	if (audit_lock_run(a, stderr) == -1 || audit_load_key(a, cfg.audit_key_file) == -1) {
+		fprintf(stderr, "expediera: %s\n", audit_error(a));
+		rc = EXIT_SYSTEM;
+		goto out;
+	}
+	if (strcmp(o->command, "retur") == 0)
+		rc = record_retur(a, o->session, o->datum, o->orsak, msg, sizeof(msg));
+	else
+		rc = record_kvitto(a, o->session, o->datum, msg, sizeof(msg));
+	if (rc == 0)
+		printf("%s\n", msg);
+	else
+		fprintf(stderr, "expediera: %s\n", msg);
+	rc = rc == 0 ? flushed(EXIT_OK) : rc == 1 ? EXIT_USAGE : EXIT_SYSTEM;
+out:
+	audit_close(a);
+	config_free(&cfg);
+	return rc;
+}
+
+static int
+cmd_historik(const struct options *o)
+{
+	struct historik_query q;
+	struct config cfg;
+	struct audit *a;
+	char err[512];
+	int rc;
+
+	if ((rc = load_config_only(&cfg, o)) != 0)
+		return rc;
+	if ((a = open_existing_audit(&cfg)) == NULL) {
+		config_free(&cfg);
+		return EXIT_SYSTEM;
+	}
+	if (audit_load_key(a, cfg.audit_key_file) == -1) {
+		fprintf(stderr, "expediera: %s\n", audit_error(a));
+		rc = EXIT_SYSTEM;
+		goto out;
+	}
+	memset(&q, 0, sizeof(q));
+	q.dnr = o->dnr;
+	q.sammantrade = o->sammantrade;
+	q.person = o->person;
+	q.json = o->json;
+	q.paminnelse_dagar = config_paminnelse_dagar(&cfg);
+	rc = record_historik(a, &q, stdout, err, sizeof(err));
+	if (rc != 0)
+		fprintf(stderr, "expediera: %s\n", err);
+	rc = rc == 0 ? flushed(EXIT_OK) : rc == 1 ? EXIT_USAGE : EXIT_SYSTEM;
+out:
 	audit_close(a);
 	config_free(&cfg);
 	return rc;
@@ -1683,5 +2094,11 @@ run_command(const struct options *op)
 		return cmd_audit(&o);
 	if (strcmp(o.command, "watch") == 0)
 		return cmd_watch(&o);
+	if (strcmp(o.command, "rattelse") == 0)
+		return cmd_rattelse(&o);
+	if (strcmp(o.command, "retur") == 0 || strcmp(o.command, "kvitto") == 0)
+		return cmd_register(&o);
+	if (strcmp(o.command, "historik") == 0)
+		return cmd_historik(&o);
 	return cmd_check(&o);
 }

@@ -110,6 +110,7 @@ struct mottagare {
 	bool orgnr_ok;
 	char orgnr[11];                 /* 10 digits when orgnr_ok */
 	bool skyddad;                   /* <skyddad-identitet/> */
+	bool delgivning;                /* delgivning="true": served, with a kvitto */
 	struct adress *adresser;
 	size_t n_adresser;
 	int line;

@@ -1419,6 +1419,8 @@ validate(struct session *s, const struct validate_conf *conf, const struct skydd
 	validate_address_unprintable(&v);
 	validate_duplicate_recipient(&v);
 	validate_protected_identity_exposed(&v);
+	if (conf != NULL && conf->after != NULL)
+		conf->after(conf->after_arg, s);
 	mark_blocked(s);
 	diag_sort(&s->diag);
 }

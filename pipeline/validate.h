@@ -49,6 +49,11 @@ struct validate_conf {
 	 * address-unprintable; NULL skips that rule, which only a caller that
 	 * makes no letters may do (the fuzzer without built fonts). */
 	const struct address_window *aw;
+	/* Rules that need more than the package (changed-after-send asks the
+	 * audit log): called with each session or part after the others, before
+	 * the paragraphs are marked blocked.  NULL: none. */
+	void (*after)(void *arg, struct session *s);
+	void *after_arg;
 };
 
 /*

@@ -1,0 +1,1395 @@
+/*
+ * record.c -- after the send; see record.h.
+ *
+ * Reads: the audit log (audit_query), the session being checked or sent.
+ * Writes: "rattelse", "ersatt", "retur" and "kvitto" events; findings of
+ * rule changed-after-send; the historik.
+ * Trusts: the log's own events (their data is this program's JSON).
+ *
+ * No personnummer and no address is stored or printed here: the log holds
+ * keyed hashes of them, names with masked numbers, and the postort.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "diag.h"
+#include "json.h"
+#include "personnummer.h"
+#include "record.h"
+#include "xmalloc.h"
+
+/* ---- keys ---- */
+
+static int
+hmac32(const struct audit *a, const char *s, char out[33])
+{
+	char full[65];
+
+	if (audit_keyed_hash(a, s, strlen(s), full) == -1)
+		return -1;
+	memcpy(out, full, 32);
+	out[32] = '\0';
+	return 0;
+}
+
+/* Appends s with its white space folded and ASCII letters in lower case. */
+static void
+fold(FILE *fp, const char *s)
+{
+	bool space = false, any = false;
+
+	for (; s != NULL && *s != '\0'; s++) {
+		if (isspace((unsigned char)*s)) {
+			space = any;
+			continue;
+		}
+		if (space)
+			putc(' ', fp);
+		space = false;
+		any = true;
+		putc(tolower((unsigned char)*s), fp);
+	}
+	putc('\n', fp);
+}
+
+/* The address as the sheet gives it, without spelling that does not matter. */
+static int
+adress_key(const struct audit *a, const struct mottagare *m, char out[33])
+{
+	const struct adress *ad;
+	char *p = NULL;
+	size_t len, i;
+	FILE *fp;
+	int rc;
+
+	out[0] = '\0';
+	if (m->skyddad)
+		return hmac32(a, "adress:skyddad", out);
+	if (m->n_adresser == 0)
+		return 0;
+	ad = &m->adresser[0];
+	if ((fp = open_memstream(&p, &len)) == NULL)
+		return -1;
+	fputs("adress:", fp);
+	fold(fp, ad->co);
+	for (i = 0; i < ad->n_utdelningsadress; i++)
+		fold(fp, ad->utdelningsadress[i]);
+	for (i = 0; ad->postnummer != NULL && ad->postnummer[i] != '\0'; i++)
+		if (isdigit((unsigned char)ad->postnummer[i]))
+			putc(ad->postnummer[i], fp);
+	putc('\n', fp);
+	fold(fp, ad->postort);
+	fold(fp, ad->land);
+	fclose(fp);
+	rc = hmac32(a, p, out);
+	free(p);
+	return rc;
+}
+
+int
+record_ident(const struct audit *a, const char *digits, char out[33])
+{
+	char *k = xasprintf("id:%s", digits);
+	int rc = hmac32(a, k, out);
+
+	free(k);
+	return rc;
+}
+
+int
+record_keys(const struct audit *a, const struct session *s, const struct paragraf *p,
+    const struct mottagare *m, const char *internal, struct rec_keys *k)
+{
+	char date[11], *base, *b;
+	const char *id = NULL;
+	int rc = 0;
+
+	memset(k, 0, sizeof(*k));
+	ymd_format(&s->protokoll.sammantradesdatum, date);
+	/* The same text the försändelse keys have always been made of. */
+	base = xasprintf("%s|%s|%s|%lu|%s", s->protokoll.kommun, s->protokoll.organ, date, p->nr,
+	    p->dnr != NULL ? p->dnr : "");
+	if (m != NULL)
+		id = m->pnr.ok ? m->pnr.pnr.digits : m->orgnr_ok ? m->orgnr : NULL;
+	if (m == NULL)
+		b = xasprintf("%s|intern|%s", base, internal != NULL ? internal : "");
+	else if (id != NULL)
+		b = xasprintf("%s|%s|id:%s", base, roll_names[m->roll], id);
+	else
+		b = xasprintf("%s|%s|namn:%s", base, roll_names[m->roll], m->namn);
+	if (hmac32(a, base, k->pkey) == -1 || hmac32(a, b, k->bas) == -1)
+		rc = -1;
+	else if (m != NULL && id != NULL)
+		rc = record_ident(a, id, k->ident);
+	else if (m != NULL) {
+		char *n = xasprintf("namn:%s", m->namn != NULL ? m->namn : "");
+
+		rc = hmac32(a, n, k->ident);
+		free(n);
+	}
+	if (rc == 0 && p->has_galler && p->galler.pnr.ok)
+		rc = record_ident(a, p->galler.pnr.pnr.digits, k->galler);
+	if (rc == 0 && m != NULL)
+		rc = adress_key(a, m, k->adress);
+	free(base);
+	free(b);
+	return rc;
+}
+
+void
+record_short_id(const char *key, char out[15])
+{
+	snprintf(out, 15, "%.4s-%.4s-%.4s", key, strlen(key) > 4 ? key + 4 : "",
+	    strlen(key) > 8 ? key + 8 : "");
+}
+
+/* ---- dates ---- */
+
+static long
+days_from_civil(int y, int m, int d)
+{
+	long era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (unsigned)((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1);
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long)doe - 719468;
+}
+
+static void
+civil_from_days(long z, struct ymd *out)
+{
+	long era;
+	unsigned doe, yoe, doy, mp;
+	int y;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = (int)yoe + (int)(era * 400);
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	out->d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	out->m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	out->y = y + (out->m <= 2);
+}
+
+/* 0 Monday .. 6 Sunday */
+static int
+weekday(long days)
+{
+	long w = (days + 3) % 7;
+
+	return (int)(w < 0 ? w + 7 : w);
+}
+
+/* Easter Sunday (the Gregorian computus), as days. */
+static long
+easter(int y)
+{
+	int a = y % 19, b = y / 100, c = y % 100, d = b / 4, e = b % 4, f = (b + 8) / 25;
+	int g = (b - f + 1) / 3, h = (19 * a + b - d - g + 15) % 30, i = c / 4, k = c % 4;
+	int l = (32 + 2 * e + 2 * i - h - k) % 7, m = (a + 11 * h + 22 * l) / 451;
+	int month = (h + l - 7 * m + 114) / 31, day = (h + l - 7 * m + 114) % 31 + 1;
+
+	return days_from_civil(y, month, day);
+}
+
+/*
+ * Whether a time limit may not end on this day (lagen (1930:173) om
+ * beräkning av lagstadgad tid): Saturday, Sunday, a public holiday, or
+ * midsommarafton, julafton or nyårsafton.
+ */
+static bool
+closed(long days)
+{
+	struct ymd t;
+	long e;
+	int w = weekday(days);
+
+	if (w >= 5)
+		return true;
+	civil_from_days(days, &t);
+	if ((t.m == 1 && (t.d == 1 || t.d == 6)) || (t.m == 5 && t.d == 1) ||
+	    (t.m == 6 && t.d == 6) || (t.m == 12 && (t.d == 24 || t.d == 25 || t.d == 26 ||
+	    t.d == 31)))
+		return true;
+	/* midsommarafton: the Friday between 19 and 25 June */
+	if (t.m == 6 && t.d >= 19 && t.d <= 25 && w == 4)
+		return true;
+	e = easter(t.y);
+	return days == e - 2 || days == e + 1 || days == e + 39;
+}
+
+void
+record_appeal(const char *datum, char last[11], char laga_kraft[11])
+{
+	struct ymd d;
+	long n;
+
+	last[0] = laga_kraft[0] = '\0';
+	if (!ymd_parse(datum, &d))
+		return;
+	/* Three weeks from the day the decision was served. */
+	n = days_from_civil(d.y, d.m, d.d) + 21;
+	while (closed(n))
+		n++;
+	civil_from_days(n, &d);
+	ymd_format(&d, last);
+	civil_from_days(n + 1, &d);
+	ymd_format(&d, laga_kraft);
+}
+
+void
+record_local_time(const char *utc, char out[20])
+{
+	struct tm tm;
+	time_t t;
+
+	memset(&tm, 0, sizeof(tm));
+	if (utc == NULL) {
+		out[0] = '\0';
+		return;
+	}
+	if (strlen(utc) != 20 || sscanf(utc, "%4d-%2d-%2dT%2d:%2d:%2dZ", &tm.tm_year, &tm.tm_mon,
+	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6) {
+		snprintf(out, 20, "%s", utc);
+		return;
+	}
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	t = timegm(&tm);
+	if (localtime_r(&t, &tm) == NULL || strftime(out, 20, "%Y-%m-%d %H:%M", &tm) == 0)
+		snprintf(out, 20, "%s", utc);
+}
+
+static void
+today(char out[11])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	const char *fixed = getenv("EXPEDIERA_AUDIT_NOW");
+
+	if (fixed != NULL && strlen(fixed) >= 10) {
+		snprintf(out, 11, "%.10s", fixed);
+		return;
+	}
+	localtime_r(&t, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+static long
+day_number(const char *ymd)
+{
+	struct ymd d;
+
+	if (ymd == NULL || !ymd_parse(ymd, &d))
+		return 0;
+	return days_from_civil(d.y, d.m, d.d);
+}
+
+/* ---- what went out to a paragraph ---- */
+
+/* One sent försändelse as its route event tells it. */
+struct sent {
+	int64_t event;
+	char key[33], bas[33], ident[33], adress[33];
+	char *roll, *kanal, *mottagare, *when, *data;
+	int gen;
+};
+
+struct sents {
+	struct sent *v;
+	size_t n, cap;
+};
+
+static int
+field_int(const char *data, const char *name)
+{
+	char *v = json_field(data, name);
+	int n = v != NULL ? atoi(v) : 0;
+
+	free(v);
+	return n;
+}
+
+static void
+field_copy(const char *data, const char *name, char out[33])
+{
+	char *v = json_field(data, name);
+
+	snprintf(out, 33, "%s", v != NULL ? v : "");
+	free(v);
+}
+
+static void
+sents_free(struct sents *ss)
+{
+	size_t i;
+
+	for (i = 0; i < ss->n; i++) {
+		free(ss->v[i].roll);
+		free(ss->v[i].kanal);
+		free(ss->v[i].mottagare);
+		free(ss->v[i].when);
+		free(ss->v[i].data);
+	}
+	free(ss->v);
+	memset(ss, 0, sizeof(*ss));
+}
+
+/* Collects the paragraph's sent försändelser; a later one of a bas replaces an earlier. */
+static int
+collect_sent(void *arg, const struct audit_row *row)
+{
+	struct sents *ss = arg;
+	struct sent *x;
+	char bas[33];
+	size_t i;
+
+	if (row->sent == NULL || row->forsandelse == NULL)
+		return 0;
+	field_copy(row->data, "bas", bas);
+	if (bas[0] == '\0')
+		return 0;
+	for (i = 0; i < ss->n && strcmp(ss->v[i].bas, bas) != 0; i++)
+		;
+	if (i == ss->n) {
+		if (ss->n == ss->cap) {
+			ss->cap = ss->cap ? 2 * ss->cap : 8;
+			ss->v = xreallocarray(ss->v, ss->cap, sizeof(*ss->v));
+		}
+		memset(&ss->v[ss->n++], 0, sizeof(*ss->v));
+	} else {
+		free(ss->v[i].roll);
+		free(ss->v[i].kanal);
+		free(ss->v[i].mottagare);
+		free(ss->v[i].when);
+		free(ss->v[i].data);
+	}
+	x = &ss->v[i];
+	x->event = row->id;
+	snprintf(x->key, sizeof(x->key), "%.32s", row->forsandelse);
+	memcpy(x->bas, bas, sizeof(bas));
+	field_copy(row->data, "ident", x->ident);
+	field_copy(row->data, "adress", x->adress);
+	x->roll = json_field(row->data, "roll");
+	x->kanal = json_field(row->data, "kanal");
+	x->mottagare = json_field(row->data, "mottagare");
+	x->when = xstrdup(row->sent);
+	x->data = xstrdup(row->data);
+	x->gen = field_int(row->data, "gen");
+	return 0;
+}
+
+/* The last rättelse of a paragraph: its generation, and its data. */
+struct last_rattelse {
+	int gen;
+	char *data;
+};
+
+static int
+collect_rattelse(void *arg, const struct audit_row *row)
+{
+	struct last_rattelse *lr = arg;
+	int g = field_int(row->data, "gen");
+
+	if (g > lr->gen) {
+		lr->gen = g;
+		free(lr->data);
+		lr->data = xstrdup(row->data);
+	}
+	return 0;
+}
+
+/*
+ * What went out to the paragraph in its present generation, each recipient
+ * once (the last sent); *gen the generation.
+ */
+static int
+paragraph_sent(struct audit *a, const char *pkey, struct sents *ss, struct last_rattelse *lr)
+{
+	size_t i, o;
+
+	memset(ss, 0, sizeof(*ss));
+	memset(lr, 0, sizeof(*lr));
+	if (audit_query(a, "rattelse", "pkey", pkey, collect_rattelse, lr) == -1 ||
+	    audit_query(a, "route", "pkey", pkey, collect_sent, ss) == -1)
+		return -1;
+	for (i = o = 0; i < ss->n; i++) {
+		if (ss->v[i].gen == lr->gen) {
+			ss->v[o++] = ss->v[i];
+			continue;
+		}
+		free(ss->v[i].roll);
+		free(ss->v[i].kanal);
+		free(ss->v[i].mottagare);
+		free(ss->v[i].when);
+		free(ss->v[i].data);
+	}
+	ss->n = o;
+	return 0;
+}
+
+/* Returns of one recipient: how many, and the last one's address and date. */
+struct returns {
+	int n;
+	int64_t last_event;
+	char adress[33], datum[11];
+};
+
+static int
+collect_retur(void *arg, const struct audit_row *row)
+{
+	struct returns *r = arg;
+	char *d = json_field(row->data, "datum");
+
+	r->n++;
+	r->last_event = row->id;
+	field_copy(row->data, "adress", r->adress);
+	snprintf(r->datum, sizeof(r->datum), "%s", d != NULL ? d : "");
+	free(d);
+	return 0;
+}
+
+int
+record_item(struct audit *a, const struct rec_keys *k, struct rec_item *ri)
+{
+	struct last_rattelse lr = {0, NULL};
+	struct returns rt;
+
+	memset(ri, 0, sizeof(*ri));
+	memset(&rt, 0, sizeof(rt));
+	if (audit_query(a, "rattelse", "pkey", k->pkey, collect_rattelse, &lr) == -1 ||
+	    audit_query(a, "retur", "bas", k->bas, collect_retur, &rt) == -1) {
+		free(lr.data);
+		return -1;
+	}
+	ri->gen = lr.gen;
+	ri->returns = rt.n;
+	ri->returned_here = rt.n > 0 && strcmp(rt.adress, k->adress) == 0;
+	memcpy(ri->retur_datum, rt.datum, sizeof(ri->retur_datum));
+	if (lr.data != NULL) {
+		char *e = json_field(lr.data, "ersatter");
+
+		snprintf(ri->ersatter, sizeof(ri->ersatter), "%s", e != NULL ? e : "");
+		ri->orsak = json_field(lr.data, "orsak");
+		free(e);
+	}
+	free(lr.data);
+	if (ri->gen == 0 && ri->returns == 0)
+		memcpy(ri->key, k->bas, sizeof(ri->key));
+	else {
+		char *s = xasprintf("%s|rattelse:%d|retur:%d", k->bas, ri->gen, ri->returns);
+		int rc = hmac32(a, s, ri->key);
+
+		free(s);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+void
+record_item_free(struct rec_item *ri)
+{
+	free(ri->orsak);
+	ri->orsak = NULL;
+}
+
+/* ---- changed-after-send ---- */
+
+/* A sheet's recipient, keyed. */
+struct now {
+	const struct mottagare *m;
+	struct rec_keys k;
+	bool matched;
+};
+
+static const char *
+roll_label_of(const char *roll)
+{
+	size_t i;
+
+	for (i = 0; i < ROLL__MAX; i++)
+		if (roll != NULL && strcmp(roll, roll_names[i]) == 0)
+			return roll_labels[i];
+	return roll != NULL ? roll : "-";
+}
+
+/* Whether the post to this recipient came back after what was sent. */
+static bool
+returned_after(struct audit *a, const struct sent *x)
+{
+	struct returns rt;
+
+	memset(&rt, 0, sizeof(rt));
+	if (audit_query(a, "retur", "bas", x->bas, collect_retur, &rt) == -1)
+		return false;
+	return rt.n > 0 && rt.last_event > x->event;
+}
+
+static void
+check_paragraph(struct audit *a, struct session *s, struct paragraf *p)
+{
+	const struct forsattsblad *fb = p->fb;
+	struct rec_keys pk;
+	struct sents ss;
+	struct last_rattelse lr;
+	struct now *now;
+	char when[20], hint[160];
+	size_t i, j;
+
+	if (record_keys(a, s, p, NULL, "", &pk) == -1 ||
+	    paragraph_sent(a, pk.pkey, &ss, &lr) == -1)
+		return;
+	free(lr.data);
+	if (ss.n == 0) {
+		sents_free(&ss);
+		return;
+	}
+	snprintf(hint, sizeof(hint), "Inget skickas till paragrafen; rätta försättsbladet, "
+	    "eller skicka en rättelse: expediera rattelse SESSION --paragraf %lu --orsak TEXT", p->nr);
+	now = xcalloc(fb->n_mottagare + 1, sizeof(*now));
+	for (j = 0; j < fb->n_mottagare; j++) {
+		now[j].m = &fb->mottagare[j];
+		if (record_keys(a, s, p, now[j].m, NULL, &now[j].k) == -1)
+			goto out;
+	}
+	for (i = 0; i < ss.n; i++) {
+		struct sent *x = &ss.v[i];
+
+		if (x->roll == NULL || strcmp(x->roll, "intern") == 0)
+			continue;
+		record_local_time(x->when, when);
+		for (j = 0; j < fb->n_mottagare && strcmp(now[j].k.bas, x->bas) != 0; j++)
+			;
+		if (j < fb->n_mottagare) {
+			const struct mottagare *m = now[j].m;
+
+			now[j].matched = true;
+			if (strcmp(now[j].k.adress, x->adress) != 0 && !returned_after(a, x))
+				diag_add(&s->diag, RULE_CHANGED_AFTER_SEND, fb->file,
+				    m->n_adresser > 0 ? m->adresser[0].line : m->line, p->nr,
+				    "§ %lu skickades %s till %s (%s) på en annan adress än den "
+				    "försättsbladet nu anger. %s", p->nr, when, x->mottagare,
+				    roll_label_of(x->roll), hint);
+			else if (x->kanal != NULL && strcmp(x->kanal, kanal_names[m->kanal]) != 0)
+				diag_add(&s->diag, RULE_CHANGED_AFTER_SEND, fb->file, m->line, p->nr,
+				    "§ %lu skickades %s till %s (%s) med kanal=%s; försättsbladet "
+				    "anger nu kanal=%s. %s", p->nr, when, x->mottagare,
+				    roll_label_of(x->roll), x->kanal, kanal_names[m->kanal], hint);
+			continue;
+		}
+		/* The same person in another role? */
+		for (j = 0; j < fb->n_mottagare && strcmp(now[j].k.ident, x->ident) != 0; j++)
+			;
+		if (j < fb->n_mottagare) {
+			now[j].matched = true;
+			diag_add(&s->diag, RULE_CHANGED_AFTER_SEND, fb->file, now[j].m->line, p->nr,
+			    "§ %lu skickades %s till %s som %s; försättsbladet anger nu rollen %s. %s",
+			    p->nr, when, x->mottagare, roll_label_of(x->roll),
+			    roll_labels[now[j].m->roll], hint);
+			continue;
+		}
+		/* Someone new in the same role took their place? */
+		for (j = 0; j < fb->n_mottagare; j++) {
+			const struct mottagare *m = now[j].m;
+			size_t q;
+
+			if (now[j].matched || strcmp(roll_names[m->roll], x->roll) != 0)
+				continue;
+			for (q = 0; q < ss.n && strcmp(ss.v[q].bas, now[j].k.bas) != 0; q++)
+				;
+			if (q < ss.n)
+				continue;
+			break;
+		}
+		if (j < fb->n_mottagare) {
+			now[j].matched = true;
+			diag_add(&s->diag, RULE_CHANGED_AFTER_SEND, fb->file, now[j].m->line, p->nr,
+			    "§ %lu skickades %s till %s (%s); försättsbladet anger nu %s i samma "
+			    "roll. Gick beslutet till fel mottagare, ange --fel-mottagare. %s", p->nr,
+			    when, x->mottagare, roll_label_of(x->roll), now[j].m->namn, hint);
+			continue;
+		}
+		diag_add(&s->diag, RULE_CHANGED_AFTER_SEND, fb->file, fb->arende_line, p->nr,
+		    "§ %lu skickades %s till %s (%s), som inte längre finns på försättsbladet. "
+		    "Gick beslutet till fel mottagare, ange --fel-mottagare. %s", p->nr, when,
+		    x->mottagare, roll_label_of(x->roll), hint);
+	}
+out:
+	free(now);
+	sents_free(&ss);
+}
+
+void
+record_check(void *arg, struct session *s)
+{
+	struct record_check *rc = arg;
+	size_t i;
+
+	if (rc == NULL || rc->a == NULL || !s->protokoll_valid)
+		return;
+	for (i = 0; i < s->protokoll.n_paragrafer; i++) {
+		struct paragraf *p = &s->protokoll.paragrafer[i];
+
+		if (p->fb == NULL || !p->fb->valid || p->waiting || p->nr == rc->skip)
+			continue;
+		check_paragraph(rc->a, s, p);
+	}
+}
+
+/* ---- rättelse ---- */
+
+static char *
+event_json(const char *const *kv)
+{
+	char *p = NULL;
+	size_t len, i;
+	FILE *fp = open_memstream(&p, &len);
+
+	if (fp == NULL)
+		return NULL;
+	putc('{', fp);
+	for (i = 0; kv[i] != NULL; i += 2) {
+		if (i > 0)
+			putc(',', fp);
+		json_string(fp, kv[i]);
+		putc(':', fp);
+		json_string(fp, kv[i + 1]);
+	}
+	putc('}', fp);
+	fclose(fp);
+	return p;
+}
+
+int
+record_rattelse(struct audit *a, int64_t batch, const struct session *s,
+    const struct paragraf *p, const char *orsak, bool fel_mottagare, int *gen, size_t *replaced,
+    size_t *felaktiga, char *err, size_t errlen)
+{
+	const struct forsattsblad *fb = p->fb;
+	struct rec_keys pk, *now = NULL;
+	struct sents ss;
+	struct last_rattelse lr;
+	char date[11], g[16], ersatter[11] = "", idag[11], *data;
+	bool *fel = NULL;
+	size_t i, j, nfel = 0;
+	int rc = -1;
+
+	*replaced = *felaktiga = 0;
+	if (record_keys(a, s, p, NULL, "", &pk) == -1 ||
+	    paragraph_sent(a, pk.pkey, &ss, &lr) == -1) {
+		snprintf(err, errlen, "%s", audit_error(a));
+		return -1;
+	}
+	/* The same rättelse again (a run that stopped half way): go on with it. */
+	if (lr.data != NULL) {
+		char *o = json_field(lr.data, "orsak");
+		bool same = o != NULL && strcmp(o, orsak) == 0;
+
+		free(o);
+		if (same) {
+			*gen = lr.gen;
+			rc = 0;
+			goto out;
+		}
+	}
+	if (ss.n == 0) {
+		snprintf(err, errlen, "§ %lu har inte skickats%s; det finns inget att rätta (använd "
+		    "send)", p->nr, lr.gen > 0 ? " sedan förra rättelsen" : "");
+		goto out;
+	}
+	now = xcalloc(fb != NULL ? fb->n_mottagare + 1 : 1, sizeof(*now));
+	for (j = 0; fb != NULL && j < fb->n_mottagare; j++)
+		if (record_keys(a, s, p, &fb->mottagare[j], NULL, &now[j]) == -1) {
+			snprintf(err, errlen, "%s", audit_error(a));
+			goto out;
+		}
+	fel = xcalloc(ss.n + 1, sizeof(*fel));
+	for (i = 0; i < ss.n; i++) {
+		const struct sent *x = &ss.v[i];
+		char d[20];
+
+		record_local_time(x->when, d);
+		if (strncmp(d, ersatter, 10) > 0)
+			snprintf(ersatter, sizeof(ersatter), "%.10s", d);
+		if (!fel_mottagare || x->roll == NULL || strcmp(x->roll, "intern") == 0)
+			continue;
+		for (j = 0; fb != NULL && j < fb->n_mottagare; j++)
+			if (strcmp(now[j].bas, x->bas) == 0)
+				break;
+		/* Gone from the sheet, or there at another address: it went wrong. */
+		if (fb == NULL || j == fb->n_mottagare ||
+		    (strcmp(now[j].adress, x->adress) != 0 && !returned_after(a, x))) {
+			fel[i] = true;
+			nfel++;
+		}
+	}
+	if (fel_mottagare && nfel == 0) {
+		snprintf(err, errlen, "--fel-mottagare: alla som fick § %lu finns kvar på "
+		    "försättsbladet med samma adress; ingen pekas ut som felaktigt utskickad",
+		    p->nr);
+		goto out;
+	}
+	*gen = lr.gen + 1;
+	snprintf(g, sizeof(g), "%d", *gen);
+	ymd_format(&s->protokoll.sammantradesdatum, date);
+	today(idag);
+	{
+		const char *kv[] = {"pkey", pk.pkey, "gen", g, "paragraf", NULL, "dnr",
+		    p->dnr != NULL ? p->dnr : "", "organ", s->protokoll.organ, "sammantrade", date,
+		    "orsak", orsak, "ersatter", ersatter, "datum", idag, "fel_mottagare",
+		    fel_mottagare ? "true" : "false", NULL};
+		char nr[24];
+
+		snprintf(nr, sizeof(nr), "%lu", p->nr);
+		kv[5] = nr;
+		audit_tx_begin(a);
+		data = event_json(kv);
+		audit_event(a, batch, "rattelse", NULL, data);
+		free(data);
+	}
+	for (i = 0; i < ss.n; i++) {
+		const char *kv[] = {"pkey", pk.pkey, "gen", g, "orsak", orsak, "datum", idag,
+		    "felaktig", fel[i] ? "true" : "false", NULL};
+
+		data = event_json(kv);
+		audit_event(a, batch, "ersatt", ss.v[i].key, data);
+		free(data);
+		(*replaced)++;
+		if (fel[i])
+			(*felaktiga)++;
+	}
+	if (audit_tx_commit(a) == -1 || audit_failed(a)) {
+		snprintf(err, errlen, "%s", audit_error(a));
+		goto out;
+	}
+	rc = 0;
+out:
+	free(fel);
+	free(now);
+	free(lr.data);
+	sents_free(&ss);
+	return rc;
+}
+
+/* ---- one försändelse by its id: retur, kvitto ---- */
+
+struct found {
+	char key[33];
+	char *data, *sent;
+	size_t distinct;
+};
+
+static int
+collect_found(void *arg, const struct audit_row *row)
+{
+	struct found *f = arg;
+
+	if (row->sent == NULL || row->forsandelse == NULL)
+		return 0;
+	if (f->data != NULL && strncmp(f->key, row->forsandelse, 32) != 0)
+		f->distinct++;
+	free(f->data);
+	free(f->sent);
+	snprintf(f->key, sizeof(f->key), "%.32s", row->forsandelse);
+	f->data = xstrdup(row->data);
+	f->sent = xstrdup(row->sent);
+	if (f->distinct == 0)
+		f->distinct = 1;
+	return 0;
+}
+
+/* The sent försändelse id names: 0, 1 when none or several (msg says), -1. */
+static int
+find_sent(struct audit *a, const char *id, struct found *f, char *msg, size_t msglen)
+{
+	char hex[33];
+	size_t i, n = 0;
+
+	memset(f, 0, sizeof(*f));
+	for (i = 0; id[i] != '\0'; i++) {
+		if (id[i] == '-' || id[i] == ' ')
+			continue;
+		if (!isxdigit((unsigned char)id[i]) || n == 32) {
+			n = 0;
+			break;
+		}
+		hex[n++] = (char)tolower((unsigned char)id[i]);
+	}
+	hex[n] = '\0';
+	if (n < 8) {
+		snprintf(msg, msglen, "försändelse-id ska vara minst 8 hexadecimala tecken, som "
+		    "status och historik visar dem (t.ex. 3f2a-91bc-0d4e)");
+		return 1;
+	}
+	if (audit_query(a, "route", "forsandelse", hex, collect_found, f) == -1) {
+		snprintf(msg, msglen, "%s", audit_error(a));
+		return -1;
+	}
+	if (f->data == NULL) {
+		snprintf(msg, msglen, "ingen skickad försändelse har id %s", hex);
+		return 1;
+	}
+	if (f->distinct > 1) {
+		snprintf(msg, msglen, "id %s passar flera försändelser; ange fler tecken", hex);
+		return 1;
+	}
+	return 0;
+}
+
+static void
+found_free(struct found *f)
+{
+	free(f->data);
+	free(f->sent);
+}
+
+/* A date given on the command line: valid, not before the sending, not after today. */
+static int
+check_datum(const char *datum, const char *sent, char *msg, size_t msglen)
+{
+	char idag[11], d[20];
+	struct ymd y;
+
+	if (strlen(datum) != 10 || !ymd_parse(datum, &y)) {
+		snprintf(msg, msglen, "--datum ska vara ett datum, ÅÅÅÅ-MM-DD");
+		return 1;
+	}
+	today(idag);
+	record_local_time(sent, d);
+	if (strcmp(datum, idag) > 0) {
+		snprintf(msg, msglen, "--datum %s ligger efter i dag (%s)", datum, idag);
+		return 1;
+	}
+	if (strncmp(datum, d, 10) < 0) {
+		snprintf(msg, msglen, "--datum %s ligger före utskicket (%.10s)", datum, d);
+		return 1;
+	}
+	return 0;
+}
+
+int
+record_retur(struct audit *a, const char *id, const char *datum, const char *orsak,
+    char *msg, size_t msglen)
+{
+	struct found f;
+	char *route = NULL, *prior = NULL, *data = NULL, *bas = NULL, *adress = NULL, sid[15];
+	int rc;
+
+	if ((rc = find_sent(a, id, &f, msg, msglen)) != 0)
+		return rc;
+	rc = 1;
+	record_short_id(f.key, sid);
+	route = json_field(f.data, "route");
+	if (route == NULL || (strcmp(route, "print") != 0 && strcmp(route, "print-skatteverket") != 0)) {
+		snprintf(msg, msglen, "försändelse %s gick inte med post (%s); bara post kan komma "
+		    "tillbaka", sid, route != NULL ? route : "okänd väg");
+		goto out;
+	}
+	if (audit_last_data(a, f.key, "retur", &prior) == -1) {
+		snprintf(msg, msglen, "%s", audit_error(a));
+		rc = -1;
+		goto out;
+	}
+	if (prior != NULL) {
+		char *d = json_field(prior, "datum");
+
+		snprintf(msg, msglen, "returen av försändelse %s är redan registrerad (%s)", sid,
+		    d != NULL ? d : "");
+		free(d);
+		goto out;
+	}
+	if (check_datum(datum, f.sent, msg, msglen) != 0)
+		goto out;
+	bas = json_field(f.data, "bas");
+	adress = json_field(f.data, "adress");
+	{
+		const char *kv[] = {"bas", bas != NULL ? bas : "", "adress",
+		    adress != NULL ? adress : "", "datum", datum, "orsak", orsak != NULL ? orsak : "",
+		    NULL};
+
+		data = event_json(kv);
+	}
+	if (audit_event(a, 0, "retur", f.key, data) == -1 || audit_failed(a)) {
+		snprintf(msg, msglen, "%s", audit_error(a));
+		rc = -1;
+		goto out;
+	}
+	snprintf(msg, msglen, "försändelse %s registrerad som returnerad %s; mottagaren hålls "
+	    "tills försättsbladet har en ny bekräftad adress, och nästa send skickar dit", sid,
+	    datum);
+	rc = 0;
+out:
+	free(route);
+	free(prior);
+	free(data);
+	free(bas);
+	free(adress);
+	found_free(&f);
+	return rc;
+}
+
+int
+record_kvitto(struct audit *a, const char *id, const char *datum, char *msg, size_t msglen)
+{
+	struct found f;
+	char *dg = NULL, *prior = NULL, *data = NULL, sid[15], last[11], lk[11];
+	int rc;
+
+	if ((rc = find_sent(a, id, &f, msg, msglen)) != 0)
+		return rc;
+	rc = 1;
+	record_short_id(f.key, sid);
+	dg = json_field(f.data, "delgivning");
+	if (dg == NULL || strcmp(dg, "true") != 0) {
+		snprintf(msg, msglen, "försändelse %s skickades inte för delgivning; det finns "
+		    "inget kvitto att registrera", sid);
+		goto out;
+	}
+	if (audit_last_data(a, f.key, "kvitto", &prior) == -1) {
+		snprintf(msg, msglen, "%s", audit_error(a));
+		rc = -1;
+		goto out;
+	}
+	if (prior != NULL) {
+		char *d = json_field(prior, "datum");
+
+		snprintf(msg, msglen, "kvittot för försändelse %s är redan registrerat (delgiven "
+		    "%s)", sid, d != NULL ? d : "");
+		free(d);
+		goto out;
+	}
+	if (check_datum(datum, f.sent, msg, msglen) != 0)
+		goto out;
+	record_appeal(datum, last, lk);
+	{
+		const char *kv[] = {"datum", datum, "sista_dag", last, "laga_kraft", lk, NULL};
+
+		data = event_json(kv);
+	}
+	if (audit_event(a, 0, "kvitto", f.key, data) == -1 || audit_failed(a)) {
+		snprintf(msg, msglen, "%s", audit_error(a));
+		rc = -1;
+		goto out;
+	}
+	snprintf(msg, msglen, "försändelse %s delgiven %s; sista dag att överklaga %s, laga "
+	    "kraft tidigast %s om ingen överklagar", sid, datum, last, lk);
+	rc = 0;
+out:
+	free(dg);
+	free(prior);
+	free(data);
+	found_free(&f);
+	return rc;
+}
+
+int
+record_sent(struct audit *a, const char *key, char when[20], char route[24])
+{
+	struct found f;
+	char *r;
+
+	memset(&f, 0, sizeof(f));
+	if (audit_query(a, "route", "forsandelse", key, collect_found, &f) == -1)
+		return -1;
+	if (f.data == NULL || strcmp(f.key, key) != 0) {
+		found_free(&f);
+		return 0;
+	}
+	record_local_time(f.sent, when);
+	r = json_field(f.data, "route");
+	snprintf(route, 24, "%s", r != NULL ? r : "");
+	free(r);
+	found_free(&f);
+	return 1;
+}
+
+/* ---- the present of one försändelse ---- */
+
+/* Whether a later försändelse of the same recipient went out after event. */
+struct later {
+	const char *key;
+	int64_t after;
+	bool found;
+};
+
+static int
+collect_later(void *arg, const struct audit_row *row)
+{
+	struct later *l = arg;
+
+	if (row->sent != NULL && row->forsandelse != NULL && row->id > l->after &&
+	    strncmp(row->forsandelse, l->key, 32) != 0)
+		l->found = true;
+	return 0;
+}
+
+int
+record_present(struct audit *a, const char *key, enum outbox_state st, const char *route_data,
+    const char *sent, int paminnelse_dagar, struct rec_present *pr)
+{
+	char *ersatt = NULL, *retur = NULL, *kvitto = NULL, *dg = NULL;
+	int rc = -1;
+
+	memset(pr, 0, sizeof(*pr));
+	if (audit_last_data(a, key, "ersatt", &ersatt) == -1 ||
+	    audit_last_data(a, key, "retur", &retur) == -1 ||
+	    audit_last_data(a, key, "kvitto", &kvitto) == -1)
+		goto out;
+	if (ersatt != NULL) {
+		char *fel = json_field(ersatt, "felaktig"), *d = json_field(ersatt, "datum");
+		char *o = json_field(ersatt, "orsak");
+		bool felaktig = fel != NULL && strcmp(fel, "true") == 0;
+
+		pr->state = felaktig ? "felaktigt utskickad" : "ersatt";
+		pr->note = xasprintf("%sgenom rättelse %s: %s", felaktig ? "ersatt " : "",
+		    d != NULL ? d : "", o != NULL ? o : "");
+		free(fel);
+		free(d);
+		free(o);
+		rc = 0;
+		goto out;
+	}
+	if (retur != NULL) {
+		char *d = json_field(retur, "datum"), *bas = json_field(route_data, "bas");
+		struct later l = {key, 0, false};
+		struct returns rt;
+
+		/* Resolved once the same recipient was sent to again after it came back. */
+		memset(&rt, 0, sizeof(rt));
+		if (bas != NULL && (audit_query(a, "retur", "bas", bas, collect_retur, &rt) == -1 ||
+		    (l.after = rt.last_event, audit_query(a, "route", "bas", bas, collect_later,
+		    &l)) == -1)) {
+			free(d);
+			free(bas);
+			goto out;
+		}
+		pr->state = "returnerad";
+		pr->open = !l.found;
+		pr->note = xasprintf(l.found ? "posten kom tillbaka %s; skickad på nytt till en ny "
+		    "adress" : "posten kom tillbaka %s; hålls tills försättsbladet har en ny "
+		    "bekräftad adress", d != NULL ? d : "");
+		free(d);
+		free(bas);
+		rc = 0;
+		goto out;
+	}
+	dg = route_data != NULL ? json_field(route_data, "delgivning") : NULL;
+	if (st == OUTBOX_SENT && dg != NULL && strcmp(dg, "true") == 0) {
+		if (kvitto != NULL) {
+			char *d = json_field(kvitto, "datum"), *last = json_field(kvitto, "sista_dag");
+			char *lk = json_field(kvitto, "laga_kraft");
+
+			pr->state = "delgiven";
+			pr->note = xasprintf("delgiven %s; sista dag att överklaga %s; laga kraft "
+			    "tidigast %s", d != NULL ? d : "", last != NULL ? last : "",
+			    lk != NULL ? lk : "");
+			free(d);
+			free(last);
+			free(lk);
+		} else {
+			char when[20], idag[11];
+			long days;
+
+			record_local_time(sent, when);
+			today(idag);
+			when[10] = '\0';
+			days = day_number(idag) - day_number(when);
+			pr->state = "väntar på kvitto";
+			pr->kvitto_overdue = days > paminnelse_dagar;
+			pr->open = true;
+			pr->note = xasprintf(pr->kvitto_overdue ? "delgivningskvittot har inte kommit "
+			    "tillbaka; skickat %s, %ld dagar sedan (påminnelse efter %d)" :
+			    "delgivning: kvittot väntas tillbaka; skickat %s, %ld dagar sedan "
+			    "(påminnelse efter %d)", when, days, paminnelse_dagar);
+		}
+	}
+	rc = 0;
+out:
+	free(ersatt);
+	free(retur);
+	free(kvitto);
+	free(dg);
+	return rc;
+}
+
+/* ---- historik ---- */
+
+struct hrow {
+	char key[33];
+	char *data, *reason, *sent, *ts;
+	enum outbox_state st;
+};
+
+struct hist {
+	const struct historik_query *q;
+	struct hrow *v;
+	size_t n, cap;
+};
+
+static int
+rank(enum outbox_state st)
+{
+	return st == OUTBOX_SENT ? 5 : st == OUTBOX_SENDING ? 4 : st == OUTBOX_PENDING ? 3 :
+	    st == OUTBOX_HELD ? 2 : st == OUTBOX_FAILED ? 1 : 0;
+}
+
+static bool
+field_is(const char *data, const char *name, const char *want)
+{
+	char *v;
+	bool eq;
+
+	if (want == NULL)
+		return true;
+	v = json_field(data, name);
+	eq = v != NULL && strcmp(v, want) == 0;
+	free(v);
+	return eq;
+}
+
+static unsigned long
+field_num(const char *data, const char *name)
+{
+	char *pat = xasprintf("\"%s\":", name);
+	const char *p = strstr(data, pat);
+	unsigned long n = p != NULL ? strtoul(p + strlen(pat), NULL, 10) : 0;
+
+	free(pat);
+	return n;
+}
+
+static int
+collect_hist(void *arg, const struct audit_row *row)
+{
+	struct hist *h = arg;
+	struct hrow *x;
+	size_t i;
+
+	/* Rows with no outbox entry repeat a försändelse another row holds. */
+	if (row->forsandelse == NULL || row->state == OUTBOX_NONE ||
+	    !field_is(row->data, "dnr", h->q->dnr) ||
+	    !field_is(row->data, "sammantrade", h->q->sammantrade))
+		return 0;
+	for (i = 0; i < h->n && strncmp(h->v[i].key, row->forsandelse, 32) != 0; i++)
+		;
+	if (i < h->n && rank(row->state) < rank(h->v[i].st))
+		return 0;
+	if (i == h->n) {
+		if (h->n == h->cap) {
+			h->cap = h->cap ? 2 * h->cap : 16;
+			h->v = xreallocarray(h->v, h->cap, sizeof(*h->v));
+		}
+		memset(&h->v[h->n++], 0, sizeof(*h->v));
+	}
+	x = &h->v[i];
+	free(x->data);
+	free(x->reason);
+	free(x->sent);
+	free(x->ts);
+	snprintf(x->key, sizeof(x->key), "%.32s", row->forsandelse);
+	x->data = xstrdup(row->data);
+	x->reason = row->reason != NULL ? xstrdup(row->reason) : NULL;
+	x->sent = row->sent != NULL ? xstrdup(row->sent) : NULL;
+	x->ts = xstrdup(row->ts);
+	x->st = row->state;
+	return 0;
+}
+
+static int
+cmp_hrow(const void *a, const void *b)
+{
+	const struct hrow *x = a, *y = b;
+	char *dx = json_field(x->data, "sammantrade"), *dy = json_field(y->data, "sammantrade");
+	int c = strcmp(dx != NULL ? dx : "", dy != NULL ? dy : "");
+	unsigned long px = field_num(x->data, "paragraf"), py = field_num(y->data, "paragraf");
+
+	free(dx);
+	free(dy);
+	if (c != 0)
+		return c;
+	if (px != py)
+		return px < py ? -1 : 1;
+	return strcmp(x->sent != NULL ? x->sent : x->ts, y->sent != NULL ? y->sent : y->ts);
+}
+
+/* What the outbox says, in Swedish, for a försändelse without later news. */
+static const char *
+state_word(enum outbox_state st, const char *route)
+{
+	switch (st) {
+	case OUTBOX_SENT:
+		return route != NULL && strcmp(route, "manual") == 0 ? "överlämnad" :
+		    route != NULL && strcmp(route, "archive") == 0 ? "arkiverad" : "skickad";
+	case OUTBOX_HELD:
+		return "hålls";
+	case OUTBOX_FAILED:
+		return "misslyckades";
+	default:
+		return "pågår";
+	}
+}
+
+static const char *
+route_label_of(const char *route)
+{
+	static const char *const names[][2] = {{"manual", "överlämnas till annan avsändare"},
+	    {"print", "post"}, {"print-skatteverket", "post via Skatteverket"},
+	    {"digital", "digital brevlåda"}, {"archive", "akt"}, {"held", "hålls"}};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (route != NULL && strcmp(route, names[i][0]) == 0)
+			return names[i][1];
+	return route != NULL ? route : "-";
+}
+
+static void
+hist_print(struct audit *a, const struct historik_query *q, const struct hrow *x, bool first,
+    FILE *out)
+{
+	static const char *const f[] = {"mottagare", "roll", "organ", "sammantrade", "dnr",
+	    "route", "postort", "sha256", "delgivning", "gen"};
+	char *v[sizeof(f) / sizeof(f[0])], sid[15], when[20];
+	struct rec_present pr;
+	const char *state;
+	size_t i;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		v[i] = json_field(x->data, f[i]);
+	record_short_id(x->key, sid);
+	record_local_time(x->sent != NULL ? x->sent : x->ts, when);
+	if (record_present(a, x->key, x->st, x->data, x->sent, q->paminnelse_dagar, &pr) == -1)
+		memset(&pr, 0, sizeof(pr));
+	state = pr.state != NULL ? pr.state : state_word(x->st, v[5]);
+	if (q->json) {
+		char *kv = NULL;
+
+		fprintf(out, "%s\n  {\"forsandelse\": ", first ? "" : ",");
+		json_string(out, x->key);
+		fputs(", \"id\": ", out);
+		json_string(out, sid);
+		fputs(", \"mottagare\": ", out);
+		json_string(out, v[0]);
+		fputs(", \"roll\": ", out);
+		json_string(out, v[1]);
+		fputs(", \"organ\": ", out);
+		json_string(out, v[2]);
+		fputs(", \"sammantrade\": ", out);
+		json_string(out, v[3]);
+		fprintf(out, ", \"paragraf\": %lu, \"dnr\": ", field_num(x->data, "paragraf"));
+		json_string(out, v[4]);
+		fputs(", \"route\": ", out);
+		json_string(out, v[5]);
+		fputs(", \"postort\": ", out);
+		json_string(out, v[6]);
+		fputs(", \"tid\": ", out);
+		json_string(out, when);
+		fputs(", \"sha256\": ", out);
+		json_string(out, v[7]);
+		fputs(", \"state\": ", out);
+		json_string(out, state);
+		fputs(", \"reason\": ", out);
+		json_string(out, pr.note != NULL ? pr.note : x->st == OUTBOX_SENT ? NULL : x->reason);
+		fprintf(out, ", \"rattelse\": %s, \"felaktigt_utskickad\": %s",
+		    v[9] != NULL ? v[9] : "0",
+		    pr.state != NULL && strcmp(pr.state, "felaktigt utskickad") == 0 ? "true" :
+		    "false");
+		fprintf(out, ", \"delgivning\": %s", v[8] != NULL && strcmp(v[8], "true") == 0 ?
+		    "true" : "false");
+		if (audit_last_data(a, x->key, "kvitto", &kv) == 0 && kv != NULL) {
+			char *d = json_field(kv, "datum"), *l = json_field(kv, "sista_dag");
+			char *lk = json_field(kv, "laga_kraft");
+
+			fputs(", \"delgiven\": ", out);
+			json_string(out, d);
+			fputs(", \"sista_dag_att_overklaga\": ", out);
+			json_string(out, l);
+			fputs(", \"laga_kraft\": ", out);
+			json_string(out, lk);
+			free(d);
+			free(l);
+			free(lk);
+		}
+		free(kv);
+		fputc('}', out);
+	} else {
+		fprintf(out, "%s  %s %s § %lu %s\n", sid, v[2] != NULL ? v[2] : "-",
+		    v[3] != NULL ? v[3] : "-", field_num(x->data, "paragraf"),
+		    v[4] != NULL ? v[4] : "-");
+		fprintf(out, "    %s, %s; %s%s%s; %s\n", v[0] != NULL ? v[0] : "-",
+		    roll_label_of(v[1]), route_label_of(v[5]), v[6] != NULL ? " till " : "",
+		    v[6] != NULL ? v[6] : "", when);
+		fprintf(out, "    %s%s%s; sha256 %.16s…\n", state,
+		    pr.note != NULL ? ": " : x->st != OUTBOX_SENT && x->reason != NULL ? ": " : "",
+		    pr.note != NULL ? pr.note : x->st != OUTBOX_SENT && x->reason != NULL ?
+		    x->reason : "", v[7] != NULL ? v[7] : "-");
+	}
+	free(pr.note);
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		free(v[i]);
+}
+
+int
+record_historik(struct audit *a, const struct historik_query *q, FILE *out, char *err,
+    size_t errlen)
+{
+	struct hist h = {q, NULL, 0, 0};
+	size_t i;
+	int rc = -1;
+
+	if (q->sammantrade != NULL) {
+		struct ymd d;
+
+		if (strlen(q->sammantrade) != 10 || !ymd_parse(q->sammantrade, &d)) {
+			snprintf(err, errlen, "--sammantrade ska vara ett datum, ÅÅÅÅ-MM-DD");
+			return 1;
+		}
+	}
+	if (q->person != NULL) {
+		struct pnr p;
+		char k[33];
+
+		if (pnr_parse(q->person, NULL, &p) != PNR_OK) {
+			snprintf(err, errlen, "--person: inte ett giltigt personnummer (ÅÅÅÅMMDD-NNNN)");
+			return 1;
+		}
+		/* The number is never looked for: its keyed hash is. */
+		if (record_ident(a, p.digits, k) == -1 ||
+		    audit_query(a, "route", "ident", k, collect_hist, &h) == -1 ||
+		    audit_query(a, "route", "galler", k, collect_hist, &h) == -1)
+			goto fail;
+	} else if (audit_query(a, "route", NULL, NULL, collect_hist, &h) == -1)
+		goto fail;
+	qsort(h.v, h.n, sizeof(*h.v), cmp_hrow);
+	if (q->json)
+		fputs("{\"forsandelser\": [", out);
+	for (i = 0; i < h.n; i++)
+		hist_print(a, q, &h.v[i], i == 0, out);
+	if (q->json)
+		fprintf(out, "%s], \"antal\": %zu}\n", h.n > 0 ? "\n " : "", h.n);
+	else
+		fprintf(out, "%zu försändelser.\n", h.n);
+	rc = 0;
+	goto out;
+fail:
+	snprintf(err, errlen, "%s", audit_error(a));
+out:
+	for (i = 0; i < h.n; i++) {
+		free(h.v[i].data);
+		free(h.v[i].reason);
+		free(h.v[i].sent);
+		free(h.v[i].ts);
+	}
+	free(h.v);
+	return rc;
+}

@@ -1,0 +1,132 @@
+/*
+ * record.h -- after the send: what the audit log says went out (SPEC
+ * section 7), and what was done about it since.
+ *
+ * Every försändelse's "route" event carries keys that find it again without
+ * holding a personnummer or an address: HMACs with the log's person key
+ * (audit_load_key) of the paragraph (pkey), of the recipient in that
+ * paragraph (bas: role and identity, the försändelse's key before any
+ * rättelse or retur), of the person or organisation alone (ident), of whom
+ * the paragraph concerns (galler), and of the address it went to (adress).
+ * Later events name a försändelse by its key: "ersatt" (a rättelse replaced
+ * it, perhaps as felaktigt utskickad), "retur" (the post came back) and
+ * "kvitto" (the signed delgivningskvitto came back); a "rattelse" event
+ * starts a new generation of a paragraph's försändelser.  Nothing is ever
+ * rewritten: the present is the last word of the log.
+ */
+#ifndef EXPEDIERA_RECORD_H
+#define EXPEDIERA_RECORD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "audit.h"
+#include "session.h"
+
+/* The keys of one recipient of one paragraph, 32 hex digits each. */
+struct rec_keys {
+	char pkey[33];   /* the paragraph: kommun, organ, meeting date, §, dnr */
+	char bas[33];    /* the recipient in it: role and number (or name), or the internal name */
+	char ident[33];  /* the person or organisation, whatever the paragraph; "" internal */
+	char galler[33]; /* whom the paragraph concerns; "" when no number is known */
+	char adress[33]; /* the address on the sheet; "" when none */
+};
+
+/* m NULL and internal set: an internal skickas-till entry.  -1 without a person key. */
+int record_keys(const struct audit *, const struct session *, const struct paragraf *,
+    const struct mottagare *, const char *internal, struct rec_keys *);
+
+/* The ident (and galler) key of a 12-digit personnummer or 10-digit orgnr. */
+int record_ident(const struct audit *, const char *digits, char out[33]);
+
+/* What the log says of one recipient before it is sent (record_item). */
+struct rec_item {
+	int gen;               /* the paragraph's rättelse, 0 when none */
+	int returns;           /* times the post to this recipient came back */
+	bool returned_here;    /* and the sheet still has the address it came back from */
+	char retur_datum[11];  /* the last retur's date */
+	char key[33];          /* the försändelse's key: bas for gen 0 without returns */
+	char ersatter[11];     /* gen > 0: when what it replaces was sent (local date) */
+	char *orsak;           /* gen > 0: the rättelse's reason (malloc'd) */
+};
+
+int record_item(struct audit *, const struct rec_keys *, struct rec_item *);
+void record_item_free(struct rec_item *);
+
+/*
+ * The short id a person reads and types: the key's first 12 hex digits, in
+ * groups of four ("3f2a-91bc-0d4e").
+ */
+void record_short_id(const char *key, char out[15]);
+
+/*
+ * changed-after-send, as a validate_conf hook: compares each paragraph's
+ * recipients with what the log says went out to it and adds a finding for
+ * each change (SPEC 3).  skip is the paragraph a rättelse corrects.
+ */
+struct record_check {
+	struct audit *a;       /* NULL: nothing to compare with */
+	unsigned long skip;
+};
+void record_check(void *arg, struct session *s);
+
+/*
+ * Starts (or, when the last rättelse of the paragraph has this reason,
+ * resumes) a rättelse of paragraph p in batch: records a "rattelse" event
+ * and an "ersatt" event for each försändelse it replaces, felaktig when
+ * fel_mottagare and its recipient or address is not on the sheet now.  0,
+ * or -1 with a Swedish message in err (nothing sent before, nothing wrong
+ * to point at).
+ */
+int record_rattelse(struct audit *, int64_t batch, const struct session *,
+    const struct paragraf *, const char *orsak, bool fel_mottagare, int *gen, size_t *replaced,
+    size_t *felaktiga, char *err, size_t errlen);
+
+/*
+ * retur and kvitto: id is a försändelse's short id or key (a unique prefix
+ * of 8 hex digits or more); datum "YYYY-MM-DD".  0, or -1 with a Swedish
+ * message; 1 when the id matches nothing sent or more than one.
+ */
+int record_retur(struct audit *, const char *id, const char *datum, const char *orsak,
+    char *msg, size_t msglen);
+int record_kvitto(struct audit *, const char *id, const char *datum, char *msg, size_t msglen);
+
+/*
+ * Whether the försändelse with this key went out: 1 with when (local time)
+ * and route (its name) set, 0 when not, -1 on a log error.
+ */
+int record_sent(struct audit *, const char *key, char when[20], char route[24]);
+
+/* The last day to appeal after delgivning on datum, and the day it gains laga kraft. */
+void record_appeal(const char *datum, char last[11], char laga_kraft[11]);
+
+/* "2026-11-20T10:00:00Z" as local time "2026-11-20 11:00"; out unchanged text when not that form. */
+void record_local_time(const char *utc, char out[20]);
+
+/* historik: filters NULL when not given; person is a personnummer as typed. */
+struct historik_query {
+	const char *dnr, *sammantrade, *person;
+	bool json;
+	int paminnelse_dagar;
+};
+int record_historik(struct audit *, const struct historik_query *, FILE *out, char *err,
+    size_t errlen);
+
+/*
+ * For status: the present of the försändelse with this key, given its
+ * outbox state and route data: a Swedish word for the state ("ersatt",
+ * "returnerad", "delgiven" …, NULL when the outbox says it), whether it
+ * still needs an act (a retur without a new address, a kvitto overdue), and
+ * a line to show (malloc'd, NULL when none).
+ */
+struct rec_present {
+	const char *state;     /* NULL: the outbox state speaks */
+	bool open;             /* something is still to be done */
+	bool kvitto_overdue;
+	char *note;
+};
+int record_present(struct audit *, const char *key, enum outbox_state, const char *route_data,
+    const char *sent, int paminnelse_dagar, struct rec_present *);
+
+#endif
