@@ -662,6 +662,16 @@ migrate(struct audit *a)
 	sqlite3_stmt *st = NULL;
 	int r, v, rc = -1;
 
+	/* Up to date: nothing to write, so nothing to wait for while another run writes. */
+	if (prep(a, "PRAGMA user_version", &st) == -1 || (r = step_row(a, st)) == -1) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	v = r == 1 ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (v == SCHEMA_VERSION)
+		return 0;
 	if (exec(a, "BEGIN IMMEDIATE") == -1)
 		return -1;
 	if (prep(a, "PRAGMA user_version", &st) == -1 || (r = step_row(a, st)) == -1)
@@ -799,11 +809,12 @@ audit_failed(const struct audit *a)
 
 /* ---- the person key ---- */
 
-static bool looked_up(const char *kind, const char *field);
-static int lookup_add(struct audit *, int64_t id, const char *kind, const char *data);
 static int append(struct audit *, int64_t batch, const char *ts, const char *kind,
     const char *fs, const char *data);
 static int tx_end(struct audit *, int rc);
+static int load_key(struct audit *, const char *path, bool write);
+static int read_begin(struct audit *, bool *began);
+static int read_end(struct audit *, bool began, int rc);
 
 #define KEY_HEX   64                       /* 32 bytes as hex, one line */
 #define KEY_LABEL "expediera person key v1" /* what the fingerprint is an HMAC of */
@@ -926,11 +937,25 @@ audit_keyed_hash(const struct audit *a, const void *data, size_t len, char out[6
 int
 audit_load_key(struct audit *a, const char *path)
 {
+	return load_key(a, path, true);
+}
+
+int
+audit_check_key(struct audit *a, const char *path)
+{
+	return load_key(a, path, false);
+}
+
+/* audit_load_key, or with write false audit_check_key. */
+static int
+load_key(struct audit *a, const char *path, bool write)
+{
 	sqlite3_stmt *st = NULL;
 	char fp[65], *json = NULL;
+	bool began = false;
 	int r, rc = -1;
 
-	if (access(path, F_OK) == -1 && errno == ENOENT && key_create(a, path) == -1)
+	if (write && access(path, F_OK) == -1 && errno == ENOENT && key_create(a, path) == -1)
 		return -1;
 	if (key_read(a, path) == -1)
 		return -1;
@@ -939,7 +964,7 @@ audit_load_key(struct audit *a, const char *path)
 		return -1;
 	}
 	fp[32] = '\0';
-	if (audit_tx_begin(a) == -1)
+	if (write ? audit_tx_begin(a) == -1 : read_begin(a, &began) == -1)
 		return -1;
 	if (prep(a, "SELECT data FROM event WHERE kind = 'key' ORDER BY id DESC LIMIT 1",
 	        &st) == -1 || (r = step_row(a, st)) == -1)
@@ -959,6 +984,11 @@ audit_load_key(struct audit *a, const char *path)
 	}
 	sqlite3_finalize(st);
 	st = NULL;
+	if (!write) {
+		/* No key yet: nothing was sent with any key, so there is nothing to compare. */
+		rc = 0;
+		goto out;
+	}
 	if (prep(a, "SELECT count(*) FROM outbox", &st) == -1 || step_row(a, st) != 1)
 		goto out;
 	if (sqlite3_column_int64(st, 0) > 0) {
@@ -978,7 +1008,7 @@ audit_load_key(struct audit *a, const char *path)
 out:
 	sqlite3_finalize(st);
 	free(json);
-	return tx_end(a, rc);
+	return write ? tx_end(a, rc) : read_end(a, began, rc);
 }
 
 /* ---- transactions ---- */
@@ -1098,6 +1128,56 @@ read_end(struct audit *a, bool began, int rc)
 {
 	if (began && sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK && rc == 0)
 		return sqlfail(a);
+	return rc;
+}
+
+/* The kinds and fields the lookup table holds (migration 2), written by append(). */
+static const struct {
+	const char *kind, *field;
+} lookup_fields[] = {
+    {"route", "pkey"}, {"route", "bas"}, {"route", "ident"}, {"route", "galler"},
+    {"rattelse", "pkey"}, {"retur", "bas"},
+};
+
+static bool
+looked_up(const char *kind, const char *field)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(lookup_fields) / sizeof(lookup_fields[0]); i++)
+		if (strcmp(lookup_fields[i].kind, kind) == 0 &&
+		    (field == NULL || strcmp(lookup_fields[i].field, field) == 0))
+			return true;
+	return false;
+}
+
+/* The lookup rows of one event just appended. */
+static int
+lookup_add(struct audit *a, int64_t id, const char *kind, const char *data)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < sizeof(lookup_fields) / sizeof(lookup_fields[0]); i++) {
+		char *v;
+
+		if (strcmp(lookup_fields[i].kind, kind) != 0)
+			continue;
+		if ((v = json_field(data, lookup_fields[i].field)) == NULL || v[0] == '\0') {
+			free(v);
+			continue;
+		}
+		if (prep(a, "INSERT INTO lookup (kind, field, value, event) VALUES (?1, ?2, ?3, ?4)",
+		        &st) == -1 || bind_text(a, st, 1, kind) == -1 ||
+		    bind_text(a, st, 2, lookup_fields[i].field) == -1 ||
+		    bind_text(a, st, 3, v) == -1 || bind_int(a, st, 4, id) == -1 ||
+		    step_done(a, st) == -1)
+			rc = -1;
+		sqlite3_finalize(st);
+		st = NULL;
+		free(v);
+	}
 	return rc;
 }
 
@@ -1729,6 +1809,49 @@ out:
 	return rc;
 }
 
+/*
+ * The lookup table against the events it was derived from: every row names
+ * an event of its kind whose data has that value, and every such event has
+ * its rows.  A wrong row would make a later run miss or invent what went out.
+ */
+static int
+verify_lookup(struct audit *a, struct audit_verify *v)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int r, rc = -1;
+
+	if (prep(a, "SELECT l.event FROM lookup l LEFT JOIN event e ON e.id = l.event "
+	        "WHERE e.id IS NULL OR e.kind IS NOT l.kind OR NOT json_valid(e.data) "
+	        "OR json_extract(e.data, '$.' || l.field) IS NOT l.value ORDER BY l.event LIMIT 1",
+	        &st) == -1 || (r = step_row(a, st)) == -1)
+		goto out;
+	if (r == 1)
+		note(v, sqlite3_column_int64(st, 0), "händelse %lld: uppslagstabellen stämmer inte "
+		    "med händelsen (en rad har lagts till eller ändrats utanför expediera)",
+		    (long long)sqlite3_column_int64(st, 0));
+	for (i = 0; i < sizeof(lookup_fields) / sizeof(lookup_fields[0]); i++) {
+		sqlite3_finalize(st);
+		st = NULL;
+		if (prep(a, "SELECT e.id FROM event e WHERE e.kind = ?1 AND json_valid(e.data) "
+		        "AND coalesce(json_extract(e.data, '$.' || ?2), '') != '' AND NOT EXISTS "
+		        "(SELECT 1 FROM lookup l WHERE l.kind = ?1 AND l.field = ?2 AND "
+		        "l.value = json_extract(e.data, '$.' || ?2) AND l.event = e.id) "
+		        "ORDER BY e.id LIMIT 1", &st) == -1 ||
+		    bind_text(a, st, 1, lookup_fields[i].kind) == -1 ||
+		    bind_text(a, st, 2, lookup_fields[i].field) == -1 || (r = step_row(a, st)) == -1)
+			goto out;
+		if (r == 1)
+			note(v, sqlite3_column_int64(st, 0), "händelse %lld saknas i uppslagstabellen "
+			    "(en rad har tagits bort utanför expediera)",
+			    (long long)sqlite3_column_int64(st, 0));
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static int
 verify(struct audit *a, struct audit_verify *out, int64_t hrows, const char *hhash)
 {
@@ -1748,7 +1871,8 @@ verify(struct audit *a, struct audit_verify *out, int64_t hrows, const char *hha
 		goto out;
 	/* The tables are checked against the events only once those are
 	 * known good: a cut chain would make every later row look wrong. */
-	if (intact && (verify_batches(a, &v, nstart, nend) == -1 || verify_outbox(a, &v) == -1))
+	if (intact && (verify_batches(a, &v, nstart, nend) == -1 || verify_outbox(a, &v) == -1 ||
+	    verify_lookup(a, &v) == -1))
 		goto out;
 	if (hhash != NULL && hrows > 0) {
 		if (prep(a, "SELECT hash FROM event WHERE id = ?1", &st) == -1 ||
@@ -1819,56 +1943,6 @@ audit_find_hash(struct audit *a, const char *hash, int64_t *rows)
 		*rows = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return 0;
-}
-
-/* The kinds and fields the lookup table holds (migration 2), written by append(). */
-static const struct {
-	const char *kind, *field;
-} lookup_fields[] = {
-    {"route", "pkey"}, {"route", "bas"}, {"route", "ident"}, {"route", "galler"},
-    {"rattelse", "pkey"}, {"retur", "bas"},
-};
-
-static bool
-looked_up(const char *kind, const char *field)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(lookup_fields) / sizeof(lookup_fields[0]); i++)
-		if (strcmp(lookup_fields[i].kind, kind) == 0 &&
-		    (field == NULL || strcmp(lookup_fields[i].field, field) == 0))
-			return true;
-	return false;
-}
-
-/* The lookup rows of one event just appended. */
-static int
-lookup_add(struct audit *a, int64_t id, const char *kind, const char *data)
-{
-	sqlite3_stmt *st = NULL;
-	size_t i;
-	int rc = 0;
-
-	for (i = 0; rc == 0 && i < sizeof(lookup_fields) / sizeof(lookup_fields[0]); i++) {
-		char *v;
-
-		if (strcmp(lookup_fields[i].kind, kind) != 0)
-			continue;
-		if ((v = json_field(data, lookup_fields[i].field)) == NULL || v[0] == '\0') {
-			free(v);
-			continue;
-		}
-		if (prep(a, "INSERT INTO lookup (kind, field, value, event) VALUES (?1, ?2, ?3, ?4)",
-		        &st) == -1 || bind_text(a, st, 1, kind) == -1 ||
-		    bind_text(a, st, 2, lookup_fields[i].field) == -1 ||
-		    bind_text(a, st, 3, v) == -1 || bind_int(a, st, 4, id) == -1 ||
-		    step_done(a, st) == -1)
-			rc = -1;
-		sqlite3_finalize(st);
-		st = NULL;
-		free(v);
-	}
-	return rc;
 }
 
 int

@@ -72,6 +72,13 @@ bool audit_failed(const struct audit *);
  */
 int audit_load_key(struct audit *, const char *path);
 
+/*
+ * As audit_load_key, for a run that only reads (check, a dry run): the key
+ * file must exist and is never created, and nothing is written; a log with
+ * no key yet is accepted (nothing was sent with one).
+ */
+int audit_check_key(struct audit *, const char *path);
+
 /* HMAC-SHA256 with the person key as 64 hex digits; -1 before audit_load_key. */
 int audit_keyed_hash(const struct audit *, const void *data, size_t len, char out[65]);
 

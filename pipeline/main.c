@@ -545,8 +545,16 @@ run_load_as(struct run *r, const struct options *o, bool whole)
 	 * with its key; without them nothing was sent, and nothing is created. */
 	if (!whole && access(r->cfg.audit_database, F_OK) == 0 &&
 	    access(r->cfg.audit_key_file, F_OK) == 0) {
+		/* A run that sends holds the run lock from here, so that what it
+		 * compares with is what it sends after; one that only reads waits
+		 * for nobody and writes nothing. */
+		bool sends = (strcmp(o->command, "send") == 0 && !o->dry_run) ||
+		    strcmp(o->command, "rattelse") == 0;
+
 		if ((r->log = audit_open(r->cfg.audit_database, err, sizeof(err))) == NULL ||
-		    audit_load_key(r->log, r->cfg.audit_key_file) == -1) {
+		    (sends ? audit_lock_run(r->log, stderr) == -1 ||
+		    audit_load_key(r->log, r->cfg.audit_key_file) == -1 :
+		    audit_check_key(r->log, r->cfg.audit_key_file) == -1)) {
 			fprintf(stderr, "expediera: %s\n", r->log != NULL ? audit_error(r->log) : err);
 			return EXIT_SYSTEM;
 		}

@@ -152,6 +152,7 @@ fi
 . tests/lib/cups.sh
 . tests/lib/watch.sh
 . tests/lib/status.sh
+. tests/lib/after.sh
 . tests/lib/systemd.sh
 . tests/lib/install.sh
 . tests/lib/sftp.sh

@@ -1,6 +1,6 @@
 # status.sh -- sourced by run.sh: `status` answers for the present, one line
-# per försändelse that is not sent, naming who (masked number), role, dnr and
-# meeting.  A försändelse held when its paragraph had an error and sent once
+# per försändelse that is not sent, naming who (masked number), role, dnr,
+# meeting and the försändelse's id (for retur and kvitto).  A försändelse held when its paragraph had an error and sent once
 # it was fixed is sent, not held.  (The example holds § 124 on purpose:
 # kanal=digital without a mailbox, so status exits 3 for that one.)
 
@@ -16,7 +16,7 @@ send_in "$W" "$pkg" --skip-invalid
 "$bin" status --config "$W/expediera.conf" >"$tmp/out" 2>&1
 echo $? >"$tmp/rc"
 if [ "$(rc)" -eq 3 ] && grep -Eq '^§ 123 +held +held' "$tmp/out" &&
-    grep -Eq '^        Maria Sjöberg \(19781130-\*\*\*\*\), familjehem, SN/2026:387, Socialnämndens individutskott 2026-11-18$' "$tmp/out" &&
+    grep -Eq '^        Maria Sjöberg \(19781130-\*\*\*\*\), familjehem, SN/2026:387, Socialnämndens individutskott 2026-11-18, försändelse [0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}$' "$tmp/out" &&
     ! unmasked <"$tmp/out"; then ok; else
 	bad "status: the held försändelse is not named with role, dnr and meeting (exit $(rc))"
 	cat "$tmp/out"
