@@ -849,6 +849,20 @@ batch_open(struct ctx *c, struct batch *b)
 }
 
 /*
+ * What the log adds to an item's document: the id its delgivningskvitto
+ * names, and for a rättelse the sending it replaces.  The same for the
+ * rendering that hashes it and the batch that prints it.
+ */
+static void
+item_mark(const struct item *it, char sid[15], struct render_mark *mark)
+{
+	record_short_id(it->key, sid);
+	mark->forsandelse = sid;
+	mark->ersatter = it->ri.gen > 0 && it->ri.ersatter[0] != '\0' ? it->ri.ersatter : NULL;
+	mark->orsak = it->ri.gen > 0 ? it->ri.orsak : NULL;
+}
+
+/*
  * Draws one försändelse into its batch, with the instruction sheet for
  * Skatteverket and a blank page after an odd one (each starts on a new sheet
  * of a duplex print), and records it SENDING with the batch's file: the
@@ -861,7 +875,8 @@ batch_add(struct ctx *c, struct batch *b, struct item *it)
 	const struct routed *r = it->r;
 	bool rek = r->m->kanal == KANAL_REKOMMENDERAT;
 	struct batch_ent *e;
-	char err[256], pages[16];
+	struct render_mark mark;
+	char err[256], pages[16], sid[15];
 	size_t before;
 
 	if (b->broken || (b->pdf == NULL && batch_open(c, b) == -1))
@@ -869,7 +884,9 @@ batch_add(struct ctx *c, struct batch *b, struct item *it)
 	before = pdf_page_count(b->pdf);
 	if (b->skatteverket)
 		render_skatteverket_sheet(rd, b->pdf, r->p, r->m, rek);
-	if (render_forsandelse_pages(rd, b->pdf, r->p, r->fb, r->m, err, sizeof(err)) == -1) {
+	item_mark(it, sid, &mark);
+	if (render_forsandelse_pages(rd, b->pdf, r->p, r->fb, r->m, &mark, err,
+		sizeof(err)) == -1) {
 		fprintf(c->err, "expediera: § %lu: %s\n", r->p->nr, err);
 		b->broken = true;
 		return -1;
@@ -1299,14 +1316,17 @@ deliver_digital(struct ctx *c, struct item **v, size_t n, struct item *fbv, size
 static int
 render_item(struct ctx *c, struct item *it)
 {
-	char err[256];
+	struct render_mark mark;
+	char err[256], sid[15];
 	int rc;
 
+	item_mark(it, sid, &mark);
 	if (it->r->internal != NULL)
-		rc = render_arkivkopia(c->rd, it->r->p, &it->pdf, &it->len, err, sizeof(err));
+		rc = render_arkivkopia(c->rd, it->r->p, &mark, &it->pdf, &it->len, err,
+		    sizeof(err));
 	else
-		rc = render_forsandelse(c->rd, it->r->p, it->r->fb, it->r->m, &it->pdf, &it->len,
-		    err, sizeof(err));
+		rc = render_forsandelse(c->rd, it->r->p, it->r->fb, it->r->m, &mark, &it->pdf,
+		    &it->len, err, sizeof(err));
 	if (rc == -1) {
 		fprintf(c->err, "expediera: § %lu: %s\n", it->r->p->nr, err);
 		return -1;

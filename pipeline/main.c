@@ -430,6 +430,7 @@ struct run {
 	size_t sendable;              /* recipients of paragraphs without errors */
 	bool have_cfg, have_session;
 	bool have_skip;               /* the paragraph chk.skip names is in the protocol */
+	bool load_errors;             /* run_load found errors (kept when diag is not) */
 };
 
 static void
@@ -578,6 +579,7 @@ run_load_as(struct run *r, const struct options *o, bool whole)
 		fprintf(stderr, "expediera: %s\n", err);
 		return EXIT_SYSTEM;
 	}
+	r->load_errors = r->s.diag.errors > 0;
 	return 0;
 }
 
@@ -606,7 +608,7 @@ pass_part(void *arg, struct session *part)
 {
 	struct pass *ps = arg;
 
-	if (part->diag.errors > 0 && ps->r->s.diag.errors == 0) {
+	if (part->diag.errors > 0 && !ps->r->load_errors) {
 		ps->changed = true;
 		return -1;
 	}
@@ -734,7 +736,7 @@ render_part(void *arg, struct session *part)
 			size_t len;
 			char *name;
 
-			if (render_forsandelse(rp->rd, p, fb, &fb->mottagare[j], &pdf, &len, err,
+			if (render_forsandelse(rp->rd, p, fb, &fb->mottagare[j], NULL, &pdf, &len, err,
 				sizeof(err)) == -1) {
 				fprintf(stderr, "expediera: § %lu: %s\n", p->nr, err);
 				return -1;

@@ -667,6 +667,7 @@ read_mottagare(struct session *s, const xmlNode *n, struct mottagare *m)
 	    ROLL_ANNAN);
 	m->kanal = (enum kanal)name_index(kanal_names, KANAL__MAX, attr_of(s, n, "kanal"),
 	    KANAL_AUTO);
+	m->delgivning = attr_bool(s, n, "delgivning");
 	m->namn = child_text(s, n, "namn");
 	m->namn_line = child_line(n, "namn");
 	read_ident(s, n, "personnummer", &m->pnr);

@@ -1370,7 +1370,8 @@ record_historik(struct audit *a, const struct historik_query *q, FILE *out, char
 			goto fail;
 	} else if (audit_query(a, "route", NULL, NULL, collect_hist, &h) == -1)
 		goto fail;
-	qsort(h.v, h.n, sizeof(*h.v), cmp_hrow);
+	if (h.n > 1)
+		qsort(h.v, h.n, sizeof(*h.v), cmp_hrow);
 	if (q->json)
 		fputs("{\"forsandelser\": [", out);
 	for (i = 0; i < h.n; i++)

@@ -28,7 +28,7 @@
 #include "render.h"
 #include "xmalloc.h"
 
-#define VARS_MAX 24
+#define VARS_MAX 32
 
 /* Everything one document's texts may refer to. */
 struct doc {
@@ -36,11 +36,13 @@ struct doc {
 	const struct paragraf *p;       /* NULL for the protocol's own pages */
 	const struct forsattsblad *fb;
 	const struct mottagare *m;
+	const struct render_mark *mark; /* what the log adds; NULL none */
 	bool party;                     /* beslut and appeal, or underrättelse */
 	unsigned delar;                 /* enum del: the parts this reader gets */
 	struct tmpl_var vars[VARS_MAX];
 	size_t nvars;
 	char nr[24], datum[11], expedierad[11], justerad[11], n[12], mm[12];
+	char ersatt[32];                /* "20 november 2026" */
 	char *handlaggare;
 	char *err;
 	size_t errlen;
@@ -55,9 +57,33 @@ fmt_ymd(char out[11], const struct ymd *d)
 	ymd_format(d, out);
 }
 
+/* "2026-11-20" as "20 november 2026", for running text; other text as it is. */
+static void
+long_date(const char *ymd, char *out, size_t n)
+{
+	static const char *const month[12] = {"januari", "februari", "mars", "april", "maj",
+	    "juni", "juli", "augusti", "september", "oktober", "november", "december"};
+	int y, m, d;
+	char c;
+
+	if (sscanf(ymd, "%4d-%2d-%2d%c", &y, &m, &d, &c) == 3 && m >= 1 && m <= 12 && d >= 1 &&
+	    d <= 31)
+		snprintf(out, n, "%d %s %d", d, month[m - 1], y);
+	else
+		snprintf(out, n, "%s", ymd);
+}
+
 static void
 var(struct doc *d, const char *name, const char *value)
 {
+	size_t i;
+
+	/* A name set again takes the new value. */
+	for (i = 0; i < d->nvars; i++)
+		if (strcmp(d->vars[i].name, name) == 0) {
+			d->vars[i].value = value;
+			return;
+		}
 	if (d->nvars < VARS_MAX) {
 		d->vars[d->nvars].name = name;
 		d->vars[d->nvars].value = value;
@@ -145,7 +171,8 @@ letter_date(const struct protokoll *pr, const struct paragraf *p)
 
 static void
 doc_init(struct doc *d, const struct render *r, const struct paragraf *p,
-    const struct forsattsblad *fb, const struct mottagare *m, char *err, size_t errlen)
+    const struct forsattsblad *fb, const struct mottagare *m, const struct render_mark *mark,
+    char *err, size_t errlen)
 {
 	const struct protokoll *pr = &r->s->protokoll;
 
@@ -154,6 +181,7 @@ doc_init(struct doc *d, const struct render *r, const struct paragraf *p,
 	d->p = p;
 	d->fb = fb;
 	d->m = m;
+	d->mark = mark;
 	/* The protocol and the archive copy are the nämnd's own: everything. */
 	d->party = m == NULL || roll_is_party(m->roll);
 	d->delar = m != NULL ? r->t->delar[m->roll] : DEL_ALLA;
@@ -178,6 +206,12 @@ doc_init(struct doc *d, const struct render *r, const struct paragraf *p,
 	var(d, "org_web", r->cfg->org_web);
 	var(d, "n", d->n);
 	var(d, "m", d->mm);
+	if (mark != NULL && mark->ersatter != NULL)
+		long_date(mark->ersatter, d->ersatt, sizeof(d->ersatt));
+	var(d, "ersatt_datum", d->ersatt);
+	var(d, "orsak", mark != NULL && mark->orsak != NULL ? mark->orsak : "");
+	var(d, "mottagare", m != NULL ? m->namn : "");
+	var(d, "forsandelse", mark != NULL ? mark->forsandelse : NULL);
 	if (p != NULL) {
 		snprintf(d->nr, sizeof(d->nr), "%lu", p->nr);
 		var(d, "nr", d->nr);
@@ -485,6 +519,26 @@ appealable(const struct paragraf *p)
 	    p->overklagande == OVERKLAGANDE_LAGLIGHETSPROVNING;
 }
 
+/*
+ * A rättelse says so first, before anything else on its first page: which
+ * sending it replaces and why, so that no reader takes it for a second
+ * decision.
+ */
+static void
+rattelse_mark(struct layout *L, struct doc *d)
+{
+	char *s;
+
+	if (d->mark == NULL || d->mark->ersatter == NULL)
+		return;
+	s = T(d, T_RATTELSE_RUBRIK);
+	layout_heading(L, PDF_BOLD, L->g->heading_size, s);
+	free(s);
+	if (d->mark->orsak != NULL && d->mark->orsak[0] != '\0')
+		para_t(L, d, T_RATTELSE_SKAL);
+	layout_gap(L, L->g->body_size * 0.5f);
+}
+
 static void
 render_beslut(struct layout *L, struct doc *d)
 {
@@ -492,6 +546,7 @@ render_beslut(struct layout *L, struct doc *d)
 	char *s, *b;
 
 	layout_part_begin(L, beslut_page, d);
+	rattelse_mark(L, d);
 	if (d->delar & DEL_RUBRIK) {
 		s = T(d, T_BESLUT_RUBRIK);
 		layout_heading(L, PDF_BOLD, L->g->heading_size + 1, s);
@@ -694,6 +749,10 @@ static void
 render_utdrag(struct layout *L, struct doc *d)
 {
 	layout_part_begin(L, utdrag_page, d);
+	/* The archive copy of a rättelse carries the mark itself: it has no
+	 * letter in front of it. */
+	if (d->m == NULL)
+		rattelse_mark(L, d);
 	paragraf_head(L, d, d->delar & DEL_RUBRIK ? d->p->rubrik : NULL);
 	/* An extract with parts left out says so first: it is not the whole
 	 * paragraph, and the reader should not take it for one. */
@@ -801,22 +860,114 @@ render_hanvisning(struct layout *L, struct doc *d)
 	layout_part_end(L, stamp_page, d);
 }
 
+/* ---- delgivningskvitto ---- */
+
+static void
+kvitto_page(struct layout *L, void *arg, size_t n)
+{
+	struct doc *d = arg;
+	const struct geometry *g = L->g;
+	char *dnr = T(d, T_BESLUT_DNR);
+	char *l1 = xasprintf("%s %s", dnr, d->p->dnr != NULL ? d->p->dnr : "");
+	const char *lines[2] = {l1, NULL}; /* the second line is "Sida n (m)" */
+	float y;
+
+	(void)n;
+	y = header_right(L, d, T_KVITTO_TITEL, lines, 2);
+	letterhead(L, d, org_or(d->r->cfg->org_namnd, d->r->s->protokoll.organ));
+	secrecy_mark(L, d, y - g->body_size * g->line_height);
+	footer(L, d);
+	L->y = y - 3 * g->body_size * g->line_height;
+	free(dnr);
+	free(l1);
+}
+
+/* A line to write on, with its label under it. */
+static void
+sign_line(struct layout *L, struct doc *d, enum text label)
+{
+	const struct geometry *g = L->g;
+	char *s = T(d, label);
+
+	layout_need(L, 3.2f * g->body_size * g->line_height);
+	L->y -= 2.2f * g->body_size * g->line_height;
+	pdf_line(L->page, L->left, L->y, L->left + PDF_MM(110), L->y, 0.5f);
+	L->y -= 0.2f * g->body_size;
+	layout_text(L, PDF_REGULAR, g->small_size, s, 0, NULL);
+	free(s);
+}
+
+/*
+ * The delgivningskvitto that goes last in a försändelse to a mottagare with
+ * delgivning: what was received, lines to sign and date, where to send it
+ * back, and the försändelse's id so that the kvitto can be registered
+ * (expediera kvitto) when it comes back.
+ */
+static void
+render_kvitto(struct layout *L, struct doc *d)
+{
+	const struct geometry *g = L->g;
+	const char *addr = d->r->cfg->org_address, *p, *q;
+	char *s, *label, *value;
+
+	layout_part_begin(L, kvitto_page, d);
+	s = T(d, T_KVITTO_INLEDNING);
+	layout_heading(L, PDF_BOLD, g->title_size, s);
+	free(s);
+	layout_gap(L, g->body_size * 0.5f);
+	para_t(L, d, T_KVITTO_ARENDE);
+	if ((d->delar & DEL_RUBRIK) && d->p->rubrik != NULL)
+		para(L, d->p->rubrik);
+	para_t(L, d, T_KVITTO_MOTTAGARE);
+	if (d->mark == NULL || d->mark->forsandelse == NULL) {
+		/* No id yet (a preview): say where it will be, not a made-up one. */
+		value = T(d, T_KVITTO_FORSANDELSE_OKAND);
+		var(d, "forsandelse", value);
+		para_t(L, d, T_KVITTO_FORSANDELSE);
+		var(d, "forsandelse", NULL);
+		free(value);
+	} else
+		para_t(L, d, T_KVITTO_FORSANDELSE);
+	sign_line(L, d, T_KVITTO_DATUM);
+	sign_line(L, d, T_KVITTO_NAMNTECKNING);
+	sign_line(L, d, T_KVITTO_NAMNFORTYDLIGANDE);
+	layout_gap(L, g->body_size * 1.5f);
+	para_t(L, d, T_KVITTO_INSTRUKTION);
+	label = T(d, T_KVITTO_RETUR_RUBRIK);
+	layout_heading(L, PDF_BOLD, g->body_size, label);
+	free(label);
+	layout_text(L, PDF_REGULAR, g->body_size,
+	    org_or(d->r->cfg->org_namnd, d->r->s->protokoll.organ), 0, NULL);
+	/* "Box 1, 123 45 Ort" is written one part to a line, as on an envelope. */
+	for (p = addr; p != NULL && *p != '\0'; p = q != NULL ? q + 2 : NULL) {
+		q = strstr(p, ", ");
+		s = q != NULL ? xstrndup(p, (size_t)(q - p)) : xstrdup(p);
+		layout_text(L, PDF_REGULAR, g->body_size, s, 0, NULL);
+		free(s);
+	}
+	d->stamp_line = 2;
+	layout_part_end(L, stamp_page, d);
+}
+
 /* ---- entry points ---- */
 
 int
 render_forsandelse_pages(const struct render *r, struct pdf *pdf, const struct paragraf *p,
-    const struct forsattsblad *fb, const struct mottagare *m, char *err, size_t errlen)
+    const struct forsattsblad *fb, const struct mottagare *m, const struct render_mark *mark,
+    char *err, size_t errlen)
 {
 	struct layout L;
 	struct doc d;
 	int rc;
 
-	doc_init(&d, r, p, fb, m, err, errlen);
+	doc_init(&d, r, p, fb, m, mark, err, errlen);
 	layout_init(&L, pdf, &r->t->geo);
 	render_beslut(&L, &d);
 	render_utdrag(&L, &d);
 	if (d.party && appealable(p))
 		render_hanvisning(&L, &d);
+	if (m->delgivning)
+		render_kvitto(&L, &d);
 	rc = d.failed ? -1 : 0;
 	if (rc == 0 && pdf_error(pdf) != NULL) {
 		snprintf(err, errlen, "%s", pdf_error(pdf));
@@ -851,8 +1002,8 @@ finish(struct pdf *pdf, unsigned char **out, size_t *len, char *err, size_t errl
 
 int
 render_forsandelse(const struct render *r, const struct paragraf *p,
-    const struct forsattsblad *fb, const struct mottagare *m, unsigned char **out, size_t *len,
-    char *err, size_t errlen)
+    const struct forsattsblad *fb, const struct mottagare *m, const struct render_mark *mark,
+    unsigned char **out, size_t *len, char *err, size_t errlen)
 {
 	struct pdf_meta meta;
 	struct pdf *pdf;
@@ -879,7 +1030,7 @@ render_forsandelse(const struct render *r, const struct paragraf *p,
 	free(seed);
 	if (pdf == NULL)
 		return -1;
-	rc = render_forsandelse_pages(r, pdf, p, fb, m, err, errlen);
+	rc = render_forsandelse_pages(r, pdf, p, fb, m, mark, err, errlen);
 	if (rc == 0)
 		rc = finish(pdf, out, len, err, errlen);
 	pdf_free(pdf);
@@ -1027,7 +1178,7 @@ render_protokoll(const struct render *r, bool public, unsigned char **out, size_
 	int rc = 0;
 
 	memset(&pp, 0, sizeof(pp));
-	doc_init(&pp.d, r, NULL, NULL, NULL, err, errlen);
+	doc_init(&pp.d, r, NULL, NULL, NULL, NULL, err, errlen);
 	pp.public = public;
 	snprintf(date, sizeof(date), "%sT00:00:00", pp.d.justerad);
 	seed = xasprintf("protokoll|%s|%s|%s|%d", pr->kommun, pr->organ, pp.d.datum, public);
@@ -1143,8 +1294,8 @@ simple_pdf(const struct render *r, const struct paragraf *p, const char *title,
 }
 
 int
-render_arkivkopia(const struct render *r, const struct paragraf *p, unsigned char **out,
-    size_t *len, char *err, size_t errlen)
+render_arkivkopia(const struct render *r, const struct paragraf *p,
+    const struct render_mark *mark, unsigned char **out, size_t *len, char *err, size_t errlen)
 {
 	struct layout L;
 	struct pdf *pdf;
@@ -1159,7 +1310,7 @@ render_arkivkopia(const struct render *r, const struct paragraf *p, unsigned cha
 	free(seed);
 	if (pdf == NULL)
 		return -1;
-	doc_init(&d, r, p, p->fb, NULL, err, errlen);
+	doc_init(&d, r, p, p->fb, NULL, mark, err, errlen);
 	layout_init(&L, pdf, &r->t->geo);
 	render_utdrag(&L, &d);
 	if (!d.failed)
@@ -1257,7 +1408,7 @@ lista_layout(const struct render *r, struct pdf *pdf, const char *title, const c
 	size_t i;
 
 	memset(&li, 0, sizeof(li));
-	doc_init(&li.d, r, NULL, NULL, NULL, err, errlen);
+	doc_init(&li.d, r, NULL, NULL, NULL, NULL, err, errlen);
 	li.title = title;
 	li.m = m;
 	li.d.stamp_line = 2;
@@ -1372,7 +1523,7 @@ render_felrapport(const struct render *r, const char *title, unsigned char **out
 	if (pdf == NULL)
 		return -1;
 	memset(&li, 0, sizeof(li));
-	doc_init(&li.d, r, NULL, NULL, NULL, err, errlen);
+	doc_init(&li.d, r, NULL, NULL, NULL, NULL, err, errlen);
 	li.title = title;
 	layout_init(&L, pdf, &r->t->geo);
 	layout_part_begin(&L, rapport_page, &li);

@@ -30,16 +30,30 @@ struct render {
 };
 
 /*
+ * What the log adds to a försändelse when it is sent (record.h): the id a
+ * delgivningskvitto names, and for a rättelse what it replaces and why.  A
+ * NULL mark, or NULL fields, leave the document as it would be without.
+ */
+struct render_mark {
+	const char *forsandelse; /* short id on the delgivningskvitto; NULL "anges vid utskick" */
+	const char *ersatter;    /* a rättelse: the day ("YYYY-MM-DD") of the sending it replaces */
+	const char *orsak;       /* and why */
+};
+
+/*
  * Draws the pages of one försändelse at the end of pdf (which may already
- * hold others: a print batch).  Returns 0, or -1 with a Swedish message.
+ * hold others: a print batch): the letter, the extract, how to appeal, and
+ * the delgivningskvitto when m->delgivning.  Returns 0, or -1 with a Swedish
+ * message.
  */
 int render_forsandelse_pages(const struct render *, struct pdf *, const struct paragraf *,
-    const struct forsattsblad *, const struct mottagare *, char *err, size_t errlen);
+    const struct forsattsblad *, const struct mottagare *, const struct render_mark *,
+    char *err, size_t errlen);
 
 /* One försändelse as a PDF in memory (malloc'd). */
 int render_forsandelse(const struct render *, const struct paragraf *,
-    const struct forsattsblad *, const struct mottagare *, unsigned char **pdf, size_t *len,
-    char *err, size_t errlen);
+    const struct forsattsblad *, const struct mottagare *, const struct render_mark *,
+    unsigned char **pdf, size_t *len, char *err, size_t errlen);
 
 /* A file name that says paragraph and recipient, without any personnummer. */
 char *render_filename(const struct paragraf *, size_t index, const struct mottagare *);
@@ -48,8 +62,8 @@ char *render_filename(const struct paragraf *, size_t index, const struct mottag
  * The archive copy of a paragraph (for the internal skickas-till entries):
  * its protokollsutdrag alone, as a PDF in memory.
  */
-int render_arkivkopia(const struct render *, const struct paragraf *, unsigned char **pdf,
-    size_t *len, char *err, size_t errlen);
+int render_arkivkopia(const struct render *, const struct paragraf *,
+    const struct render_mark *, unsigned char **pdf, size_t *len, char *err, size_t errlen);
 
 /*
  * The instruction sheet that goes before a försändelse to a protected

@@ -120,6 +120,19 @@ static const struct {
 	[T_PROTOKOLL_SEKRETESS] = {"protokoll", "sekretess"},
 	[T_PROTOKOLL_SEKRETESS_RUBRIK] = {"protokoll", "sekretess_rubrik"},
 	[T_PROTOKOLL_UNDERSKRIFTER] = {"protokoll", "underskrifter"},
+	[T_RATTELSE_RUBRIK] = {"rattelse", "rubrik"},
+	[T_RATTELSE_SKAL] = {"rattelse", "skal"},
+	[T_KVITTO_TITEL] = {"delgivningskvitto", "titel"},
+	[T_KVITTO_INLEDNING] = {"delgivningskvitto", "inledning"},
+	[T_KVITTO_ARENDE] = {"delgivningskvitto", "arende"},
+	[T_KVITTO_MOTTAGARE] = {"delgivningskvitto", "mottagare"},
+	[T_KVITTO_FORSANDELSE] = {"delgivningskvitto", "forsandelse"},
+	[T_KVITTO_FORSANDELSE_OKAND] = {"delgivningskvitto", "forsandelse_okand"},
+	[T_KVITTO_DATUM] = {"delgivningskvitto", "datum"},
+	[T_KVITTO_NAMNTECKNING] = {"delgivningskvitto", "namnteckning"},
+	[T_KVITTO_NAMNFORTYDLIGANDE] = {"delgivningskvitto", "namnfortydligande"},
+	[T_KVITTO_INSTRUKTION] = {"delgivningskvitto", "instruktion"},
+	[T_KVITTO_RETUR_RUBRIK] = {"delgivningskvitto", "retur_rubrik"},
 };
 
 static const char *const longtext_files[L__MAX] = {
