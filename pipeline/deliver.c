@@ -76,6 +76,7 @@ struct item {
 	bool waiting;            /* its paragraph waits for justering: not dispatched */
 	char *held_why;          /* held without entering the outbox: why */
 	char when[32];
+	char earlier[20];        /* already: when it went out (local time), "" unknown */
 };
 
 struct batch_ent {
@@ -1050,24 +1051,74 @@ batch_free(struct batch *b)
 
 /*
  * One row a försändelse, spooled as the run goes: "mark\tparagraf\tdnr\t
- * mottagare\troll\troute\tstate\twhen\tsha256\n", where mark P or S says
- * the state is the print or Skatteverket batch's, known at the end (no field
- * holds a tab or a line break: the reader folds white space).
+ * mottagare\troll\troute\tstate\twhen\tsha256\tpostort\treason\n", where
+ * mark P or S says the state is the print or Skatteverket batch's, known at
+ * the end.  Tabs and line breaks within a field are written as spaces.
  */
+static void
+spool_field(FILE *fp, const char *s, char end)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		fputc(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s, fp);
+	fputc(end, fp);
+}
+
+/*
+ * What the row says happened, in words for the protocol's file: an archive
+ * copy is arkiverad, a försändelse left in another sender's folder is
+ * överlämnad (it is not sent until that sender sends it), and one sent by an
+ * earlier run is that, with that run's time and document.
+ */
+static const char *
+lista_state(const struct item *it, const char **reason)
+{
+	*reason = NULL;
+	if (it->state == OUTBOX_HELD) {
+		*reason = it->held_why != NULL ? it->held_why : it->already ?
+		    "överlämningen i en tidigare körning kunde inte bekräftas" : it->r->reason;
+		return "hålls";
+	}
+	if (it->state == OUTBOX_FAILED) {
+		*reason = it->fell_back ? "digital post misslyckades; skickas med post" :
+		    "se expediera status";
+		return "misslyckades";
+	}
+	if (it->state != OUTBOX_SENT)
+		return outbox_state_name(it->state);
+	if (it->already)
+		return it->r->route == ROUTE_ARCHIVE ? "arkiverad tidigare" :
+		    it->r->route == ROUTE_MANUAL ? "överlämnad tidigare" : "skickad tidigare";
+	return it->r->route == ROUTE_ARCHIVE ? "arkiverad" :
+	    it->r->route == ROUTE_MANUAL ? "överlämnad" : "skickad";
+}
+
 static void
 lista_row(struct ctx *c, const struct item *it, char mark)
 {
-	char *w = who(it->r);
-	const char *state = it->already ? "skickad tidigare" :
-	    it->state == OUTBOX_SENT ? "skickad" : it->state == OUTBOX_HELD ? "hålls" :
-	    it->state == OUTBOX_FAILED ? "misslyckades" : outbox_state_name(it->state);
+	const struct mottagare *m = it->r->m;
+	char *w = who(it->r), when[20];
+	const char *reason, *state = lista_state(it, &reason);
+	const char *postort = m == NULL ? NULL : m->skyddad ? "skyddad" :
+	    it->r->route == ROUTE_DIGITAL || m->n_adresser == 0 ? NULL : m->adresser[0].postort;
 
-	if (c->lista == NULL && (c->lista = spool_open()) == NULL)
+	if (c->lista == NULL && (c->lista = spool_open()) == NULL) {
+		free(w);
 		return;
-	fprintf(c->lista, "%c\t%lu\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", mark, it->r->p->nr,
-	    it->r->p->dnr != NULL ? it->r->p->dnr : "", w,
-	    it->r->internal != NULL ? "intern" : roll_names[it->r->m->roll],
-	    route_names[it->r->route], state, it->when, it->sha[0] ? it->sha : "");
+	}
+	if (it->already)
+		snprintf(when, sizeof(when), "%s", it->earlier);
+	else
+		record_local_time(it->when, when);
+	fprintf(c->lista, "%c\t%lu\t", mark, it->r->p->nr);
+	spool_field(c->lista, it->r->p->dnr, '\t');
+	spool_field(c->lista, w, '\t');
+	spool_field(c->lista, it->r->internal != NULL ? "Intern" : roll_labels[m->roll], '\t');
+	spool_field(c->lista, route_labels[it->r->route], '\t');
+	spool_field(c->lista, state, '\t');
+	spool_field(c->lista, when, '\t');
+	spool_field(c->lista, it->sha, '\t');
+	spool_field(c->lista, postort, '\t');
+	spool_field(c->lista, reason, '\n');
 	free(w);
 }
 
@@ -1084,7 +1135,7 @@ static int
 lista_next(void *arg, size_t i, struct lista_rad *row)
 {
 	struct lista_reader *lr = arg;
-	char *f[9], *p;
+	char *f[11], *p;
 	ssize_t len;
 	size_t k;
 
@@ -1096,13 +1147,13 @@ lista_next(void *arg, size_t i, struct lista_rad *row)
 		if ((len = getline(&lr->line, &lr->cap, lr->c->lista)) <= 0)
 			return 0;
 		lr->line[len - 1] = '\0';
-		for (k = 0, p = lr->line; k < 9; k++) {
+		for (k = 0, p = lr->line; k < 11; k++) {
 			f[k] = p;
 			if ((p = strchr(p, '\t')) == NULL)
 				break;
 			*p++ = '\0';
 		}
-		if (k == 8)
+		if (k == 10)
 			break;
 	}
 	row->paragraf = strtoul(f[1], NULL, 10);
@@ -1113,6 +1164,11 @@ lista_next(void *arg, size_t i, struct lista_rad *row)
 	row->state = f[0][0] == 'P' ? lr->pstate : f[0][0] == 'S' ? lr->sstate : f[6];
 	row->when = f[7];
 	row->sha256 = f[8][0] ? f[8] : NULL;
+	row->postort = f[9][0] ? f[9] : NULL;
+	row->reason = f[10][0] ? f[10] : NULL;
+	/* A batch that was not handed over: the run's errors say why. */
+	if ((f[0][0] == 'P' || f[0][0] == 'S') && strcmp(row->state, "misslyckades") == 0)
+		row->reason = "utskriftsfilen kunde inte lämnas över; se felen från körningen";
 	return 1;
 }
 
@@ -1146,7 +1202,7 @@ write_lista(struct ctx *c)
 		c->res->lista_csv[0] = c->res->lista_pdf[0] = '\0';
 		goto out;
 	}
-	fputs("paragraf,dnr,mottagare,roll,vag,status,tid,sha256\n", t.fp);
+	fputs("paragraf,dnr,mottagare,roll,vag,status,tid,sha256,postort,orsak\n", t.fp);
 	for (i = 0; lista_next(&lr, i, &row) == 1; i++) {
 		snprintf(nr, sizeof(nr), "%lu", row.paragraf);
 		csv(t.fp, nr, false);
@@ -1156,7 +1212,9 @@ write_lista(struct ctx *c)
 		csv(t.fp, row.route, false);
 		csv(t.fp, row.state, false);
 		csv(t.fp, row.when, false);
-		csv(t.fp, row.sha256, true);
+		csv(t.fp, row.sha256, false);
+		csv(t.fp, row.postort, false);
+		csv(t.fp, row.reason, true);
 	}
 	if (file_commit_new(&t) == -1) {
 		fprintf(c->err, "expediera: kan inte skriva %s: %s\n", c->res->lista_csv,
@@ -1498,6 +1556,13 @@ deliver_part(struct delivery *dv, const struct render *rd, const struct routed *
 			snprintf(it->id, sizeof(it->id), "%s", it->key);
 			log_item(c, it, "route", "redan skickad i en tidigare körning");
 			c->res->already++;
+			/* The lista shows that sending's own time and document. */
+			{
+				char how[24];
+
+				if (record_sent(c->a, it->key, it->earlier, how, it->sha) != 1)
+					it->earlier[0] = it->sha[0] = '\0';
+			}
 			continue;
 		case PRIOR_UNKNOWN:
 			/* Neither sent again nor counted sent: held until it can be told. */

@@ -911,7 +911,7 @@ already_sent(struct audit *a, const struct session *s, const struct routed *r, c
 		return 0;
 	if (record_keys(a, s, r->p, r->m, r->internal, &k) == -1 || record_item(a, &k, &ri) == -1)
 		return -1;
-	rc = record_sent(a, ri.key, when, route);
+	rc = record_sent(a, ri.key, when, route, NULL);
 	record_item_free(&ri);
 	return rc;
 }
@@ -1457,7 +1457,7 @@ status_flush(struct status_walk *w)
 		char how[24];
 
 		r->sent = xmalloc(20);
-		if (record_sent(w->a, w->key, r->sent, how) != 1)
+		if (record_sent(w->a, w->key, r->sent, how, NULL) != 1)
 			r->sent[0] = '\0';
 	}
 	if (record_present(w->a, w->key, r->st, data, r->sent, w->paminnelse_dagar, &pr) == -1)

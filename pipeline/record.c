@@ -993,7 +993,7 @@ out:
 }
 
 int
-record_sent(struct audit *a, const char *key, char when[20], char route[24])
+record_sent(struct audit *a, const char *key, char when[20], char route[24], char sha[65])
 {
 	struct found f;
 	char *r;
@@ -1009,6 +1009,11 @@ record_sent(struct audit *a, const char *key, char when[20], char route[24])
 	r = json_field(f.data, "route");
 	snprintf(route, 24, "%s", r != NULL ? r : "");
 	free(r);
+	if (sha != NULL) {
+		r = json_field(f.data, "sha256");
+		snprintf(sha, 65, "%s", r != NULL ? r : "");
+		free(r);
+	}
 	found_free(&f);
 	return 1;
 }

@@ -93,10 +93,11 @@ int record_retur(struct audit *, const char *id, const char *datum, const char *
 int record_kvitto(struct audit *, const char *id, const char *datum, char *msg, size_t msglen);
 
 /*
- * Whether the försändelse with this key went out: 1 with when (local time)
- * and route (its name) set, 0 when not, -1 on a log error.
+ * Whether the försändelse with this key went out: 1 with when (local time),
+ * route (its name) and, unless NULL, sha (its document's SHA-256, "" when
+ * none) set; 0 when not, -1 on a log error.
  */
-int record_sent(struct audit *, const char *key, char when[20], char route[24]);
+int record_sent(struct audit *, const char *key, char when[20], char route[24], char sha[65]);
 
 /* The last day to appeal after delgivning on datum, and the day it gains laga kraft. */
 void record_appeal(const char *datum, char last[11], char laga_kraft[11]);

@@ -397,13 +397,20 @@ para(struct layout *L, const char *s)
 	layout_gap(L, L->g->body_size * 0.4f);
 }
 
+/* Text i of the templates, expanded, drawn by fn. */
 static void
-para_t(struct layout *L, struct doc *d, enum text i)
+with_text(struct layout *L, struct doc *d, enum text i, void (*fn)(struct layout *, const char *))
 {
 	char *s = T(d, i);
 
-	para(L, s);
+	fn(L, s);
 	free(s);
+}
+
+static void
+para_t(struct layout *L, struct doc *d, enum text i)
+{
+	with_text(L, d, i, para);
 }
 
 /* The decision points: numbered when there are several. */
@@ -480,14 +487,25 @@ window_address(struct layout *L, struct doc *d)
 
 /* ---- beslut ---- */
 
+/* "Dnr SN/2026:404", for the header of the paragraph's pages (malloc'd). */
+static char *
+dnr_line(struct doc *d)
+{
+	char *dnr = T(d, T_BESLUT_DNR);
+	char *s = xasprintf("%s %s", dnr, d->p->dnr != NULL ? d->p->dnr : "");
+
+	free(dnr);
+	return s;
+}
+
 static void
 beslut_page(struct layout *L, void *arg, size_t n)
 {
 	struct doc *d = arg;
 	const struct geometry *g = L->g;
-	char *datum = T(d, T_BESLUT_DATUM), *dnr = T(d, T_BESLUT_DNR);
+	char *datum = T(d, T_BESLUT_DATUM);
 	char *l1 = xasprintf("%s %s", datum, d->expedierad);
-	char *l2 = xasprintf("%s %s", dnr, d->p->dnr != NULL ? d->p->dnr : "");
+	char *l2 = dnr_line(d);
 	const char *lines[3] = {l1, l2, NULL};
 	float y;
 
@@ -501,7 +519,6 @@ beslut_page(struct layout *L, void *arg, size_t n)
 	} else
 		L->y = y - 2.5f * g->body_size * g->line_height;
 	free(datum);
-	free(dnr);
 	free(l1);
 	free(l2);
 }
@@ -773,8 +790,7 @@ hanvisning_page(struct layout *L, void *arg, size_t n)
 {
 	struct doc *d = arg;
 	const struct geometry *g = L->g;
-	char *dnr = T(d, T_BESLUT_DNR);
-	char *l1 = xasprintf("%s %s", dnr, d->p->dnr != NULL ? d->p->dnr : "");
+	char *l1 = dnr_line(d);
 	float y = mm_y(g->margin_top) - g->title_size;
 
 	(void)n;
@@ -782,7 +798,6 @@ hanvisning_page(struct layout *L, void *arg, size_t n)
 	text_right(L, PDF_REGULAR, g->body_size, L->right, y, l1);
 	footer(L, d);
 	L->y = y - 3 * g->body_size * g->line_height;
-	free(dnr);
 	free(l1);
 }
 
@@ -867,8 +882,7 @@ kvitto_page(struct layout *L, void *arg, size_t n)
 {
 	struct doc *d = arg;
 	const struct geometry *g = L->g;
-	char *dnr = T(d, T_BESLUT_DNR);
-	char *l1 = xasprintf("%s %s", dnr, d->p->dnr != NULL ? d->p->dnr : "");
+	char *l1 = dnr_line(d);
 	const char *lines[2] = {l1, NULL}; /* the second line is "Sida n (m)" */
 	float y;
 
@@ -878,23 +892,20 @@ kvitto_page(struct layout *L, void *arg, size_t n)
 	secrecy_mark(L, d, y - g->body_size * g->line_height);
 	footer(L, d);
 	L->y = y - 3 * g->body_size * g->line_height;
-	free(dnr);
 	free(l1);
 }
 
 /* A line to write on, with its label under it. */
 static void
-sign_line(struct layout *L, struct doc *d, enum text label)
+sign_line(struct layout *L, const char *label)
 {
 	const struct geometry *g = L->g;
-	char *s = T(d, label);
 
 	layout_need(L, 3.2f * g->body_size * g->line_height);
 	L->y -= 2.2f * g->body_size * g->line_height;
 	pdf_line(L->page, L->left, L->y, L->left + PDF_MM(110), L->y, 0.5f);
 	L->y -= 0.2f * g->body_size;
-	layout_text(L, PDF_REGULAR, g->small_size, s, 0, NULL);
-	free(s);
+	layout_text(L, PDF_REGULAR, g->small_size, label, 0, NULL);
 }
 
 /*
@@ -928,9 +939,9 @@ render_kvitto(struct layout *L, struct doc *d)
 		free(value);
 	} else
 		para_t(L, d, T_KVITTO_FORSANDELSE);
-	sign_line(L, d, T_KVITTO_DATUM);
-	sign_line(L, d, T_KVITTO_NAMNTECKNING);
-	sign_line(L, d, T_KVITTO_NAMNFORTYDLIGANDE);
+	with_text(L, d, T_KVITTO_DATUM, sign_line);
+	with_text(L, d, T_KVITTO_NAMNTECKNING, sign_line);
+	with_text(L, d, T_KVITTO_NAMNFORTYDLIGANDE, sign_line);
 	layout_gap(L, g->body_size * 1.5f);
 	para_t(L, d, T_KVITTO_INSTRUKTION);
 	label = T(d, T_KVITTO_RETUR_RUBRIK);
@@ -1368,10 +1379,20 @@ render_skatteverket_sheet(const struct render *r, struct pdf *pdf, const struct 
 	layout_part_end(&L, NULL, NULL);
 }
 
+/* How many rows of one route came to one state, for the lista's totals. */
+struct tally {
+	char route[48], state[32];
+	size_t n;
+};
+
+#define TALLY_MAX 48
+
 struct lista {
 	struct doc d;
 	const char *title;
 	size_t m;            /* pages, when known before: each is stamped as it starts */
+	struct tally t[TALLY_MAX];
+	size_t nt, rows;
 };
 
 static void
@@ -1379,17 +1400,87 @@ lista_page(struct layout *L, void *arg, size_t n)
 {
 	struct lista *li = arg;
 	const struct geometry *g = L->g;
-	float y = mm_y(g->margin_top) - g->title_size;
+	float y = mm_y(g->margin_top) - g->title_size, line = g->body_size * g->line_height;
+	char *sek = T(&li->d, T_DOKUMENT_SEKRETESS);
 
-	(void)n;
 	letterhead(L, &li->d, org_or(li->d.r->cfg->org_namnd, li->d.r->s->protokoll.organ));
 	text_right(L, PDF_BOLD, g->title_size, L->right, y, "EXPEDIERINGSLISTA");
-	text_right(L, PDF_REGULAR, g->body_size, L->right, y - g->body_size * g->line_height,
-	    li->title);
+	text_right(L, PDF_REGULAR, g->body_size, L->right, y - line, li->title);
+	/* Every page: it names who got which decision of a socialnämnd. */
+	text_right(L, PDF_BOLD, g->small_size + 1, L->right, y - 3 * line, sek);
+	free(sek);
 	footer(L, &li->d);
-	L->y = y - 3 * g->body_size * g->line_height;
+	L->y = y - 4.5f * line;
 	if (li->m > 0)
 		stamp_page(L, L->page, n, li->m, &li->d);
+}
+
+/*
+ * s with its first letter in upper case (malloc'd): ASCII, or the two-byte
+ * UTF-8 of Latin-1 letters (å ä ö é …), which is all a route's name begins with.
+ */
+static char *
+capital(const char *s)
+{
+	char *t = xstrdup(s);
+	unsigned char *u = (unsigned char *)t;
+
+	if (u[0] < 0x80)
+		u[0] = (unsigned char)toupper(u[0]);
+	else if (u[0] == 0xc3 && u[1] >= 0xa0 && u[1] <= 0xbe && u[1] != 0xb7)
+		u[1] -= 0x20;
+	return t;
+}
+
+static void
+tally(struct lista *li, const char *route, const char *state)
+{
+	size_t i;
+
+	li->rows++;
+	for (i = 0; i < li->nt; i++)
+		if (strcmp(li->t[i].route, route) == 0 && strcmp(li->t[i].state, state) == 0) {
+			li->t[i].n++;
+			return;
+		}
+	if (li->nt == TALLY_MAX)
+		return;
+	snprintf(li->t[li->nt].route, sizeof(li->t[0].route), "%s", route);
+	snprintf(li->t[li->nt].state, sizeof(li->t[0].state), "%s", state);
+	li->t[li->nt++].n = 1;
+}
+
+/* "Post: 12 skickad, 2 skickad tidigare", a line for each route, in the order first met. */
+static void
+lista_totals(struct layout *L, struct lista *li)
+{
+	const struct geometry *g = L->g;
+	bool done[TALLY_MAX] = {false};
+	char line[512];
+	size_t i, j, o;
+
+	layout_gap(L, g->body_size * 0.8f);
+	layout_heading(L, PDF_BOLD, g->heading_size, "Summering");
+	for (i = 0; i < li->nt; i++) {
+		char *route;
+
+		if (done[i])
+			continue;
+		route = capital(li->t[i].route);
+		o = (size_t)snprintf(line, sizeof(line), "%s:", route);
+		free(route);
+		for (j = i; j < li->nt && o < sizeof(line); j++) {
+			if (done[j] || strcmp(li->t[j].route, li->t[i].route) != 0)
+				continue;
+			done[j] = true;
+			o += (size_t)snprintf(line + o, sizeof(line) - o, "%s %zu %s", j == i ? "" :
+			    ",", li->t[j].n, li->t[j].state);
+		}
+		layout_text(L, PDF_REGULAR, g->body_size, line, 0, NULL);
+	}
+	snprintf(line, sizeof(line), "Totalt %zu %s.", li->rows, li->rows == 1 ? "försändelse" :
+	    "försändelser");
+	layout_text(L, PDF_BOLD, g->body_size, line, 0, NULL);
 }
 
 /*
@@ -1402,31 +1493,44 @@ lista_layout(const struct render *r, struct pdf *pdf, const char *title, const c
     size_t errlen)
 {
 	struct layout L;
-	struct lista li;
+	struct lista *li = xcalloc(1, sizeof(*li));
 	struct lista_rad x;
-	char *line;
-	size_t i;
+	char *line, *route;
+	size_t i, pages;
 
-	memset(&li, 0, sizeof(li));
-	doc_init(&li.d, r, NULL, NULL, NULL, NULL, err, errlen);
-	li.title = title;
-	li.m = m;
-	li.d.stamp_line = 2;
+	doc_init(&li->d, r, NULL, NULL, NULL, NULL, err, errlen);
+	li->title = title;
+	li->m = m;
+	li->d.stamp_line = 2;
 	layout_init(&L, pdf, &r->t->geo);
 	L.flush = true;
-	layout_part_begin(&L, lista_page, &li);
+	layout_part_begin(&L, lista_page, li);
 	for (i = 0; row(arg, i, &x) == 1; i++) {
-		line = xasprintf("§ %lu  %s  –  %s (%s)", x.paragraf, x.dnr != NULL ? x.dnr : "",
+		tally(li, x.route, x.state);
+		line = xasprintf("§ %lu  %s  –  %s, %s", x.paragraf, x.dnr != NULL ? x.dnr : "",
 		    x.mottagare, x.roll);
-		layout_need(&L, 3 * layout_line_height(&L, L.g->body_size));
+		layout_need(&L, 4 * layout_line_height(&L, L.g->body_size));
 		layout_text(&L, PDF_BOLD, L.g->body_size, line, 0, NULL);
 		free(line);
-		line = xasprintf("%s, %s %s; dokument SHA-256 %s", x.route, x.state, x.when,
-		    x.sha256 != NULL ? x.sha256 : "–");
-		layout_text(&L, PDF_REGULAR, L.g->small_size, line, PDF_MM(5), NULL);
-		layout_gap(&L, L.g->body_size * 0.4f);
+		route = capital(x.route);
+		line = xasprintf("%s%s%s: %s %s", route, x.postort != NULL ? ", " : "",
+		    x.postort != NULL ? x.postort : "", x.state, x.when);
+		free(route);
+		layout_text(&L, PDF_REGULAR, L.g->small_size + 1, line, PDF_MM(5), NULL);
 		free(line);
+		if (x.reason != NULL) {
+			line = xasprintf("Orsak: %s", x.reason);
+			layout_text(&L, PDF_REGULAR, L.g->small_size + 1, line, PDF_MM(5), NULL);
+			free(line);
+		}
+		if (x.sha256 != NULL) {
+			line = xasprintf("Dokumentets SHA-256: %s", x.sha256);
+			layout_text(&L, PDF_REGULAR, L.g->small_size, line, PDF_MM(5), NULL);
+			free(line);
+		}
+		layout_gap(&L, L.g->body_size * 0.4f);
 	}
+	lista_totals(&L, li);
 	if (head != NULL) {
 		/* Kept with the protocol's file, it finds a log rewritten from the start. */
 		line = xasprintf("Granskningsloggens huvud när listan skrevs: %s. Kontrollera med "
@@ -1436,8 +1540,16 @@ lista_layout(const struct render *r, struct pdf *pdf, const char *title, const c
 		layout_text(&L, PDF_REGULAR, L.g->small_size, line, 0, NULL);
 		free(line);
 	}
-	doc_free(&li.d);
-	return li.d.failed ? 0 : pdf_page_count(pdf);
+	/* The nämndsekreterare signs for the run, as on the paper list. */
+	layout_need(&L, 8 * layout_line_height(&L, L.g->body_size));
+	layout_gap(&L, L.g->body_size * 0.6f);
+	sign_line(&L, "Datum");
+	sign_line(&L, "Nämndsekreterarens underskrift");
+	sign_line(&L, "Namnförtydligande");
+	doc_free(&li->d);
+	pages = li->d.failed ? 0 : pdf_page_count(pdf);
+	free(li);
+	return pages;
 }
 
 /*

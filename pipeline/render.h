@@ -82,8 +82,10 @@ struct lista_rad {
 	const char *roll;
 	const char *route;
 	const char *state;
-	const char *when;
+	const char *when;       /* local time, "2026-11-20 11:00" */
 	const char *sha256;
+	const char *postort;    /* NULL: none (internal, digital) */
+	const char *reason;     /* why it is held or failed; NULL */
 };
 
 /*

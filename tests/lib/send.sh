@@ -108,8 +108,53 @@ if sqlite3 "$W/out/expediera.db" .dump | unmasked; then bad "send: a personnumme
 
 # ---- a rerun sends nothing twice ----
 before=$(printed "$W" | wc -l)
+first_lista=$(ls "$W"/out/arkiv/expedieringslista-*.csv)
 send_in "$W" "$ex"
 if grep -q '^[^:]*: 0 skickade' "$tmp/out" && [ "$(printed "$W" | wc -l)" -eq "$before" ]; then ok; else bad "send: rerun sent again"; cat "$tmp/out"; fi
+
+# ---- the expedieringslista as a record for the protocol's file ----
+# Swedish words, local times, the postort, why a row is held; a row sent
+# before keeps that sending's time and document hash.
+second_lista=$(ls "$W"/out/arkiv/expedieringslista-*.csv | grep -vxF "$first_lista")
+python3 - "$first_lista" "$second_lista" <<'PY' >"$tmp/lcheck" 2>&1
+import csv, re, sys
+first = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
+second = list(csv.DictReader(open(sys.argv[2], encoding="utf-8")))
+assert list(first[0].keys()) == ["paragraf", "dnr", "mottagare", "roll", "vag", "status", "tid", "sha256", "postort", "orsak"], first[0].keys()
+for r in first + second:
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", r["tid"]), r
+    assert r["vag"] in ("post", "post via Skatteverket", "akt", "överlämnas till annan avsändare", "digital brevlåda", "hålls"), r
+    assert r["roll"] != "" and not re.fullmatch(r"[a-z-]+", r["roll"]), r
+states = {r["status"] for r in first}
+assert {"skickad", "arkiverad", "överlämnad", "hålls"} <= states, states
+held = [r for r in first if r["status"] == "hålls"]
+assert held and all(r["orsak"] for r in held), held
+posted = [r for r in first if r["vag"] == "post"]
+assert posted and all(r["postort"] for r in posted), posted
+assert all(r["postort"] == "skyddad" for r in first if r["vag"] == "post via Skatteverket")
+assert all(r["postort"] == "" for r in first if r["roll"] == "Intern")
+before = {(r["paragraf"], r["mottagare"], r["roll"]): r for r in first}
+again = [r for r in second if r["status"].endswith("tidigare")]
+assert len(again) == len([r for r in first if r["status"] != "hålls"]), (len(again), len(first))
+for r in again:
+    b = before[(r["paragraf"], r["mottagare"], r["roll"])]
+    assert r["tid"] == b["tid"] and r["sha256"] == b["sha256"] and len(r["sha256"]) == 64, (r, b)
+PY
+if [ $? -eq 0 ]; then ok; else bad "send: the expedieringslista CSV"; cat "$tmp/lcheck"; fi
+lpdf=${first_lista%.csv}.pdf
+n=$(pdfinfo "$lpdf" | awk '/^Pages:/ {print $2}')
+nsek=0
+for i in $(seq 1 "$n"); do
+	pdftotext -f "$i" -l "$i" "$lpdf" - | grep -q 'Sekretess enligt 26 kap. 1 § OSL' && nsek=$((nsek + 1))
+done
+ltext=$(pdftotext "$lpdf" - | tr '\n' ' ')
+rows=$(($(wc -l <"$first_lista") - 1))
+if [ "$n" -gt 1 ] && [ "$nsek" -eq "$n" ] && echo "$ltext" | grep -q "Totalt $rows försändelser" &&
+    echo "$ltext" | grep -q 'Post: [0-9]* skickad' && echo "$ltext" | grep -q 'Akt: [0-9]* arkiverad' &&
+    echo "$ltext" | grep -q 'Nämndsekreterarens underskrift' && echo "$ltext" | grep -q 'Orsak: ' &&
+    ! echo "$ltext" | grep -Eq '[0-9]Z|\b(print|archive|manual)\b'; then ok; else
+	bad "send: the expedieringslista PDF ($nsek of $n pages marked)"; echo "$ltext" | head -c 1500
+fi
 
 # ---- status and audit ----
 "$bin" status --config "$W/expediera.conf" >"$tmp/out" 2>&1
