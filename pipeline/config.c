@@ -58,6 +58,7 @@ static const struct key keys[] = {
 	{"organisation", "phone", SLOT(org_phone), 0, NULL, NULL},
 	{"organisation", "email", SLOT(org_email), 0, NULL, NULL},
 	{"organisation", "web", SLOT(org_web), 0, NULL, NULL},
+	{"organisation", "forvaltningsratt", SLOT(org_forvaltningsratt), 0, NULL, NULL},
 	{"dnr", "pattern", SLOT(dnr_pattern), 0, NULL, DNR_DEFAULT_PATTERN},
 	{"mailbox", "reachability_url", SLOT(mb_reachability_url), 0, NULL, NULL},
 	{"mailbox", "client_cert", SLOT(mb_client_cert), KEY_PATH, NULL, NULL},

@@ -28,6 +28,7 @@ struct config {
 	char *org_phone;           /* phone */
 	char *org_email;           /* email */
 	char *org_web;             /* web */
+	char *org_forvaltningsratt; /* forvaltningsratt: the court a laglighetsprövning goes to */
 
 	/* [dnr] */
 	char *dnr_pattern;         /* pattern (PCRE2); default DNR_DEFAULT_PATTERN */

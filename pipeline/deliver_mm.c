@@ -43,6 +43,7 @@ struct mailbox {
 	struct answer *answers;
 	size_t n_answers, cap_answers;
 	char *subject, *support;
+	char *sender;             /* "Socialnämnden i Exempelby kommun" */
 };
 
 static long
@@ -130,10 +131,14 @@ mailbox_new(const struct config *cfg, char *err, size_t errlen)
 		}
 	}
 	mb->attempts = (int)num(cfg->mb_attempts, 4, 1, 20);
-	mb->subject = xasprintf("Beslut från %s", cfg->org_namnd != NULL ? cfg->org_namnd :
-	    cfg->org_name != NULL ? cfg->org_name : "socialnämnden");
-	mb->support = xasprintf("Frågor om beslutet: kontakta %s%s%s.",
-	    cfg->org_namnd != NULL ? cfg->org_namnd : "nämnden",
+	/* A mailbox holds post from every authority: name the municipality,
+	 * not only "Socialnämnden", which every municipality has. */
+	mb->sender = cfg->org_namnd != NULL && cfg->org_name != NULL ?
+	    xasprintf("%s i %s", cfg->org_namnd, cfg->org_name) :
+	    xstrdup(cfg->org_namnd != NULL ? cfg->org_namnd : cfg->org_name != NULL ?
+	    cfg->org_name : "socialnämnden");
+	mb->subject = xasprintf("Beslut från %s", mb->sender);
+	mb->support = xasprintf("Frågor om beslutet: kontakta %s%s%s.", mb->sender,
 	    cfg->org_phone != NULL ? ", telefon " : "", cfg->org_phone != NULL ? cfg->org_phone : "");
 	return mb;
 }
@@ -151,6 +156,7 @@ mailbox_free(struct mailbox *mb)
 	mm_client_free(mb->http);
 	mm_signer_free(mb->signer);
 	free(mb->subject);
+	free(mb->sender);
 	free(mb->support);
 	free(mb);
 }
@@ -329,7 +335,7 @@ prepare_job(void *arg, struct mm_request *r)
 	wire_id(j->recipient_id, rid);
 	memset(&msg, 0, sizeof(msg));
 	msg.sender_id = mb->sender_id;
-	msg.sender_name = mb->cfg->org_namnd != NULL ? mb->cfg->org_namnd : mb->cfg->org_name;
+	msg.sender_name = mb->sender;
 	msg.recipient_id = rid;
 	msg.message_id = j->message_id;
 	msg.subject = mb->subject;

@@ -192,6 +192,18 @@ layout_text(struct layout *L, enum pdf_font f, float size, const char *text, flo
 	free(lines);
 }
 
+float
+layout_text_height(struct layout *L, enum pdf_font f, float size, const char *text,
+    float indent, const char *bullet)
+{
+	float hang = 0;
+
+	if (bullet != NULL)
+		hang = pdf_text_width(L->pdf, f, size, bullet, strlen(bullet)) + size * 0.6f;
+	return (float)layout_wrap(L->pdf, f, size, text, strlen(text),
+	    L->right - L->left - indent - hang, NULL, 0) * layout_line_height(L, size);
+}
+
 void
 layout_heading(struct layout *L, enum pdf_font f, float size, const char *text)
 {

@@ -70,6 +70,10 @@ void layout_gap(struct layout *, float pt);
 void layout_text(struct layout *, enum pdf_font, float size, const char *text, float indent,
     const char *bullet);
 
+/* The height layout_text would take for the same arguments. */
+float layout_text_height(struct layout *, enum pdf_font, float size, const char *text,
+    float indent, const char *bullet);
+
 /* A heading: kept on the same page as at least two lines of what follows. */
 void layout_heading(struct layout *, enum pdf_font, float size, const char *text);
 

@@ -876,23 +876,62 @@ out:
 	return rc;
 }
 
+/*
+ * s in a column width characters wide (UTF-8: "Handläggare" is 11, not 12),
+ * then a space: padded when shorter, cut with "…" when longer, so that the
+ * columns after it stay where they are.
+ */
+static void
+column(FILE *fp, const char *s, size_t width)
+{
+	size_t n = 0, i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (((unsigned char)s[i] & 0xc0) == 0x80)
+			continue;
+		if (n == width - 1) {
+			size_t j, rest = 0;
+
+			for (j = i; s[j] != '\0'; j++)
+				rest += ((unsigned char)s[j] & 0xc0) != 0x80;
+			if (rest > 1) {
+				fputs("…", fp);
+				n++;
+				goto pad;
+			}
+		}
+		n++;
+		fputc(s[i], fp);
+		while (((unsigned char)s[i + 1] & 0xc0) == 0x80)
+			fputc(s[++i], fp);
+	}
+pad:
+	for (; n < width; n++)
+		fputc(' ', fp);
+	fputc(' ', fp);
+}
+
 /* The recipient column of a route: masked number and name, or the internal name. */
 static void
 print_route_text(const struct routed *r, FILE *fp)
 {
 	char masked[14];
 
+	fprintf(fp, "§ %-5lu ", r->p->nr);
 	if (r->internal != NULL) {
-		fprintf(fp, "§ %-5lu %-34s %-19s %s\n", r->p->nr, r->internal,
-		    route_names[r->route], r->reason);
+		column(fp, r->internal, 34);
+		column(fp, route_names[r->route], 19);
+		fprintf(fp, "%s\n", r->reason);
 		return;
 	}
 	if (r->m->pnr.ok)
 		pnr_mask(r->m->pnr.pnr.digits, masked);
 	else
 		snprintf(masked, sizeof(masked), "%s", r->m->orgnr_ok ? r->m->orgnr : "-");
-	fprintf(fp, "§ %-5lu %-18s %-15s %-19s %s (%s)\n", r->p->nr, masked,
-	    roll_names[r->m->roll], route_names[r->route], r->reason, r->m->namn);
+	column(fp, masked, 18);
+	column(fp, roll_names[r->m->roll], 15);
+	column(fp, route_names[r->route], 19);
+	fprintf(fp, "%s (%s)\n", r->reason, r->m->namn);
 }
 
 /*

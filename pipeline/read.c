@@ -727,6 +727,23 @@ read_paragraf(struct session *s, const xmlNode *n, struct paragraf *p)
 	p->line = line_of(n);
 }
 
+/* The people of one kind under <narvarande>, as an arena array. */
+static struct narvarande *
+narvarande(struct session *s, const xmlNode *parent, const char *name, size_t *n)
+{
+	const char **namn = child_texts(s, parent, name, n);
+	struct narvarande *v = arena_array(&s->arena, *n, sizeof(*v));
+	xmlNode *c;
+	size_t i = 0;
+
+	for (c = parent != NULL ? parent->children : NULL; c != NULL; c = c->next)
+		if (is_elem(c, name)) {
+			v[i].namn = namn[i];
+			v[i++].roll = attr_of(s, c, "roll");
+		}
+	return v;
+}
+
 /* The protocol's head: everything but the paragraphs. */
 static void
 copy_protokoll_head(struct session *s, const xmlNode *root)
@@ -739,7 +756,12 @@ copy_protokoll_head(struct session *s, const xmlNode *root)
 	pr->organ = child_text(s, root, "organ");
 	if ((d = child_text(s, root, "sammantradesdatum")) != NULL)
 		ymd_parse(d, &pr->sammantradesdatum);
+	pr->tid = child_text(s, root, "tid");
 	pr->plats = child_text(s, root, "plats");
+	c = first_elem(root, "narvarande");
+	pr->ledamoter = narvarande(s, c, "ledamot", &pr->n_ledamoter);
+	pr->ersattare = narvarande(s, c, "ersattare", &pr->n_ersattare);
+	pr->tjansteman = narvarande(s, c, "tjansteman", &pr->n_tjansteman);
 	pr->ordforande = child_text(s, root, "ordforande");
 	pr->sekreterare = child_text(s, root, "sekreterare");
 	pr->justerare = child_texts(s, root, "justerare", &pr->n_justerare);
@@ -747,6 +769,13 @@ copy_protokoll_head(struct session *s, const xmlNode *root)
 		pr->justerad = true;
 		if ((d = attr_of(s, c, "datum")) != NULL)
 			ymd_parse(d, &pr->justerad_datum);
+	}
+	if ((c = first_elem(root, "anslag")) != NULL &&
+	    (d = attr_of(s, c, "uppsatt")) != NULL && ymd_parse(d, &pr->anslag_uppsatt)) {
+		pr->has_anslag = true;
+		if ((d = attr_of(s, c, "nedtas")) != NULL)
+			pr->has_anslag_nedtas = ymd_parse(d, &pr->anslag_nedtas);
+		pr->anslag_forvaring = attr_of(s, c, "forvaring");
 	}
 }
 

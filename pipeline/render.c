@@ -43,6 +43,8 @@ struct doc {
 	size_t nvars;
 	char nr[24], datum[11], expedierad[11], justerad[11], n[12], mm[12];
 	char ersatt[32];                /* "20 november 2026" */
+	/* The dates as running text writes them: "18 november 2026". */
+	char datum_lang[32], expedierad_lang[32], justerad_lang[32];
 	char *handlaggare;
 	char *err;
 	size_t errlen;
@@ -117,20 +119,31 @@ T(struct doc *d, enum text i)
 static char *
 handlaggare_text(const struct handlaggare *h)
 {
-	const char *parts[5];
 	char *out, *tmp;
-	size_t n = 0, i;
 
 	if (h->namn == NULL)
 		return xstrdup("nämndens handläggare");
-	parts[n++] = h->namn;
-	if (h->titel != NULL)
-		parts[n++] = h->titel;
-	if (h->enhet != NULL)
-		parts[n++] = h->enhet;
-	out = xstrdup(parts[0]);
-	for (i = 1; i < n; i++) {
-		tmp = xasprintf("%s, %s", out, parts[i]);
+	out = xstrdup(h->namn);
+	/* "Sofia Bäckström, socialsekreterare vid Barn och unga, placering":
+	 * a title is a common noun in running text, and the unit is where the
+	 * title is, not one more item of a list. */
+	if (h->titel != NULL) {
+		char *titel = xstrdup(h->titel);
+		unsigned char *u = (unsigned char *)titel;
+
+		/* "Socialsekreterare" → "socialsekreterare"; "IFO-chef" stays. */
+		if (u[0] < 0x80 && isupper(u[0]) && u[1] != '\0' && !isupper(u[1]))
+			u[0] = (unsigned char)tolower(u[0]);
+		else if (u[0] == 0xc3 && u[1] >= 0x80 && u[1] <= 0x9e && u[1] != 0x97 &&
+		    !(u[2] >= 'A' && u[2] <= 'Z'))
+			u[1] += 0x20;
+		tmp = h->enhet != NULL ? xasprintf("%s, %s vid %s", out, titel, h->enhet) :
+		    xasprintf("%s, %s", out, titel);
+		free(titel);
+		free(out);
+		out = tmp;
+	} else if (h->enhet != NULL) {
+		tmp = xasprintf("%s, %s", out, h->enhet);
 		free(out);
 		out = tmp;
 	}
@@ -195,15 +208,22 @@ doc_init(struct doc *d, const struct render *r, const struct paragraf *p,
 	var(d, "kommun", pr->kommun);
 	var(d, "namnd", org_or(r->cfg->org_namnd, pr->organ));
 	var(d, "organ", pr->organ);
-	var(d, "datum", d->datum);
-	var(d, "justerad_datum", d->justerad);
-	var(d, "bestyrkt_datum", d->expedierad);
+	/* In a sentence a date reads "den 18 november 2026"; the header fields
+	 * (Datum, Sammanträdesdatum) keep the ISO form of a form's field. */
+	long_date(d->datum, d->datum_lang, sizeof(d->datum_lang));
+	long_date(d->expedierad, d->expedierad_lang, sizeof(d->expedierad_lang));
+	long_date(d->justerad, d->justerad_lang, sizeof(d->justerad_lang));
+	var(d, "datum", d->datum_lang);
+	var(d, "justerad_datum", d->justerad_lang);
+	var(d, "bestyrkt_datum", d->expedierad_lang);
 	var(d, "sekreterare", pr->sekreterare);
 	var(d, "handlaggare", d->handlaggare);
 	var(d, "org_address", r->cfg->org_address);
 	var(d, "org_phone", r->cfg->org_phone);
 	var(d, "org_email", r->cfg->org_email);
 	var(d, "org_web", r->cfg->org_web);
+	/* "Förvaltningsrätten i Linköping"; without it the court is named by kind. */
+	var(d, "forvaltningsratt", org_or(r->cfg->org_forvaltningsratt, "förvaltningsrätten"));
 	var(d, "n", d->n);
 	var(d, "m", d->mm);
 	if (mark != NULL && mark->ersatter != NULL)
@@ -441,6 +461,25 @@ lines_list(struct layout *L, const char *const *v, size_t n)
 	layout_gap(L, L->g->body_size * 0.4f);
 }
 
+/* The height lines_list takes. */
+static float
+list_height(struct layout *L, const char *const *v, size_t n)
+{
+	float h = L->g->body_size * 0.4f;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h += layout_text_height(L, PDF_REGULAR, L->g->body_size, v[i], 0, "–");
+	return h;
+}
+
+/* The height heading() takes. */
+static float
+heading_height(struct layout *L)
+{
+	return L->g->body_size * 0.6f + layout_line_height(L, L->g->heading_size);
+}
+
 /* ---- the address in the window ---- */
 
 /*
@@ -601,7 +640,8 @@ render_beslut(struct layout *L, struct doc *d)
 	layout_text(L, PDF_REGULAR, L->g->body_size, s, 0, "–");
 	free(s);
 	if (d->party && appealable(p)) {
-		b = T(d, T_BESLUT_BILAGA_OVERKLAGANDE);
+		b = T(d, p->overklagande == OVERKLAGANDE_LAGLIGHETSPROVNING ?
+		    T_BESLUT_BILAGA_LAGLIGHETSPROVNING : T_BESLUT_BILAGA_OVERKLAGANDE);
 		layout_text(L, PDF_REGULAR, L->g->body_size, b, 0, "–");
 		free(b);
 	}
@@ -613,27 +653,42 @@ render_beslut(struct layout *L, struct doc *d)
 
 #define BOX_HEIGHT 18.0f /* mm, the sign and certification boxes */
 
-static void
-utdrag_boxes(struct layout *L, struct doc *d)
+/*
+ * The "Justerandes sign" box at the foot of a page, where the justerare
+ * initial each page of the signed copy: on the protocol's every page and on
+ * an extract's.  Returns its top; the text must stay above it.
+ */
+static float
+justerandes_box(struct layout *L, struct doc *d)
 {
 	const struct geometry *g = L->g;
 	float top = PDF_MM(g->margin_bottom) + PDF_MM(BOX_HEIGHT) + PDF_MM(2);
 	float h = PDF_MM(BOX_HEIGHT), w1 = (L->right - L->left) * 0.3f;
-	float size = g->small_size, x2 = L->left + w1, w2 = L->right - x2;
 	char *sign = T(d, T_UTDRAG_JUSTERANDES_SIGN);
+
+	pdf_rect(L->page, L->left, top - h, w1, h, 0.5f);
+	text_at(L, PDF_BOLD, g->small_size, L->left + 4, top - g->small_size - 3, sign);
+	free(sign);
+	return top;
+}
+
+static void
+utdrag_boxes(struct layout *L, struct doc *d)
+{
+	const struct geometry *g = L->g;
+	float top = justerandes_box(L, d);
+	float h = PDF_MM(BOX_HEIGHT), w1 = (L->right - L->left) * 0.3f;
+	float size = g->small_size, x2 = L->left + w1, w2 = L->right - x2;
 	char *rub = T(d, T_UTDRAG_BESTYRKANDE_RUBRIK), *best = T(d, T_UTDRAG_BESTYRKANDE);
 	struct layout_line lines[4];
 	size_t n, i;
 
-	pdf_rect(L->page, L->left, top - h, w1, h, 0.5f);
 	pdf_rect(L->page, x2, top - h, w2, h, 0.5f);
-	text_at(L, PDF_BOLD, size, L->left + 4, top - size - 3, sign);
 	text_at(L, PDF_BOLD, size, x2 + 4, top - size - 3, rub);
 	n = layout_wrap(L->pdf, PDF_REGULAR, size, best, strlen(best), w2 - 8, lines, 4);
 	for (i = 0; i < n && i < 4; i++)
 		pdf_text(L->page, PDF_REGULAR, size, x2 + 4, top - size - 3 - (i + 1) * size * 1.3f,
 		    best + lines[i].off, lines[i].len);
-	free(sign);
 	free(rub);
 	free(best);
 }
@@ -660,11 +715,12 @@ utdrag_page(struct layout *L, void *arg, size_t n)
 	free(l1);
 }
 
+#define SKICKAS_MAX (ROLL__MAX + 64)
+
 /* "Vårdnadshavare, Familjehemmet, Akt": roles once each, then skickas-till. */
-static void
-skickas_till(struct layout *L, struct doc *d)
+static size_t
+skickas_list(struct doc *d, const char *v[SKICKAS_MAX])
 {
-	const char *v[ROLL__MAX + 64];
 	bool seen[ROLL__MAX] = {false};
 	size_t n = 0, i;
 
@@ -677,31 +733,74 @@ skickas_till(struct layout *L, struct doc *d)
 				v[n++] = d->r->t->text[T_ROLL_FIRST + r];
 			}
 		}
-	for (i = 0; i < d->p->n_skickas_till && n < sizeof(v) / sizeof(v[0]); i++)
+	for (i = 0; i < d->p->n_skickas_till && n < SKICKAS_MAX; i++)
 		v[n++] = d->p->skickas_till[i];
-	if (n == 0)
-		return;
-	heading(L, d, T_UTDRAG_SKICKAS_RUBRIK);
-	lines_list(L, v, n);
+	return n;
+}
+
+/*
+ * What ends a paragraph: "Beslutet skickas till" with its list (v, n) and
+ * the note that it was justerad at once; with L NULL only its height.
+ */
+static float
+paragraf_tail(struct layout *L, struct layout *M, struct doc *d, const char *const *v,
+    size_t n)
+{
+	float h = 0;
+	char *s;
+
+	if (n > 0) {
+		h += heading_height(M) + list_height(M, v, n);
+		if (L != NULL) {
+			heading(L, d, T_UTDRAG_SKICKAS_RUBRIK);
+			lines_list(L, v, n);
+		}
+	}
+	if (d->p->omedelbart_justerad) {
+		s = T(d, T_UTDRAG_OMEDELBART);
+		h += layout_text_height(M, PDF_REGULAR, M->g->body_size, s, 0, NULL) +
+		    M->g->body_size * 0.4f;
+		if (L != NULL)
+			para(L, s);
+		free(s);
+	}
+	return h;
+}
+
+/*
+ * Keeps the paragraph's last section on one page with the tail (the
+ * "Beslutet skickas till" list and what follows it), so that a page never
+ * holds only the tail: a new page now when the two do not fit together
+ * below, unless together they would not fit on any page.
+ */
+static void
+keep_with_tail(struct layout *L, float last, float tail)
+{
+	float room = PDF_A4_HEIGHT * 0.5f;
+
+	if (tail > 0 && last + tail < room)
+		layout_need(L, last + tail);
 }
 
 static void
-paragraf_body(struct layout *L, struct doc *d, bool with_galler_pnr)
+paragraf_body(struct layout *L, struct doc *d, bool with_galler_pnr, float tail)
 {
 	const struct paragraf *p = d->p;
+	bool lagrum = p->n_lagrum > 0 && (d->delar & DEL_LAGRUM);
+	bool underlag = p->n_beslutsunderlag > 0 && (d->delar & DEL_BESLUTSUNDERLAG);
 	size_t i;
 
 	if (p->has_galler && (d->delar & DEL_GALLER)) {
-		char *g = T(d, T_UTDRAG_GALLER);
+		/* "Ärendet gäller Liam Åkesson (20200509-9813).": the number inside the sentence. */
+		char *who = with_galler_pnr && p->galler.pnr.raw != NULL ?
+		    xasprintf("%s (%s)", p->galler.namn, p->galler.pnr.raw) : NULL;
 
-		if (with_galler_pnr && p->galler.pnr.raw != NULL) {
-			char *t = xasprintf("%s (%s)", g, p->galler.pnr.raw);
-
-			para(L, t);
-			free(t);
-		} else
-			para(L, g);
-		free(g);
+		if (who != NULL)
+			var(d, "galler", who);
+		para_t(L, d, T_UTDRAG_GALLER);
+		if (who != NULL)
+			var(d, "galler", p->galler.namn);
+		free(who);
 	}
 	heading(L, d, T_UTDRAG_BESLUT_RUBRIK);
 	punkter(L, p);
@@ -716,14 +815,24 @@ paragraf_body(struct layout *L, struct doc *d, bool with_galler_pnr)
 	}
 	if (p->n_skal > 0 && (d->delar & DEL_SKAL)) {
 		heading(L, d, T_UTDRAG_SKAL_RUBRIK);
-		for (i = 0; i < p->n_skal; i++)
+		for (i = 0; i < p->n_skal; i++) {
+			/* The last reason goes with the tail when no list follows. */
+			if (i + 1 == p->n_skal && !lagrum && !underlag)
+				keep_with_tail(L, layout_text_height(L, PDF_REGULAR,
+				    L->g->body_size, p->skal[i], 0, NULL), tail);
 			para(L, p->skal[i]);
+		}
 	}
-	if (p->n_lagrum > 0 && (d->delar & DEL_LAGRUM)) {
+	if (lagrum) {
+		if (!underlag)
+			keep_with_tail(L, heading_height(L) + list_height(L, p->lagrum,
+			    p->n_lagrum), tail);
 		heading(L, d, T_UTDRAG_LAGRUM_RUBRIK);
 		lines_list(L, p->lagrum, p->n_lagrum);
 	}
-	if (p->n_beslutsunderlag > 0 && (d->delar & DEL_BESLUTSUNDERLAG)) {
+	if (underlag) {
+		keep_with_tail(L, heading_height(L) + list_height(L, p->beslutsunderlag,
+		    p->n_beslutsunderlag), tail);
 		heading(L, d, T_UTDRAG_UNDERLAG_RUBRIK);
 		lines_list(L, p->beslutsunderlag, p->n_beslutsunderlag);
 	}
@@ -765,6 +874,9 @@ left_out(const struct paragraf *p, unsigned delar)
 static void
 render_utdrag(struct layout *L, struct doc *d)
 {
+	const char *v[SKICKAS_MAX];
+	size_t n;
+
 	layout_part_begin(L, utdrag_page, d);
 	/* The archive copy of a rättelse carries the mark itself: it has no
 	 * letter in front of it. */
@@ -775,10 +887,9 @@ render_utdrag(struct layout *L, struct doc *d)
 	 * paragraph, and the reader should not take it for one. */
 	if (left_out(d->p, d->delar))
 		para_t(L, d, T_UTDRAG_DELVIS);
-	paragraf_body(L, d, false);
-	skickas_till(L, d);
-	if (d->p->omedelbart_justerad)
-		para_t(L, d, T_UTDRAG_OMEDELBART);
+	n = skickas_list(d, v);
+	paragraf_body(L, d, false, paragraf_tail(NULL, L, d, v, n));
+	paragraf_tail(L, L, d, v, n);
 	d->stamp_line = 2;
 	layout_part_end(L, stamp_page, d);
 }
@@ -1120,8 +1231,10 @@ protokoll_page(struct layout *L, void *arg, size_t n)
 	letterhead(L, d, d->r->s->protokoll.organ);
 	y -= g->body_size * g->line_height;
 	text_right(L, PDF_BOLD, g->small_size + 1, L->right, y, mark);
+	justerandes_box(L, d);
 	footer(L, d);
 	L->y = y - 2 * g->body_size * g->line_height;
+	L->bottom = PDF_MM(g->margin_bottom) + PDF_MM(BOX_HEIGHT) + PDF_MM(6);
 	free(sd);
 	free(l1);
 	free(mark);
@@ -1175,6 +1288,89 @@ signature(struct layout *L, const char *role, const char *name)
 	layout_text(L, PDF_REGULAR, L->g->small_size, role, 0, NULL);
 }
 
+/* "Ledamöter: Anna Berg (ordförande), Per Olsson": who was there, of one kind. */
+static void
+people(struct layout *L, struct doc *d, enum text label, const struct narvarande *v, size_t n)
+{
+	char *l, *s, *t;
+	size_t i;
+
+	if (n == 0)
+		return;
+	l = T(d, label);
+	s = xasprintf("%s:", l);
+	for (i = 0; i < n; i++) {
+		t = v[i].roll != NULL ? xasprintf("%s%s %s (%s)", s, i > 0 ? "," : "", v[i].namn,
+		    v[i].roll) : xasprintf("%s%s %s", s, i > 0 ? "," : "", v[i].namn);
+		free(s);
+		s = t;
+	}
+	layout_text(L, PDF_REGULAR, L->g->body_size, s, 0, NULL);
+	free(l);
+	free(s);
+}
+
+/* The signatures: sekreterare, ordförande, justerare, kept on one page. */
+static void
+signatures(struct layout *L, struct doc *d)
+{
+	const struct protokoll *pr = &d->r->s->protokoll;
+	float lh = layout_line_height(L, L->g->body_size);
+	char *s;
+	size_t i;
+
+	layout_gap(L, L->g->body_size);
+	layout_need(L, layout_line_height(L, L->g->heading_size) +
+	    (float)(2 + pr->n_justerare) * 4.2f * lh);
+	s = T(d, T_PROTOKOLL_UNDERSKRIFTER);
+	layout_heading(L, PDF_BOLD, L->g->heading_size, s);
+	free(s);
+	s = T(d, T_PROTOKOLL_SEKRETERARE);
+	signature(L, s, pr->sekreterare);
+	free(s);
+	s = T(d, T_PROTOKOLL_ORDFORANDE);
+	signature(L, s, pr->ordforande);
+	free(s);
+	s = T(d, T_PROTOKOLL_JUSTERARE);
+	for (i = 0; i < pr->n_justerare; i++)
+		signature(L, s, pr->justerare[i]);
+	free(s);
+}
+
+/*
+ * The anslagsbevis (SPEC 2.1) that ends the public protocol: that the
+ * justering was announced, when the notice went up and comes down, and where
+ * the protocol is kept; the time to ask for laglighetsprövning runs from the
+ * day it went up.  Kept whole on one page.
+ */
+static void
+anslagsbevis(struct layout *L, struct doc *d)
+{
+	const struct protokoll *pr = &d->r->s->protokoll;
+	float lh = layout_line_height(L, L->g->body_size);
+	char uppsatt[11], nedtas[11], *s;
+
+	ymd_format(&pr->anslag_uppsatt, uppsatt);
+	layout_gap(L, L->g->body_size * 1.5f);
+	layout_need(L, layout_line_height(L, L->g->heading_size) + 13 * lh);
+	s = T(d, T_PROTOKOLL_ANSLAG_TITEL);
+	layout_heading(L, PDF_BOLD, L->g->heading_size, s);
+	free(s);
+	para_t(L, d, T_PROTOKOLL_ANSLAG_INLEDNING);
+	labelled(L, d, T_PROTOKOLL_ANSLAG_ORGAN, pr->organ);
+	labelled(L, d, T_PROTOKOLL_ANSLAG_SAMMANTRADESDATUM, d->datum);
+	labelled(L, d, T_PROTOKOLL_ANSLAG_UPPSATT, uppsatt);
+	if (pr->has_anslag_nedtas) {
+		ymd_format(&pr->anslag_nedtas, nedtas);
+		labelled(L, d, T_PROTOKOLL_ANSLAG_NEDTAS, nedtas);
+	}
+	if (pr->anslag_forvaring != NULL)
+		labelled(L, d, T_PROTOKOLL_ANSLAG_FORVARING, pr->anslag_forvaring);
+	s = T(d, T_PROTOKOLL_ANSLAG_UNDERSKRIFT);
+	signature(L, s, "");
+	free(s);
+}
+
 int
 render_protokoll(const struct render *r, bool public, unsigned char **out, size_t *len,
     char *err, size_t errlen)
@@ -1210,10 +1406,18 @@ render_protokoll(const struct render *r, bool public, unsigned char **out, size_
 	layout_init(&L, pdf, &r->t->geo);
 	layout_part_begin(&L, protokoll_page, &pp);
 	labelled(&L, &pp.d, T_PROTOKOLL_PLATS, pr->plats);
+	if (pr->tid != NULL)
+		labelled(&L, &pp.d, T_PROTOKOLL_TID, pr->tid);
 	labelled(&L, &pp.d, T_PROTOKOLL_ORDFORANDE, pr->ordforande);
 	labelled(&L, &pp.d, T_PROTOKOLL_SEKRETERARE, pr->sekreterare);
 	for (i = 0; i < pr->n_justerare; i++)
 		labelled(&L, &pp.d, T_PROTOKOLL_JUSTERARE, pr->justerare[i]);
+	if (pr->n_ledamoter + pr->n_ersattare + pr->n_tjansteman > 0) {
+		heading(&L, &pp.d, T_PROTOKOLL_NARVARANDE);
+		people(&L, &pp.d, T_PROTOKOLL_LEDAMOTER, pr->ledamoter, pr->n_ledamoter);
+		people(&L, &pp.d, T_PROTOKOLL_ERSATTARE, pr->ersattare, pr->n_ersattare);
+		people(&L, &pp.d, T_PROTOKOLL_TJANSTEMAN, pr->tjansteman, pr->n_tjansteman);
+	}
 	s = T(&pp.d, pr->justerad ? T_PROTOKOLL_JUSTERAD : T_PROTOKOLL_EJ_JUSTERAD);
 	layout_gap(&L, L.g->body_size * 0.5f);
 	para(&L, s);
@@ -1245,29 +1449,14 @@ render_protokoll(const struct render *r, bool public, unsigned char **out, size_
 		paragraf_head(&L, d, p->rubrik);
 		/* A paragraph published after a sekretessprövning still shows no
 		 * personnummer: the public protocol is read by anyone. */
-		paragraf_body(&L, d, !public);
-		if (p->n_skickas_till > 0) {
-			heading(&L, d, T_UTDRAG_SKICKAS_RUBRIK);
-			lines_list(&L, p->skickas_till, p->n_skickas_till);
-		}
-		if (p->omedelbart_justerad)
-			para_t(&L, d, T_UTDRAG_OMEDELBART);
+		paragraf_body(&L, d, !public, paragraf_tail(NULL, &L, d, p->skickas_till,
+		    p->n_skickas_till));
+		paragraf_tail(&L, &L, d, p->skickas_till, p->n_skickas_till);
 	}
 	pp.d.p = NULL;
-	s = T(&pp.d, T_PROTOKOLL_UNDERSKRIFTER);
-	layout_gap(&L, L.g->body_size);
-	layout_heading(&L, PDF_BOLD, L.g->heading_size, s);
-	free(s);
-	s = T(&pp.d, T_PROTOKOLL_SEKRETERARE);
-	signature(&L, s, pr->sekreterare);
-	free(s);
-	s = T(&pp.d, T_PROTOKOLL_ORDFORANDE);
-	signature(&L, s, pr->ordforande);
-	free(s);
-	s = T(&pp.d, T_PROTOKOLL_JUSTERARE);
-	for (i = 0; i < pr->n_justerare; i++)
-		signature(&L, s, pr->justerare[i]);
-	free(s);
+	signatures(&L, &pp.d);
+	if (public && pr->has_anslag)
+		anslagsbevis(&L, &pp.d);
 	pp.d.stamp_line = 2;
 	layout_part_end(&L, stamp_page, &pp.d);
 	if (pp.d.failed)

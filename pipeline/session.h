@@ -181,17 +181,31 @@ struct paragraf {
 	bool waiting;                   /* not justerat yet: held until it is (not-adjusted) */
 };
 
+/* One present at the meeting, with what they were there as (NULL none). */
+struct narvarande {
+	const char *namn;
+	const char *roll;
+};
+
 struct protokoll {
 	const char *kommun;
 	const char *organ;
 	struct ymd sammantradesdatum;
+	const char *tid;                /* "13.15–15.40"; NULL when not given */
 	const char *plats;
+	/* Who was there: ledamöter, ersättare, tjänstemän (SPEC 2.1); n 0 each when not given. */
+	struct narvarande *ledamoter, *ersattare, *tjansteman;
+	size_t n_ledamoter, n_ersattare, n_tjansteman;
 	const char *ordforande;
 	const char *sekreterare;
 	const char **justerare;
 	size_t n_justerare;
 	bool justerad;
 	struct ymd justerad_datum;
+	/* The anslagsbevis; has_anslag false when <anslag> is not given. */
+	bool has_anslag, has_anslag_nedtas;
+	struct ymd anslag_uppsatt, anslag_nedtas;
+	const char *anslag_forvaring;
 	struct paragraf *paragrafer;
 	size_t n_paragrafer;
 };

@@ -137,6 +137,8 @@ for root, _, files in os.walk(sys.argv[1]):
 subjects = open(sys.argv[2]).read()
 assert subjects.strip(), "no subjects"
 assert not re.search(r"\d{6}", subjects), subjects
+# Every municipality has a Socialnämnden: the subject says whose.
+assert "Beslut från Socialnämnden i Exempelby kommun" in subjects, subjects
 for n in names:
     assert n not in subjects and n.split()[-1] not in subjects, n
 PY

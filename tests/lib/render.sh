@@ -137,6 +137,81 @@ for f in "$tmp/prot-intern.pdf" "$tmp/prot-offentlig.pdf"; do
 	qpdf --check "$f" >/dev/null 2>&1 && ok || bad "protokoll: qpdf --check $f"
 done
 
+# Like the real ones: "Justerandes sign" on every page; tid and närvarande;
+# the signatures together on one page; the public version ends with the
+# anslagsbevis, the internal one has none.
+for f in "$tmp/prot-intern.pdf" "$tmp/prot-offentlig.pdf"; do
+	n=$(pdfinfo "$f" | awk '/^Pages:/ {print $2}')
+	signed=0
+	for i in $(seq 1 "$n"); do
+		pdftotext -f "$i" -l "$i" "$f" - | grep -q 'Justerandes sign' && signed=$((signed + 1))
+	done
+	last=$(pdftotext -f "$n" -l "$n" "$f" - | tr '\n' ' ')
+	sigpage=$(for i in $(seq 1 "$n"); do pdftotext -f "$i" -l "$i" "$f" - | grep -q '^Underskrifter$' && echo "$i"; done)
+	sigtext=$(pdftotext -f "${sigpage:-1}" -l "${sigpage:-1}" "$f" - | tr '\n' ' ')
+	if [ "$n" -gt 1 ] && [ "$signed" -eq "$n" ] && [ -n "$sigpage" ] &&
+	    echo "$sigtext" | grep -q 'Elin Grönberg Sekreterare' && echo "$sigtext" | grep -q 'Gunilla Sjöström Ordförande' &&
+	    echo "$sigtext" | grep -q 'Per Åström Justerare'; then ok; else
+		bad "protokoll: $(basename "$f"): Justerandes sign on $signed of $n pages, signatures on page '${sigpage}'"
+	fi
+	all=$(pdftotext "$f" - | tr '\n' ' ')
+	if echo "$all" | grep -q 'Tid: 13.15–15.40' && echo "$all" | grep -q 'Närvarande' &&
+	    echo "$all" | grep -q 'Ledamöter: Gunilla Sjöström (ordförande), Per Åström (vice ordförande), Hassan Ali' &&
+	    echo "$all" | grep -q 'Ersättare: Karin Lund'; then ok; else bad "protokoll: $(basename "$f"): no tid or närvarande"; fi
+	case $f in
+	*offentlig*)
+		if echo "$last" | grep -q 'ANSLAGSBEVIS' && echo "$last" | grep -q 'Datum då anslaget sätts upp: 2026-11-21' &&
+		    echo "$last" | grep -q 'Datum då anslaget tas ned: 2026-12-13' &&
+		    echo "$last" | grep -q 'Förvaringsplats för protokollet: Socialförvaltningen'; then ok; else
+			bad "protokoll: the public version does not end with the anslagsbevis"; echo "$last" | head -c 600
+		fi ;;
+	*) echo "$all" | grep -q ANSLAGSBEVIS && bad "protokoll: an anslagsbevis in the internal version" || ok ;;
+	esac
+done
+# Without <anslag>, no anslagsbevis; without <narvarande> and <tid>, neither heading.
+rm -rf "$tmp/noanslag"
+cp -r "$ex" "$tmp/noanslag"
+sed -i '/<anslag /d; /<tid>/d; /<narvarande>/,/<\/narvarande>/d' "$tmp/noanslag/protokoll.xml"
+"$bin" protokoll --public --config "$conf" "$tmp/noanslag" -o "$tmp/noanslag.pdf" >/dev/null 2>"$tmp/err"
+t=$(pdftotext "$tmp/noanslag.pdf" - 2>/dev/null | tr '\n' ' ')
+if [ -n "$t" ] && ! echo "$t" | grep -q 'ANSLAGSBEVIS\|Närvarande\|Tid:'; then ok; else bad "protokoll: anslagsbevis or närvarande without them in the XML"; cat "$tmp/err"; fi
+
+# A paragraph's last page never holds only its "Beslutet skickas till"
+# list: § 128's description grown a sentence at a time moves its page breaks
+# over every position (with the list kept apart, variants 24-27 and 32-35 put
+# it alone at the top of a page).
+rm -rf "$tmp/tail"
+mkdir -p "$tmp/tail"
+for k in $(seq 20 36); do
+	cp -r "$ex" "$tmp/tail/p$k"
+	words=$(python3 -c "print(' '.join(['Ytterligare uppgifter om ärendet.'] * $k * 3))")
+	sed -i "/<stycke>Alicia har vårdats/s|</stycke>|</stycke><stycke>$words</stycke>|" "$tmp/tail/p$k/protokoll.xml"
+	"$bin" protokoll --config "$conf" "$tmp/tail/p$k" -o "$tmp/tail/p$k.pdf" >/dev/null 2>&1 || bad "protokoll: tail variant $k not written"
+done
+python3 tests/lib/check_tail.py "$tmp"/tail/p*.pdf "$tmp"/r1/*.pdf >"$tmp/tailc" 2>&1 && ok || { bad "protokoll: a page holds only the 'Beslutet skickas till' list"; head -n 5 "$tmp/tailc"; }
+
+# Language, as a recipient reads it: the number inside the sentence, a title
+# as a noun with its unit, dates in words in running text, the attachment
+# named as it is titled, and the court a laglighetsprövning goes to.
+grep -q 'Ärendet gäller Liam Åkesson (20200509-9813)\.' "$tmp/intern.txt" && ok || bad "protokoll: the full stop of 'Ärendet gäller' is misplaced"
+l122=$(pdftotext "$(ls "$tmp"/r1/122-2-*.pdf)" - | tr '\n' ' ' | tr -s ' ')
+if echo "$l122" | grep -q 'sammanträde den 18 november 2026 (§ 122)' &&
+    echo "$l122" | grep -q 'Sofia Bäckström, socialsekreterare vid Barn och unga' &&
+    echo "$l122" | grep -q 'står i bilagan ”Hur man överklagar”' && ! echo "$l122" | grep -q 'den 2026-'; then ok; else
+	bad "render: the letter's language"; echo "$l122" | head -c 1500
+fi
+# The example's one laglighetsprövning (§ 120) goes to no party: make § 121 one.
+rm -rf "$tmp/lag" "$tmp/lag-out"
+cp -r "$ex" "$tmp/lag"
+sed -i '0,/<overklagande typ="forvaltningsbesvar"\/>/s//<overklagande typ="laglighetsprovning"\/>/' "$tmp/lag/protokoll.xml"
+"$bin" render --config "$conf" "$tmp/lag" -o "$tmp/lag-out" >/dev/null 2>"$tmp/err"
+lpf=$(ls "$tmp"/lag-out/121-1-*.pdf 2>/dev/null)
+lt=$(pdftotext "$lpf" - 2>/dev/null | tr '\n' ' ' | tr -s ' ')
+if echo "$lt" | grep -q 'Hur man begär laglighetsprövning' && echo "$lt" | grep -q 'skickas till Förvaltningsrätten i Linköping' &&
+    echo "$lt" | grep -q 'står i bilagan ”Hur man begär laglighetsprövning”'; then ok; else
+	bad "render: the laglighetsprövning page does not name the court"; cat "$tmp/err"
+fi
+
 # PDF/A-1b, checked by Apache PDFBox Preflight.
 pf_cp=
 for j in pdfbox2 preflight fontbox2 xmpbox commons-logging javax.activation jaxb-api; do

@@ -59,6 +59,15 @@ printed() {
 }
 
 "$bin" send --dry-run --json "$ex" >"$tmp/dry.json" 2>/dev/null
+# The text columns stay aligned whatever the names (counted in characters, not bytes).
+"$bin" send --dry-run "$ex" 2>/dev/null | python3 -c '
+import re, sys
+cols = set()
+for line in sys.stdin:
+    if line.startswith("§"):
+        m = re.search(r" (archive|print-skatteverket|print|digital|manual|held) ", line)
+        cols.add(m.start() if m else -1)
+sys.exit(0 if len(cols) == 1 and -1 not in cols else 1)' && ok || bad "send --dry-run: the route column is not aligned"
 want_print=$(python3 -c 'import json,sys; print(sum(1 for r in json.load(open(sys.argv[1]))["routes"] if r["route"] == "print"))' "$tmp/dry.json")
 want_skv=$(python3 -c 'import json,sys; print(sum(1 for r in json.load(open(sys.argv[1]))["routes"] if r["route"] == "print-skatteverket"))' "$tmp/dry.json")
 want_archive=$(python3 -c 'import json,sys; print(sum(1 for r in json.load(open(sys.argv[1]))["routes"] if r["route"] == "archive"))' "$tmp/dry.json")
