@@ -21,7 +21,9 @@ WARN      = -Wall -Wextra -Werror
 CUPS_CFLAGS = $(shell pkg-config --cflags cups 2>/dev/null || cups-config --cflags)
 CUPS_LIBS   = $(shell pkg-config --libs cups 2>/dev/null || cups-config --libs)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS)) $(CUPS_CFLAGS)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) $(CUPS_LIBS) -pthread -lz -lm
+# libharu, the PDF library (pipeline/pdf.c): Debian's libhpdf-dev ships no .pc file.
+HPDF_LIBS  = -lhpdf
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) $(CUPS_LIBS) $(HPDF_LIBS) -pthread -lz -lm
 # Where the binary finds its templates and fonts; `make install` sets these.
 TEMPLATES_DIR ?= $(CURDIR)/templates
 FONTS_DIR     ?= $(CURDIR)/build/fonts

@@ -1,44 +1,44 @@
 /*
  * pdf.c -- PDF/A-1b documents: pages, UTF-8 text in any language, lines,
- * metadata, deterministic bytes, in memory or streamed to a file page by
- * page (see pdf.h for the interface).
+ * metadata, deterministic bytes (see pdf.h for the interface), made with
+ * libharu (libhpdf 2.3.0, Debian's libhpdf-dev).
  *
  * Reads: the build's font files and ICC profile in fontdir (fonts/fonts.mk,
  * fonts/README.md), once per process and fontdir; nothing else.
  * Writes: the document, to a malloc'd buffer at pdf_save*(), or to the
- * caller's FILE as pages are flushed and at pdf_finish_stream().
- * Trusts: the files in fontdir to be the build's (they are still parsed with
- * every offset checked); callers' text and metadata not at all: any bytes are
- * drawn or escaped, never interpreted.
+ * caller's FILE at pdf_finish_stream().
+ * Trusts: the files in fontdir to be the build's (libharu parses them);
+ * callers' text and metadata not at all: any bytes are drawn or escaped,
+ * never interpreted.
  *
- * The file is written here, object by object, as PDF/A-1 (ISO 19005-1 6.1)
- * wants it: a binary header comment, exact stream lengths, a classic xref
- * table and a trailer with /ID.  Nothing needs an object tree in memory:
- * an ordinary document is a streamed one whose sink is a buffer and whose
- * pages are all flushed at save, so both kinds share every builder below.
+ * libharu writes the file: objects, xref, trailer, page tree, content
+ * streams (deflated), the TrueType fonts and their subsets (glyphs no page
+ * used are left out).  This file decides what is drawn with which font and
+ * adds, through libharu's own object API (hpdf_objects.h, hpdf_doc.h,
+ * hpdf_font.h), what libharu 2.3.0 lacks for PDF/A-1b, for readers and for
+ * determinism; each addition says why where it is made:
  *
  *  - Text in WinAnsiEncoding's repertoire (all Swedish, most Western names)
- *    is drawn with a simple TrueType font, one byte a character.  Anything
- *    else goes to a Type0 (CIDFontType2, Identity-H) font made per document
- *    with one CID per distinct character, a CIDToGIDMap, /W, a CIDSet and a
- *    ToUnicode CMap.  pdf_text() splits UTF-8 into runs of either font, so
- *    callers never see it.
- *  - The font files are parsed once per process; widths are measured from
- *    our own tables.  At the end, each font used gets a font program holding
- *    only the glyphs the document drew, renumbered, and only the tables
- *    readers use.  Fonts come after the pages, so a streamed document's
- *    subsets cover every page without keeping any page.
- *  - Page objects and the page tree are written at the end too (a page
- *    costs its content's object number until then), so a print batch may be
- *    drawn in any order and put in postnummer order by the page tree.
- *  - Streams are deflated here with one z_stream reused for the whole
- *    process; the ICC profile is deflated once per process.
- *  - XMP, /Info, the output intent and the trailer /ID are written here, in
+ *    is drawn with a simple TrueType font (HPDF_GetFont with
+ *    "WinAnsiEncoding"), one byte a character.  Anything else goes to a
+ *    Type0 (CIDFontType2, Identity-H) font through libharu's UTF-8 encoder
+ *    (HPDF_UseUTFEncodings), whose codes are the characters' own; a
+ *    character no font has is drawn as □ (U+25A1) inside a marked-content
+ *    span whose /ActualText is the character, so it is still extracted as
+ *    itself.  pdf_text() splits UTF-8 into runs of either font, so callers
+ *    never see it.
+ *  - Widths for layout are libharu's (HPDF_TTFontDef_GetGidWidth on font
+ *    definitions loaded once per process), so a measurement is exactly the
+ *    advance libharu writes into /Widths and /W.
+ *  - Every document is built in memory and written at the end: a streamed
+ *    document is an ordinary one whose bytes go to a FILE, with its page
+ *    tree put in the caller's order first.
+ *  - XMP, /Info, the output intent and the trailer /ID are made here, in
  *    step with each other; dates come from the metadata, ids from a hash of
- *    id_seed, subset tags from a hash of the glyph set, so the same input
- *    gives the same bytes.
+ *    id_seed, subset tags from a hash of the document id and the font, so
+ *    the same input gives the same bytes.
  *
- * Not thread-safe: the font cache and the compressor are process-wide.
+ * Not thread-safe: the font cache is process-wide.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -50,38 +50,39 @@
 #include <openssl/evp.h>
 #include <zlib.h>
 
+#include <hpdf.h>
+#include <hpdf_font.h>
+#include <hpdf_fontdef.h>
+#include <hpdf_objects.h>
+#include <hpdf_pages.h>
+#include <hpdf_streams.h>
+
 #include "pdf.h"
 #include "xmalloc.h"
 
 #define PDF_PRODUCER   "expediera"
 #define FONT_MAX_SIZE  (8u << 20)    /* a font file larger than this is refused */
 #define ICC_MAX_SIZE   (1u << 20)
-#define PAGE_MAX_BYTES (64u << 20)   /* content of one page, before compression */
-#define MAX_CIDS       65535u        /* distinct fallback characters per style */
 #define COORD_MAX      1.0e6         /* coordinates and sizes beyond this are refused */
+#define TEXT_MAX       60000u        /* bytes of one pdf_text call (libharu's strings stop at 65535) */
 #define META_MAX       2000          /* bytes of one metadata string */
 /*
  * PDF 1.4's limits, which PDF/A-1 makes binding (ISO 19005-1 6.1.12): at
- * most 8,388,607 indirect objects and 8,191 elements in an array; the xref
- * table has ten digits for an offset.
+ * most 8,388,607 indirect objects and 8,191 elements in an array.  A page
+ * tree wider than ARRAY_MAX gets leaves of TREE_LEAF pages.
  */
-#define MAX_OBJECTS    8388607u
+#define MAX_PAGES      2000000u
 #define ARRAY_MAX      8191u
-#define OFFSET_MAX     9999999999ull
-/* Kids per node of the page tree, well within ARRAY_MAX. */
-#define TREE_FANOUT    32u
-
+#define TREE_LEAF      1024u
+#define BOX_CHAR       0x25A1        /* □, drawn for characters no font has */
 
 /* What fontdir holds; the same names as in fonts/fonts.mk. */
-static const char *const font_win_file[PDF__FONTS] = {
-	"LiberationSans-Regular-winansi.ttf",
-	"LiberationSans-Bold-winansi.ttf",
-	"LiberationSans-Italic-winansi.ttf",
-};
-static const char *const font_ext_file[PDF__FONTS] = {
-	"LiberationSans-Regular-ext.ttf",
-	"LiberationSans-Bold-ext.ttf",
-	"LiberationSans-Italic-ext.ttf",
+enum { K_WIN, K_EXT };
+static const char *const font_file[2][PDF__FONTS] = {
+	{"LiberationSans-Regular-winansi.ttf", "LiberationSans-Bold-winansi.ttf",
+	    "LiberationSans-Italic-winansi.ttf"},
+	{"LiberationSans-Regular-ext.ttf", "LiberationSans-Bold-ext.ttf",
+	    "LiberationSans-Italic-ext.ttf"},
 };
 /*
  * The output intent's profile.  Every page is black text and lines in
@@ -89,10 +90,6 @@ static const char *const font_ext_file[PDF__FONTS] = {
  * for DeviceGray, ISO 19005-1 6.2.3.3): 420 bytes where sRGB takes 6,922.
  */
 static const char icc_file[] = "Gray.icc";
-
-/* Resource names in the content streams. */
-static const char *const res_win[PDF__FONTS] = {"R", "B", "I"};
-static const char *const res_ext[PDF__FONTS] = {"XR", "XB", "XI"};
 
 /*
  * WinAnsiEncoding's codes 0x80-0x9F (PDF 32000-1:2008 annex D); the rest of
@@ -105,37 +102,26 @@ static const uint16_t winansi_high[32] = {
 	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
 };
 
-/* The TrueType tables this file reads. */
-enum tab { T_OS2, T_CMAP, T_GLYF, T_HEAD, T_HHEA, T_HMTX, T_LOCA, T_MAXP, T_NAME, T_POST, T__N };
-static const char tab_tag[T__N][5] = {"OS/2", "cmap", "glyf", "head", "hhea",
-    "hmtx", "loca", "maxp", "name", "post"};
-
-/* One font file, parsed once per process. */
-struct face {
-	unsigned char *data;
-	size_t size;
-	uint32_t toff[T__N], tlen[T__N];
-	unsigned upem, nglyphs, nhmetrics;
-	int loca_long;
-	uint32_t *goff;      /* nglyphs + 1 glyph offsets in glyf */
-	uint16_t *w;         /* advance of each glyph in 1/1000 em, truncated */
-	uint32_t cmap_off;   /* the (3,1) or (0,3) format 4 subtable, in data */
-	uint32_t cmap_len;
-	int ascent, descent, cap_height, stemv;
-	int bbox[4];
-	double italic_angle;
-	char psname[64];
-};
-
-/* Everything read from one fontdir. */
+/*
+ * Everything read from one fontdir: the font files' bytes (each document
+ * hands libharu its own copy to subset), libharu's definitions of them for
+ * measuring, and the ICC profile, deflated once.
+ */
 struct fontset {
 	char *dir;
-	struct face win[PDF__FONTS];
-	struct face ext[PDF__FONTS];
-	uint16_t win_gid[PDF__FONTS][256];   /* code -> glyph, as a viewer maps it */
-	uint16_t win_gid2[PDF__FONTS][256];  /* code -> glyph of its own character */
+	unsigned char *ttf[2][PDF__FONTS];
+	size_t ttflen[2][PDF__FONTS];
+	/*
+	 * Loaded without embedding into a document of their own, only for
+	 * metrics and cmap lookups: HPDF_Font_TextWidth would need a font
+	 * loaded into every document, even one that only measures, and it
+	 * cannot say whether a font has a glyph for a character.
+	 */
+	HPDF_Doc mdoc;
+	HPDF_FontDef mdef[2][PDF__FONTS];
 	uint16_t win_w[PDF__FONTS][256];     /* code -> width in 1/1000 em */
-	uint16_t tofu_gid[PDF__FONTS];       /* drawn for characters no font has */
+	uint16_t box_w[PDF__FONTS];          /* width of □ in the fallback font */
+	float ascent[PDF__FONTS], descent[PDF__FONTS];
 	unsigned char *icc_z;                /* the ICC profile, deflated */
 	size_t icc_zlen;
 	int icc_n;                           /* its colour components */
@@ -151,57 +137,32 @@ struct buf {
 	size_t len, cap;
 };
 
-/* The fallback font of one style in one document. */
-struct cidfont {
-	uint32_t *cp;        /* character of CID i + 1 */
-	uint16_t *gid;       /* glyph of CID i + 1 */
-	size_t n, cap;
-	uint32_t *hkey;      /* open addressing: character + 1, 0 empty */
-	uint16_t *hval;      /* CID */
-	size_t hcap;
-};
-
-
 struct pdf_page {
 	struct pdf *pdf;
 	size_t index;        /* 0-based */
-	struct buf content;
-	int font;            /* current font: 0 none, 1 + style (win), 4 + style (ext) */
+	HPDF_Page hp;
+	HPDF_Font font;      /* current font and size, to switch only when they change */
 	float size;
 	int in_text;         /* inside BT ... ET */
-	long long tx, ty;    /* there: where the last line started, in 1/1000 pt */
+	float tx, ty;        /* there: where the last line started */
 };
 
 struct pdf {
 	struct fontset *fs;
-	/*
-	 * Pages [flushed, npages) are still drawn on: live[i - flushed].  Every
-	 * page's content stream has object number cobj[i] once written (0 for
-	 * a blank page): all a flushed page costs.
-	 */
-	struct pdf_page **live;
-	size_t nlive, livecap;
-	size_t npages, flushed;
-	uint32_t *cobj;
-	size_t cobjcap;
+	HPDF_Doc doc;
+	HPDF_FontDef def[2][PDF__FONTS];     /* this document's, loaded on first use */
+	HPDF_Font font[2][PDF__FONTS];
 	unsigned char win_used[PDF__FONTS][32];
-	struct cidfont cid[PDF__FONTS];
-	uint32_t font_win[PDF__FONTS], font_ext[PDF__FONTS];  /* font objects, 0 unused */
+	unsigned char *ext_used[PDF__FONTS]; /* a bit for each BMP code drawn, or NULL */
+	/* Pages [flushed, npages) may still be drawn on. */
+	struct pdf_page **pages;
+	size_t npages, pagecap, flushed;
 	char *title, *author, *subject, *keywords, *language;
 	char date[20];       /* "YYYY-MM-DDTHH:MM:SS", or empty */
 	unsigned char id[16];
-	/*
-	 * The file: out (streamed, the caller's) or file (ordinary, the whole
-	 * document once saved); pos bytes so far; xref[n] the offset of object
-	 * n, 1 <= n <= nobj (0 while not written).
-	 */
-	FILE *out;
-	struct buf file;
-	uint64_t pos;
-	uint64_t *xref;
-	size_t nobj, xrefcap;
-	struct buf d;        /* scratch: the dictionary being written */
-	struct buf h;        /* scratch: an object's first line */
+	FILE *out;           /* streamed: the caller's file */
+	unsigned char *file; /* the whole document, once made */
+	size_t filelen;
 	int streamed;
 	int finished;
 	int failed;
@@ -224,6 +185,17 @@ pdf_fail(struct pdf *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(p->err, sizeof(p->err), fmt, ap);
 	va_end(ap);
+}
+
+/* libharu's error handler: its first error sticks like any other. */
+static void
+haru_error(HPDF_STATUS no, HPDF_STATUS detail, void *arg)
+{
+	struct pdf *p = arg;
+
+	if (p != NULL)
+		pdf_fail(p, "fel i PDF-biblioteket libharu (kod 0x%04X, %u)", (unsigned)no,
+		    (unsigned)detail);
 }
 
 /* ---- buffers ---- */
@@ -261,50 +233,6 @@ buf_chr(struct buf *b, char c)
 {
 	buf_grow(b, 1);
 	b->p[b->len++] = c;
-}
-
-/* n / 1000 with at most three decimals, locale-free ("-12.5", "595.276"). */
-static void
-buf_milli(struct buf *b, long long n)
-{
-	char tmp[32], digs[24];
-	long long ip;
-	size_t k = 0, nd = 0;
-	int frac;
-
-	if (n < 0) {
-		tmp[k++] = '-';
-		n = -n;
-	}
-	ip = n / 1000;
-	frac = (int)(n % 1000);
-	do
-		digs[nd++] = (char)('0' + ip % 10);
-	while ((ip /= 10) != 0);
-	while (nd > 0)
-		tmp[k++] = digs[--nd];
-	if (frac != 0) {
-		tmp[k++] = '.';
-		tmp[k++] = (char)('0' + frac / 100);
-		tmp[k++] = (char)('0' + frac / 10 % 10);
-		tmp[k++] = (char)('0' + frac % 10);
-		while (tmp[k - 1] == '0')
-			k--;
-	}
-	buf_add(b, tmp, k);
-}
-
-/* v in thousandths, rounded as buf_num writes it. */
-static long long
-milli(double v)
-{
-	return (long long)(v * 1000.0 + (v < 0 ? -0.5 : 0.5));
-}
-
-static void
-buf_num(struct buf *b, double v)
-{
-	buf_milli(b, milli(v));
 }
 
 static void
@@ -432,24 +360,6 @@ classify(uint32_t c, unsigned *code)
 	return CH_EXT;
 }
 
-/*
- * The character a viewer looks up in the font's cmap for a WinAnsi code:
- * annex D names 0xA0 "space" and 0xAD "hyphen".
- */
-static uint32_t
-winansi_lookup(unsigned code)
-{
-	if (code == 0xA0)
-		return 0x20;
-	if (code == 0xAD)
-		return 0x2D;
-	if (code >= 0x80 && code < 0xA0)
-		return winansi_high[code - 0x80];
-	if (code < 0x20 || code == 0x7F)
-		return 0;
-	return code;
-}
-
 /* The Unicode text of a WinAnsi code, for ToUnicode. */
 static uint32_t
 winansi_unicode(unsigned code)
@@ -459,19 +369,7 @@ winansi_unicode(unsigned code)
 	return code;
 }
 
-/* ---- TrueType ---- */
-
-static unsigned
-rd16(const unsigned char *p)
-{
-	return (unsigned)p[0] << 8 | p[1];
-}
-
-static int
-rds16(const unsigned char *p)
-{
-	return (int)(int16_t)rd16(p);
-}
+/* ---- fonts, once per process ---- */
 
 static uint32_t
 rd32(const unsigned char *p)
@@ -479,65 +377,9 @@ rd32(const unsigned char *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-static void
-wr16(unsigned char *p, unsigned v)
-{
-	p[0] = (unsigned char)(v >> 8);
-	p[1] = (unsigned char)v;
-}
-
-static void
-wr32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-}
-
-/* Glyph of character c, 0 when the font has none. */
-static unsigned
-face_gid(const struct face *fc, uint32_t c)
-{
-	const unsigned char *sub = fc->data + fc->cmap_off;
-	unsigned segs = rd16(sub + 6) / 2, lo = 0, hi, i, start, delta, ro, g;
-	const unsigned char *ends = sub + 14, *starts = ends + 2 * segs + 2;
-	const unsigned char *deltas = starts + 2 * segs, *ros = deltas + 2 * segs;
-	size_t at;
-
-	if (c > 0xFFFF)
-		return 0;
-	hi = segs;
-	while (lo < hi) {
-		i = (lo + hi) / 2;
-		if (rd16(ends + 2 * i) < c)
-			lo = i + 1;
-		else
-			hi = i;
-	}
-	if (lo == segs)
-		return 0;
-	i = lo;
-	start = rd16(starts + 2 * i);
-	if (c < start)
-		return 0;
-	delta = rd16(deltas + 2 * i);
-	ro = rd16(ros + 2 * i);
-	if (ro == 0)
-		g = (c + delta) & 0xFFFF;
-	else {
-		at = (size_t)(ros + 2 * i - sub) + ro + 2 * (c - start);
-		if (at + 2 > fc->cmap_len)
-			return 0;
-		g = rd16(sub + at);
-		if (g != 0)
-			g = (g + delta) & 0xFFFF;
-	}
-	return g < fc->nglyphs ? g : 0;
-}
-
 static int
-face_read(struct face *fc, const char *path, char *err, size_t errlen)
+file_read(const char *path, size_t max, unsigned char **data, size_t *size, char *err,
+    size_t errlen)
 {
 	FILE *f;
 	long n;
@@ -551,17 +393,17 @@ face_read(struct face *fc, const char *path, char *err, size_t errlen)
 		fclose(f);
 		return -1;
 	}
-	if ((unsigned long)n > FONT_MAX_SIZE || n < 12) {
+	if ((unsigned long)n > max || n < 12) {
 		snprintf(err, errlen, "%s: orimlig storlek (%ld byte)", path, n);
 		fclose(f);
 		return -1;
 	}
-	fc->size = (size_t)n;
-	fc->data = xmalloc(fc->size);
-	if (fread(fc->data, 1, fc->size, f) != fc->size) {
+	*size = (size_t)n;
+	*data = xmalloc(*size);
+	if (fread(*data, 1, *size, f) != *size) {
 		snprintf(err, errlen, "kan inte läsa %s", path);
-		free(fc->data);
-		fc->data = NULL;
+		free(*data);
+		*data = NULL;
 		fclose(f);
 		return -1;
 	}
@@ -569,694 +411,48 @@ face_read(struct face *fc, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-/* Reads and checks one TrueType file; every offset used later is checked here. */
-static int
-face_load(struct face *fc, const char *path, char *err, size_t errlen)
+/* libharu's definition of a font file, from bytes in memory. */
+static HPDF_FontDef
+fontdef_load(HPDF_Doc doc, const unsigned char *data, size_t len, int embedding)
 {
-	const unsigned char *d, *t;
-	unsigned ntab, i, j, k, nsub, nrec, soff;
-	uint32_t off, len;
-	int found[T__N] = {0};
+	HPDF_Stream s;
 
-	if (face_read(fc, path, err, errlen) == -1)
-		return -1;
-	d = fc->data;
-	ntab = rd16(d + 4);
-	if (rd32(d) != 0x00010000 || 12 + 16 * (size_t)ntab > fc->size)
-		goto bad;
-	for (i = 0; i < ntab; i++) {
-		t = d + 12 + 16 * i;
-		off = rd32(t + 8);
-		len = rd32(t + 12);
-		if (off > fc->size || len > fc->size - off)
-			goto bad;
-		for (j = 0; j < T__N; j++)
-			if (memcmp(t, tab_tag[j], 4) == 0) {
-				fc->toff[j] = off;
-				fc->tlen[j] = len;
-				found[j] = 1;
-			}
+	if ((s = HPDF_MemStream_New(doc->mmgr, (HPDF_UINT)len)) == NULL)
+		return NULL;
+	if (HPDF_Stream_Write(s, data, (HPDF_UINT)len) != HPDF_OK) {
+		HPDF_Stream_Free(s);
+		return NULL;
 	}
-	for (j = 0; j < T__N; j++)
-		if (!found[j]) {
-			snprintf(err, errlen, "%s: tabellen '%s' saknas", path, tab_tag[j]);
-			return -1;
-		}
-
-	/* head, hhea, maxp, post */
-	if (fc->tlen[T_HEAD] < 54 || fc->tlen[T_HHEA] < 36 || fc->tlen[T_MAXP] < 6 ||
-	    fc->tlen[T_POST] < 32 || fc->tlen[T_OS2] < 78)
-		goto bad;
-	t = d + fc->toff[T_HEAD];
-	fc->upem = rd16(t + 18);
-	if (fc->upem < 16 || fc->upem > 16384)
-		goto bad;
-	for (i = 0; i < 4; i++)
-		fc->bbox[i] = rds16(t + 36 + 2 * i) * 1000 / (int)fc->upem;
-	fc->loca_long = rds16(t + 50) != 0;
-	t = d + fc->toff[T_HHEA];
-	fc->ascent = rds16(t + 4) * 1000 / (int)fc->upem;
-	fc->descent = rds16(t + 6) * 1000 / (int)fc->upem;
-	fc->nhmetrics = rd16(t + 34);
-	fc->nglyphs = rd16(d + fc->toff[T_MAXP] + 4);
-	if (fc->nglyphs == 0 || fc->nhmetrics == 0 || fc->nhmetrics > fc->nglyphs)
-		goto bad;
-	fc->italic_angle = (double)(int32_t)rd32(d + fc->toff[T_POST] + 4) / 65536.0;
-
-	/* OS/2: embedding rights, weight, cap height */
-	t = d + fc->toff[T_OS2];
-	if (rd16(t + 8) & 0x0002) {
-		snprintf(err, errlen, "%s: typsnittet får inte bäddas in", path);
-		return -1;
-	}
-	i = rd16(t + 4);
-	fc->stemv = 50 + (int)(i * i / 4225);   /* the usual guess from the weight */
-	/* (XHeight is optional in a FontDescriptor, and left out) */
-	if (rd16(t) >= 2 && fc->tlen[T_OS2] >= 90)
-		fc->cap_height = rds16(t + 88) * 1000 / (int)fc->upem;
-	else
-		fc->cap_height = fc->ascent;
-
-	/* hmtx */
-	if (fc->tlen[T_HMTX] <
-	    4 * (size_t)fc->nhmetrics + 2 * (size_t)(fc->nglyphs - fc->nhmetrics))
-		goto bad;
-	fc->w = xreallocarray(NULL, fc->nglyphs, sizeof(*fc->w));
-	t = d + fc->toff[T_HMTX];
-	for (i = 0; i < fc->nglyphs; i++)
-		fc->w[i] = (uint16_t)(rd16(t + 4 * (i < fc->nhmetrics ? i : fc->nhmetrics - 1)) *
-		    1000u / fc->upem);
-
-	/* loca */
-	if (fc->tlen[T_LOCA] < ((size_t)fc->nglyphs + 1) * (fc->loca_long ? 4 : 2))
-		goto bad;
-	fc->goff = xreallocarray(NULL, fc->nglyphs + 1, sizeof(*fc->goff));
-	t = d + fc->toff[T_LOCA];
-	for (i = 0; i <= fc->nglyphs; i++) {
-		fc->goff[i] = fc->loca_long ? rd32(t + 4 * i) : 2 * rd16(t + 2 * i);
-		if (fc->goff[i] > fc->tlen[T_GLYF] || (i > 0 && fc->goff[i] < fc->goff[i - 1]))
-			goto bad;
-	}
-
-	/* cmap: the Unicode BMP subtable, format 4 */
-	t = d + fc->toff[T_CMAP];
-	if (fc->tlen[T_CMAP] < 4)
-		goto bad;
-	nsub = rd16(t + 2);
-	if (4 + 8 * (size_t)nsub > fc->tlen[T_CMAP])
-		goto bad;
-	for (i = 0; i < nsub && fc->cmap_len == 0; i++) {
-		unsigned pid = rd16(t + 4 + 8 * i), eid = rd16(t + 6 + 8 * i);
-
-		off = rd32(t + 8 + 8 * i);
-		if (!((pid == 3 && eid == 1) || (pid == 0 && eid == 3)))
-			continue;
-		if (fc->tlen[T_CMAP] < 14 || off > fc->tlen[T_CMAP] - 14 || rd16(t + off) != 4)
-			continue;
-		len = rd16(t + off + 2);
-		j = rd16(t + off + 6) / 2;
-		if (len > fc->tlen[T_CMAP] - off || 16 + 8 * (size_t)j > len || j == 0)
-			continue;
-		fc->cmap_off = fc->toff[T_CMAP] + off;
-		fc->cmap_len = len;
-	}
-	if (fc->cmap_len == 0) {
-		snprintf(err, errlen, "%s: ingen Unicode-cmap (format 4)", path);
-		return -1;
-	}
-
-	/* name: the PostScript name, kept to characters safe in a PDF name */
-	t = d + fc->toff[T_NAME];
-	if (fc->tlen[T_NAME] < 6)
-		goto bad;
-	nrec = rd16(t + 2);
-	soff = rd16(t + 4);
-	if (6 + 12 * (size_t)nrec > fc->tlen[T_NAME])
-		goto bad;
-	for (i = 0; i < nrec && fc->psname[0] == '\0'; i++) {
-		const unsigned char *r = t + 6 + 12 * i;
-		unsigned pid = rd16(r), nid = rd16(r + 6), nlen = rd16(r + 8);
-		size_t at = (size_t)soff + rd16(r + 10);
-
-		if (nid != 6 || at > fc->tlen[T_NAME] || nlen > fc->tlen[T_NAME] - at)
-			continue;
-		for (j = 0, k = 0; j < nlen && k < sizeof(fc->psname) - 1;) {
-			unsigned ch;
-
-			if (pid == 3 || pid == 0) {
-				if (j + 1 >= nlen)
-					break;
-				ch = rd16(t + at + j);
-				j += 2;
-			} else
-				ch = t[at + j++];
-			if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-			    (ch >= '0' && ch <= '9') || ch == '-')
-				fc->psname[k++] = (char)ch;
-		}
-		fc->psname[k] = '\0';
-	}
-	if (fc->psname[0] == '\0')
-		snprintf(fc->psname, sizeof(fc->psname), "Font");
-	return 0;
-bad:
-	snprintf(err, errlen, "%s: trasig TrueType-fil", path);
-	return -1;
+	/* the definition owns the stream from here on, also when it fails */
+	return HPDF_TTFontDef_Load(doc->mmgr, s, embedding ? HPDF_TRUE : HPDF_FALSE);
 }
 
-static void
-face_free(struct face *fc)
+/* Glyph of character c in a font, 0 when it has none. */
+static unsigned
+def_gid(HPDF_FontDef def, uint32_t c)
 {
-	free(fc->data);
-	free(fc->w);
-	free(fc->goff);
-	memset(fc, 0, sizeof(*fc));
-}
-
-/*
- * Calls fn with the offset in glyf of each component's glyph index, when g
- * is a composite glyph.
- */
-static void
-glyph_components(const struct face *fc, unsigned g, void (*fn)(size_t, void *), void *arg)
-{
-	const unsigned char *glyf = fc->data + fc->toff[T_GLYF];
-	size_t at = fc->goff[g], end = fc->goff[g + 1];
-	unsigned flags;
-
-	if (end - at < 10 || rds16(glyf + at) >= 0)
-		return;
-	at += 10;
-	do {
-		if (end - at < 4)
-			return;
-		flags = rd16(glyf + at);
-		fn(at + 2, arg);
-		at += 4 + ((flags & 0x0001) ? 4 : 2);
-		if (flags & 0x0008)
-			at += 2;
-		else if (flags & 0x0040)
-			at += 4;
-		else if (flags & 0x0080)
-			at += 8;
-	} while ((flags & 0x0020) && at <= end);
-}
-
-struct closure {
-	const struct face *fc;
-	unsigned char *used;
+	HPDF_TTFontDefAttr a = (HPDF_TTFontDefAttr)def->attr;
 	unsigned g;
-	int again;
-};
 
-static void
-closure_mark(size_t at, void *arg)
-{
-	struct closure *c = arg;
-	unsigned comp = rd16(c->fc->data + c->fc->toff[T_GLYF] + at);
-
-	if (comp < c->fc->nglyphs && !(c->used[comp / 8] & (1u << (comp % 8)))) {
-		c->used[comp / 8] |= (unsigned char)(1u << (comp % 8));
-		if (comp < c->g)
-			c->again = 1;
-	}
-}
-
-/* Marks the components of composite glyphs, recursively, in the bitset. */
-static void
-glyph_closure(const struct face *fc, unsigned char *used)
-{
-	struct closure c = {fc, used, 0, 1};
-
-	while (c.again) {
-		c.again = 0;
-		for (c.g = 0; c.g < fc->nglyphs; c.g++)
-			if (used[c.g / 8] & (1u << (c.g % 8)))
-				glyph_components(fc, c.g, closure_mark, &c);
-	}
-}
-
-struct renumber {
-	const struct face *fc;
-	const uint16_t *newgid;
-	unsigned char *out;      /* the glyph's copy */
-	size_t base;             /* its offset in the source glyf */
-};
-
-static void
-renumber_component(size_t at, void *arg)
-{
-	struct renumber *r = arg;
-	unsigned comp = rd16(r->fc->data + r->fc->toff[T_GLYF] + at);
-
-	wr16(r->out + (at - r->base), comp < r->fc->nglyphs ? r->newgid[comp] : 0);
-}
-
-static uint32_t
-tt_checksum(const unsigned char *p, size_t n)
-{
-	uint32_t sum = 0;
-	size_t i;
-
-	for (i = 0; i + 4 <= n; i += 4)
-		sum += rd32(p + i);
-	if (i < n) {
-		unsigned char last[4] = {0};
-
-		memcpy(last, p + i, n - i);
-		sum += rd32(last);
-	}
-	return sum;
-}
-
-struct umap {
-	uint32_t u;
-	unsigned gid;
-};
-
-static int
-umap_cmp(const void *a, const void *b)
-{
-	const struct umap *x = a, *y = b;
-
-	return x->u < y->u ? -1 : x->u > y->u;
-}
-
-/*
- * A (3,1) format 4 cmap for the pairs in m (sorted here; BMP only), one
- * segment for each run of characters with consecutive glyphs.
- */
-static void
-cmap_build(struct buf *b, struct umap *m, size_t n)
-{
-	unsigned char *t;
-	size_t i, k, segs = 1, sr = 1, es = 0, len;
-
-	qsort(m, n, sizeof(*m), umap_cmp);
-	for (i = 0; i < n; i++)
-		if (i == 0 || m[i].u != m[i - 1].u + 1 || m[i].gid != m[i - 1].gid + 1)
-			segs++;
-	while (sr * 2 <= segs)
-		sr *= 2, es++;
-	len = 16 + 8 * segs;
-	buf_grow(b, 12 + len);
-	t = (unsigned char *)b->p + b->len;
-	memset(t, 0, 12 + len);
-	wr16(t + 2, 1);                /* one subtable: (3,1) at offset 12 */
-	wr16(t + 4, 3);
-	wr16(t + 6, 1);
-	wr32(t + 8, 12);
-	t += 12;
-	wr16(t, 4);
-	wr16(t + 2, (unsigned)len);
-	wr16(t + 6, (unsigned)(2 * segs));
-	wr16(t + 8, (unsigned)(2 * sr));
-	wr16(t + 10, (unsigned)es);
-	wr16(t + 12, (unsigned)(2 * segs - 2 * sr));
-	for (i = 0, k = 0; i < n; i++) {
-		if (i == 0 || m[i].u != m[i - 1].u + 1 || m[i].gid != m[i - 1].gid + 1) {
-			if (i > 0)
-				k++;
-			wr16(t + 16 + 2 * segs + 2 * k, m[i].u);               /* startCode */
-			wr16(t + 16 + 4 * segs + 2 * k, (m[i].gid - m[i].u) & 0xFFFF);
-		}
-		wr16(t + 14 + 2 * k, m[i].u);                             /* endCode */
-	}
-	k = segs - 1;                  /* the closing 0xFFFF segment */
-	wr16(t + 14 + 2 * k, 0xFFFF);
-	wr16(t + 16 + 2 * segs + 2 * k, 0xFFFF);
-	wr16(t + 16 + 4 * segs + 2 * k, 1);
-	b->len += 12 + len;
-}
-
-/*
- * A font program with only the glyphs in used (closed over composites here),
- * renumbered from 0 in their old order; newgid (nglyphs entries) gets the new
- * numbers.  With nchars > 0 it gets a cmap for chars (a simple font needs
- * one; CIDFontType2 maps through CIDToGIDMap).  Only the tables PDF readers
- * use are written: cmap, glyf, head, hhea, hmtx, loca, maxp, as pdfTeX does.
- * notdef 0: glyph 0 (.notdef) is left without an outline, because nothing
- * draws it (every code and CID a page uses has a glyph of its own).
- * Returns a malloc'd buffer.
- */
-static unsigned char *
-subset_build(const struct face *fc, unsigned char *used, uint16_t *newgid, struct umap *chars,
-    size_t nchars, int notdef, size_t *lenp)
-{
-	enum { S_CMAP, S_GLYF, S_HEAD, S_HHEA, S_HMTX, S_LOCA, S_MAXP, S__N };
-	static const char tags[S__N][5] = {"cmap", "glyf", "head", "hhea", "hmtx", "loca", "maxp"};
-	const unsigned char *d = fc->data, *hm = d + fc->toff[T_HMTX];
-	struct buf t[S__N] = {{0}};
-	struct renumber r = {fc, newgid, NULL, 0};
-	unsigned char *out, *dir;
-	unsigned g, n = 0, ntab, sr = 1, es = 0, i, adv;
-	uint32_t off, pos, sum, head_at = 0;
-	size_t k, gl;
-	int j, short_loca;
-
-	glyph_closure(fc, used);
-	for (g = 0; g < fc->nglyphs; g++)
-		newgid[g] = (used[g / 8] & (1u << (g % 8))) ? (uint16_t)n++ : 0;
-	for (k = 0; k < nchars; k++)
-		chars[k].gid = newgid[chars[k].gid];
-
-	/* glyf, loca (long, shortened below), hmtx */
-	buf_grow(&t[S_LOCA], 4 * ((size_t)n + 1));
-	buf_grow(&t[S_HMTX], 4 * (size_t)n);
-	for (g = 0, pos = 0; g < fc->nglyphs; g++) {
-		if (!(used[g / 8] & (1u << (g % 8))))
-			continue;
-		wr32((unsigned char *)t[S_LOCA].p + t[S_LOCA].len, pos);
-		t[S_LOCA].len += 4;
-		i = g < fc->nhmetrics ? g : fc->nhmetrics - 1;
-		adv = rd16(hm + 4 * i);
-		wr16((unsigned char *)t[S_HMTX].p + t[S_HMTX].len, adv);
-		wr16((unsigned char *)t[S_HMTX].p + t[S_HMTX].len + 2, g < fc->nhmetrics ?
-		    rd16(hm + 4 * g + 2) : rd16(hm + 4 * fc->nhmetrics + 2 * (g - fc->nhmetrics)));
-		t[S_HMTX].len += 4;
-		gl = fc->goff[g + 1] - fc->goff[g];
-		if (gl == 0 || (g == 0 && !notdef))
-			continue;
-		buf_grow(&t[S_GLYF], (gl + 3) & ~(size_t)3);
-		r.out = (unsigned char *)t[S_GLYF].p + t[S_GLYF].len;
-		r.base = fc->goff[g];
-		memcpy(r.out, d + fc->toff[T_GLYF] + fc->goff[g], gl);
-		memset(r.out + gl, 0, ((gl + 3) & ~(size_t)3) - gl);
-		glyph_components(fc, g, renumber_component, &r);
-		t[S_GLYF].len += (gl + 3) & ~(size_t)3;
-		pos = (uint32_t)t[S_GLYF].len;
-	}
-	wr32((unsigned char *)t[S_LOCA].p + t[S_LOCA].len, pos);
-	t[S_LOCA].len += 4;
-	/*
-	 * Short loca (offset / 2 in 16 bits) whenever glyf allows, as it
-	 * almost always does for a subset: half the bytes.  Glyphs are padded
-	 * to four bytes, so every offset is even.
-	 */
-	short_loca = pos < 0x20000;
-	if (short_loca) {
-		unsigned char *l = (unsigned char *)t[S_LOCA].p;
-
-		for (k = 0; k <= n; k++)
-			wr16(l + 2 * k, rd32(l + 4 * k) / 2);
-		t[S_LOCA].len = 2 * ((size_t)n + 1);
-	}
-
-	/* head (loca format), hhea, maxp with the new counts */
-	buf_add(&t[S_HEAD], d + fc->toff[T_HEAD], 54);
-	wr32((unsigned char *)t[S_HEAD].p + 8, 0);
-	wr16((unsigned char *)t[S_HEAD].p + 50, short_loca ? 0 : 1);
-	buf_add(&t[S_HHEA], d + fc->toff[T_HHEA], 36);
-	wr16((unsigned char *)t[S_HHEA].p + 34, n);
-	buf_add(&t[S_MAXP], d + fc->toff[T_MAXP], fc->tlen[T_MAXP] < 32 ? fc->tlen[T_MAXP] : 32);
-	wr16((unsigned char *)t[S_MAXP].p + 4, n);
-	if (nchars > 0)
-		cmap_build(&t[S_CMAP], chars, nchars);
-
-	ntab = nchars > 0 ? S__N : S__N - 1;
-	while (sr * 2 <= ntab)
-		sr *= 2, es++;
-	for (off = 12 + 16 * ntab, j = 0; j < S__N; j++)
-		if (j != S_CMAP || nchars > 0)
-			off += (uint32_t)((t[j].len + 3) & ~(size_t)3);
-	out = xcalloc(1, off);
-	wr32(out, 0x00010000);
-	wr16(out + 4, ntab);
-	wr16(out + 6, sr * 16);
-	wr16(out + 8, es);
-	wr16(out + 10, ntab * 16 - sr * 16);
-	dir = out + 12;
-	pos = 12 + 16 * ntab;
-	for (j = 0; j < S__N; j++) {
-		if (j == S_CMAP && nchars == 0)
-			continue;
-		if (t[j].len > 0)
-			memcpy(out + pos, t[j].p, t[j].len);
-		memcpy(dir, tags[j], 4);
-		wr32(dir + 4, tt_checksum(out + pos, t[j].len));
-		wr32(dir + 8, pos);
-		wr32(dir + 12, (uint32_t)t[j].len);
-		if (j == S_HEAD)
-			head_at = pos;
-		dir += 16;
-		pos += (uint32_t)((t[j].len + 3) & ~(size_t)3);
-		free(t[j].p);
-	}
-	sum = tt_checksum(out, off);
-	wr32(out + head_at + 8, 0xB1B0AFBAu - sum);
-	*lenp = off;
-	return out;
-}
-
-/* ---- compression ---- */
-
-static z_stream zs;
-static int zs_ready;
-static unsigned char *zbuf;
-static size_t zbufcap;
-
-/* Deflates in into the process-wide zbuf; returns its length, or 0 on failure. */
-static size_t
-deflate_buf(const void *in, size_t inlen)
-{
-	size_t need;
-
-	if (!zs_ready) {
-		memset(&zs, 0, sizeof(zs));
-		if (deflateInit(&zs, Z_DEFAULT_COMPRESSION) != Z_OK)
-			return 0;
-		zs_ready = 1;
-	} else if (deflateReset(&zs) != Z_OK)
+	if (c > 0xFFFF)
 		return 0;
-	if (inlen > UINT32_MAX / 2)
-		return 0;
-	need = deflateBound(&zs, (uLong)inlen);
-	if (need > zbufcap) {
-		zbuf = xreallocarray(zbuf, need, 1);
-		zbufcap = need;
-	}
-	zs.next_in = (Bytef *)(uintptr_t)in;
-	zs.avail_in = (uInt)inlen;
-	zs.next_out = zbuf;
-	zs.avail_out = (uInt)zbufcap;
-	if (deflate(&zs, Z_FINISH) != Z_STREAM_END)
-		return 0;
-	return zbufcap - zs.avail_out;
+	g = HPDF_TTFontDef_GetGlyphid(def, (HPDF_UINT16)c);
+	return g < a->num_glyphs ? g : 0;
 }
-
-
-/* ---- the file ---- */
-
-/* An unsigned integer, at least width digits (zero-padded). */
-static void
-buf_uint(struct buf *b, uint64_t v, int width)
-{
-	char digs[24];
-	int n = 0;
-
-	do
-		digs[n++] = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	while (n < width)
-		digs[n++] = '0';
-	buf_grow(b, (size_t)n);
-	while (n > 0)
-		b->p[b->len++] = digs[--n];
-}
-
-/* "N 0 R" */
-static void
-buf_ref(struct buf *b, uint32_t num)
-{
-	buf_uint(b, num, 0);
-	buf_str(b, " 0 R");
-}
-
-/* Bytes to the file; after the first failure nothing more is written. */
-static void
-out_bytes(struct pdf *p, const void *s, size_t n)
-{
-	if (p->failed || n == 0)
-		return;
-	if (p->out != NULL) {
-		errno = 0;
-		if (fwrite(s, 1, n, p->out) != n) {
-			pdf_fail(p, "kan inte skriva PDF-filen: %s",
-			    errno != 0 ? strerror(errno) : "skrivfel");
-			return;
-		}
-	} else
-		buf_add(&p->file, s, n);
-	p->pos += n;
-}
-
-static void
-out_str(struct pdf *p, const char *s)
-{
-	out_bytes(p, s, strlen(s));
-}
-
-/*
- * A new object number.  Every number handed out must be written (the xref
- * has no free entries but 0); 0 after an error.
- */
-static uint32_t
-obj_new(struct pdf *p)
-{
-	if (p->failed)
-		return 0;
-	if (p->nobj >= MAX_OBJECTS) {
-		pdf_fail(p, "dokumentet har för många sidor: fler än %u PDF-objekt", MAX_OBJECTS);
-		return 0;
-	}
-	if (p->nobj + 1 >= p->xrefcap) {
-		p->xrefcap = p->xrefcap ? 2 * p->xrefcap : 64;
-		p->xref = xreallocarray(p->xref, p->xrefcap, sizeof(*p->xref));
-	}
-	p->xref[++p->nobj] = 0;
-	return (uint32_t)p->nobj;
-}
-
-/* "N 0 obj" for object num, noting where it starts. */
-static void
-obj_begin(struct pdf *p, uint32_t num)
-{
-	struct buf *h = &p->h;
-
-	if (p->failed)
-		return;
-	if (num == 0 || num > p->nobj || p->xref[num] != 0) {
-		pdf_fail(p, "internt fel: PDF-objekt %u skrivs två gånger", (unsigned)num);
-		return;
-	}
-	if (p->pos > OFFSET_MAX) {
-		pdf_fail(p, "PDF-filen blir för stor (över %llu byte)", (unsigned long long)OFFSET_MAX);
-		return;
-	}
-	p->xref[num] = p->pos;
-	h->len = 0;
-	buf_uint(h, num, 0);
-	buf_str(h, " 0 obj\n");
-	out_bytes(p, h->p, h->len);
-}
-
-/* Object num holding d's text (a dictionary, an array ...). */
-static void
-obj_put(struct pdf *p, uint32_t num, const struct buf *d)
-{
-	obj_begin(p, num);
-	out_bytes(p, d->p, d->len);
-	out_str(p, "\nendobj\n");
-}
-
-/*
- * Object num, a stream of data; dict holds its dictionary's other entries
- * (or is NULL).  deflate: compressed here, with /Filter, unless that would
- * not make it smaller (a few bytes of CIDToGIDMap).
- */
-static void
-obj_stream(struct pdf *p, uint32_t num, const struct buf *dict, const void *data, size_t len,
-    int deflate)
-{
-	struct buf *h = &p->h;
-	size_t zlen;
-
-	if (deflate) {
-		if ((zlen = deflate_buf(data, len)) == 0) {
-			pdf_fail(p, "kan inte komprimera (zlib)");
-			return;
-		}
-		/* "/Filter/FlateDecode" costs 19 bytes */
-		if (zlen + 19 < len) {
-			data = zbuf;
-			len = zlen;
-		} else
-			deflate = 0;
-	}
-	obj_begin(p, num);
-	out_str(p, "<<");
-	if (dict != NULL)
-		out_bytes(p, dict->p, dict->len);
-	h->len = 0;
-	buf_str(h, "/Length ");
-	buf_uint(h, len, 0);
-	if (deflate)
-		buf_str(h, "/Filter/FlateDecode");
-	buf_str(h, ">>\nstream\n");
-	out_bytes(p, h->p, h->len);
-	out_bytes(p, data, len);
-	out_str(p, "\nendstream\nendobj\n");
-}
-
-/* Starts the scratch dictionary p->d. */
-static struct buf *
-dict_begin(struct pdf *p)
-{
-	p->d.len = 0;
-	return &p->d;
-}
-
-/* The xref table and the trailer; root and info are object numbers. */
-static void
-out_xref(struct pdf *p, uint32_t root, uint32_t info)
-{
-	struct buf *b = dict_begin(p);
-	uint64_t at = p->pos;
-	size_t i;
-	static const char hex[] = "0123456789abcdef";
-
-	if (p->failed)
-		return;
-	buf_str(b, "xref\n0 ");
-	buf_uint(b, p->nobj + 1, 0);
-	buf_str(b, "\n0000000000 65535 f\r\n");
-	for (i = 1; i <= p->nobj; i++) {
-		if (p->xref[i] == 0) {
-			pdf_fail(p, "internt fel: PDF-objekt %zu skrevs aldrig", i);
-			return;
-		}
-		buf_uint(b, p->xref[i], 10);
-		buf_str(b, " 00000 n\r\n");
-		if (b->len >= 32768) {
-			out_bytes(p, b->p, b->len);
-			b->len = 0;
-		}
-	}
-	buf_str(b, "trailer\n<</Size ");
-	buf_uint(b, p->nobj + 1, 0);
-	buf_str(b, "/Root ");
-	buf_ref(b, root);
-	buf_str(b, "/Info ");
-	buf_ref(b, info);
-	/* two equal strings: the document's identity, a hash of id_seed */
-	buf_str(b, "/ID[");
-	for (i = 0; i < 2; i++) {
-		size_t k;
-
-		buf_chr(b, '<');
-		for (k = 0; k < 16; k++) {
-			buf_chr(b, hex[p->id[k] >> 4]);
-			buf_chr(b, hex[p->id[k] & 15]);
-		}
-		buf_chr(b, '>');
-	}
-	buf_str(b, "]>>\nstartxref\n");
-	buf_uint(b, at, 0);
-	buf_str(b, "\n%%EOF\n");
-	out_bytes(p, b->p, b->len);
-}
-
-/* ---- the font cache ---- */
 
 static void
 fontset_free(struct fontset *fs)
 {
-	int f;
+	int k, f;
 
-	for (f = 0; f < PDF__FONTS; f++) {
-		face_free(&fs->win[f]);
-		face_free(&fs->ext[f]);
-	}
+	for (k = 0; k < 2; k++)
+		for (f = 0; f < PDF__FONTS; f++) {
+			if (fs->mdef[k][f] != NULL)
+				HPDF_FontDef_Free(fs->mdef[k][f]);
+			free(fs->ttf[k][f]);
+		}
+	if (fs->mdoc != NULL)
+		HPDF_Free(fs->mdoc);
 	free(fs->icc_z);
 	free(fs->dir);
 	free(fs);
@@ -1269,14 +465,13 @@ fontset_free(struct fontset *fs)
  * the output condition.
  */
 static int
-icc_check(const struct face *icc, struct fontset *fs)
+icc_check(const unsigned char *d, size_t size, struct fontset *fs)
 {
-	const unsigned char *d = icc->data;
 	uint32_t ntag, i, off, len, count, k;
 	size_t n = 0;
 
-	if (icc->size < 132 || icc->size > ICC_MAX_SIZE || memcmp(d + 36, "acsp", 4) != 0 ||
-	    rd32(d) != icc->size || d[8] > 2 ||
+	if (size < 132 || size > ICC_MAX_SIZE || memcmp(d + 36, "acsp", 4) != 0 ||
+	    rd32(d) != size || d[8] > 2 ||
 	    (memcmp(d + 12, "mntr", 4) != 0 && memcmp(d + 12, "prtr", 4) != 0))
 		return -1;
 	if (memcmp(d + 16, "GRAY", 4) == 0)
@@ -1288,13 +483,13 @@ icc_check(const struct face *icc, struct fontset *fs)
 	else
 		return -1;
 	ntag = rd32(d + 128);
-	if (ntag > (icc->size - 132) / 12)
+	if (ntag > (size - 132) / 12)
 		return -1;
 	for (i = 0; i < ntag && n == 0; i++) {
 		off = rd32(d + 132 + 12 * i + 4);
 		len = rd32(d + 132 + 12 * i + 8);
-		if (memcmp(d + 132 + 12 * i, "desc", 4) != 0 || off > icc->size ||
-		    len > icc->size - off || len < 12 || memcmp(d + off, "desc", 4) != 0)
+		if (memcmp(d + 132 + 12 * i, "desc", 4) != 0 || off > size ||
+		    len > size - off || len < 12 || memcmp(d + off, "desc", 4) != 0)
 			continue;
 		count = rd32(d + off + 8);
 		for (k = 0; k < count && k < len - 12 && n < sizeof(fs->icc_desc) - 1; k++) {
@@ -1313,81 +508,104 @@ icc_check(const struct face *icc, struct fontset *fs)
 	return 0;
 }
 
+/* A handler for the measuring document, which has no struct pdf. */
+static void
+haru_quiet(HPDF_STATUS no, HPDF_STATUS detail, void *arg)
+{
+	(void)no;
+	(void)detail;
+	(void)arg;
+}
+
 static struct fontset *
 fontset_load(const char *dir, char *err, size_t errlen)
 {
 	struct fontset *fs;
-	struct face icc;
+	unsigned char *icc;
+	size_t icclen;
 	char *path;
 	unsigned code, g, g2;
 	uint32_t c;
 	uLong zlen;
-	int f, rc;
+	int f, k, rc;
 
 	for (fs = fontsets; fs != NULL; fs = fs->next)
 		if (strcmp(fs->dir, dir) == 0)
 			return fs;
 	fs = xcalloc(1, sizeof(*fs));
 	fs->dir = xstrdup(dir);
-	for (f = 0; f < PDF__FONTS; f++) {
-		path = xasprintf("%s/%s", dir, font_win_file[f]);
-		rc = face_load(&fs->win[f], path, err, errlen);
-		free(path);
-		if (rc == -1)
-			goto fail;
-		path = xasprintf("%s/%s", dir, font_ext_file[f]);
-		rc = face_load(&fs->ext[f], path, err, errlen);
-		free(path);
-		if (rc == -1)
-			goto fail;
-		for (code = 0; code < 256; code++) {
-			if ((c = winansi_lookup(code)) == 0)
-				continue;
-			if (code == 0x7F ||
-			    (code >= 0x80 && code < 0xA0 && winansi_high[code - 0x80] == 0))
-				continue;
-			if ((g = face_gid(&fs->win[f], c)) == 0) {
-				snprintf(err, errlen, "%s/%s saknar tecknet U+%04X", dir,
-				    font_win_file[f], (unsigned)c);
-				goto fail;
+	if ((fs->mdoc = HPDF_New(haru_quiet, NULL)) == NULL) {
+		snprintf(err, errlen, "PDF-biblioteket libharu kan inte starta");
+		goto fail;
+	}
+	for (k = 0; k < 2; k++)
+		for (f = 0; f < PDF__FONTS; f++) {
+			path = xasprintf("%s/%s", dir, font_file[k][f]);
+			rc = file_read(path, FONT_MAX_SIZE, &fs->ttf[k][f], &fs->ttflen[k][f], err,
+			    errlen);
+			if (rc == 0 && (fs->mdef[k][f] = fontdef_load(fs->mdoc, fs->ttf[k][f],
+			    fs->ttflen[k][f], 0)) == NULL) {
+				snprintf(err, errlen, "%s: trasig TrueType-fil (libharu kan inte läsa den)",
+				    path);
+				rc = -1;
 			}
-			fs->win_gid[f][code] = (uint16_t)g;
-			/*
-			 * Some readers (PDFBox) look 0xA0 up as U+00A0, not as
-			 * "space": both glyphs go into subsets, so they must agree.
-			 */
-			g2 = face_gid(&fs->win[f], winansi_unicode(code));
-			fs->win_gid2[f][code] = (uint16_t)(g2 ? g2 : g);
-			fs->win_w[f][code] = fs->win[f].w[g];
-			if (fs->win[f].w[g2 ? g2 : g] != fs->win[f].w[g]) {
-				snprintf(err, errlen, "%s/%s: U+%04X och U+%04X har olika bredd",
-				    dir, font_win_file[f], (unsigned)winansi_unicode(code),
-				    (unsigned)c);
+			free(path);
+			if (rc == -1)
 				goto fail;
-			}
 		}
-		fs->tofu_gid[f] = (uint16_t)face_gid(&fs->ext[f], 0x25A1);
-		if (fs->tofu_gid[f] == 0)
-			fs->tofu_gid[f] = (uint16_t)face_gid(&fs->ext[f], '?');
+	for (f = 0; f < PDF__FONTS; f++) {
+		HPDF_FontDef win = fs->mdef[K_WIN][f], ext = fs->mdef[K_EXT][f];
+
+		for (code = 0x20; code < 256; code++) {
+			if (code == 0x7F || (code >= 0x80 && code < 0xA0 &&
+			    winansi_high[code - 0x80] == 0))
+				continue;
+			c = winansi_unicode(code);
+			if ((g = def_gid(win, c)) == 0) {
+				snprintf(err, errlen, "%s/%s saknar tecknet U+%04X", dir,
+				    font_file[K_WIN][f], (unsigned)c);
+				goto fail;
+			}
+			fs->win_w[f][code] = (uint16_t)HPDF_TTFontDef_GetGidWidth(win, (HPDF_UINT16)g);
+		}
+		/*
+		 * Some readers look 0xA0 up as "space" (annex D's name for it),
+		 * others as U+00A0: the two glyphs must be equally wide.
+		 */
+		g = def_gid(win, 0x20);
+		g2 = def_gid(win, 0xA0);
+		if (HPDF_TTFontDef_GetGidWidth(win, (HPDF_UINT16)g) !=
+		    HPDF_TTFontDef_GetGidWidth(win, (HPDF_UINT16)g2)) {
+			snprintf(err, errlen, "%s/%s: U+0020 och U+00A0 har olika bredd", dir,
+			    font_file[K_WIN][f]);
+			goto fail;
+		}
+		if ((g = def_gid(ext, BOX_CHAR)) == 0) {
+			snprintf(err, errlen, "%s/%s saknar tecknet U+%04X", dir, font_file[K_EXT][f],
+			    BOX_CHAR);
+			goto fail;
+		}
+		fs->box_w[f] = (uint16_t)HPDF_TTFontDef_GetGidWidth(ext, (HPDF_UINT16)g);
+		fs->ascent[f] = (float)win->ascent;
+		fs->descent[f] = (float)-win->descent;
 	}
 
-	memset(&icc, 0, sizeof(icc));
 	path = xasprintf("%s/%s", dir, icc_file);
-	rc = face_read(&icc, path, err, errlen);
+	rc = file_read(path, ICC_MAX_SIZE, &icc, &icclen, err, errlen);
 	free(path);
 	if (rc == -1)
 		goto fail;
-	if (icc_check(&icc, fs) == -1) {
+	if (icc_check(icc, icclen, fs) == -1) {
 		snprintf(err, errlen, "%s/%s är ingen ICC-profil av version 2 för en bildskärm eller "
 		    "skrivare i gråskala, RGB eller CMYK", dir, icc_file);
-		free(icc.data);
+		free(icc);
 		goto fail;
 	}
 	/* once per process, so the best compression */
-	zlen = compressBound((uLong)icc.size);
+	zlen = compressBound((uLong)icclen);
 	fs->icc_z = xmalloc(zlen);
-	rc = compress2(fs->icc_z, &zlen, icc.data, (uLong)icc.size, Z_BEST_COMPRESSION);
-	free(icc.data);
+	rc = compress2(fs->icc_z, &zlen, icc, (uLong)icclen, Z_BEST_COMPRESSION);
+	free(icc);
 	if (rc != Z_OK) {
 		snprintf(err, errlen, "kan inte komprimera ICC-profilen (zlib)");
 		goto fail;
@@ -1411,77 +629,6 @@ pdf_cleanup(void)
 		fontsets = fs->next;
 		fontset_free(fs);
 	}
-	if (zs_ready)
-		deflateEnd(&zs);
-	zs_ready = 0;
-	free(zbuf);
-	zbuf = NULL;
-	zbufcap = 0;
-}
-
-/* ---- the fallback font's CIDs ---- */
-
-static void
-cid_rehash(struct cidfont *cf, size_t hcap)
-{
-	size_t i, h;
-
-	free(cf->hkey);
-	free(cf->hval);
-	cf->hcap = hcap;
-	cf->hkey = xcalloc(hcap, sizeof(*cf->hkey));
-	cf->hval = xcalloc(hcap, sizeof(*cf->hval));
-	for (i = 0; i < cf->n; i++) {
-		h = (cf->cp[i] * 2654435761u) & (hcap - 1);
-		while (cf->hkey[h] != 0)
-			h = (h + 1) & (hcap - 1);
-		cf->hkey[h] = cf->cp[i] + 1;
-		cf->hval[h] = (uint16_t)(i + 1);
-	}
-}
-
-/* The CID of character c in style f, made on first use; 0 when full. */
-static unsigned
-cid_of(struct pdf *p, int f, uint32_t c)
-{
-	struct cidfont *cf = &p->cid[f];
-	unsigned g;
-	size_t h;
-
-	if (cf->hcap == 0)
-		cid_rehash(cf, 64);
-	h = (c * 2654435761u) & (cf->hcap - 1);
-	while (cf->hkey[h] != 0) {
-		if (cf->hkey[h] == c + 1)
-			return cf->hval[h];
-		h = (h + 1) & (cf->hcap - 1);
-	}
-	if (cf->n >= MAX_CIDS)
-		return 0;
-	if (cf->n == cf->cap) {
-		cf->cap = cf->cap ? 2 * cf->cap : 32;
-		cf->cp = xreallocarray(cf->cp, cf->cap, sizeof(*cf->cp));
-		cf->gid = xreallocarray(cf->gid, cf->cap, sizeof(*cf->gid));
-	}
-	g = face_gid(&p->fs->ext[f], c);
-	cf->cp[cf->n] = c;
-	cf->gid[cf->n] = (uint16_t)(g ? g : p->fs->tofu_gid[f]);
-	cf->n++;
-	cf->hkey[h] = c + 1;
-	cf->hval[h] = (uint16_t)cf->n;
-	if (2 * cf->n > cf->hcap)
-		cid_rehash(cf, 2 * cf->hcap);
-	return (unsigned)cf->n;
-}
-
-static void
-cid_free(struct cidfont *cf)
-{
-	free(cf->cp);
-	free(cf->gid);
-	free(cf->hkey);
-	free(cf->hval);
-	memset(cf, 0, sizeof(*cf));
 }
 
 /* ---- documents ---- */
@@ -1578,9 +725,15 @@ make_id(const struct pdf_meta *m, unsigned char id[16])
 }
 
 
-static const char pdf_header[] = "%PDF-1.4\n%\xE2\xE3\xCF\xD3\n";
+/*
+ * libharu's header for PDF 1.4, with PDF/A-1's comment of four bytes above
+ * 127 (ISO 19005-1 6.1.2).  A streamed document writes it at once, so that
+ * an unwritable file shows at pdf_new_stream; pdf_finish_stream writes the
+ * rest of what libharu made.
+ */
+static const char pdf_header[] = "%PDF-1.4\n%\267\276\255\252\n";
 
-/* A document writing to out, or to a buffer when out is NULL. */
+/* A document writing to out, or kept in memory when out is NULL. */
 static struct pdf *
 doc_new(const char *fontdir, const struct pdf_meta *meta, FILE *out, char *err, size_t errlen)
 {
@@ -1605,6 +758,15 @@ doc_new(const char *fontdir, const struct pdf_meta *meta, FILE *out, char *err, 
 		free(p);
 		return NULL;
 	}
+	if ((p->doc = HPDF_New(haru_error, p)) == NULL) {
+		snprintf(err, errlen, "PDF-biblioteket libharu kan inte starta");
+		free(p);
+		return NULL;
+	}
+	HPDF_SetCompressionMode(p->doc, HPDF_COMP_ALL);
+	/* PDF/A-1 is PDF 1.4; libharu starts at 1.3 */
+	p->doc->pdf_version = HPDF_VER_14;
+	HPDF_UseUTFEncodings(p->doc);
 	p->title = clean_text(meta->title);
 	p->author = clean_text(meta->author);
 	p->subject = clean_text(meta->subject);
@@ -1614,8 +776,10 @@ doc_new(const char *fontdir, const struct pdf_meta *meta, FILE *out, char *err, 
 		memcpy(p->date, meta->date, 20);
 	p->out = out;
 	p->streamed = out != NULL;
-	/* PDF/A-1: a comment of four bytes above 127 right after the header */
-	out_str(p, pdf_header);
+	if (out != NULL && (fwrite(pdf_header, 1, sizeof(pdf_header) - 1, out) !=
+	    sizeof(pdf_header) - 1 || ferror(out)))
+		pdf_fail(p, "kan inte skriva PDF-filen: %s",
+		    errno != 0 ? strerror(errno) : "skrivfel");
 	if (p->failed) {
 		snprintf(err, errlen, "%s", p->err);
 		pdf_free(p);
@@ -1641,13 +805,6 @@ pdf_new_stream(const char *fontdir, const struct pdf_meta *meta, FILE *out, char
 	return doc_new(fontdir, meta, out, err, errlen);
 }
 
-static void
-page_free(struct pdf_page *pg)
-{
-	free(pg->content.p);
-	free(pg);
-}
-
 void
 pdf_free(struct pdf *p)
 {
@@ -1656,21 +813,19 @@ pdf_free(struct pdf *p)
 
 	if (p == NULL)
 		return;
-	for (i = 0; i < p->nlive; i++)
-		page_free(p->live[i]);
-	free(p->live);
-	free(p->cobj);
+	for (i = 0; i < p->npages; i++)
+		free(p->pages[i]);
+	free(p->pages);
 	for (f = 0; f < PDF__FONTS; f++)
-		cid_free(&p->cid[f]);
+		free(p->ext_used[f]);
+	if (p->doc != NULL)
+		HPDF_Free(p->doc);
 	free(p->title);
 	free(p->author);
 	free(p->subject);
 	free(p->keywords);
 	free(p->language);
-	free(p->file.p);
-	free(p->xref);
-	free(p->d.p);
-	free(p->h.p);
+	free(p->file);
 	free(p);
 }
 
@@ -1697,27 +852,28 @@ struct pdf_page *
 pdf_add_page(struct pdf *p)
 {
 	struct pdf_page *pg;
+	HPDF_Page hp;
 
 	if (pdf_closed(p) == -1)
 		return NULL;
-	/* the page tree counts pages in PDF integers */
-	if (p->npages >= MAX_OBJECTS) {
-		pdf_fail(p, "dokumentet har för många sidor (över %u)", MAX_OBJECTS);
+	if (p->npages >= MAX_PAGES) {
+		pdf_fail(p, "dokumentet har för många sidor (över %u)", MAX_PAGES);
 		return NULL;
 	}
-	if (p->nlive == p->livecap) {
-		p->livecap = p->livecap ? 2 * p->livecap : 4;
-		p->live = xreallocarray(p->live, p->livecap, sizeof(*p->live));
+	if ((hp = HPDF_AddPage(p->doc)) == NULL ||
+	    HPDF_Page_SetSize(hp, HPDF_PAGE_SIZE_A4, HPDF_PAGE_PORTRAIT) != HPDF_OK) {
+		pdf_fail(p, "kan inte lägga till en sida (libharu)");
+		return NULL;
 	}
-	if (p->npages == p->cobjcap) {
-		p->cobjcap = p->cobjcap ? 2 * p->cobjcap : 4;
-		p->cobj = xreallocarray(p->cobj, p->cobjcap, sizeof(*p->cobj));
+	if (p->npages == p->pagecap) {
+		p->pagecap = p->pagecap ? 2 * p->pagecap : 4;
+		p->pages = xreallocarray(p->pages, p->pagecap, sizeof(*p->pages));
 	}
 	pg = xcalloc(1, sizeof(*pg));
 	pg->pdf = p;
 	pg->index = p->npages;
-	p->cobj[p->npages++] = 0;
-	p->live[p->nlive++] = pg;
+	pg->hp = hp;
+	p->pages[p->npages++] = pg;
 	return pg;
 }
 
@@ -1730,24 +886,46 @@ pdf_page_count(const struct pdf *p)
 struct pdf_page *
 pdf_page_at(struct pdf *p, size_t i)
 {
-	return i >= p->flushed && i < p->npages ? p->live[i - p->flushed] : NULL;
+	return i >= p->flushed && i < p->npages ? p->pages[i] : NULL;
 }
 
+/* ---- measuring ---- */
 
-/* Width in 1/1000 em of one character in style f. */
+/*
+ * How a character is drawn in style f: CH_SKIP, CH_WIN (*code its
+ * WinAnsi byte), CH_EXT (the fallback font has it) or CH_BOX (drawn as □).
+ */
+enum drawn { D_SKIP, D_WIN, D_EXT, D_BOX };
+
+static enum drawn
+drawn_as(const struct fontset *fs, int f, uint32_t c, unsigned *code)
+{
+	switch (classify(c, code)) {
+	case CH_SKIP:
+		return D_SKIP;
+	case CH_WIN:
+		return D_WIN;
+	default:
+		return def_gid(fs->mdef[K_EXT][f], c) != 0 ? D_EXT : D_BOX;
+	}
+}
+
+/* Width in 1/1000 em of one character in style f, as libharu writes it. */
 static unsigned
 char_width(const struct fontset *fs, int f, uint32_t c)
 {
-	unsigned code, g;
+	unsigned code;
 
-	switch (classify(c, &code)) {
-	case CH_SKIP:
+	switch (drawn_as(fs, f, c, &code)) {
+	case D_SKIP:
 		return 0;
-	case CH_WIN:
+	case D_WIN:
 		return fs->win_w[f][code];
+	case D_EXT:
+		return (unsigned)HPDF_TTFontDef_GetGidWidth(fs->mdef[K_EXT][f],
+		    (HPDF_UINT16)def_gid(fs->mdef[K_EXT][f], c));
 	default:
-		g = face_gid(&fs->ext[f], c);
-		return fs->ext[f].w[g ? g : fs->tofu_gid[f]];
+		return fs->box_w[f];
 	}
 }
 
@@ -1783,13 +961,11 @@ pdf_can_draw(struct pdf *p, const char *s, size_t len)
 {
 	unsigned code;
 	size_t i = 0;
-	uint32_t c;
 
-	while (i < len) {
-		c = utf8_next((const unsigned char *)s, len, &i);
-		if (classify(c, &code) == CH_EXT && face_gid(&p->fs->ext[PDF_REGULAR], c) == 0)
+	while (i < len)
+		if (drawn_as(p->fs, PDF_REGULAR, utf8_next((const unsigned char *)s, len, &i),
+		    &code) == D_BOX)
 			return 0;
-	}
 	return 1;
 }
 
@@ -1800,15 +976,15 @@ pdf_char_class(struct pdf *p, enum pdf_font f, uint32_t c)
 
 	if (!font_ok((int)f))
 		f = PDF_REGULAR;
-	switch (classify(c, &code)) {
-	case CH_SKIP:
+	switch (drawn_as(p->fs, (int)f, c, &code)) {
+	case D_SKIP:
 		/* The same set classify() leaves out, split by why. */
 		return c < 0x20 || (c >= 0x7F && c < 0xA0) ? PDF_CHAR_CONTROL :
 							       PDF_CHAR_INVISIBLE;
-	case CH_WIN:
-		return PDF_CHAR_GLYPH;
+	case D_BOX:
+		return PDF_CHAR_BOX;
 	default:
-		return face_gid(&p->fs->ext[f], c) != 0 ? PDF_CHAR_GLYPH : PDF_CHAR_BOX;
+		return PDF_CHAR_GLYPH;
 	}
 }
 
@@ -1837,7 +1013,7 @@ pdf_ascent(struct pdf *p, enum pdf_font f, float size)
 {
 	if (!font_ok((int)f))
 		return 0;
-	return (float)p->fs->win[f].ascent * size / 1000.0f;
+	return p->fs->ascent[f] * size / 1000.0f;
 }
 
 float
@@ -1845,8 +1021,10 @@ pdf_descent(struct pdf *p, enum pdf_font f, float size)
 {
 	if (!font_ok((int)f))
 		return 0;
-	return (float)-p->fs->win[f].descent * size / 1000.0f;
+	return p->fs->descent[f] * size / 1000.0f;
 }
+
+/* ---- drawing ---- */
 
 static int
 coord_ok(double v)
@@ -1854,105 +1032,214 @@ coord_ok(double v)
 	return v > -COORD_MAX && v < COORD_MAX;
 }
 
-/* Switches the page's font when it differs. */
+/* Six capital letters from the document's id and the font: a subset's tag. */
 static void
-page_font(struct pdf_page *pg, int font, float size)
+subset_tag(char tag[7], const unsigned char id[16], int kind, int f)
 {
-	struct buf *b = &pg->content;
+	uint64_t h = 1469598103934665603ull;
+	size_t i;
 
-	if (pg->font == font && pg->size == size)
-		return;
-	buf_chr(b, '/');
-	buf_str(b, font < 4 ? res_win[font - 1] : res_ext[font - 4]);
-	buf_chr(b, ' ');
-	buf_num(b, size);
-	buf_str(b, " Tf\n");
-	pg->font = font;
-	pg->size = size;
+	h = (h ^ (uint64_t)(kind * 8 + f)) * 1099511628211ull;
+	for (i = 0; i < 16; i++)
+		h = (h ^ id[i]) * 1099511628211ull;
+	for (i = 0; i < 6; i++, h /= 26)
+		tag[i] = (char)('A' + h % 26);
+	tag[6] = '\0';
 }
 
-/* -1 when extra more bytes would make the page's content too large. */
-static int
-page_full(struct pdf_page *pg, size_t extra)
+/*
+ * The document's font of a kind and style, loaded on first use from the
+ * cached bytes.  Not HPDF_LoadTTFontFromFile: it reads the file again for
+ * every document, names subsets HPDFAA, HPDFAB ... in the order fonts are
+ * loaded, and refuses a second font with the same PostScript name (the
+ * WinAnsi and the fallback cut of a style share one).  Here each gets a
+ * lookup name of its own and a tag from the document's id.
+ */
+static HPDF_Font
+font_get(struct pdf *p, int kind, int f)
 {
-	if (extra > PAGE_MAX_BYTES || pg->content.len > PAGE_MAX_BYTES - extra) {
-		pdf_fail(pg->pdf, "sidan %zu har för mycket innehåll", pg->index + 1);
-		return -1;
+	HPDF_TTFontDefAttr attr;
+	HPDF_FontDef def;
+	char tag[7], name[32], *comma;
+
+	if (p->font[kind][f] != NULL)
+		return p->font[kind][f];
+	def = fontdef_load(p->doc, p->fs->ttf[kind][f], p->fs->ttflen[kind][f], 1);
+	if (def == NULL) {
+		pdf_fail(p, "kan inte läsa in typsnittet %s (libharu)", font_file[kind][f]);
+		return NULL;
 	}
-	return 0;
+	subset_tag(tag, p->id, kind, f);
+	HPDF_TTFontDef_SetTagName(def, tag);
+	/*
+	 * libharu appends ",Bold" or ",Italic" to the name of a bold or italic
+	 * font; a subset's name is the tag and the PostScript name (ISO
+	 * 32000-1 9.6.4), which readers check as such.
+	 */
+	attr = (HPDF_TTFontDefAttr)def->attr;
+	if ((comma = strchr(attr->base_font, ',')) != NULL)
+		*comma = '\0';
+	snprintf(name, sizeof(name), "expediera-%s-%d", kind == K_WIN ? "win" : "ext", f);
+	snprintf(def->base_font, sizeof(def->base_font), "%s", name);
+	if (HPDF_Doc_RegisterFontDef(p->doc, def) != HPDF_OK) {
+		HPDF_FontDef_Free(def);
+		pdf_fail(p, "kan inte läsa in typsnittet %s (libharu)", font_file[kind][f]);
+		return NULL;
+	}
+	p->def[kind][f] = def;
+	p->font[kind][f] = HPDF_GetFont(p->doc, name, kind == K_WIN ? "WinAnsiEncoding" : "UTF-8");
+	if (p->font[kind][f] == NULL)
+		pdf_fail(p, "kan inte använda typsnittet %s (libharu)", font_file[kind][f]);
+	return p->font[kind][f];
+}
+
+/* Raw content operators, for what libharu has no call for. */
+static void
+page_raw(struct pdf_page *pg, const char *s, size_t len)
+{
+	HPDF_PageAttr a = (HPDF_PageAttr)pg->hp->attr;
+
+	if (HPDF_Stream_Write(a->stream, (const HPDF_BYTE *)s, (HPDF_UINT)len) != HPDF_OK)
+		pdf_fail(pg->pdf, "kan inte skriva sidans innehåll (libharu)");
+}
+
+/*
+ * Draws one run of text in one font: WinAnsi bytes (kind D_WIN), or UTF-8
+ * for the fallback font (D_EXT, D_BOX).  A run of □ carries the characters
+ * it stands for in actual (UTF-16BE hex) as /ActualText, so readers
+ * extract them and not the box.
+ */
+static void
+run_draw(struct pdf_page *pg, enum drawn kind, int f, float size, struct buf *text,
+    struct buf *actual)
+{
+	struct pdf *p = pg->pdf;
+	HPDF_Font font;
+	HPDF_REAL w;
+
+	if (text->len == 0 || p->failed)
+		return;
+	buf_chr(text, '\0');
+	if ((font = font_get(p, kind == D_WIN ? K_WIN : K_EXT, f)) == NULL)
+		return;
+	if (pg->font != font || pg->size != size) {
+		if (HPDF_Page_SetFontAndSize(pg->hp, font, size) != HPDF_OK)
+			return;
+		pg->font = font;
+		pg->size = size;
+	}
+	if (kind == D_BOX) {
+		/*
+		 * Marked content with /ActualText (ISO 32000-1 14.9.4): libharu
+		 * has no call for it, so the operators go to the page's stream.
+		 */
+		page_raw(pg, "/Span<</ActualText<FEFF", 23);
+		page_raw(pg, actual->p, actual->len);
+		page_raw(pg, ">>>BDC\n", 7);
+	}
+	w = HPDF_Page_TextWidth(pg->hp, text->p);
+	if (w > 0)
+		HPDF_Page_ShowText(pg->hp, text->p);
+	else {
+		/*
+		 * HPDF_Page_ShowText draws nothing of no width, but a run of
+		 * combining marks has none and must still be there: the same
+		 * codes libharu's UTF-8 encoder would write (the characters'
+		 * own), as a hex string.  HPDF_Page_TextWidth above has marked
+		 * their glyphs for the subset.
+		 */
+		struct buf hex = {0};
+		size_t i = 0;
+
+		buf_chr(&hex, '<');
+		while (i < text->len - 1)
+			buf_utf16(&hex, utf8_next((const unsigned char *)text->p, text->len - 1, &i));
+		buf_str(&hex, ">Tj\n");
+		page_raw(pg, hex.p, hex.len);
+		free(hex.p);
+	}
+	if (kind == D_BOX)
+		page_raw(pg, "EMC\n", 4);
+	text->len = 0;
+	actual->len = 0;
+}
+
+/* Remembers that code was drawn in the fallback font of style f (for ToUnicode). */
+static void
+ext_mark(struct pdf *p, int f, uint32_t c)
+{
+	if (p->ext_used[f] == NULL)
+		p->ext_used[f] = xcalloc(65536 / 8, 1);
+	p->ext_used[f][c / 8] |= (unsigned char)(1u << (c % 8));
 }
 
 void
 pdf_text(struct pdf_page *pg, enum pdf_font f, float size, float x, float y, const char *s,
     size_t len)
 {
+	struct buf text = {0}, actual = {0};
+	enum drawn kind, run = D_SKIP;
 	struct pdf *p;
-	struct buf *b;
-	enum chclass cl, run = CH_SKIP;
-	unsigned code, cid;
+	unsigned code;
 	size_t i = 0;
 	uint32_t c;
 
 	if (pg == NULL || pdf_closed(p = pg->pdf) == -1)
 		return;
+	if (pg->index < p->flushed) {
+		pdf_fail(p, "sidan %zu är redan skriven (pdf_flush)", pg->index + 1);
+		return;
+	}
 	if (!font_ok((int)f) || !(size > 0 && size < COORD_MAX) || !coord_ok(x) || !coord_ok(y) ||
 	    (s == NULL && len > 0)) {
 		pdf_fail(p, "pdf_text: ogiltigt typsnitt, storlek eller läge");
 		return;
 	}
-	/* at worst a font switch for every byte */
-	if (page_full(pg, len > PAGE_MAX_BYTES ? len : 32 * len + 64) == -1)
+	if (len > TEXT_MAX) {
+		pdf_fail(p, "sidan %zu: för lång text (%zu byte)", pg->index + 1, len);
 		return;
-	b = &pg->content;
+	}
 	/*
 	 * One text object for a run of pdf_text calls, each line placed
-	 * relative to the last (Td moves from the start of the previous
-	 * line), in exact thousandths: the same positions in fewer bytes, and
-	 * the steps from line to line repeat, which deflate likes (about 100
-	 * bytes a page).  Readers add the steps up in floating point, so a
-	 * glyph may land 1e-13 pt from where an absolute Td puts it.
+	 * relative to the last (Td moves from the start of the previous line).
 	 */
 	if (!pg->in_text) {
-		buf_str(b, "BT\n");
+		if (HPDF_Page_BeginText(pg->hp) != HPDF_OK)
+			return;
 		pg->in_text = 1;
 		pg->tx = pg->ty = 0;
 	}
-	buf_milli(b, milli(x) - pg->tx);
-	buf_chr(b, ' ');
-	buf_milli(b, milli(y) - pg->ty);
-	buf_str(b, " Td\n");
-	pg->tx = milli(x);
-	pg->ty = milli(y);
-	while (i < len) {
+	if (HPDF_Page_MoveTextPos(pg->hp, x - pg->tx, y - pg->ty) != HPDF_OK)
+		return;
+	pg->tx = x;
+	pg->ty = y;
+	while (i < len && !p->failed) {
 		c = utf8_next((const unsigned char *)s, len, &i);
-		if ((cl = classify(c, &code)) == CH_SKIP)
+		if ((kind = drawn_as(p->fs, (int)f, c, &code)) == D_SKIP)
 			continue;
-		if (cl != run) {
-			if (run == CH_WIN)
-				buf_str(b, ")Tj\n");
-			else if (run == CH_EXT)
-				buf_str(b, ">Tj\n");
-			page_font(pg, cl == CH_WIN ? 1 + (int)f : 4 + (int)f, size);
-			buf_chr(b, cl == CH_WIN ? '(' : '<');
-			run = cl;
+		if (kind != run) {
+			run_draw(pg, run, (int)f, size, &text, &actual);
+			run = kind;
 		}
-		if (cl == CH_WIN) {
-			if (code == '(' || code == ')' || code == '\\')
-				buf_chr(b, '\\');
-			buf_chr(b, (char)code);
+		switch (kind) {
+		case D_WIN:
+			buf_chr(&text, (char)code);
 			p->win_used[f][code / 8] |= (unsigned char)(1u << (code % 8));
-		} else {
-			if ((cid = cid_of(p, (int)f, c)) == 0) {
-				pdf_fail(p, "för många olika tecken i dokumentet");
-				return;
-			}
-			buf_hex16(b, cid);
+			break;
+		case D_EXT:
+			utf8_put(&text, c);
+			ext_mark(p, (int)f, c);
+			break;
+		default:
+			utf8_put(&text, BOX_CHAR);
+			buf_utf16(&actual, c);
+			ext_mark(p, (int)f, BOX_CHAR);
+			break;
 		}
 	}
-	if (run == CH_WIN)
-		buf_str(b, ")Tj\n");
-	else if (run == CH_EXT)
-		buf_str(b, ">Tj\n");
+	run_draw(pg, run, (int)f, size, &text, &actual);
+	free(text.p);
+	free(actual.p);
 }
 
 /* Ends the page's text object, before a path (not allowed inside one) or the end. */
@@ -1960,137 +1247,90 @@ static void
 page_end_text(struct pdf_page *pg)
 {
 	if (pg->in_text) {
-		buf_str(&pg->content, "ET\n");
+		HPDF_Page_EndText(pg->hp);
 		pg->in_text = 0;
 	}
 }
 
-static void
-page_width(struct pdf_page *pg, float w)
+/* 0 when pg may be drawn on. */
+static int
+page_open(struct pdf_page *pg)
 {
-	page_end_text(pg);
-	buf_num(&pg->content, w);
-	buf_str(&pg->content, " w\n");
+	if (pg == NULL || pdf_closed(pg->pdf) == -1)
+		return -1;
+	if (pg->index < pg->pdf->flushed) {
+		pdf_fail(pg->pdf, "sidan %zu är redan skriven (pdf_flush)", pg->index + 1);
+		return -1;
+	}
+	return 0;
 }
 
 void
 pdf_line(struct pdf_page *pg, float x0, float y0, float x1, float y1, float w)
 {
-	struct buf *b;
-
-	if (pg == NULL || pdf_closed(pg->pdf) == -1)
+	if (page_open(pg) == -1)
 		return;
 	if (!coord_ok(x0) || !coord_ok(y0) || !coord_ok(x1) || !coord_ok(y1) ||
 	    !(w >= 0 && w < COORD_MAX)) {
 		pdf_fail(pg->pdf, "pdf_line: ogiltiga koordinater");
 		return;
 	}
-	if (page_full(pg, 128) == -1)
-		return;
-	b = &pg->content;
-	page_width(pg, w);
-	buf_num(b, x0);
-	buf_chr(b, ' ');
-	buf_num(b, y0);
-	buf_str(b, " m ");
-	buf_num(b, x1);
-	buf_chr(b, ' ');
-	buf_num(b, y1);
-	buf_str(b, " l S\n");
+	page_end_text(pg);
+	HPDF_Page_SetLineWidth(pg->hp, w);
+	HPDF_Page_MoveTo(pg->hp, x0, y0);
+	HPDF_Page_LineTo(pg->hp, x1, y1);
+	HPDF_Page_Stroke(pg->hp);
 }
 
 void
 pdf_rect(struct pdf_page *pg, float x, float y, float w, float h, float lw)
 {
-	struct buf *b;
-
-	if (pg == NULL || pdf_closed(pg->pdf) == -1)
+	if (page_open(pg) == -1)
 		return;
 	if (!coord_ok(x) || !coord_ok(y) || !coord_ok(w) || !coord_ok(h) ||
 	    !(lw >= 0 && lw < COORD_MAX)) {
 		pdf_fail(pg->pdf, "pdf_rect: ogiltiga koordinater");
 		return;
 	}
-	if (page_full(pg, 128) == -1)
-		return;
-	b = &pg->content;
-	page_width(pg, lw);
-	buf_num(b, x);
-	buf_chr(b, ' ');
-	buf_num(b, y);
-	buf_chr(b, ' ');
-	buf_num(b, w);
-	buf_chr(b, ' ');
-	buf_num(b, h);
-	buf_str(b, " re S\n");
+	page_end_text(pg);
+	HPDF_Page_SetLineWidth(pg->hp, lw);
+	HPDF_Page_Rectangle(pg->hp, x, y, w, h);
+	HPDF_Page_Stroke(pg->hp);
 }
 
 /* ---- fonts, at the end ---- */
 
-/* Six capital letters from the glyph set: the same subset, the same tag. */
-static void
-subset_tag(char tag[8], int kind, int f, const unsigned char *set, size_t n)
+/*
+ * The /Filter of a stream whose bytes are deflated already.  libharu drops
+ * a /Filter key from a stream it does not compress itself, but calls a
+ * dictionary's write function after its keys: the key goes there.
+ */
+static HPDF_STATUS
+write_deflated(HPDF_Dict d, HPDF_Stream s)
 {
-	uint64_t h = 1469598103934665603ull;
-	size_t i;
-
-	h = (h ^ (uint64_t)(kind * 8 + f)) * 1099511628211ull;
-	for (i = 0; i < n; i++)
-		h = (h ^ set[i]) * 1099511628211ull;
-	for (i = 0; i < 6; i++, h /= 26)
-		tag[i] = (char)('A' + h % 26);
-	tag[6] = '+';
-	tag[7] = '\0';
+	(void)d;
+	return HPDF_Stream_WriteStr(s, "/Filter /FlateDecode\012");
 }
 
+enum { ST_PLAIN, ST_DEFLATE, ST_DEFLATED };
+
 /*
- * The FontDescriptor of a font program prog; name is "TAG+PSName", cidset
- * the CIDSet stream's object or 0.  Returns the descriptor's object.
+ * A stream object of the document: its bytes as they are (ST_PLAIN), deflated
+ * by libharu (ST_DEFLATE), or deflated already (ST_DEFLATED).
  */
-static uint32_t
-font_descriptor(struct pdf *p, const struct face *fc, const char *name, int flags,
-    const unsigned char *prog, size_t plen, uint32_t cidset)
+static HPDF_Dict
+stream_new(struct pdf *p, const void *data, size_t len, int z)
 {
-	uint32_t file = obj_new(p), desc;
-	struct buf *d;
-	int i;
+	HPDF_Dict d;
 
-	d = dict_begin(p);
-	buf_str(d, "/Length1 ");
-	buf_uint(d, plen, 0);
-	obj_stream(p, file, d, prog, plen, 1);
-
-	desc = obj_new(p);
-	d = dict_begin(p);
-	buf_str(d, "<</Type/FontDescriptor/FontName/");
-	buf_str(d, name);
-	buf_str(d, "/Flags ");
-	buf_uint(d, (unsigned)flags, 0);
-	buf_str(d, "/FontBBox[");
-	for (i = 0; i < 4; i++) {
-		if (i > 0)
-			buf_chr(d, ' ');
-		buf_num(d, fc->bbox[i]);
-	}
-	buf_str(d, "]/ItalicAngle ");
-	buf_num(d, fc->italic_angle);
-	buf_str(d, "/Ascent ");
-	buf_num(d, fc->ascent);
-	buf_str(d, "/Descent ");
-	buf_num(d, fc->descent);
-	buf_str(d, "/CapHeight ");
-	buf_num(d, fc->cap_height);
-	buf_str(d, "/StemV ");
-	buf_num(d, fc->stemv);
-	buf_str(d, "/FontFile2 ");
-	buf_ref(d, file);
-	if (cidset != 0) {
-		buf_str(d, "/CIDSet ");
-		buf_ref(d, cidset);
-	}
-	buf_str(d, ">>");
-	obj_put(p, desc, d);
-	return desc;
+	if ((d = HPDF_DictStream_New(p->doc->mmgr, p->doc->xref)) == NULL)
+		return NULL;
+	d->filter = z == ST_DEFLATE ? HPDF_STREAM_FILTER_FLATE_DECODE : HPDF_STREAM_FILTER_NONE;
+	if (z == ST_DEFLATED)
+		d->write_fn = write_deflated;
+	if (len > 0 && HPDF_Stream_Write(d->stream, data, (HPDF_UINT)len) != HPDF_OK)
+		return NULL;
+	return d;
 }
 
 static const char cmap_head[] =
@@ -2107,226 +1347,166 @@ static const char cmap_tail[] =
     "end\n"
     "end\n";
 
-/* Appends "<code> <utf-16be>" for a ToUnicode bfchar line. */
+/*
+ * A ToUnicode CMap into b: code codes[i] (bytes wide) is character
+ * chars[i].
+ */
 static void
-cmap_char(struct buf *b, unsigned code, int bytes, uint32_t c)
+tounicode(struct buf *b, int bytes, const unsigned *codes, const uint32_t *chars, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
-
-	buf_chr(b, '<');
-	if (bytes == 1) {
-		buf_chr(b, hex[code >> 4]);
-		buf_chr(b, hex[code & 15]);
-	} else
-		buf_hex16(b, code);
-	buf_str(b, "> <");
-	buf_utf16(b, c);
-	buf_str(b, ">\n");
-}
-
-/* A ToUnicode CMap: code codes[i] (bytes wide) is character chars[i]. */
-static uint32_t
-tounicode(struct pdf *p, int bytes, const unsigned *codes, const uint32_t *chars, size_t n)
-{
-	struct buf b = {0};
-	uint32_t num = obj_new(p);
 	size_t i, k, end;
+	char num[24];
 
-	buf_str(&b, cmap_head);
-	buf_str(&b, bytes == 1 ? "<00> <FF>\n" : "<0000> <FFFF>\n");
-	buf_str(&b, "endcodespacerange\n");
+	buf_str(b, cmap_head);
+	buf_str(b, bytes == 1 ? "<00> <FF>\n" : "<0000> <FFFF>\n");
+	buf_str(b, "endcodespacerange\n");
 	for (i = 0; i < n;) {
 		/* at most 100 lines a block */
 		k = n - i < 100 ? n - i : 100;
-		buf_uint(&b, k, 0);
-		buf_str(&b, " beginbfchar\n");
-		for (end = i + k; i < end; i++)
-			cmap_char(&b, codes[i], bytes, chars[i]);
-		buf_str(&b, "endbfchar\n");
+		snprintf(num, sizeof(num), "%zu", k);
+		buf_str(b, num);
+		buf_str(b, " beginbfchar\n");
+		for (end = i + k; i < end; i++) {
+			buf_chr(b, '<');
+			if (bytes == 1) {
+				buf_chr(b, hex[codes[i] >> 4]);
+				buf_chr(b, hex[codes[i] & 15]);
+			} else
+				buf_hex16(b, codes[i]);
+			buf_str(b, "> <");
+			buf_utf16(b, chars[i]);
+			buf_str(b, ">\n");
+		}
+		buf_str(b, "endbfchar\n");
 	}
-	buf_str(&b, cmap_tail);
-	obj_stream(p, num, NULL, b.p, b.len, 1);
-	free(b.p);
-	return num;
+	buf_str(b, cmap_tail);
 }
 
-/* The simple TrueType font of style f, WinAnsiEncoding. */
+/*
+ * The simple font of style f.  libharu gives it no ToUnicode, and
+ * WinAnsiEncoding names 0xA0 "space": without one a no-break space comes
+ * back as a space.  So when 0xA0 was drawn, a ToUnicode of every code used.
+ */
 static void
 font_simple(struct pdf *p, int f)
 {
-	const struct face *fc = &p->fs->win[f];
-	const unsigned char *codes = p->win_used[f];
-	unsigned char *glyphs, *prog;
-	unsigned first = 256, last = 0, c, g, g2, ucodes[256];
-	uint32_t uchars[256], desc, tu = 0;
-	struct umap map[512];
-	uint16_t *newgid;
-	size_t nu = 0, nmap = 0, plen, i, j, k;
-	char tag[8], *name;
-	struct buf *d;
-	int need_tu = 0;
+	const unsigned char *used = p->win_used[f];
+	unsigned codes[256];
+	uint32_t chars[256];
+	struct buf b = {0};
+	size_t n = 0;
+	unsigned c;
+	HPDF_Dict tu;
 
-	glyphs = xcalloc((fc->nglyphs + 7) / 8, 1);
-	glyphs[0] |= 1;
-	for (c = 0; c < 256; c++) {
-		if (!(codes[c / 8] & (1u << (c % 8))))
-			continue;
-		if (c < first)
-			first = c;
-		last = c;
-		g = p->fs->win_gid[f][c];
-		g2 = p->fs->win_gid2[f][c];
-		glyphs[g / 8] |= (unsigned char)(1u << (g % 8));
-		glyphs[g2 / 8] |= (unsigned char)(1u << (g2 % 8));
-		/* the cmap: what readers look up for the code, and its own character */
-		map[nmap].u = winansi_lookup(c);
-		map[nmap++].gid = g;
-		if (winansi_unicode(c) != winansi_lookup(c)) {
-			map[nmap].u = winansi_unicode(c);
-			map[nmap++].gid = g2;
+	if (!(used[0xA0 / 8] & (1u << (0xA0 % 8))))
+		return;
+	for (c = 0; c < 256; c++)
+		if (used[c / 8] & (1u << (c % 8))) {
+			codes[n] = c;
+			chars[n++] = winansi_unicode(c);
 		}
-		ucodes[nu] = c;
-		uchars[nu++] = winansi_unicode(c);
-		if (c == 0xA0)
-			need_tu = 1;
-	}
-	/* a character may come from two codes (0x20 and 0xA0 are both "space") */
-	for (i = 0, k = 0; i < nmap; i++) {
-		for (j = 0; j < k && map[j].u != map[i].u; j++)
-			;
-		if (j == k)
-			map[k++] = map[i];
-	}
-	nmap = k;
-	subset_tag(tag, 0, f, glyphs, (fc->nglyphs + 7) / 8);
-	name = xasprintf("%s%s", tag, fc->psname);
-	newgid = xreallocarray(NULL, fc->nglyphs, sizeof(*newgid));
-	prog = subset_build(fc, glyphs, newgid, map, nmap, 0, &plen);
-	free(glyphs);
-	free(newgid);
-	/* symbolic never; nonsymbolic always (WinAnsiEncoding); italic */
-	desc = font_descriptor(p, fc, name, 32 | (fc->italic_angle != 0 ? 64 : 0), prog, plen, 0);
-	free(prog);
-	/*
-	 * WinAnsiEncoding names 0xA0 "space": without a ToUnicode a no-break
-	 * space comes back as a space.
-	 */
-	if (need_tu)
-		tu = tounicode(p, 1, ucodes, uchars, nu);
-
-	p->font_win[f] = obj_new(p);
-	d = dict_begin(p);
-	buf_str(d, "<</Type/Font/Subtype/TrueType/BaseFont/");
-	buf_str(d, name);
-	buf_str(d, "/FirstChar ");
-	buf_uint(d, first, 0);
-	buf_str(d, "/LastChar ");
-	buf_uint(d, last, 0);
-	/* codes not drawn get 0: nothing reads them, and the file is smaller */
-	buf_str(d, "/Widths[");
-	for (c = first; c <= last; c++) {
-		if (c > first)
-			buf_chr(d, ' ');
-		buf_uint(d, (codes[c / 8] & (1u << (c % 8))) ? fc->w[p->fs->win_gid[f][c]] : 0, 0);
-	}
-	buf_str(d, "]/Encoding/WinAnsiEncoding/FontDescriptor ");
-	buf_ref(d, desc);
-	if (tu != 0) {
-		buf_str(d, "/ToUnicode ");
-		buf_ref(d, tu);
-	}
-	buf_str(d, ">>");
-	obj_put(p, p->font_win[f], d);
-	free(name);
+	tounicode(&b, 1, codes, chars, n);
+	if ((tu = stream_new(p, b.p, b.len, ST_DEFLATE)) != NULL)
+		HPDF_Dict_Add(p->font[K_WIN][f], "ToUnicode", tu);
+	free(b.p);
 }
 
-/* The Type0 font of style f: CIDFontType2, one CID per character. */
+/*
+ * The fallback (Type0) font of style f, mended where libharu 2.3.0 falls
+ * short of PDF/A-1b and of readers:
+ *  - /W and /CIDToGIDMap: libharu writes them for every character of the
+ *    font (a 128 KB map and some 1,900 widths in every document) and
+ *    leaves out the font's last character (it counts to max, not to max
+ *    inclusive); here they cover the codes drawn.
+ *  - ToUnicode: libharu's is a copy of its encoding CMap (cidrange), not
+ *    a map to Unicode; here a bfchar for every code drawn (the codes are
+ *    the characters, □ included: what it stands for is in /ActualText).
+ *  - CIDSystemInfo /Ordering: libharu writes "Identity-H", the name of the
+ *    encoding; Identity-H's is "Identity" (ISO 19005-1 6.3.3.1 wants them
+ *    to agree).
+ *  - The FontDescriptor: /CapHeight, which libharu's CID path leaves out,
+ *    and /CIDSet, which PDF/A-1 wants for every CID font subset (6.3.5).
+ * The descriptor is made by libharu's own before-write function, called
+ * here ahead of the save (it makes it once), so it can be amended.
+ */
 static void
 font_type0(struct pdf *p, int f)
 {
-	const struct face *fc = &p->fs->ext[f];
-	const struct cidfont *cf = &p->cid[f];
-	unsigned char *glyphs, *bytes, *prog;
-	uint32_t map, set, desc, tu, cidfont;
+	HPDF_Font font = p->font[K_EXT][f];
+	HPDF_FontAttr attr = (HPDF_FontAttr)font->attr;
+	HPDF_FontDef def = p->def[K_EXT][f];
+	HPDF_Dict cid = attr->descendant_font, csi, desc, set;
+	HPDF_MMgr mm = p->doc->mmgr;
+	const unsigned char *used = p->ext_used[f];
+	unsigned char *map, *bits;
 	unsigned *codes;
-	uint16_t *newgid;
-	char tag[8], *name;
-	size_t i, nset, plen;
-	struct buf *d;
+	uint32_t *chars;
+	HPDF_Array w = NULL, run = NULL;
+	struct buf b = {0};
+	size_t n = 0, last = 0, c, prev = 0;
+	unsigned g;
 
-	glyphs = xcalloc((fc->nglyphs + 7) / 8, 1);
-	glyphs[0] |= 1;
-	for (i = 0; i < cf->n; i++)
-		glyphs[cf->gid[i] / 8] |= (unsigned char)(1u << (cf->gid[i] % 8));
-	subset_tag(tag, 1, f, glyphs, (fc->nglyphs + 7) / 8);
-	name = xasprintf("%s%s", tag, fc->psname);
-	newgid = xreallocarray(NULL, fc->nglyphs, sizeof(*newgid));
-	/* .notdef is drawn only for a character no font has, when there is no □ */
-	prog = subset_build(fc, glyphs, newgid, NULL, 0, p->fs->tofu_gid[f] == 0, &plen);
-	free(glyphs);
-
-	/* CIDToGIDMap and CIDSet: CID 0 is .notdef, CIDs 1..n the characters */
-	bytes = xcalloc(2 * (cf->n + 1), 1);
-	for (i = 0; i < cf->n; i++)
-		wr16(bytes + 2 * (i + 1), newgid[cf->gid[i]]);
-	free(newgid);
-	map = obj_new(p);
-	obj_stream(p, map, NULL, bytes, 2 * (cf->n + 1), 1);
-	nset = (cf->n + 1 + 7) / 8;
-	memset(bytes, 0, nset);
-	for (i = 0; i <= cf->n; i++)
-		bytes[i / 8] |= (unsigned char)(0x80u >> (i % 8));
-	set = obj_new(p);
-	obj_stream(p, set, NULL, bytes, nset, 0);
-	free(bytes);
-	desc = font_descriptor(p, fc, name, 4 | (fc->italic_angle != 0 ? 64 : 0), prog, plen, set);
-	free(prog);
-
-	codes = xreallocarray(NULL, cf->n ? cf->n : 1, sizeof(*codes));
-	for (i = 0; i < cf->n; i++)
-		codes[i] = (unsigned)(i + 1);
-	tu = tounicode(p, 2, codes, cf->cp, cf->n);
-	free(codes);
-
-	cidfont = obj_new(p);
-	d = dict_begin(p);
-	buf_str(d, "<</Type/Font/Subtype/CIDFontType2/BaseFont/");
-	buf_str(d, name);
-	buf_str(d, "/CIDSystemInfo<</Registry(Adobe)/Ordering(Identity)/Supplement 0>>"
-		   "/FontDescriptor ");
-	buf_ref(d, desc);
-	buf_str(d, "/DW ");
-	buf_uint(d, fc->w[0], 0);
-	/* /W in runs short enough for PDF/A-1's arrays */
-	buf_str(d, "/W[");
-	for (i = 0; i < cf->n; i++) {
-		if (i % (ARRAY_MAX / 2) == 0) {
-			if (i > 0)
-				buf_str(d, "] ");
-			buf_uint(d, i + 1, 0);
-			buf_chr(d, '[');
-		} else
-			buf_chr(d, ' ');
-		buf_uint(d, fc->w[cf->gid[i]], 0);
+	codes = xreallocarray(NULL, 65536, sizeof(*codes));
+	chars = xreallocarray(NULL, 65536, sizeof(*chars));
+	for (c = 0; c < 65536; c++)
+		if (used[c / 8] & (1u << (c % 8))) {
+			codes[n] = (unsigned)c;
+			chars[n++] = (uint32_t)c;
+			last = c;
+		}
+	/* CIDToGIDMap: code (= CID) to glyph, up to the last code drawn */
+	map = xcalloc(2 * (last + 1), 1);
+	bits = xcalloc(last / 8 + 1, 1);
+	bits[0] = 0x80;                      /* CID 0, .notdef */
+	if ((w = HPDF_Array_New(mm)) == NULL)
+		goto done;
+	for (c = 0; c < n; c++) {
+		g = def_gid(def, codes[c]);
+		map[2 * codes[c]] = (unsigned char)(g >> 8);
+		map[2 * codes[c] + 1] = (unsigned char)g;
+		bits[codes[c] / 8] |= (unsigned char)(0x80u >> (codes[c] % 8));
+		/* /W in runs of consecutive codes: first [w1 w2 ...] */
+		if (run == NULL || codes[c] != prev + 1 || HPDF_Array_Items(run) >= ARRAY_MAX) {
+			HPDF_Array_AddNumber(w, codes[c]);
+			if ((run = HPDF_Array_New(mm)) == NULL || HPDF_Array_Add(w, run) != HPDF_OK)
+				goto done;
+		}
+		HPDF_Array_AddNumber(run, HPDF_TTFontDef_GetGidWidth(def, (HPDF_UINT16)g));
+		prev = codes[c];
 	}
-	if (cf->n > 0)
-		buf_chr(d, ']');
-	buf_str(d, "]/CIDToGIDMap ");
-	buf_ref(d, map);
-	buf_str(d, ">>");
-	obj_put(p, cidfont, d);
-
-	p->font_ext[f] = obj_new(p);
-	d = dict_begin(p);
-	buf_str(d, "<</Type/Font/Subtype/Type0/BaseFont/");
-	buf_str(d, name);
-	buf_str(d, "/Encoding/Identity-H/DescendantFonts[");
-	buf_ref(d, cidfont);
-	buf_str(d, "]/ToUnicode ");
-	buf_ref(d, tu);
-	buf_str(d, ">>");
-	obj_put(p, p->font_ext[f], d);
-	free(name);
+	HPDF_Dict_Add(cid, "W", w);
+	w = NULL;
+	if (attr->map_stream != NULL) {
+		HPDF_MemStream_FreeData(attr->map_stream->stream);
+		HPDF_Stream_Write(attr->map_stream->stream, map, (HPDF_UINT)(2 * (last + 1)));
+	}
+	if ((csi = HPDF_Dict_GetItem(cid, "CIDSystemInfo", HPDF_OCLASS_DICT)) != NULL)
+		HPDF_Dict_Add(csi, "Ordering", HPDF_String_New(mm, "Identity", NULL));
+	tounicode(&b, 2, codes, chars, n);
+	if (attr->cmap_stream != NULL) {
+		/* the same object, its content replaced, and no /Type /CMap left */
+		HPDF_MemStream_FreeData(attr->cmap_stream->stream);
+		HPDF_Stream_Write(attr->cmap_stream->stream, (const HPDF_BYTE *)b.p,
+		    (HPDF_UINT)b.len);
+		HPDF_Dict_RemoveElement(attr->cmap_stream, "Type");
+		HPDF_Dict_RemoveElement(attr->cmap_stream, "CMapName");
+		HPDF_Dict_RemoveElement(attr->cmap_stream, "CIDSystemInfo");
+		HPDF_Dict_RemoveElement(attr->cmap_stream, "WMode");
+	}
+	if (font->before_write_fn(font) != HPDF_OK || (desc = def->descriptor) == NULL)
+		goto done;
+	HPDF_Dict_AddNumber(desc, "CapHeight", def->cap_height);
+	if ((set = stream_new(p, bits, last / 8 + 1, ST_DEFLATE)) != NULL)
+		HPDF_Dict_Add(desc, "CIDSet", set);
+done:
+	if (w != NULL)
+		HPDF_Array_Free(w);
+	free(b.p);
+	free(map);
+	free(bits);
+	free(codes);
+	free(chars);
 }
 
 /* ---- metadata, at the end ---- */
@@ -2351,36 +1531,6 @@ pdfdoc_byte(uint32_t c)
 		if (pdfdoc_high[i] != 0 && pdfdoc_high[i] == c)
 			return 0x80 + i;
 	return -1;
-}
-
-/*
- * A text string: PDFDocEncoding when every character has a byte there (all
- * Swedish does), else UTF-16BE in hex.
- */
-static void
-buf_text(struct buf *b, const char *s)
-{
-	size_t i = 0, n = strlen(s), start = b->len;
-	uint32_t c;
-	int byte = 0;
-
-	buf_chr(b, '(');
-	while (i < n && (byte = pdfdoc_byte(utf8_next((const unsigned char *)s, n, &i))) != -1) {
-		if (byte == '(' || byte == ')' || byte == '\\')
-			buf_chr(b, '\\');
-		buf_chr(b, (char)byte);
-	}
-	if (byte != -1) {
-		buf_chr(b, ')');
-		return;
-	}
-	b->len = start;
-	buf_str(b, "<FEFF");
-	for (i = 0; i < n;) {
-		c = utf8_next((const unsigned char *)s, n, &i);
-		buf_utf16(b, c);
-	}
-	buf_chr(b, '>');
 }
 
 /* XML character data. */
@@ -2435,21 +1585,80 @@ xml_attr(struct buf *b, const char *name, const char *v)
 	buf_chr(b, '"');
 }
 
+
+/*
+ * A text string object: PDFDocEncoding when every character has a byte
+ * there (all Swedish does), else UTF-16BE with its byte order mark.
+ * libharu's HPDF_SetInfoAttr would write the UTF-8 bytes as they are.
+ */
+static void *
+text_obj(struct pdf *p, const char *s)
+{
+	struct buf b = {0};
+	size_t i = 0, n = strlen(s);
+	void *obj;
+	int byte = 0;
+
+	while (i < n && (byte = pdfdoc_byte(utf8_next((const unsigned char *)s, n, &i))) != -1)
+		buf_chr(&b, (char)byte);
+	if (byte != -1) {
+		buf_chr(&b, '\0');
+		obj = HPDF_String_New(p->doc->mmgr, b.p, NULL);
+	} else {
+		b.len = 0;
+		buf_chr(&b, (char)0xFE);
+		buf_chr(&b, (char)0xFF);
+		for (i = 0; i < n;) {
+			uint32_t c = utf8_next((const unsigned char *)s, n, &i);
+
+			if (c >= 0x10000) {
+				c -= 0x10000;
+				buf_chr(&b, (char)((0xD800 + (c >> 10)) >> 8));
+				buf_chr(&b, (char)((0xD800 + (c >> 10)) & 0xFF));
+				c = 0xDC00 + (c & 0x3FF);
+			}
+			buf_chr(&b, (char)(c >> 8));
+			buf_chr(&b, (char)(c & 0xFF));
+		}
+		obj = HPDF_Binary_New(p->doc->mmgr, (HPDF_BYTE *)b.p, (HPDF_UINT)b.len);
+	}
+	free(b.p);
+	return obj;
+}
+
+/* The id as a UUID, "xxxxxxxx-xxxx-...". */
+static void
+uuid_str(char s[37], const unsigned char id[16])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, k = 0;
+
+	for (i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			s[k++] = '-';
+		s[k++] = hex[id[i] >> 4];
+		s[k++] = hex[id[i] & 15];
+	}
+	s[k] = '\0';
+}
+
 /*
  * XMP, uncompressed as PDF/A-1 wants it, with only what PDF/A-1b asks
  * for: pdfaid, and each /Info entry mirrored (ISO 19005-1 6.7.3); simple
- * values as attributes, which RDF allows and is shorter.  Returns its
- * object.
+ * values as attributes, which RDF allows and is shorter.  Made here, not
+ * by HPDF_PDFA_SetPDFAConformance: libharu 2.3.0 writes the metadata
+ * without XML escapes (a title "A & B" makes it unreadable), under
+ * /SubType instead of /Subtype, and gives the trailer an /ID from the clock.
  */
-static uint32_t
+static HPDF_Dict
 pdf_xmp(struct pdf *p)
 {
 	static const char li_alt[] = "<rdf:Alt><rdf:li xml:lang=\"x-default\">";
 	static const char li_alt_end[] = "</rdf:li></rdf:Alt>";
-	struct buf b = {0}, *d;
-	uint32_t num = obj_new(p);
-	char date[32];
-	int dc = p->title || p->author || p->subject;
+	struct buf b = {0};
+	HPDF_Dict x;
+	char date[32], uuid[48];
+	int dc = p->title || p->author || p->subject || p->language;
 
 	buf_str(&b, "<?xpacket begin=\"\xEF\xBB\xBF\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>"
 		    "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">"
@@ -2460,10 +1669,16 @@ pdf_xmp(struct pdf *p)
 	xml_attr(&b, "pdf:Producer", PDF_PRODUCER);
 	if (p->keywords)
 		xml_attr(&b, "pdf:Keywords", p->keywords);
+	/* the document's own id, the same as the trailer's */
+	snprintf(uuid, sizeof(uuid), "uuid:");
+	uuid_str(uuid + 5, p->id);
+	buf_str(&b, " xmlns:xmpMM=\"http://ns.adobe.com/xap/1.0/mm/\"");
+	xml_attr(&b, "xmpMM:DocumentID", uuid);
 	if (p->date[0] != '\0') {
 		snprintf(date, sizeof(date), "%sZ", p->date);
 		buf_str(&b, " xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\"");
 		xml_attr(&b, "xmp:CreateDate", date);
+		xml_attr(&b, "xmp:ModifyDate", date);
 	}
 	if (dc) {
 		buf_str(&b, " xmlns:dc=\"http://purl.org/dc/elements/1.1/\">");
@@ -2474,111 +1689,110 @@ pdf_xmp(struct pdf *p)
 			    p->author);
 		if (p->subject)
 			xmp_prop(&b, "dc:description", li_alt, li_alt_end, p->subject);
+		if (p->language)
+			xmp_prop(&b, "dc:language", "<rdf:Bag><rdf:li>", "</rdf:li></rdf:Bag>",
+			    p->language);
 		buf_str(&b, "</rdf:Description>");
 	} else
 		buf_str(&b, "/>");
 	buf_str(&b, "</rdf:RDF></x:xmpmeta><?xpacket end=\"w\"?>");
-	d = dict_begin(p);
-	buf_str(d, "/Type/Metadata/Subtype/XML");
-	obj_stream(p, num, d, b.p, b.len, 0);
+	if ((x = stream_new(p, b.p, b.len, ST_PLAIN)) != NULL) {
+		HPDF_Dict_AddName(x, "Type", "Metadata");
+		HPDF_Dict_AddName(x, "Subtype", "XML");
+	}
 	free(b.p);
-	return num;
+	return x;
 }
 
-/* /Info with the values of the XMP, so PDF/A's synchronisation holds. */
-static uint32_t
+/*
+ * /Info with the values of the XMP, so PDF/A's synchronisation holds; the
+ * dates from the metadata (libharu's HPDF_SetInfoDateAttr would do, but
+ * takes the date apart first; here it is one string).
+ */
+static void
 pdf_info(struct pdf *p)
 {
-	uint32_t num = obj_new(p);
-	struct buf *d = dict_begin(p);
+	HPDF_Dict info;
 	char date[24];
 
-	buf_str(d, "<</Producer");
-	buf_text(d, PDF_PRODUCER);
-	if (p->title) {
-		buf_str(d, "/Title");
-		buf_text(d, p->title);
-	}
-	if (p->author) {
-		buf_str(d, "/Author");
-		buf_text(d, p->author);
-	}
-	if (p->subject) {
-		buf_str(d, "/Subject");
-		buf_text(d, p->subject);
-	}
-	if (p->keywords) {
-		buf_str(d, "/Keywords");
-		buf_text(d, p->keywords);
-	}
+	/* makes the /Info dictionary, with our producer instead of libharu's */
+	if (HPDF_SetInfoAttr(p->doc, HPDF_INFO_PRODUCER, PDF_PRODUCER) != HPDF_OK ||
+	    (info = p->doc->info) == NULL)
+		return;
+	if (p->title)
+		HPDF_Dict_Add(info, "Title", text_obj(p, p->title));
+	if (p->author)
+		HPDF_Dict_Add(info, "Author", text_obj(p, p->author));
+	if (p->subject)
+		HPDF_Dict_Add(info, "Subject", text_obj(p, p->subject));
+	if (p->keywords)
+		HPDF_Dict_Add(info, "Keywords", text_obj(p, p->keywords));
 	if (p->date[0] != '\0') {
 		snprintf(date, sizeof(date), "D:%.4s%.2s%.2s%.2s%.2s%.2sZ", p->date, p->date + 5,
 		    p->date + 8, p->date + 11, p->date + 14, p->date + 17);
-		buf_str(d, "/CreationDate");
-		buf_text(d, date);
+		HPDF_Dict_Add(info, "CreationDate", HPDF_String_New(p->doc->mmgr, date, NULL));
+		HPDF_Dict_Add(info, "ModDate", HPDF_String_New(p->doc->mmgr, date, NULL));
 	}
-	buf_str(d, ">>");
-	obj_put(p, num, d);
-	return num;
 }
 
-/* The ICC profile of the output intent PDF/A requires; returns its object. */
-static uint32_t
-pdf_icc(struct pdf *p)
+/*
+ * The output intent PDF/A requires, with the ICC profile deflated once per
+ * process (its stream carries /Filter itself; libharu writes the bytes as
+ * they are).  Not HPDF_PDFA_AppendOutputIntents: libharu 2.3.0 names the
+ * key "DestOutputProfile " with a space, so readers find no profile.
+ */
+static void
+pdf_intent(struct pdf *p)
 {
-	uint32_t num = obj_new(p);
-	struct buf *d = dict_begin(p);
+	HPDF_MMgr mm = p->doc->mmgr;
+	HPDF_Dict icc, intent;
+	HPDF_Array list;
 
-	buf_str(d, "/N ");
-	buf_uint(d, (unsigned)p->fs->icc_n, 0);
-	buf_str(d, "/Filter/FlateDecode");
-	/* deflated once per process already */
-	obj_stream(p, num, d, p->fs->icc_z, p->fs->icc_zlen, 0);
-	return num;
+	if ((icc = stream_new(p, p->fs->icc_z, p->fs->icc_zlen, ST_DEFLATED)) == NULL ||
+	    (intent = HPDF_Dict_New(mm)) == NULL || (list = HPDF_Array_New(mm)) == NULL)
+		return;
+	HPDF_Dict_AddNumber(icc, "N", (HPDF_INT32)p->fs->icc_n);
+	HPDF_Dict_AddName(intent, "Type", "OutputIntent");
+	HPDF_Dict_AddName(intent, "S", "GTS_PDFA1");
+	HPDF_Dict_Add(intent, "OutputConditionIdentifier",
+	    HPDF_String_New(mm, p->fs->icc_desc, NULL));
+	HPDF_Dict_Add(intent, "DestOutputProfile", icc);
+	HPDF_Array_Add(list, intent);
+	HPDF_Dict_Add(p->doc->catalog, "OutputIntents", list);
+}
+
+/* The trailer's /ID, both halves the hash of id_seed: stable, never the clock. */
+static void
+pdf_id(struct pdf *p)
+{
+	HPDF_Array id;
+
+	if ((id = HPDF_Array_New(p->doc->mmgr)) == NULL)
+		return;
+	HPDF_Array_Add(id, HPDF_Binary_New(p->doc->mmgr, p->id, 16));
+	HPDF_Array_Add(id, HPDF_Binary_New(p->doc->mmgr, p->id, 16));
+	HPDF_Dict_Add(p->doc->trailer, "ID", id);
 }
 
 /* ---- pages ---- */
 
-/*
- * Deflates and writes the content of every page not yet written.  release:
- * frees the pages too (pdf_flush); else they stay, empty, for pointers
- * callers still hold (at the end, where drawing is refused anyway).
- */
-static void
-pages_flush(struct pdf *p, int release)
-{
-	struct pdf_page *pg;
-	size_t i;
-
-	for (i = 0; i < p->nlive; i++) {
-		pg = p->live[i];
-		page_end_text(pg);
-		if (pg->content.len > 0 && !p->failed) {
-			p->cobj[pg->index] = obj_new(p);
-			obj_stream(p, p->cobj[pg->index], NULL, pg->content.p, pg->content.len, 1);
-		}
-		if (release)
-			page_free(pg);
-		else {
-			free(pg->content.p);
-			memset(&pg->content, 0, sizeof(pg->content));
-		}
-	}
-	if (release) {
-		p->flushed = p->npages;
-		p->nlive = 0;
-	}
-}
-
 int
 pdf_flush(struct pdf *p)
 {
-	/* an ordinary document keeps its pages until pdf_save */
+	size_t i;
+
+	/* an ordinary document keeps its pages drawable until pdf_save */
 	if (!p->streamed)
 		return p->failed ? -1 : 0;
 	if (pdf_closed(p) == -1)
 		return -1;
-	pages_flush(p, 1);
+	/*
+	 * libharu keeps the whole document in memory until it is saved: the
+	 * pages stay, only closed for drawing, as pdf.h promises.
+	 */
+	for (i = p->flushed; i < p->npages; i++)
+		page_end_text(p->pages[i]);
+	p->flushed = p->npages;
 	return p->failed ? -1 : 0;
 }
 
@@ -2607,117 +1821,52 @@ order_ok(struct pdf *p, const size_t *order, size_t n)
 }
 
 /*
- * The page objects and the page tree, written last: a balanced tree of
- * TREE_FANOUT kids a node, whose leaves list the pages in order (order
- * NULL: drawing order).  Every number is computed before anything is
- * written, so each page knows its /Parent: page i (in order) is object
- * base + i; level l (1 = just above the pages) starts at lvl[l], node j
- * of it holds kids j * FANOUT ... of level l - 1 and pages
- * [j * FANOUT^l, (j + 1) * FANOUT^l).  The root, the one node of the top
- * level, carries MediaBox and the font resources every page inherits.
- * Returns the root's object.
+ * The page tree in the given order (order NULL: drawing order).  libharu
+ * hangs every page on the root /Pages node as it is added; that is the
+ * tree as long as the pages are in drawing order and fit one array.
+ * Otherwise the root's /Kids are emptied and filled again in order, with
+ * leaves of TREE_LEAF pages when there are more than PDF/A-1's 8,191 array
+ * elements; each page gets its new /Parent, and libharu counts /Count
+ * when it writes the nodes.
  */
-static uint32_t
+static void
 pages_tree(struct pdf *p, const size_t *order)
 {
-	uint64_t span[8], lo, hi;
-	size_t size[8], n = p->npages, i, j, k;
-	uint32_t lvl[8], base, parent;
-	struct buf *d;
-	int levels = 0, l, f;
+	HPDF_Pages root = p->doc->root_pages, parent = root;
+	HPDF_Array kids;
+	HPDF_Page hp;
+	size_t i;
 
-	/* levels above the pages until one node holds all (32^6 > MAX_OBJECTS) */
-	size[0] = n;
-	span[0] = 1;
-	do {
-		levels++;
-		size[levels] = (size[levels - 1] + TREE_FANOUT - 1) / TREE_FANOUT;
-		span[levels] = span[levels - 1] * TREE_FANOUT;
-	} while (size[levels] > 1 && levels < 7);
-	base = obj_new(p);
-	for (i = 1; i < n; i++)
-		obj_new(p);
-	for (l = 1; l <= levels; l++) {
-		lvl[l] = obj_new(p);
-		for (j = 1; j < size[l]; j++)
-			obj_new(p);
+	if (order == NULL && p->npages <= ARRAY_MAX)
+		return;
+	if ((kids = HPDF_Dict_GetItem(root, "Kids", HPDF_OCLASS_ARRAY)) == NULL) {
+		pdf_fail(p, "PDF-dokumentet saknar sidträd (libharu)");
+		return;
 	}
-	lvl[0] = base;
-	if (p->failed)
-		return 0;
-
-	for (i = 0; i < n; i++) {
-		uint32_t c = p->cobj[order != NULL ? order[i] : i];
-
-		d = dict_begin(p);
-		buf_str(d, "<</Type/Page/Parent ");
-		buf_ref(d, lvl[1] + (uint32_t)(i / TREE_FANOUT));
-		if (c != 0) {
-			buf_str(d, "/Contents ");
-			buf_ref(d, c);
-		}
-		buf_str(d, ">>");
-		obj_put(p, base + (uint32_t)i, d);
+	HPDF_Array_Clear(kids);
+	for (i = 0; i < p->npages && !p->failed; i++) {
+		hp = p->pages[order != NULL ? order[i] : i]->hp;
+		if (p->npages > ARRAY_MAX && i % TREE_LEAF == 0 &&
+		    (parent = HPDF_Pages_New(p->doc->mmgr, root, p->doc->xref)) == NULL)
+			return;
+		HPDF_Dict_RemoveElement(hp, "Parent");
+		HPDF_Pages_AddKids(parent, hp);
 	}
-	for (l = 1; l <= levels; l++)
-		for (j = 0; j < size[l]; j++) {
-			d = dict_begin(p);
-			buf_str(d, "<</Type/Pages");
-			if (l < levels) {
-				parent = lvl[l + 1] + (uint32_t)(j / TREE_FANOUT);
-				buf_str(d, "/Parent ");
-				buf_ref(d, parent);
-			}
-			buf_str(d, "/Kids[");
-			for (k = j * TREE_FANOUT; k < size[l - 1] && k < (j + 1) * TREE_FANOUT; k++) {
-				if (k > j * TREE_FANOUT)
-					buf_chr(d, ' ');
-				buf_ref(d, lvl[l - 1] + (uint32_t)k);
-			}
-			lo = j * span[l];
-			hi = (j + 1) * span[l] < n ? (j + 1) * span[l] : n;
-			buf_str(d, "]/Count ");
-			buf_uint(d, hi - lo, 0);
-			if (l == levels) {
-				buf_str(d, "/MediaBox[0 0 ");
-				buf_num(d, PDF_A4_WIDTH);
-				buf_chr(d, ' ');
-				buf_num(d, PDF_A4_HEIGHT);
-				buf_str(d, "]/Resources<</Font<<");
-				for (f = 0; f < PDF__FONTS; f++) {
-					if (p->font_win[f] != 0) {
-						buf_chr(d, '/');
-						buf_str(d, res_win[f]);
-						buf_chr(d, ' ');
-						buf_ref(d, p->font_win[f]);
-					}
-					if (p->font_ext[f] != 0) {
-						buf_chr(d, '/');
-						buf_str(d, res_ext[f]);
-						buf_chr(d, ' ');
-						buf_ref(d, p->font_ext[f]);
-					}
-				}
-				buf_str(d, ">>>>");
-			}
-			buf_str(d, ">>");
-			obj_put(p, lvl[l] + (uint32_t)j, d);
-		}
-	return lvl[levels];
 }
 
 /*
- * Ends the document: the pages left, the fonts (subsets of everything any
- * page drew), the page tree in order, metadata, output intent, catalog,
- * xref and trailer.  Once.
+ * Ends the document: fonts mended, metadata, output intent, page tree in
+ * order, and libharu's bytes in p->file.  Once; afterwards the same bytes.
  */
 static int
 pdf_finish(struct pdf *p, const size_t *order, size_t n)
 {
-	uint32_t pages, xmp, info, icc, catalog;
-	struct buf *d;
-	size_t i;
-	int f, used;
+	HPDF_Stream s;
+	HPDF_UINT i, len, count;
+	const HPDF_BYTE *b;
+	HPDF_Dict xmp;
+	size_t k;
+	int f;
 
 	if (p->failed)
 		return -1;
@@ -2730,47 +1879,53 @@ pdf_finish(struct pdf *p, const size_t *order, size_t n)
 	if (order != NULL && order_ok(p, order, n) == -1)
 		return -1;
 	p->finished = 1;
-	pages_flush(p, 0);
+	for (k = 0; k < p->npages; k++)
+		page_end_text(p->pages[k]);
 	for (f = 0; f < PDF__FONTS; f++) {
-		for (used = 0, i = 0; i < 32; i++)
-			used |= p->win_used[f][i];
-		if (used)
+		if (p->font[K_WIN][f] != NULL)
 			font_simple(p, f);
-	}
-	for (f = 0; f < PDF__FONTS; f++)
-		if (p->cid[f].n > 0)
+		if (p->font[K_EXT][f] != NULL && p->ext_used[f] != NULL)
 			font_type0(p, f);
-	pages = pages_tree(p, order);
-	icc = pdf_icc(p);
-	xmp = pdf_xmp(p);
-	info = pdf_info(p);
-
-	catalog = obj_new(p);
-	d = dict_begin(p);
-	buf_str(d, "<</Type/Catalog/Pages ");
-	buf_ref(d, pages);
-	buf_str(d, "/Metadata ");
-	buf_ref(d, xmp);
-	buf_str(d, "/OutputIntents[<</Type/OutputIntent/S/GTS_PDFA1/OutputConditionIdentifier(");
-	buf_str(d, p->fs->icc_desc);
-	buf_str(d, ")/DestOutputProfile ");
-	buf_ref(d, icc);
-	buf_str(d, ">>]");
-	if (p->language) {
-		buf_str(d, "/Lang");
-		buf_text(d, p->language);
 	}
-	buf_str(d, ">>");
-	obj_put(p, catalog, d);
-	out_xref(p, catalog, info);
-	if (p->out != NULL && !p->failed && (fflush(p->out) != 0 || ferror(p->out)))
-		pdf_fail(p, "kan inte skriva PDF-filen: %s", errno != 0 ? strerror(errno) : "skrivfel");
-	return p->failed ? -1 : 0;
+	pages_tree(p, order);
+	pdf_info(p);
+	pdf_intent(p);
+	pdf_id(p);
+	if ((xmp = pdf_xmp(p)) != NULL)
+		HPDF_Dict_Add(p->doc->catalog, "Metadata", xmp);
+	if (p->language)
+		HPDF_Dict_Add(p->doc->catalog, "Lang", text_obj(p, p->language));
+	if (p->failed || HPDF_SaveToStream(p->doc) != HPDF_OK || p->failed) {
+		pdf_fail(p, "kan inte skriva PDF-dokumentet (libharu)");
+		return -1;
+	}
+	/* libharu's memory stream, buffer by buffer */
+	s = p->doc->stream;
+	p->file = xmalloc(s->size > 0 ? s->size : 1);
+	count = HPDF_MemStream_GetBufCount(s);
+	for (i = 0; i < count; i++) {
+		if ((b = HPDF_MemStream_GetBufPtr(s, i, &len)) == NULL ||
+		    p->filelen + len > s->size) {
+			pdf_fail(p, "kan inte läsa PDF-dokumentet från libharu");
+			return -1;
+		}
+		memcpy(p->file + p->filelen, b, len);
+		p->filelen += len;
+	}
+	HPDF_MemStream_FreeData(s);
+	if (p->filelen < sizeof(pdf_header) - 1 ||
+	    memcmp(p->file, pdf_header, sizeof(pdf_header) - 1) != 0) {
+		pdf_fail(p, "libharu skrev ett annat PDF-huvud än väntat");
+		return -1;
+	}
+	return 0;
 }
 
 int
 pdf_finish_stream(struct pdf *p, const size_t *order, size_t n)
 {
+	size_t skip = sizeof(pdf_header) - 1;
+
 	if (!p->streamed) {
 		pdf_fail(p, "pdf_finish_stream: dokumentet är inte strömmat (spara med pdf_save)");
 		return -1;
@@ -2779,7 +1934,14 @@ pdf_finish_stream(struct pdf *p, const size_t *order, size_t n)
 		pdf_fail(p, "dokumentet är redan avslutat");
 		return -1;
 	}
-	return pdf_finish(p, order, n);
+	if (pdf_finish(p, order, n) == -1)
+		return -1;
+	/* the header went out at pdf_new_stream */
+	errno = 0;
+	if (fwrite(p->file + skip, 1, p->filelen - skip, p->out) != p->filelen - skip ||
+	    fflush(p->out) != 0 || ferror(p->out))
+		pdf_fail(p, "kan inte skriva PDF-filen: %s", errno != 0 ? strerror(errno) : "skrivfel");
+	return p->failed ? -1 : 0;
 }
 
 int
@@ -2791,9 +1953,9 @@ pdf_save_mem(struct pdf *p, unsigned char **bufp, size_t *lenp)
 	}
 	if (pdf_finish(p, NULL, 0) == -1)
 		return -1;
-	*bufp = xmalloc(p->file.len);
-	memcpy(*bufp, p->file.p, p->file.len);
-	*lenp = p->file.len;
+	*bufp = xmalloc(p->filelen);
+	memcpy(*bufp, p->file, p->filelen);
+	*lenp = p->filelen;
 	return 0;
 }
 
@@ -2813,7 +1975,7 @@ pdf_save(struct pdf *p, const char *path)
 		pdf_fail(p, "kan inte skapa %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fwrite(p->file.p, 1, p->file.len, f) != p->file.len || fflush(f) != 0) {
+	if (fwrite(p->file, 1, p->filelen, f) != p->filelen || fflush(f) != 0) {
 		pdf_fail(p, "kan inte skriva %s: %s", path, strerror(errno));
 		rc = -1;
 	}

@@ -1,8 +1,8 @@
 /*
  * pdf.h -- PDF output: documents, pages, fonts and text in UTF-8, PDF/A-1b
- * and deterministic output, in memory or streamed page by page to a file.
- * The layout engine (layout.c) and the renderers draw through this; only
- * pdf.c knows the file format.
+ * and deterministic output, saved to memory or a file, or written to a
+ * FILE at the end.  The layout engine (layout.c) and the renderers draw
+ * through this; only pdf.c knows the PDF library (libharu) and the format.
  *
  * Coordinates are PDF points (1/72 inch) from the bottom-left corner of an
  * A4 page (595.276 x 841.89); use PDF_MM() to convert from millimetres.
@@ -51,7 +51,8 @@ struct pdf_meta {
 /*
  * A new document.  Fonts and the ICC profile come from fontdir (the build's
  * build/fonts, see fonts/README.md); they are read once per process and
- * fontdir and cached, so a document costs little.  meta may be NULL.
+ * fontdir and cached; each document hands libharu its own copy of the
+ * fonts it draws with, to subset.  meta may be NULL.
  * Returns NULL with a Swedish message in err when the fonts cannot be read,
  * or meta->date is not a real "YYYY-MM-DDTHH:MM:SS".
  */
@@ -129,38 +130,41 @@ int pdf_save(struct pdf *, const char *path);
 int pdf_save_mem(struct pdf *, unsigned char **buf, size_t *len);
 
 /*
- * Streamed documents, for print batches of any size (100,000 försändelser,
- * 300,000 pages): pages go to out as they are finished, and memory does not
- * grow with the page count beyond a few bytes a page (an object number and
- * file offsets).  Drawing works as on any document: pdf_add_page, pdf_text,
- * pdf_page_at ...; the fonts, metadata and output intent are the same as an
- * ordinary document's, and so is determinism (same input, same bytes).
+ * Streamed documents, for print batches: pages are drawn as on any
+ * document (pdf_add_page, pdf_text, pdf_page_at ...), then put in any order
+ * and written to out in one go.  libharu, which writes the file, keeps a
+ * whole document in memory until it is written, so memory grows with the
+ * page count (a few kilobytes a page, the pages' content deflated only at
+ * the end): callers cut a large print run into volumes of some thousands
+ * of pages, each a document of its own.  The fonts, metadata and output
+ * intent are the same as an ordinary document's, and so is determinism
+ * (same input, same bytes; a streamed document and an ordinary one with
+ * the same pages are the same bytes).
  *
  * pdf_new_stream: like pdf_new, writing to out, which must be positioned at
- * the start of an empty file (offsets are counted from the first byte this
- * writes; out may be a pipe).  out stays the caller's: it is never closed.
- * The header is written at once; NULL with err also when that fails.
+ * the start of an empty file (out may be a pipe).  out stays the caller's:
+ * it is never closed.  The header is written at once; NULL with err also
+ * when that fails.
  *
- * pdf_flush: writes every page drawn so far (its deflated content) to out
- * and frees it.  Those pages can no longer be drawn on: pdf_page_at returns
- * NULL for them and earlier pointers to them are invalid; pdf_page_count
- * still counts them.  Call it after each whole försändelse (render.c goes
- * back to its earlier pages to stamp "Sida n (m)" first).  Returns 0, or -1
- * with pdf_error() (a write error, for example).  On an ordinary document
- * it does nothing (its pages stay until pdf_save) and returns 0, or -1 when
- * the document already has an error, so the same code can draw both.
+ * pdf_flush: closes every page drawn so far for drawing: pdf_page_at
+ * returns NULL for them and drawing on them is an error; pdf_page_count
+ * still counts them.  Nothing is written and no memory is freed (libharu
+ * cannot write a page before the document).  Call it after each whole
+ * försändelse (render.c goes back to its earlier pages to stamp "Sida n
+ * (m)" first).  Returns 0, or -1 with pdf_error() when the document has an
+ * error.  On an ordinary document it does nothing (its pages stay open
+ * until pdf_save) and returns 0, or -1 when the document already has an
+ * error, so the same code can draw both.
  *
- * pdf_finish_stream: flushes what is left and ends the document.  The pages
- * are listed in the page tree in the given order, whatever order they were
- * drawn in: order[i] is the 0-based index (in drawing order) of the page
- * that comes i-th; n must be pdf_page_count() and order a permutation, else
- * -1.  order NULL (n ignored) keeps drawing order.  Then come the fonts
- * (subsets of every glyph any page used; the fallback font's CIDs are
- * numbered across the document), the page objects and a balanced page tree,
- * XMP, /Info, the output intent, catalog, xref and trailer; out is flushed
- * (fflush), not closed.  Returns 0, or -1 with pdf_error(): out then holds
- * no complete PDF and the caller removes it.  Once only; -1 on an ordinary
- * document (use pdf_save).
+ * pdf_finish_stream: ends the document and writes all of it after the
+ * header.  The pages are listed in the page tree in the given order,
+ * whatever order they were drawn in: order[i] is the 0-based index (in
+ * drawing order) of the page that comes i-th; n must be pdf_page_count()
+ * and order a permutation, else -1.  order NULL (n ignored) keeps drawing
+ * order.  The fonts are subsets of every glyph any page used; out is
+ * flushed (fflush), not closed.  Returns 0, or -1 with pdf_error(): out
+ * then holds no complete PDF and the caller removes it.  Once only; -1 on
+ * an ordinary document (use pdf_save).
  *
  * Errors stick, as everywhere here: after a refused order or a write error
  * the document can only be freed.  pdf_save and pdf_save_mem refuse a
