@@ -29,6 +29,7 @@
 #define KEY_PATH    0x01 /* resolved against the directory of the config file */
 #define KEY_SECONDS 0x02 /* a whole number of seconds, 1 to 3600 */
 #define KEY_DAYS    0x04 /* a whole number of days, 1 to 365 */
+#define KEY_VOLUME  0x08 /* försändelser per print volume, 1 to 100000 */
 
 struct key {
 	const char *section;
@@ -78,6 +79,7 @@ static const struct key keys[] = {
 	{"print", "sftp_host_key", SLOT(print_sftp_host_key), 0, NULL, NULL},
 	{"print", "cups_queue", SLOT(print_cups_queue), 0, NULL, NULL},
 	{"print", "timeout", SLOT(print_timeout), KEY_SECONDS, NULL, "60"},
+	{"print", "volume", SLOT(print_volume), KEY_VOLUME, NULL, "500"},
 	{"print", "skatteverket", SLOT(print_skatteverket), 0, NULL,
 	    "Skatteverket|Box 2820|403 20 Göteborg"},
 	{"archive", "folder", SLOT(archive_folder), KEY_PATH, NULL, "out/arkiv"},
@@ -200,6 +202,14 @@ on_entry(void *arg, struct ini_ctx *ctx, const char *section, const char *key, c
 			return ini_fail(ctx, "ogiltigt värde \"%s\" för %s (sekunder, 1 till 3600)",
 			    val, key);
 	}
+	if (k->flags & KEY_VOLUME) {
+		char *end;
+		long v = strtol(val, &end, 10);
+
+		if (end == val || *end != '\0' || v < 1 || v > 100000)
+			return ini_fail(ctx, "ogiltigt värde \"%s\" för %s (försändelser per volym, "
+			    "1 till 100000)", val, key);
+	}
 	if (k->flags & KEY_DAYS) {
 		char *end;
 		long v = strtol(val, &end, 10);
@@ -300,6 +310,14 @@ config_print_timeout(const struct config *cfg)
 	long v = cfg->print_timeout != NULL ? strtol(cfg->print_timeout, NULL, 10) : 60;
 
 	return v >= 1 && v <= 3600 ? (int)v : 60;
+}
+
+size_t
+config_print_volume(const struct config *cfg)
+{
+	long v = cfg->print_volume != NULL ? strtol(cfg->print_volume, NULL, 10) : 500;
+
+	return v >= 1 && v <= 100000 ? (size_t)v : 500;
 }
 
 int

@@ -55,6 +55,7 @@ struct config {
 	char *print_sftp_host_key; /* sftp_host_key: "SHA256:<base64>" of the server's key */
 	char *print_cups_queue;    /* cups_queue: the CUPS queue for driver = cups and --print */
 	char *print_timeout;       /* timeout: seconds a print server (CUPS, SFTP) may be silent; 60 */
+	char *print_volume;        /* volume: försändelser per print volume; 500 */
 	char *print_skatteverket;  /* skatteverket: the forwarding address, lines split by '|' */
 
 	/* [archive] */
@@ -118,6 +119,7 @@ int config_require_letter(const struct config *cfg, char *err, size_t errlen);
 
 /* [print] timeout in seconds (checked when read: 1 to 3600). */
 int config_print_timeout(const struct config *cfg);
+size_t config_print_volume(const struct config *cfg);
 
 /* [delgivning] paminnelse_dagar as a number of days. */
 int config_paminnelse_dagar(const struct config *cfg);

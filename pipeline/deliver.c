@@ -77,26 +77,36 @@ struct item {
 	char *held_why;          /* held without entering the outbox: why */
 	char when[32];
 	char earlier[20];        /* already: when it went out (local time), "" unknown */
+	bool batched;            /* drawn into a print batch: its outcome comes at the end */
+	size_t seq;              /* and its place in the batch, in the order drawn */
 };
 
 struct batch_ent {
 	char postnummer[8];
 	unsigned long nr;
 	size_t index;
-	size_t first, pages;     /* in drawing order, the blank page included */
+	size_t seq;              /* in the order drawn */
+	size_t first, pages;     /* on the recorder, the blank page included */
 	long off;                /* its record in the spool */
 };
 
+/*
+ * A run's print batch (or its Skatteverket batch): every försändelse is
+ * drawn on a recorder (pdf.h) as the parts come; at the end they are put in
+ * postnummer order and cut into volumes of [print] volume försändelser, each
+ * a PDF of its own, drawn from the recording, handed over and freed before
+ * the next.
+ */
 struct batch {
 	bool skatteverket;
-	struct pdf *pdf;
-	struct file_tmp out;     /* the batch, under its temporary name */
+	struct pdf *pdf;         /* the recorder */
 	FILE *spool;             /* "id\tmanifest row\n" per försändelse */
-	char *name, *mname, *path, *reason;
+	char *base;              /* "utskrift-MEETING-kN-RUNID" */
 	struct batch_ent *v;
 	size_t n, cap;
-	size_t pages;            /* drawn so far, for the next entry */
-	bool broken;             /* could not be drawn or written: not handed over */
+	unsigned char *sent;     /* by seq: 1 when its volume was handed over */
+	size_t nsent, volumes;
+	bool broken;             /* could not be drawn: nothing of it is handed over */
 };
 
 /* One run of send: what deliver_begin starts and deliver_end ends. */
@@ -109,7 +119,6 @@ struct ctx {
 	FILE *err;
 	struct send_result *res;
 	struct batch print, skv;
-	bool print_failed, skv_failed;
 	bool failed;                /* a delivery failed: deliver_end says so */
 	bool log_lost;              /* the log refused a write: nothing more is handed over */
 	char runid[17];             /* random, so no two runs of any two logs share a name */
@@ -699,12 +708,12 @@ deliver_archive(struct ctx *c, struct item *it)
 
 /*
  * A print batch is drawn while the run goes, one försändelse after the
- * other as the parts come, into a streamed PDF (pdf.h) under a temporary
- * name; only at the end, when every försändelse of the run is known, is it
- * put in postnummer order (the page tree, not the drawing, decides the
- * order), the manifest written, and the file renamed and handed over.
- * Memory holds a few numbers per försändelse; the rest of each one (its id
- * and manifest row) waits in a spool file.
+ * other as the parts come, onto a recorder (pdf.h); only at the end, when
+ * every försändelse of the run is known, are they put in postnummer order,
+ * the manifest written, and the volumes drawn from the recording one at a
+ * time, renamed and handed over.  Memory holds a few numbers per
+ * försändelse and one volume; the rest (the drawing, each one's id and
+ * manifest row) waits in spool files.
  */
 static int
 cmp_ent(const void *a, const void *b)
@@ -749,9 +758,10 @@ csv(FILE *fp, const char *s, bool last)
 }
 
 /*
- * Hands a batch written to the print folder to the configured driver: the
- * folder itself (nothing more to do), SFTP to a print house (manifest, then
- * batch), or a CUPS queue (the batch; the manifest stays in the folder).
+ * Hands a volume written to the print folder to the configured driver: the
+ * folder itself (nothing more to do), SFTP to a print house (the manifest
+ * mname, with the first volume, then the volume), or a CUPS queue (the
+ * volume; the manifest stays in the folder).  mname NULL: no manifest now.
  */
 static int
 hand_over(const struct config *cfg, const char *path, const char *name, const char *mname,
@@ -762,9 +772,9 @@ hand_over(const struct config *cfg, const char *path, const char *name, const ch
 	if (strcmp(cfg->print_driver, "sftp") == 0) {
 		struct sftp_target t = {cfg->print_sftp_url, cfg->print_sftp_user,
 		    cfg->print_sftp_key, cfg->print_sftp_host_key};
-		char *mpath = xasprintf("%s/%s", cfg->print_folder, mname);
+		char *mpath = mname != NULL ? xasprintf("%s/%s", cfg->print_folder, mname) : NULL;
 
-		if (print_sftp_upload(&t, mpath, mname, err, errlen) == -1 ||
+		if ((mpath != NULL && print_sftp_upload(&t, mpath, mname, err, errlen) == -1) ||
 		    print_sftp_upload(&t, path, name, err, errlen) == -1)
 			rc = -1;
 		free(mpath);
@@ -803,45 +813,20 @@ spool_open(void)
 	return tmpfile();
 }
 
-/* Opens the batch when its first försändelse comes. */
+/* Opens the batch when its first försändelse comes: its recorder and spool. */
 static int
 batch_open(struct ctx *c, struct batch *b)
 {
-	const struct render *rd = c->rd;
-	const struct session *s = rd->s;
-	struct pdf_meta meta;
-	char date[11], when[24], err[256], *seed;
+	char err[256];
 
-	ymd_format(&s->protokoll.sammantradesdatum, date);
-	b->name = xasprintf("%s-%s-k%lld-%s.pdf", b->skatteverket ? "skatteverket" : "utskrift",
+	b->base = xasprintf("%s-%s-k%lld-%s", b->skatteverket ? "skatteverket" : "utskrift",
 	    c->meeting, (long long)c->batch, c->runid);
-	b->mname = xasprintf("%s-%s-k%lld-%s.csv", b->skatteverket ? "skatteverket" : "utskrift",
-	    c->meeting, (long long)c->batch, c->runid);
-	b->path = xasprintf("%s/%s", rd->cfg->print_folder, b->name);
-	b->reason = handover_reason(rd->cfg, b->path, b->name);
-	if (file_mkdirs(rd->cfg->print_folder) == -1 ||
-	    file_create(&b->out, rd->cfg->print_folder, b->name) == -1) {
-		fprintf(c->err, "expediera: kan inte skriva %s: %s\n", b->path, strerror(errno));
-		b->broken = true;
-		return -1;
-	}
 	if ((b->spool = spool_open()) == NULL) {
 		fprintf(c->err, "expediera: kan inte skapa en tillfällig fil: %s\n", strerror(errno));
 		b->broken = true;
 		return -1;
 	}
-	seed = xasprintf("batch|%s|%lld|%d", date, (long long)c->batch, b->skatteverket);
-	memset(&meta, 0, sizeof(meta));
-	meta.title = b->skatteverket ? "Utskrift via Skatteverket" : "Utskrift";
-	meta.author = rd->cfg->org_name != NULL ? rd->cfg->org_name : s->protokoll.kommun;
-	meta.language = "sv-SE";
-	snprintf(when, sizeof(when), "%sT00:00:00", date);
-	meta.date = when;
-	meta.id_seed = seed;
-	meta.id_seed_len = strlen(seed);
-	b->pdf = pdf_new_stream(rd->fontdir, &meta, b->out.fp, err, sizeof(err));
-	free(seed);
-	if (b->pdf == NULL) {
+	if ((b->pdf = pdf_new_recorder(c->rd->fontdir, err, sizeof(err))) == NULL) {
 		fprintf(c->err, "expediera: %s\n", err);
 		b->broken = true;
 		return -1;
@@ -896,7 +881,7 @@ batch_add(struct ctx *c, struct batch *b, struct item *it)
 	if (it->pages % 2 == 1)
 		pdf_add_page(b->pdf);
 	if (pdf_flush(b->pdf) == -1) {
-		fprintf(c->err, "expediera: %s: %s\n", b->path, pdf_error(b->pdf));
+		fprintf(c->err, "expediera: %s: %s\n", b->base, pdf_error(b->pdf));
 		b->broken = true;
 		return -1;
 	}
@@ -908,6 +893,7 @@ batch_add(struct ctx *c, struct batch *b, struct item *it)
 	memcpy(e->postnummer, it->postnummer, sizeof(e->postnummer));
 	e->nr = r->p->nr;
 	e->index = r->index;
+	e->seq = b->n - 1;
 	e->first = before;
 	e->pages = pdf_page_count(b->pdf) - before;
 	e->off = ftell(b->spool);
@@ -919,117 +905,239 @@ batch_add(struct ctx *c, struct batch *b, struct item *it)
 	csv(b->spool, b->skatteverket ? "" : r->m->adresser[0].postnummer, false);
 	csv(b->spool, pages, false);
 	csv(b->spool, it->sha, false);
-	csv(b->spool, rek ? "ja" : "nej", true);
-	if (outbox_set(c->a, c->batch, it->id, OUTBOX_SENDING, b->reason) == -1) {
-		fprintf(c->err, "expediera: %s\n", audit_error(c->a));
-		b->broken = true;
-		return -1;
-	}
-	it->state = OUTBOX_SENDING;
+	/* the volume's name comes last, at the end of the run */
+	csv(b->spool, rek ? "ja" : "nej", false);
+	fputc('\n', b->spool);
+	/* It stays PENDING until its volume is written: SENDING names the file. */
+	it->batched = true;
+	it->seq = e->seq;
 	return 0;
 }
 
-/* Moves every försändelse of the batch to state, in commits of a few hundred. */
-static void
-batch_set_all(struct ctx *c, struct batch *b, enum outbox_state state, const char *reason)
+/* The id of entry e, from its spool row (malloc'd), or NULL. */
+static char *
+ent_id(struct batch *b, const struct batch_ent *e, char **row)
 {
-	char *line = NULL;
-	size_t cap = 0, k = 0;
-	ssize_t len;
+	char *line = NULL, *tab;
+	size_t cap = 0;
 
-	rewind(b->spool);
+	if (fseek(b->spool, e->off, SEEK_SET) == -1 || getline(&line, &cap, b->spool) <= 0 ||
+	    (tab = strchr(line, '\t')) == NULL) {
+		free(line);
+		return NULL;
+	}
+	*tab = '\0';
+	if (row != NULL)
+		*row = tab + 1;
+	return line;
+}
+
+/* Moves entries [from, to) of the batch to state, in commits of a few hundred. */
+static void
+batch_set(struct ctx *c, struct batch *b, size_t from, size_t to, enum outbox_state state,
+    const char *reason)
+{
+	size_t i;
+	char *id;
+
 	audit_tx_begin(c->a);
-	while ((len = getline(&line, &cap, b->spool)) > 0) {
-		char *tab = strchr(line, '\t');
-
-		if (tab == NULL)
+	for (i = from; i < to; i++) {
+		if ((id = ent_id(b, &b->v[i], NULL)) == NULL)
 			continue;
-		*tab = '\0';
-		outbox_set(c->a, c->batch, line, state, reason);
-		if (++k % 256 == 0) {
+		outbox_set(c->a, c->batch, id, state, reason);
+		free(id);
+		if ((i - from + 1) % 256 == 0) {
 			commit(c);
 			audit_tx_begin(c->a);
 		}
 	}
 	commit(c);
-	free(line);
+}
+
+/* Volume k's file name (ext "pdf" or "csv"): the batch's own when there is one volume. */
+static char *
+volume_name(const struct batch *b, size_t k, const char *ext)
+{
+	return b->volumes == 1 ? xasprintf("%s.%s", b->base, ext) :
+	    xasprintf("%s-v%03zu.%s", b->base, k + 1, ext);
 }
 
 /*
- * Ends a batch: pages in postnummer order, the manifest, both files renamed
- * into the print folder (manifest first), handed to the driver; then SENT.
- * 0, or -1 when it was not handed over (the next run sends it again).
+ * Volume k's manifest: a row for each of its försändelser, naming the
+ * volume in its last column, so that the manifests of a run's volumes read
+ * as one list.  0, or -1 with *m discarded.
+ */
+static int
+volume_manifest(struct ctx *c, struct batch *b, size_t from, size_t to, const char *name,
+    const char *mname, struct file_tmp *m)
+{
+	const struct render *rd = c->rd;
+	char *id, *row;
+	size_t i, len;
+
+	if (file_create(m, rd->cfg->print_folder, mname) == -1) {
+		fprintf(c->err, "expediera: kan inte skriva %s/%s: %s\n", rd->cfg->print_folder,
+		    mname, strerror(errno));
+		return -1;
+	}
+	fputs("forsandelse,namn,postnummer,sidor,sha256,rekommenderat,volym\n", m->fp);
+	for (i = from; i < to; i++) {
+		if ((id = ent_id(b, &b->v[i], &row)) == NULL) {
+			fprintf(c->err, "expediera: den tillfälliga filen för %s kunde inte läsas\n",
+			    name);
+			file_discard(m);
+			return -1;
+		}
+		if ((len = strlen(row)) > 0 && row[len - 1] == '\n')
+			row[len - 1] = '\0';
+		fputs(row, m->fp);
+		csv(m->fp, name, true);
+		free(id);
+	}
+	return 0;
+}
+
+/*
+ * One volume: entries [from, to) (in postnummer order) SENDING with the
+ * file that will prove its hand-over, drawn from the recording into a PDF
+ * of its own under a temporary name, its manifest written, both renamed
+ * into the print folder (manifest first) and handed to the driver; then
+ * SENT.  0, or -1 when it was not handed over (the next run sends its
+ * försändelser again).
+ */
+static int
+volume_finish(struct ctx *c, struct batch *b, size_t k, size_t from, size_t to)
+{
+	const struct render *rd = c->rd;
+	const struct session *s = rd->s;
+	struct pdf_meta meta;
+	struct file_tmp out, m;
+	struct pdf *vol = NULL;
+	char date[11], when[24], err[256], *name = volume_name(b, k, "pdf"), *seed;
+	char *mname = volume_name(b, k, "csv");
+	char *path = xasprintf("%s/%s", rd->cfg->print_folder, name);
+	char *reason = handover_reason(rd->cfg, path, name);
+	size_t i;
+	int rc = -1;
+
+	memset(&out, 0, sizeof(out));
+	memset(&m, 0, sizeof(m));
+	batch_set(c, b, from, to, OUTBOX_SENDING, reason);
+	if (!recorded(c))
+		goto out;
+	if (file_create(&out, rd->cfg->print_folder, name) == -1) {
+		fprintf(c->err, "expediera: kan inte skriva %s: %s\n", path, strerror(errno));
+		goto failed;
+	}
+	ymd_format(&s->protokoll.sammantradesdatum, date);
+	seed = xasprintf("batch|%s|%lld|%d|%zu", date, (long long)c->batch, b->skatteverket, k);
+	memset(&meta, 0, sizeof(meta));
+	meta.title = b->skatteverket ? "Utskrift via Skatteverket" : "Utskrift";
+	meta.author = rd->cfg->org_name != NULL ? rd->cfg->org_name : s->protokoll.kommun;
+	meta.language = "sv-SE";
+	snprintf(when, sizeof(when), "%sT00:00:00", date);
+	meta.date = when;
+	meta.id_seed = seed;
+	meta.id_seed_len = strlen(seed);
+	vol = pdf_new_stream(rd->fontdir, &meta, out.fp, err, sizeof(err));
+	free(seed);
+	if (vol == NULL) {
+		fprintf(c->err, "expediera: %s\n", err);
+		goto failed;
+	}
+	for (i = from; i < to; i++)
+		if (pdf_replay(b->pdf, b->v[i].first, b->v[i].pages, vol) == -1)
+			break;
+	if (i < to || pdf_finish_stream(vol, NULL, 0) == -1) {
+		fprintf(c->err, "expediera: %s: %s\n", path, pdf_error(vol));
+		goto failed;
+	}
+	if (volume_manifest(c, b, from, to, name, mname, &m) == -1)
+		goto failed;
+	crash_point("batch-sending");
+	if (file_commit_new(&m) == -1) {
+		fprintf(c->err, "expediera: kan inte skriva %s/%s: %s\n", rd->cfg->print_folder,
+		    mname, strerror(errno));
+		goto failed;
+	}
+	if (file_commit_new(&out) == -1) {
+		/* A manifest without its volume is no hand-over. */
+		char *mpath = xasprintf("%s/%s", rd->cfg->print_folder, mname);
+
+		fprintf(c->err, "expediera: kan inte skriva %s: %s\n", path, strerror(errno));
+		unlink(mpath);
+		free(mpath);
+		goto failed;
+	}
+	crash_point("batch-handover");
+	if (hand_over(rd->cfg, path, name, mname, err, sizeof(err)) == -1) {
+		fprintf(c->err, "expediera: %s\n", err);
+		/* Not at the printer: the next run sends these again. */
+		unlink(path);
+		batch_set(c, b, from, to, OUTBOX_FAILED, err);
+		goto out;
+	}
+	crash_point("batch-written");
+	batch_set(c, b, from, to, OUTBOX_SENT, NULL);
+	for (i = from; i < to; i++)
+		b->sent[b->v[i].seq] = 1;
+	b->nsent += to - from;
+	rc = 0;
+	goto out;
+failed:
+	file_discard(&m);
+	file_discard(&out);
+	batch_set(c, b, from, to, OUTBOX_FAILED, "utskriftsfilen kunde inte skrivas");
+out:
+	pdf_free(vol);
+	free(name);
+	free(mname);
+	free(path);
+	free(reason);
+	return rc;
+}
+
+/*
+ * Ends a batch: the försändelser in postnummer order across the whole run,
+ * cut into volumes of [print] volume, each written and handed over with its
+ * manifest before the next is drawn.  A volume that is not handed over does
+ * not stop the next.  out names the first volume that went.  0 when every
+ * volume went, else -1.
  */
 static int
 batch_finish(struct ctx *c, struct batch *b, char *out, size_t outlen)
 {
 	const struct render *rd = c->rd;
-	struct file_tmp m;
-	size_t *order = NULL, total = 0, i, k, o = 0, cap = 0;
-	char err[256], *line = NULL;
-	int rc = -1;
+	size_t per = config_print_volume(rd->cfg), k;
+	char *name;
+	int rc = 0;
 
-	memset(&m, 0, sizeof(m));
 	if (b->n == 0 && !b->broken)
 		return 0;
-	if (b->broken)
-		goto failed;
+	b->sent = xcalloc(b->n > 0 ? b->n : 1, 1);
+	if (b->broken) {
+		batch_set(c, b, 0, b->n, OUTBOX_FAILED, "utskriftsfilen kunde inte skrivas");
+		return -1;
+	}
 	qsort(b->v, b->n, sizeof(*b->v), cmp_ent);
-	total = pdf_page_count(b->pdf);
-	order = xreallocarray(NULL, total + 1, sizeof(*order));
-	for (i = 0; i < b->n; i++)
-		for (k = 0; k < b->v[i].pages; k++)
-			order[o++] = b->v[i].first + k;
-	if (o != total || pdf_finish_stream(b->pdf, order, total) == -1) {
-		fprintf(c->err, "expediera: %s: %s\n", b->path,
-		    pdf_error(b->pdf) != NULL ? pdf_error(b->pdf) : "sidorna stämmer inte");
-		goto failed;
+	b->volumes = (b->n + per - 1) / per;
+	if (file_mkdirs(rd->cfg->print_folder) == -1) {
+		fprintf(c->err, "expediera: kan inte skapa %s: %s\n", rd->cfg->print_folder,
+		    strerror(errno));
+		batch_set(c, b, 0, b->n, OUTBOX_FAILED, "utskriftsmappen kunde inte skapas");
+		return -1;
 	}
-	if (file_create(&m, rd->cfg->print_folder, b->mname) == -1) {
-		fprintf(c->err, "expediera: kan inte skriva %s/%s: %s\n", rd->cfg->print_folder,
-		    b->mname, strerror(errno));
-		goto failed;
-	}
-	fputs("forsandelse,namn,postnummer,sidor,sha256,rekommenderat\n", m.fp);
-	for (i = 0; i < b->n; i++) {
-		ssize_t len;
-		char *tab;
+	for (k = 0; k < b->volumes; k++) {
+		size_t from = k * per, to = from + per < b->n ? from + per : b->n;
 
-		if (fseek(b->spool, b->v[i].off, SEEK_SET) == -1 ||
-		    (len = getline(&line, &cap, b->spool)) <= 0 ||
-		    (tab = strchr(line, '\t')) == NULL) {
-			fprintf(c->err, "expediera: den tillfälliga filen för %s kunde inte läsas\n",
-			    b->name);
-			goto failed;
+		if (volume_finish(c, b, k, from, to) == -1)
+			rc = -1;
+		else if (out[0] == '\0') {
+			name = volume_name(b, k, "pdf");
+			snprintf(out, outlen, "%s/%s", rd->cfg->print_folder, name);
+			free(name);
 		}
-		fputs(tab + 1, m.fp);
 	}
-	crash_point("batch-sending");
-	if (file_commit_new(&m) == -1 || file_commit_new(&b->out) == -1) {
-		fprintf(c->err, "expediera: kan inte skriva %s: %s\n", b->path, strerror(errno));
-		goto failed;
-	}
-	crash_point("batch-handover");
-	if (hand_over(rd->cfg, b->path, b->name, b->mname, err, sizeof(err)) == -1) {
-		fprintf(c->err, "expediera: %s\n", err);
-		/* Not at the printer: the next run sends the batch again. */
-		unlink(b->path);
-		batch_set_all(c, b, OUTBOX_FAILED, err);
-		goto out;
-	}
-	crash_point("batch-written");
-	batch_set_all(c, b, OUTBOX_SENT, NULL);
-	snprintf(out, outlen, "%s", b->path);
-	rc = 0;
-	goto out;
-failed:
-	file_discard(&m);
-	file_discard(&b->out);
-	if (b->spool != NULL)
-		batch_set_all(c, b, OUTBOX_FAILED, "utskriftsfilen kunde inte skrivas");
-out:
-	free(line);
-	free(order);
 	return rc;
 }
 
@@ -1037,14 +1145,11 @@ static void
 batch_free(struct batch *b)
 {
 	pdf_free(b->pdf);
-	file_discard(&b->out);
 	if (b->spool != NULL)
 		fclose(b->spool);
 	free(b->v);
-	free(b->name);
-	free(b->mname);
-	free(b->path);
-	free(b->reason);
+	free(b->sent);
+	free(b->base);
 }
 
 /* ---- the expedieringslista ---- */
@@ -1052,8 +1157,8 @@ batch_free(struct batch *b)
 /*
  * One row a försändelse, spooled as the run goes: "mark\tparagraf\tdnr\t
  * mottagare\troll\troute\tstate\twhen\tsha256\tpostort\treason\n", where
- * mark P or S says the state is the print or Skatteverket batch's, known at
- * the end.  Tabs and line breaks within a field are written as spaces.
+ * mark P or S and a number says the state is that of the print or
+ * Skatteverket batch's försändelse with that seq, known at the end.  Tabs and line breaks within a field are written as spaces.
  */
 static void
 spool_field(FILE *fp, const char *s, char end)
@@ -1109,7 +1214,10 @@ lista_row(struct ctx *c, const struct item *it, char mark)
 		snprintf(when, sizeof(when), "%s", it->earlier);
 	else
 		record_local_time(it->when, when);
-	fprintf(c->lista, "%c\t%lu\t", mark, it->r->p->nr);
+	if (mark == '-')
+		fprintf(c->lista, "-\t%lu\t", it->r->p->nr);
+	else
+		fprintf(c->lista, "%c%zu\t%lu\t", mark, it->seq, it->r->p->nr);
 	spool_field(c->lista, it->r->p->dnr, '\t');
 	spool_field(c->lista, w, '\t');
 	spool_field(c->lista, it->r->internal != NULL ? "Intern" : roll_labels[m->roll], '\t');
@@ -1127,7 +1235,6 @@ struct lista_reader {
 	struct ctx *c;
 	char *line;
 	size_t cap;
-	const char *pstate, *sstate;
 };
 
 /* Row i of the spool (read in order; i 0 starts again), 1, or 0 at its end. */
@@ -1161,7 +1268,14 @@ lista_next(void *arg, size_t i, struct lista_rad *row)
 	row->mottagare = f[3];
 	row->roll = f[4];
 	row->route = f[5];
-	row->state = f[0][0] == 'P' ? lr->pstate : f[0][0] == 'S' ? lr->sstate : f[6];
+	if (f[0][0] == 'P' || f[0][0] == 'S') {
+		const struct batch *b = f[0][0] == 'P' ? &lr->c->print : &lr->c->skv;
+		size_t seq = strtoul(f[0] + 1, NULL, 10);
+
+		row->state = b->sent != NULL && seq < b->n && b->sent[seq] ? "skickad" :
+		    "misslyckades";
+	} else
+		row->state = f[6];
 	row->when = f[7];
 	row->sha256 = f[8][0] ? f[8] : NULL;
 	row->postort = f[9][0] ? f[9] : NULL;
@@ -1177,9 +1291,7 @@ static void
 write_lista(struct ctx *c)
 {
 	const struct session *s = c->rd->s;
-	struct lista_reader lr = {c, NULL, 0,
-	    c->print.broken || c->print_failed ? "misslyckades" : "skickad",
-	    c->skv.broken || c->skv_failed ? "misslyckades" : "skickad"};
+	struct lista_reader lr = {c, NULL, 0};
 	struct lista_rad row;
 	struct file_tmp t;
 	char date[11], *base, *title, *cname, *pname, err[256], nr[24], *head = NULL;
@@ -1399,12 +1511,12 @@ settle_item(struct ctx *c, struct item *it)
 {
 	struct send_result *res = c->res;
 	bool batched = (it->r->route == ROUTE_PRINT || it->r->route == ROUTE_PRINT_SKATTEVERKET) &&
-	    it->state == OUTBOX_SENDING;
+	    it->batched;
 
 	if (it->waiting)
 		return;
 	if (batched) {
-		/* the batch's outcome, at the end */
+		/* its volume's outcome, at the end */
 		lista_row(c, it, it->r->route == ROUTE_PRINT ? 'P' : 'S');
 		return;
 	}
@@ -1680,22 +1792,15 @@ deliver_end(struct delivery *dv, const struct render *rd, bool abandon)
 		rc = -1;
 		goto out;
 	}
-	if (batch_finish(c, &c->print, res->batch_pdf, sizeof(res->batch_pdf)) == -1) {
-		c->print_failed = true;
+	if (batch_finish(c, &c->print, res->batch_pdf, sizeof(res->batch_pdf)) == -1)
 		rc = -1;
-	}
-	if (batch_finish(c, &c->skv, res->skv_pdf, sizeof(res->skv_pdf)) == -1) {
-		c->skv_failed = true;
+	if (batch_finish(c, &c->skv, res->skv_pdf, sizeof(res->skv_pdf)) == -1)
 		rc = -1;
-	}
-	if (c->print_failed)
-		res->failed += c->print.n;
-	else
-		res->sent += c->print.n;
-	if (c->skv_failed)
-		res->failed += c->skv.n;
-	else
-		res->sent += c->skv.n;
+	res->batch_volumes = c->print.volumes;
+	res->skv_volumes = c->skv.volumes;
+	/* Volume by volume: one that did not go does not count the others failed. */
+	res->sent += c->print.nsent + c->skv.nsent;
+	res->failed += c->print.n - c->print.nsent + c->skv.n - c->skv.nsent;
 	write_lista(c);
 	res->log_failed = !recorded(c);
 	snprintf(summary, sizeof(summary),

@@ -21,7 +21,8 @@ struct send_result {
 	size_t waiting;                        /* recipients of paragraphs not justerade yet */
 	bool log_failed;                       /* the audit log refused a write: exit 4 */
 	char lista_pdf[512], lista_csv[512];   /* the expedieringslista of this run */
-	char batch_pdf[512], skv_pdf[512];     /* print batches written, "" if none */
+	char batch_pdf[512], skv_pdf[512];     /* print batches' first volumes, "" if none */
+	size_t batch_volumes, skv_volumes;    /* how many volumes each was cut into */
 };
 
 /*

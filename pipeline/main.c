@@ -911,6 +911,18 @@ pad:
 	fputc(' ', fp);
 }
 
+/* ", volym 1 av 3 (manifestet listar alla)" after a batch cut into volumes, else "". */
+static const char *
+volumes(size_t n)
+{
+	static char buf[64];
+
+	if (n <= 1)
+		return "";
+	snprintf(buf, sizeof(buf), " – volym 1 av %zu (manifestet listar alla)", n);
+	return buf;
+}
+
 /* The recipient column of a route: masked number and name, or the internal name. */
 static void
 print_route_text(const struct routed *r, FILE *fp)
@@ -1203,6 +1215,8 @@ send_for_real(const struct options *o, struct run *r, struct send_result *out)
 		json_string(stdout, res.batch_pdf[0] ? res.batch_pdf : NULL);
 		fputs(", \"skatteverket_batch\": ", stdout);
 		json_string(stdout, res.skv_pdf[0] ? res.skv_pdf : NULL);
+		printf(", \"print_volumes\": %zu, \"skatteverket_volumes\": %zu", res.batch_volumes,
+		    res.skv_volumes);
 		fputs(", \"expedieringslista\": ", stdout);
 		json_string(stdout, res.lista_pdf[0] ? res.lista_pdf : NULL);
 		fputs(", \"archive_folder\": ", stdout);
@@ -1219,9 +1233,9 @@ send_for_real(const struct options *o, struct run *r, struct send_result *out)
 			printf(", %zu väntar på justering", res.waiting);
 		puts(".");
 		if (res.batch_pdf[0])
-			printf("  utskrift:          %s\n", res.batch_pdf);
+			printf("  utskrift:          %s%s\n", res.batch_pdf, volumes(res.batch_volumes));
 		if (res.skv_pdf[0])
-			printf("  via Skatteverket:  %s\n", res.skv_pdf);
+			printf("  via Skatteverket:  %s%s\n", res.skv_pdf, volumes(res.skv_volumes));
 		printf("  arkiv:             %s\n", r->cfg.archive_folder);
 		printf("  överlämning:       %s\n", r->cfg.manual_folder);
 		if (res.lista_pdf[0])

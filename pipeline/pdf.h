@@ -175,6 +175,29 @@ struct pdf *pdf_new_stream(const char *fontdir, const struct pdf_meta *meta, FIL
 int pdf_flush(struct pdf *);
 int pdf_finish_stream(struct pdf *, const size_t *order, size_t n);
 
+/*
+ * Recorded documents, for print volumes: a run's print försändelser come in
+ * the order the session is read, but go to the printer in postnummer order,
+ * in volumes of a few hundred, each a document of its own that libharu
+ * holds in memory until it is saved.  So the run draws each försändelse on
+ * a recorder, which measures like any document and keeps what is drawn on
+ * its pages (text, lines, rectangles) as compact ops; pdf_flush after each
+ * försändelse seals its pages as one chunk, deflated into a temporary file.
+ * At the end pdf_replay draws the chunks, in any order, into the volume
+ * documents, exactly as drawing them there directly would (the same calls,
+ * so the same bytes).  Memory holds the unsealed pages' ops and a few
+ * numbers a chunk.
+ *
+ * pdf_new_recorder: a recorder; NULL with err when the fonts cannot be read
+ * or no temporary file can be made.  It cannot be saved.
+ *
+ * pdf_replay: adds pages [first, first + n) of the recorder rec, which must
+ * be whole chunks (what one pdf_flush sealed), at the end of into.  Returns
+ * 0, or -1 with pdf_error(into).
+ */
+struct pdf *pdf_new_recorder(const char *fontdir, char *err, size_t errlen);
+int pdf_replay(struct pdf *rec, size_t first, size_t n, struct pdf *into);
+
 /* The first error, in Swedish, or NULL. */
 const char *pdf_error(const struct pdf *);
 
