@@ -220,7 +220,8 @@ done
 preflight() {
 	java -cp "$pf_cp" org.apache.pdfbox.preflight.Validator_A1b "$1" >"$tmp/preflight" 2>&1
 }
-for f in "$(ls "$tmp"/r1/122-2-*.pdf)" "$(ls "$tmp"/r1/126-1-*.pdf)" "$tmp/prot-intern.pdf"; do
+for f in "$(ls "$tmp"/r1/122-2-*.pdf)" "$(ls "$tmp"/r1/126-1-*.pdf)" "$tmp/prot-intern.pdf" \
+    "$tmp/prot-offentlig.pdf"; do
 	if preflight "$f" && grep -q 'is a valid PDF/A-1b' "$tmp/preflight"; then ok; else
 		bad "preflight: $(basename "$f")"
 		head -n 15 "$tmp/preflight"

@@ -220,6 +220,14 @@ if [ $? -eq 0 ]; then ok; else bad "volumes: manifests and volumes"; cat "$tmp/v
 for v in "$W"/out/print/utskrift-*-v00[12].pdf; do
 	qpdf --check "$v" >/dev/null 2>&1 && ok || bad "volumes: qpdf --check $(basename "$v")"
 done
+# A volume is drawn from the recording: PDF/A-1b like any document.
+vcp=
+for j in pdfbox2 preflight fontbox2 xmpbox commons-logging javax.activation jaxb-api; do
+	vcp=$vcp${vcp:+:}/usr/share/java/$j.jar
+done
+v=$(ls "$W"/out/print/utskrift-*-v001.pdf)
+if java -cp "$vcp" org.apache.pdfbox.preflight.Validator_A1b "$v" >"$tmp/vpf" 2>&1 &&
+    grep -q 'is a valid PDF/A-1b' "$tmp/vpf"; then ok; else bad "volumes: Preflight on $(basename "$v")"; head -n 10 "$tmp/vpf"; fi
 send_in "$W" "$ex"
 grep -q ': 0 skickade' "$tmp/out" && ok || bad "volumes: a rerun sent again"
 # Killed after the first volume went, before it was recorded sent: the
