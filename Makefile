@@ -127,7 +127,8 @@ torture: deps-check
 
 bench:
 	@sh scripts/install-deps.sh bench
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all build/bench_pdf
+	@build/bench_pdf $${BENCH_LETTERS:-2000}
 	@sh tests/bench/run.sh
 
 fuzz: build/fuzz/fuzz_session

@@ -1295,7 +1295,7 @@ write_lista(struct ctx *c)
 	struct lista_rad row;
 	struct file_tmp t;
 	char date[11], *base, *title, *cname, *pname, err[256], nr[24], *head = NULL;
-	size_t i;
+	size_t i, n, k, parts, per;
 
 	ymd_format(&s->protokoll.sammantradesdatum, date);
 	base = xasprintf("expedieringslista-%s-k%lld-%s", c->meeting, (long long)c->batch, c->runid);
@@ -1333,12 +1333,6 @@ write_lista(struct ctx *c)
 		    strerror(errno));
 		c->res->lista_csv[0] = '\0';
 	}
-	if (file_create(&t, c->rd->cfg->archive_folder, pname) == -1) {
-		fprintf(c->err, "expediera: kan inte skriva %s: %s\n", c->res->lista_pdf,
-		    strerror(errno));
-		c->res->lista_pdf[0] = '\0';
-		goto out;
-	}
 	{
 		int64_t rows;
 		char hash[65];
@@ -1346,14 +1340,41 @@ write_lista(struct ctx *c)
 		if (audit_head(c->a, &rows, hash) == 0)
 			head = xasprintf("%lld:%s", (long long)rows, hash);
 	}
-	if (render_lista_stream(c->rd, title, head, lista_next, &lr, t.fp, err, sizeof(err)) == -1) {
-		fprintf(c->err, "expediera: expedieringslistan: %s\n", err);
-		file_discard(&t);
-		c->res->lista_pdf[0] = '\0';
-	} else if (file_commit_new(&t) == -1) {
-		fprintf(c->err, "expediera: kan inte skriva %s: %s\n", c->res->lista_pdf,
-		    strerror(errno));
-		c->res->lista_pdf[0] = '\0';
+	/* A long run's list comes in parts (render.h): one in memory at a time.
+	 * EXPEDIERA_LISTA_RADER sets the rows of a part, for the tests. */
+	n = i;
+	per = getenv("EXPEDIERA_LISTA_RADER") != NULL ?
+	    strtoul(getenv("EXPEDIERA_LISTA_RADER"), NULL, 10) : LISTA_RADER;
+	if (per == 0)
+		per = LISTA_RADER;
+	parts = n > 0 ? (n + per - 1) / per : 1;
+	c->res->lista_parts = parts;
+	for (k = 0; k < parts; k++) {
+		struct lista_del del = {k * per, per, k + 1 == parts};
+		char *name = parts == 1 ? xstrdup(pname) :
+		    xasprintf("%s-del%03zu.pdf", base, k + 1);
+		char *ptitle = parts == 1 ? xstrdup(title) :
+		    xasprintf("%s, del %zu av %zu", title, k + 1, parts);
+		char *path = xasprintf("%s/%s", c->rd->cfg->archive_folder, name);
+		int ok = 0;
+
+		if (file_create(&t, c->rd->cfg->archive_folder, name) == -1)
+			fprintf(c->err, "expediera: kan inte skriva %s: %s\n", path, strerror(errno));
+		else if (render_lista_stream(c->rd, ptitle, head, lista_next, &lr, &del, t.fp, err,
+		    sizeof(err)) == -1) {
+			fprintf(c->err, "expediera: expedieringslistan: %s\n", err);
+			file_discard(&t);
+		} else if (file_commit_new(&t) == -1)
+			fprintf(c->err, "expediera: kan inte skriva %s: %s\n", path, strerror(errno));
+		else
+			ok = 1;
+		if (k == 0)
+			snprintf(c->res->lista_pdf, sizeof(c->res->lista_pdf), "%s", ok ? path : "");
+		else if (!ok)
+			c->res->lista_pdf[0] = '\0';
+		free(name);
+		free(ptitle);
+		free(path);
 	}
 out:
 	file_discard(&t);

@@ -23,6 +23,7 @@ struct send_result {
 	char lista_pdf[512], lista_csv[512];   /* the expedieringslista of this run */
 	char batch_pdf[512], skv_pdf[512];     /* print batches' first volumes, "" if none */
 	size_t batch_volumes, skv_volumes;    /* how many volumes each was cut into */
+	size_t lista_parts;                   /* the expedieringslista's PDFs */
 };
 
 /*

@@ -1238,7 +1238,10 @@ send_for_real(const struct options *o, struct run *r, struct send_result *out)
 			printf("  via Skatteverket:  %s%s\n", res.skv_pdf, volumes(res.skv_volumes));
 		printf("  arkiv:             %s\n", r->cfg.archive_folder);
 		printf("  överlämning:       %s\n", r->cfg.manual_folder);
-		if (res.lista_pdf[0])
+		if (res.lista_pdf[0] && res.lista_parts > 1)
+			printf("  expedieringslista: %s – del 1 av %zu\n", res.lista_pdf,
+			    res.lista_parts);
+		else if (res.lista_pdf[0])
 			printf("  expedieringslista: %s\n", res.lista_pdf);
 		printf("  granskningslogg:   %s\n", r->cfg.audit_database);
 		if (head_hash[0] != '\0')

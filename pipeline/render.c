@@ -1678,8 +1678,8 @@ lista_totals(struct layout *L, struct lista *li)
  */
 static size_t
 lista_layout(const struct render *r, struct pdf *pdf, const char *title, const char *head,
-    int (*row)(void *arg, size_t i, struct lista_rad *), void *arg, size_t m, char *err,
-    size_t errlen)
+    int (*row)(void *arg, size_t i, struct lista_rad *), void *arg,
+    const struct lista_del *del, size_t m, char *err, size_t errlen)
 {
 	struct layout L;
 	struct lista *li = xcalloc(1, sizeof(*li));
@@ -1695,7 +1695,16 @@ lista_layout(const struct render *r, struct pdf *pdf, const char *title, const c
 	L.flush = true;
 	layout_part_begin(&L, lista_page, li);
 	for (i = 0; row(arg, i, &x) == 1; i++) {
-		tally(li, x.route, x.state);
+		/* The totals, in the last part, are the whole run's. */
+		if (del->last)
+			tally(li, x.route, x.state);
+		if (i < del->from)
+			continue;
+		if (i - del->from >= del->count) {
+			if (del->last)
+				continue;
+			break;
+		}
 		line = xasprintf("§ %lu  %s  –  %s, %s", x.paragraf, x.dnr != NULL ? x.dnr : "",
 		    x.mottagare, x.roll);
 		layout_need(&L, 4 * layout_line_height(&L, L.g->body_size));
@@ -1719,6 +1728,8 @@ lista_layout(const struct render *r, struct pdf *pdf, const char *title, const c
 		}
 		layout_gap(&L, L.g->body_size * 0.4f);
 	}
+	if (!del->last)
+		goto done;
 	lista_totals(&L, li);
 	if (head != NULL) {
 		/* Kept with the protocol's file, it finds a log rewritten from the start. */
@@ -1735,6 +1746,7 @@ lista_layout(const struct render *r, struct pdf *pdf, const char *title, const c
 	sign_line(&L, "Datum");
 	sign_line(&L, "Nämndsekreterarens underskrift");
 	sign_line(&L, "Namnförtydligande");
+done:
 	doc_free(&li->d);
 	pages = li->d.failed ? 0 : pdf_page_count(pdf);
 	free(li);
@@ -1748,8 +1760,8 @@ lista_layout(const struct render *r, struct pdf *pdf, const char *title, const c
  */
 int
 render_lista_stream(const struct render *r, const char *title, const char *head,
-    int (*row)(void *arg, size_t i, struct lista_rad *), void *arg, FILE *out, char *err,
-    size_t errlen)
+    int (*row)(void *arg, size_t i, struct lista_rad *), void *arg,
+    const struct lista_del *del, FILE *out, char *err, size_t errlen)
 {
 	struct pdf_meta meta;
 	struct pdf *pdf;
@@ -1774,11 +1786,11 @@ render_lista_stream(const struct render *r, const char *title, const char *head,
 	}
 	if ((pdf = pdf_new_stream(r->fontdir, &meta, null, err, errlen)) == NULL)
 		goto out;
-	m = lista_layout(r, pdf, title, head, row, arg, 0, err, errlen);
+	m = lista_layout(r, pdf, title, head, row, arg, del, 0, err, errlen);
 	pdf_free(pdf);
 	if (m == 0 || (pdf = pdf_new_stream(r->fontdir, &meta, out, err, errlen)) == NULL)
 		goto out;
-	if (lista_layout(r, pdf, title, head, row, arg, m, err, errlen) == m &&
+	if (lista_layout(r, pdf, title, head, row, arg, del, m, err, errlen) == m &&
 	    pdf_finish_stream(pdf, NULL, 0) == 0)
 		rc = 0;
 	else if (pdf_error(pdf) != NULL)

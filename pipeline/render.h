@@ -89,13 +89,25 @@ struct lista_rad {
 };
 
 /*
- * The expedieringslista of one run, streamed to out (pdf_new_stream): row
- * gives row i (1) until there are no more (0), and is asked for them all
- * twice, from i = 0 each time.  Memory holds one page however many rows.
+ * The expedieringslista of one run is a PDF of at most LISTA_RADER rows, or
+ * several ("del 1 av 3"), since libharu holds a document in memory until it
+ * is written: the rows [from, from + count) of this one, and when last, the
+ * run's totals, the audit chain's head and the signature lines after them.
+ */
+#define LISTA_RADER 2000
+struct lista_del {
+	size_t from, count;
+	bool last;
+};
+
+/*
+ * One PDF of the expedieringslista, written to out: row gives row i (1)
+ * until there are no more (0), and is asked for them twice, from i = 0 each
+ * time (once to count the pages for "Sida n (m)").
  */
 int render_lista_stream(const struct render *, const char *title, const char *head,
-    int (*row)(void *arg, size_t i, struct lista_rad *), void *arg, FILE *out, char *err,
-    size_t errlen);
+    int (*row)(void *arg, size_t i, struct lista_rad *), void *arg,
+    const struct lista_del *, FILE *out, char *err, size_t errlen);
 
 /*
  * A findings report for a rejected session package: every finding as check

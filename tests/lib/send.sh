@@ -184,6 +184,31 @@ for tamper in "UPDATE event SET data = data || ' ' WHERE id = 5" \
 	if [ $r -eq 1 ] && grep -q 'inte intakt' "$tmp/out"; then ok; else bad "audit verify missed: $tamper (exit $r)"; cat "$tmp/out"; fi
 done
 
+# ---- a long expedieringslista comes in parts, the totals in the last ----
+W=$tmp/lista-parts
+mkwork "$W"
+EXPEDIERA_LISTA_RADER=10 "$bin" send --config "$W/expediera.conf" "$ex" >"$tmp/out" 2>"$tmp/err"
+rows=$(($(wc -l <"$(ls "$W"/out/arkiv/expedieringslista-*.csv)") - 1))
+nparts=$(( (rows + 9) / 10 ))
+good=1
+[ "$(ls "$W"/out/arkiv/expedieringslista-*-del[0-9][0-9][0-9].pdf 2>/dev/null | wc -l)" -eq "$nparts" ] || good=0
+k=0
+for f in "$W"/out/arkiv/expedieringslista-*-del[0-9][0-9][0-9].pdf; do
+	k=$((k + 1))
+	t=$(pdftotext "$f" - 2>/dev/null | tr '\n' ' ')
+	echo "$t" | grep -q "del $k av $nparts" || good=0
+	echo "$t" | grep -q 'Sekretess enligt 26 kap. 1 § OSL' || good=0
+	if [ "$k" -eq "$nparts" ]; then
+		echo "$t" | grep -q "Totalt $rows försändelser" && echo "$t" | grep -q 'Granskningsloggens huvud' &&
+		    echo "$t" | grep -q 'Nämndsekreterarens underskrift' || good=0
+	else
+		echo "$t" | grep -q 'Summering\|Nämndsekreterarens' && good=0
+	fi
+done
+if [ "$good" -eq 1 ] && [ "$nparts" -gt 1 ] && grep -q "del 1 av $nparts" "$tmp/out"; then ok; else
+	bad "lista: $rows rows in parts of 10: want $nparts PDFs, the totals in the last"; ls "$W/out/arkiv" | grep lista
+fi
+
 # ---- print volumes: postnummer order across the run, cut every 3 ----
 W=$tmp/volumes
 mkwork "$W"
