@@ -759,9 +759,9 @@ csv(FILE *fp, const char *s, bool last)
 
 /*
  * Hands a volume written to the print folder to the configured driver: the
- * folder itself (nothing more to do), SFTP to a print house (the manifest
- * mname, with the first volume, then the volume), or a CUPS queue (the
- * volume; the manifest stays in the folder).  mname NULL: no manifest now.
+ * folder itself (nothing more to do), SFTP to a print house (its manifest,
+ * then the volume), or a CUPS queue (the volume; the manifest stays in the
+ * folder).
  */
 static int
 hand_over(const struct config *cfg, const char *path, const char *name, const char *mname,
@@ -772,9 +772,9 @@ hand_over(const struct config *cfg, const char *path, const char *name, const ch
 	if (strcmp(cfg->print_driver, "sftp") == 0) {
 		struct sftp_target t = {cfg->print_sftp_url, cfg->print_sftp_user,
 		    cfg->print_sftp_key, cfg->print_sftp_host_key};
-		char *mpath = mname != NULL ? xasprintf("%s/%s", cfg->print_folder, mname) : NULL;
+		char *mpath = xasprintf("%s/%s", cfg->print_folder, mname);
 
-		if ((mpath != NULL && print_sftp_upload(&t, mpath, mname, err, errlen) == -1) ||
+		if (print_sftp_upload(&t, mpath, mname, err, errlen) == -1 ||
 		    print_sftp_upload(&t, path, name, err, errlen) == -1)
 			rc = -1;
 		free(mpath);
