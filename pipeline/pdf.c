@@ -1642,10 +1642,165 @@ tounicode(struct buf *b, int bytes, const unsigned *codes, const uint32_t *chars
 	buf_str(b, cmap_tail);
 }
 
+/* Big-endian 16 bits at d[o]; 0 past the end of a font of len bytes. */
+static unsigned
+be16(const unsigned char *d, size_t len, size_t o)
+{
+	return o + 2 <= len ? (unsigned)d[o] << 8 | d[o + 1] : 0;
+}
+
+/* The same, 32 bits. */
+static size_t
+be32(const unsigned char *d, size_t len, size_t o)
+{
+	return o + 4 <= len ? (size_t)be16(d, len, o) << 16 | be16(d, len, o + 2) : 0;
+}
+
+/* Offset and length of table tag in a TrueType font; -1 when it has none. */
+static int
+ttf_table(const unsigned char *d, size_t len, const char *tag, size_t *off, size_t *tlen)
+{
+	unsigned i, n = be16(d, len, 4);
+
+	for (i = 0; i < n; i++) {
+		size_t e = 12 + 16 * (size_t)i;
+
+		if (e + 16 <= len && memcmp(d + e, tag, 4) == 0) {
+			*off = be32(d, len, e + 8);
+			*tlen = be32(d, len, e + 12);
+			if (*off > len || *tlen > len - *off)
+				return -1;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 /*
- * The simple font of style f.  libharu gives it no ToUnicode, and
- * WinAnsiEncoding names 0xA0 "space": without one a no-break space comes
- * back as a space.  So when 0xA0 was drawn, a ToUnicode of every code used.
+ * Marks in used the glyphs that the composite glyphs marked there are built
+ * from (again for composites of composites, to a depth of 8).
+ */
+static void
+ttf_components(const unsigned char *d, size_t len, unsigned char *used, unsigned ng)
+{
+	size_t loca, localen, glyf, glyflen, head, headlen, o, a, b;
+	unsigned g, flags, c, pass, long_loca;
+
+	if (ttf_table(d, len, "loca", &loca, &localen) == -1 ||
+	    ttf_table(d, len, "glyf", &glyf, &glyflen) == -1 ||
+	    ttf_table(d, len, "head", &head, &headlen) == -1 || headlen < 54)
+		return;
+	long_loca = be16(d, len, head + 50) != 0;
+	for (pass = 0; pass < 8; pass++) {
+		int more = 0;
+
+		for (g = 0; g < ng; g++) {
+			if (used[g] != 1)
+				continue;
+			used[g] = 2;                 /* looked at */
+			a = long_loca ? be32(d, len, loca + 4 * (size_t)g) :
+			    2 * (size_t)be16(d, len, loca + 2 * (size_t)g);
+			b = long_loca ? be32(d, len, loca + 4 * (size_t)g + 4) :
+			    2 * (size_t)be16(d, len, loca + 2 * (size_t)g + 2);
+			if (b < a + 10 || b > glyflen || (be16(d, len, glyf + a) & 0x8000) == 0)
+				continue;            /* empty or simple */
+			o = glyf + a + 10;
+			do {
+				flags = be16(d, len, o);
+				c = be16(d, len, o + 2);
+				if (c < ng && used[c] == 0) {
+					used[c] = 1;
+					more = 1;
+				}
+				o += 4 + (flags & 1 ? 4 : 2);
+				o += flags & 8 ? 2 : flags & 0x40 ? 4 : flags & 0x80 ? 8 : 0;
+			} while ((flags & 0x20) && o < glyf + b);
+		}
+		if (!more)
+			break;
+	}
+}
+
+/*
+ * The horizontal metrics of the glyphs no page of this document uses, set
+ * to zero in the font program libharu embeds.  libharu 2.3.0 leaves those
+ * glyphs' outlines out but copies 'hmtx' whole, four bytes a glyph of the
+ * font: about 400 bytes of every document's font stream, compressed, that
+ * no reader looks at.  Done here in the document's own copy of the font
+ * (libharu reads the table from that stream when it saves), keeping the
+ * metrics of every glyph drawn, of the glyphs composites are built from,
+ * of .notdef and of the last long metric (its advance serves the glyphs
+ * after it).  Layout and /Widths use the metrics libharu parsed at load.
+ */
+static void
+font_hmtx(struct pdf *p, int kind, int f)
+{
+	HPDF_TTFontDefAttr attr = (HPDF_TTFontDefAttr)p->def[kind][f]->attr;
+	const unsigned char *d = p->fs->ttf[kind][f];
+	size_t len = p->fs->ttflen[kind][f], off, tlen, o;
+	unsigned ng = attr->num_glyphs, nh = attr->num_h_metric, g;
+	unsigned char *used, *h;
+
+	if (attr->glyph_tbl.flgs == NULL || nh == 0 || nh > ng ||
+	    ttf_table(d, len, "hmtx", &off, &tlen) == -1 || tlen < 4 * (size_t)nh)
+		return;
+	used = xcalloc(ng, 1);
+	for (g = 0; g < ng; g++)
+		used[g] = attr->glyph_tbl.flgs[g] != 0;
+	used[0] = 1;
+	ttf_components(d, len, used, ng);
+	h = xmalloc(tlen);
+	memcpy(h, d + off, tlen);
+	for (g = 0; g < ng; g++) {
+		if (used[g] || g == nh - 1)
+			continue;
+		o = g < nh ? 4 * (size_t)g : 4 * (size_t)nh + 2 * (size_t)(g - nh);
+		if (o + (g < nh ? 4 : 2) <= tlen)
+			memset(h + o, 0, g < nh ? 4 : 2);
+	}
+	if (HPDF_Stream_Seek(attr->stream, (HPDF_INT)off, HPDF_SEEK_SET) != HPDF_OK ||
+	    HPDF_MemStream_Rewrite(attr->stream, h, (HPDF_UINT)tlen) != HPDF_OK)
+		pdf_fail(p, "kan inte skriva typsnittet %s (libharu)", font_file[kind][f]);
+	free(h);
+	free(used);
+}
+
+/*
+ * /Widths of a simple font, written in place of libharu's (its write
+ * function for TrueType fonts, hpdf_font_tt.c OnWrite): from /FirstChar
+ * to /LastChar as the dictionary holds them, which font_simple() narrows
+ * to the codes drawn.  libharu writes all 224 codes of WinAnsiEncoding.
+ */
+static HPDF_STATUS
+font_simple_write(HPDF_Dict obj, HPDF_Stream stream)
+{
+	HPDF_FontAttr attr = (HPDF_FontAttr)obj->attr;
+	HPDF_Number first = HPDF_Dict_GetItem(obj, "FirstChar", HPDF_OCLASS_NUMBER);
+	HPDF_Number last = HPDF_Dict_GetItem(obj, "LastChar", HPDF_OCLASS_NUMBER);
+	char num[16];
+	HPDF_INT32 c;
+
+	if (first == NULL || last == NULL || first->value < 0 || last->value > 255)
+		return HPDF_INVALID_OBJECT;
+	if (HPDF_Stream_WriteStr(stream, "/Widths [") != HPDF_OK)
+		return HPDF_Error_GetCode(obj->error);
+	for (c = first->value; c <= last->value; c++) {
+		snprintf(num, sizeof(num), "%s%d", c > first->value ? " " : "",
+		    (int)attr->widths[c]);
+		if (HPDF_Stream_WriteStr(stream, num) != HPDF_OK)
+			return HPDF_Error_GetCode(obj->error);
+	}
+	if (HPDF_Stream_WriteStr(stream, "]\012") != HPDF_OK)
+		return HPDF_Error_GetCode(obj->error);
+	return attr->encoder->write_fn(attr->encoder, stream);
+}
+
+/*
+ * The simple font of style f.  /FirstChar and /LastChar narrowed to the
+ * codes drawn, /Widths written for those (font_simple_write).  libharu
+ * gives it no ToUnicode, and WinAnsiEncoding names 0xA0 "space": without
+ * one a no-break space comes back as a space.  So when 0xA0 was drawn, a
+ * ToUnicode of every code used.
  */
 static void
 font_simple(struct pdf *p, int f)
@@ -1658,6 +1813,15 @@ font_simple(struct pdf *p, int f)
 	unsigned c;
 	HPDF_Dict tu;
 
+	for (c = 0; c < 256; c++)
+		if (used[c / 8] & (1u << (c % 8))) {
+			if (n++ == 0)
+				HPDF_Dict_AddNumber(p->font[K_WIN][f], "FirstChar", (HPDF_INT32)c);
+			HPDF_Dict_AddNumber(p->font[K_WIN][f], "LastChar", (HPDF_INT32)c);
+		}
+	if (n > 0)
+		p->font[K_WIN][f]->write_fn = font_simple_write;
+	n = 0;
 	if (!(used[0xA0 / 8] & (1u << (0xA0 % 8))))
 		return;
 	for (c = 0; c < 256; c++)
@@ -2151,6 +2315,10 @@ pdf_finish(struct pdf *p, const size_t *order, size_t n)
 			font_simple(p, f);
 		if (p->font[K_EXT][f] != NULL && p->ext_used[f] != NULL)
 			font_type0(p, f);
+		if (p->def[K_WIN][f] != NULL)
+			font_hmtx(p, K_WIN, f);
+		if (p->def[K_EXT][f] != NULL)
+			font_hmtx(p, K_EXT, f);
 	}
 	pages_tree(p, order);
 	pdf_info(p);

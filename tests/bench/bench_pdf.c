@@ -4,6 +4,8 @@
  *
  *   bench_pdf [N [FONTDIR]]    N documents of each kind (default 2000),
  *                              fonts from FONTDIR (default build/fonts)
+ *   bench_pdf --one FILE [FONTDIR]
+ *                              one letter, written to FILE (to look at)
  *   bench_pdf --stream N [FONTDIR [FILE]]
  *                              N one-page letters as the pages of one
  *                              streamed document (pdf_new_stream, a
@@ -12,7 +14,8 @@
  *                              FILE (default /dev/null); prints pages per
  *                              second, bytes, and the process's peak RSS
  *
- * Each document is a letter-like A4 page: a bold heading, about forty lines
+ * Each document is a letter-like A4 page in the two fonts render.c draws
+ * every document with: a bold heading, "Sida 1 (1)", about forty lines
  * of Swedish text broken with pdf_text_width() as a layout engine would, an
  * address block and a rule, made in memory with pdf_save_mem().  The second
  * run puts one name with characters outside WinAnsi (a Polish ł, a Sámi ŋ)
@@ -126,7 +129,8 @@ letter_page(struct pdf *p, struct pdf_page *pg, int i, int fallback)
 	n = draw_wrapped(p, pg, body, PDF_MM(20), y, PDF_MM(170), 10.5f, 13.5f);
 	y -= (float)n * 13.5f + 13.5f;
 	n = draw_wrapped(p, pg, body + 500, PDF_MM(20), y, PDF_MM(170), 10.5f, 13.5f);
-	pdf_text(pg, PDF_ITALIC, 9, PDF_MM(20), PDF_MM(15), "Sida 1 av 1", 11);
+	/* in two fonts, as render.c draws every document: no italic */
+	pdf_text(pg, PDF_REGULAR, 9, PDF_MM(170), PDF_A4_HEIGHT - PDF_MM(25), "Sida 1 (1)", 10);
 }
 
 static void
@@ -145,7 +149,7 @@ letter_meta(struct pdf_meta *m, int i, char *seed, size_t seedlen, char *title, 
 }
 
 static int
-letter(const char *fontdir, int i, int fallback, size_t *bytes)
+letter(const char *fontdir, int i, int fallback, size_t *bytes, const char *path)
 {
 	char err[256], seed[64], title[96];
 	struct pdf_meta m;
@@ -165,6 +169,16 @@ letter(const char *fontdir, int i, int fallback, size_t *bytes)
 		return -1;
 	}
 	*bytes += len;
+	if (path != NULL) {
+		FILE *f = fopen(path, "wb");
+
+		if (f == NULL || fwrite(out, 1, len, f) != len || fclose(f) != 0) {
+			fprintf(stderr, "bench_pdf: %s: cannot write\n", path);
+			free(out);
+			pdf_free(p);
+			return -1;
+		}
+	}
 	free(out);
 	pdf_free(p);
 	return 0;
@@ -233,6 +247,12 @@ main(int argc, char *argv[])
 	long n = argc > 1 ? strtol(argv[1], NULL, 10) : 2000;
 	int fallback, i;
 
+	if (argc > 2 && strcmp(argv[1], "--one") == 0) {
+		size_t bytes = 0;
+
+		return letter(argc > 3 ? argv[3] : "build/fonts", 0, 0, &bytes, argv[2]) == 0 ?
+		    0 : 1;
+	}
 	if (argc > 2 && strcmp(argv[1], "--stream") == 0) {
 		n = strtol(argv[2], NULL, 10);
 		if (n <= 0 || n > 10000000) {
@@ -251,12 +271,12 @@ main(int argc, char *argv[])
 		double t0;
 
 		/* the first document loads the fonts: not part of the rate */
-		if (letter(fontdir, 0, fallback, &bytes) == -1)
+		if (letter(fontdir, 0, fallback, &bytes, NULL) == -1)
 			return 1;
 		bytes = 0;
 		t0 = now();
 		for (i = 0; i < n; i++)
-			if (letter(fontdir, i, fallback, &bytes) == -1)
+			if (letter(fontdir, i, fallback, &bytes, NULL) == -1)
 				return 1;
 		t0 = now() - t0;
 		printf("bench_pdf: %ld one-page letters%s: %.0f documents/s, %.0f bytes/document\n",
