@@ -1048,7 +1048,7 @@ volume_finish(struct ctx *c, struct batch *b, size_t k, size_t from, size_t to)
 	for (i = from; i < to; i++)
 		if (pdf_replay(b->pdf, b->v[i].first, b->v[i].pages, vol) == -1)
 			break;
-	if (i < to || pdf_finish_stream(vol, NULL, 0) == -1) {
+	if (i < to || pdf_finish_stream(vol) == -1) {
 		fprintf(c->err, "expediera: %s: %s\n", path, pdf_error(vol));
 		goto failed;
 	}

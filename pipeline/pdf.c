@@ -31,8 +31,7 @@
  *    definitions loaded once per process), so a measurement is exactly the
  *    advance libharu writes into /Widths and /W.
  *  - Every document is built in memory and written at the end: a streamed
- *    document is an ordinary one whose bytes go to a FILE, with its page
- *    tree put in the caller's order first.
+ *    document is an ordinary one whose bytes go to a FILE.
  *  - XMP, /Info, the output intent and the trailer /ID are made here, in
  *    step with each other; dates come from the metadata, ids from a hash of
  *    id_seed, subset tags from a hash of the document id and the font, so
@@ -2221,48 +2220,25 @@ pdf_flush(struct pdf *p)
 	return p->failed ? -1 : 0;
 }
 
-/* 0 when order[0..n) is a permutation of the document's pages. */
-static int
-order_ok(struct pdf *p, const size_t *order, size_t n)
-{
-	unsigned char *seen;
-	size_t i;
-	int rc = 0;
-
-	if (n != p->npages) {
-		pdf_fail(p, "sidordningen har %zu sidor, dokumentet %zu", n, p->npages);
-		return -1;
-	}
-	seen = xcalloc(n / 8 + 1, 1);
-	for (i = 0; i < n && rc == 0; i++) {
-		if (order[i] >= n || (seen[order[i] / 8] & (1u << (order[i] % 8)))) {
-			pdf_fail(p, "sidordningen är ingen omkastning av sidorna (plats %zu)", i + 1);
-			rc = -1;
-		} else
-			seen[order[i] / 8] |= (unsigned char)(1u << (order[i] % 8));
-	}
-	free(seen);
-	return rc;
-}
-
 /*
- * The page tree in the given order (order NULL: drawing order).  libharu
- * hangs every page on the root /Pages node as it is added; that is the
- * tree as long as the pages are in drawing order and fit one array.
- * Otherwise the root's /Kids are emptied and filled again in order, with
- * leaves of TREE_LEAF pages when there are more than PDF/A-1's 8,191 array
- * elements; each page gets its new /Parent, and libharu counts /Count
- * when it writes the nodes.
+ * The page tree.  libharu hangs every page on the root /Pages node as it
+ * is added; that is the tree as long as the pages fit one array.  Past
+ * PDF/A-1's 8,191 array elements the root's /Kids are emptied and filled
+ * again with leaves of TREE_LEAF pages, through libharu's HPDF_Pages_New
+ * and HPDF_Pages_AddKids; each page gets its new /Parent, and libharu
+ * counts /Count when it writes the nodes.  (HPDF_SetPagesConfiguration
+ * would do the same, but for every document, small ones included, and it
+ * must be chosen before the first page.)
  */
 static void
-pages_tree(struct pdf *p, const size_t *order)
+pages_tree(struct pdf *p)
 {
 	HPDF_Pages root = p->doc->root_pages, parent = root;
 	HPDF_Array kids;
 	HPDF_Page hp;
 	size_t i;
 
-	if (order == NULL && p->npages <= ARRAY_MAX)
+	if (p->npages <= ARRAY_MAX)
 		return;
 	if ((kids = HPDF_Dict_GetItem(root, "Kids", HPDF_OCLASS_ARRAY)) == NULL) {
 		pdf_fail(p, "PDF-dokumentet saknar sidträd (libharu)");
@@ -2270,8 +2246,8 @@ pages_tree(struct pdf *p, const size_t *order)
 	}
 	HPDF_Array_Clear(kids);
 	for (i = 0; i < p->npages && !p->failed; i++) {
-		hp = p->pages[order != NULL ? order[i] : i]->hp;
-		if (p->npages > ARRAY_MAX && i % TREE_LEAF == 0 &&
+		hp = p->pages[i]->hp;
+		if (i % TREE_LEAF == 0 &&
 		    (parent = HPDF_Pages_New(p->doc->mmgr, root, p->doc->xref)) == NULL)
 			return;
 		HPDF_Dict_RemoveElement(hp, "Parent");
@@ -2280,11 +2256,11 @@ pages_tree(struct pdf *p, const size_t *order)
 }
 
 /*
- * Ends the document: fonts mended, metadata, output intent, page tree in
- * order, and libharu's bytes in p->file.  Once; afterwards the same bytes.
+ * Ends the document: fonts mended, metadata, output intent, page tree, and
+ * libharu's bytes in p->file.  Once; afterwards the same bytes.
  */
 static int
-pdf_finish(struct pdf *p, const size_t *order, size_t n)
+pdf_finish(struct pdf *p)
 {
 	HPDF_Stream s;
 	HPDF_UINT i, len, count;
@@ -2305,8 +2281,6 @@ pdf_finish(struct pdf *p, const size_t *order, size_t n)
 		pdf_fail(p, "dokumentet har inga sidor");
 		return -1;
 	}
-	if (order != NULL && order_ok(p, order, n) == -1)
-		return -1;
 	p->finished = 1;
 	for (k = 0; k < p->npages; k++)
 		page_end_text(p->pages[k]);
@@ -2320,7 +2294,7 @@ pdf_finish(struct pdf *p, const size_t *order, size_t n)
 		if (p->def[K_EXT][f] != NULL)
 			font_hmtx(p, K_EXT, f);
 	}
-	pages_tree(p, order);
+	pages_tree(p);
 	pdf_info(p);
 	pdf_intent(p);
 	pdf_id(p);
@@ -2355,7 +2329,7 @@ pdf_finish(struct pdf *p, const size_t *order, size_t n)
 }
 
 int
-pdf_finish_stream(struct pdf *p, const size_t *order, size_t n)
+pdf_finish_stream(struct pdf *p)
 {
 	size_t skip = sizeof(pdf_header) - 1;
 
@@ -2367,7 +2341,7 @@ pdf_finish_stream(struct pdf *p, const size_t *order, size_t n)
 		pdf_fail(p, "dokumentet är redan avslutat");
 		return -1;
 	}
-	if (pdf_finish(p, order, n) == -1)
+	if (pdf_finish(p) == -1)
 		return -1;
 	/* the header went out at pdf_new_stream */
 	errno = 0;
@@ -2384,7 +2358,7 @@ pdf_save_mem(struct pdf *p, unsigned char **bufp, size_t *lenp)
 		pdf_fail(p, "ett strömmat dokument avslutas med pdf_finish_stream");
 		return -1;
 	}
-	if (pdf_finish(p, NULL, 0) == -1)
+	if (pdf_finish(p) == -1)
 		return -1;
 	*bufp = xmalloc(p->filelen);
 	memcpy(*bufp, p->file, p->filelen);
@@ -2402,7 +2376,7 @@ pdf_save(struct pdf *p, const char *path)
 		pdf_fail(p, "ett strömmat dokument avslutas med pdf_finish_stream");
 		return -1;
 	}
-	if (pdf_finish(p, NULL, 0) == -1)
+	if (pdf_finish(p) == -1)
 		return -1;
 	if ((f = fopen(path, "wb")) == NULL) {
 		pdf_fail(p, "kan inte skapa %s: %s", path, strerror(errno));

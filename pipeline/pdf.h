@@ -157,23 +157,21 @@ int pdf_save_mem(struct pdf *, unsigned char **buf, size_t *len);
  * error, so the same code can draw both.
  *
  * pdf_finish_stream: ends the document and writes all of it after the
- * header.  The pages are listed in the page tree in the given order,
- * whatever order they were drawn in: order[i] is the 0-based index (in
- * drawing order) of the page that comes i-th; n must be pdf_page_count()
- * and order a permutation, else -1.  order NULL (n ignored) keeps drawing
- * order.  The fonts are subsets of every glyph any page used; out is
+ * header, the pages in the order they were added (print runs are sorted
+ * before they are drawn: see the recorder below).  The fonts are subsets
+ * of every glyph any page used; out is
  * flushed (fflush), not closed.  Returns 0, or -1 with pdf_error(): out
  * then holds no complete PDF and the caller removes it.  Once only; -1 on
  * an ordinary document (use pdf_save).
  *
- * Errors stick, as everywhere here: after a refused order or a write error
- * the document can only be freed.  pdf_save and pdf_save_mem refuse a
+ * Errors stick, as everywhere here: after a write error the document can
+ * only be freed.  pdf_save and pdf_save_mem refuse a
  * streamed document; pdf_free frees it without writing anything more.
  */
 struct pdf *pdf_new_stream(const char *fontdir, const struct pdf_meta *meta, FILE *out, char *err,
     size_t errlen);
 int pdf_flush(struct pdf *);
-int pdf_finish_stream(struct pdf *, const size_t *order, size_t n);
+int pdf_finish_stream(struct pdf *);
 
 /*
  * Recorded documents, for print volumes: a run's print försändelser come in

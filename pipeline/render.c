@@ -1791,7 +1791,7 @@ render_lista_stream(const struct render *r, const char *title, const char *head,
 	if (m == 0 || (pdf = pdf_new_stream(r->fontdir, &meta, out, err, errlen)) == NULL)
 		goto out;
 	if (lista_layout(r, pdf, title, head, row, arg, del, m, err, errlen) == m &&
-	    pdf_finish_stream(pdf, NULL, 0) == 0)
+	    pdf_finish_stream(pdf) == 0)
 		rc = 0;
 	else if (pdf_error(pdf) != NULL)
 		snprintf(err, errlen, "%s", pdf_error(pdf));

@@ -9,8 +9,8 @@
  *   bench_pdf --stream N [FONTDIR [FILE]]
  *                              N one-page letters as the pages of one
  *                              streamed document (pdf_new_stream, a
- *                              pdf_flush after each, pdf_finish_stream in
- *                              reverse order, as a sort would), written to
+ *                              pdf_flush after each, pdf_finish_stream),
+ *                              written to
  *                              FILE (default /dev/null); prints pages per
  *                              second, bytes, and the process's peak RSS
  *
@@ -192,7 +192,6 @@ stream(const char *fontdir, long n, const char *path)
 	struct pdf_meta m;
 	struct rusage ru;
 	struct pdf *p;
-	size_t *order;
 	double t0;
 	long i;
 	FILE *f;
@@ -214,16 +213,11 @@ stream(const char *fontdir, long n, const char *path)
 		letter_page(p, pdf_add_page(p), (int)i, i % 10 == 9);
 		rc = pdf_flush(p);
 	}
-	/* the caller's order: 8 bytes a page, like the page's own cost in pdf.c */
-	order = calloc((size_t)n, sizeof(*order));
-	for (i = 0; order != NULL && i < n; i++)
-		order[i] = (size_t)(n - 1 - i);
-	if (rc == 0 && (order == NULL || pdf_finish_stream(p, order, (size_t)n) == -1))
+	if (rc == 0 && pdf_finish_stream(p) == -1)
 		rc = -1;
 	if (rc == -1)
-		fprintf(stderr, "bench_pdf: %s\n", pdf_error(p) ? pdf_error(p) : "out of memory");
+		fprintf(stderr, "bench_pdf: %s\n", pdf_error(p) ? pdf_error(p) : "?");
 	t0 = now() - t0;
-	free(order);
 	pdf_free(p);
 	if (rc == 0) {
 		long size = ftell(f);   /* 0 for /dev/null */

@@ -18,10 +18,9 @@
  *   garbage.pdf    random bytes as text
  *   widths.pdf     lines whose ends widths.txt gives
  *   stream-*.pdf   streamed documents (pdf_new_stream, pdf_flush,
- *                  pdf_finish_stream), drawn in one order and put in
- *                  another, with NAME.pages: the lines of each page in the
- *                  final order, each page ended by "@@"; stream-big.pdf has
- *                  3,200 pages
+ *                  pdf_finish_stream), with NAME.pages: the lines of each
+ *                  page, each page ended by "@@"; stream-big.pdf has
+ *                  8,300 pages, more than one array of the page tree holds
  * Prints "FAIL: ..." for each failed check and "test_pdf: N passed, N failed";
  * exits 1 when anything failed.
  */
@@ -645,14 +644,6 @@ test_garbage(void)
 
 /* ---- streamed documents ---- */
 
-/* A fixed pseudo-random sequence: the same shuffle on every run. */
-static size_t
-rnd(unsigned long *seed, size_t below)
-{
-	*seed = *seed * 6364136223846793005ul + 1442695040888963407ul;
-	return (size_t)(*seed >> 33) % below;
-}
-
 /*
  * Line `which` (0-3) of page k (0-based) of a försändelse of m pages, drawn
  * index-th: what is drawn and what pdftotext must give back.  0 if the page
@@ -680,48 +671,20 @@ static const struct {
 } stream_pos[4] = {{PDF_BOLD, 12, 770}, {PDF_REGULAR, 11, 740}, {PDF_ITALIC, 11, 720},
     {PDF_REGULAR, 9, 60}};
 
-/* The order of the pages: shuffle 1 by försändelse (as a postnummer sort), 2 by page. */
-static size_t *
-stream_order(const size_t *first, size_t nf, size_t np, int shuffle)
-{
-	unsigned long seed = 42;
-	size_t *order, *perm, i, j, k, t;
-
-	order = xreallocarray(NULL, np, sizeof(*order));
-	perm = xreallocarray(NULL, nf, sizeof(*perm));
-	for (i = 0; i < nf; i++)
-		perm[i] = i;
-	for (i = nf; i > 1; i--) {
-		j = rnd(&seed, i);
-		t = perm[i - 1], perm[i - 1] = perm[j], perm[j] = t;
-	}
-	for (i = 0, k = 0; i < nf; i++)
-		for (j = first[perm[i]]; j < first[perm[i] + 1]; j++)
-			order[k++] = j;
-	if (shuffle == 2)
-		for (i = np; i > 1; i--) {
-			j = rnd(&seed, i);
-			t = order[i - 1], order[i - 1] = order[j], order[j] = t;
-		}
-	free(perm);
-	return order;
-}
-
 /*
  * A streamed document of nf försändelser of 1-3 pages, each drawn whole
  * (its "Sida n (m)" stamped once all its pages exist, as render.c does),
  * with a blank page after an odd one (duplex, as deliver.c does), and
- * flushed, all but the last: pdf_finish_stream writes that.  shuffle 0
- * keeps drawing order (order NULL).  With lines, writes what pdftotext must
- * give, page by page in the final order, each page ended by "@@".  Returns
- * pdf_finish_stream's status.
+ * flushed, all but the last: pdf_finish_stream writes that.  With lines,
+ * writes what pdftotext must give, page by page, each page ended by "@@".
+ * Returns pdf_finish_stream's status.
  */
 static int
-make_stream(FILE *out, const char *name, size_t nf, int shuffle, int fallback, FILE *lines)
+make_stream(FILE *out, const char *name, size_t nf, int fallback, FILE *lines)
 {
 	struct pdf_meta m = letter_meta;
 	char err[256] = "", s[160];
-	size_t *first, *order = NULL, np = 0, i, k, pages, at, f, still_there = 0;
+	size_t *first, np = 0, i, k, pages, f, still_there = 0;
 	struct pdf *p;
 	int rc, w, n, flush_failed = 0;
 
@@ -768,22 +731,18 @@ make_stream(FILE *out, const char *name, size_t nf, int shuffle, int fallback, F
 	check(pdf_page_count(p) == np, "%s: %zu pages counted, %zu drawn", name, pdf_page_count(p),
 	    np);
 	check(pdf_page_at(p, np - 1) != NULL, "%s: the last page, not flushed, is gone", name);
-	if (shuffle != 0)
-		order = stream_order(first, nf, np, shuffle);
-	rc = pdf_finish_stream(p, order, np);
+	rc = pdf_finish_stream(p);
 	check(rc == 0, "%s: pdf_finish_stream: %s", name, pdf_error(p) ? pdf_error(p) : "?");
-	check(pdf_finish_stream(p, order, np) == -1, "%s: pdf_finish_stream twice", name);
-	for (i = 0; i < np && lines != NULL; i++) {
-		at = order != NULL ? order[i] : i;
-		for (f = 0; first[f + 1] <= at; f++)
-			;
+	check(pdf_finish_stream(p) == -1, "%s: pdf_finish_stream twice", name);
+	for (i = 0, f = 0; i < np && lines != NULL; i++) {
+		while (first[f + 1] <= i)
+			f++;
 		pages = 1 + f % 3;
-		for (w = 0; w < 4 && at - first[f] < pages; w++)
-			if (stream_line(s, sizeof(s), w, at, at - first[f], pages, fallback) > 0)
+		for (w = 0; w < 4 && i - first[f] < pages; w++)
+			if (stream_line(s, sizeof(s), w, i, i - first[f], pages, fallback) > 0)
 				fprintf(lines, "%s\n", s);
 		fprintf(lines, "@@\n");
 	}
-	free(order);
 	free(first);
 	pdf_free(p);
 	return rc;
@@ -821,13 +780,12 @@ test_stream(void)
 	static const struct {
 		const char *name;
 		size_t forsandelser;   /* 1, 2, 3, 1, 2, 3 ... pages and blanks: 8 in 3 */
-		int shuffle;           /* 0 drawing order, 1 by försändelse, 2 by page */
 		int fallback;          /* a line in the Type0 fallback font on every page */
 	} cases[] = {
-		{"stream-one", 1, 0, 0},
-		{"stream-order", 7, 0, 0},
-		{"stream-small", 24, 1, 1},     /* 64 pages: two levels of page tree */
-		{"stream-big", 1200, 2, 1},     /* 3200 pages: three levels */
+		{"stream-one", 1, 0},
+		{"stream-order", 7, 0},
+		{"stream-small", 24, 1},        /* 64 pages */
+		{"stream-big", 3113, 1},        /* 8,300 pages: leaves of 1,024 */
 	};
 	char path[1024];
 	unsigned char *a, *b;
@@ -849,8 +807,7 @@ test_stream(void)
 				fclose(lines);
 			continue;
 		}
-		make_stream(out, cases[i].name, cases[i].forsandelser, cases[i].shuffle,
-		    cases[i].fallback, lines);
+		make_stream(out, cases[i].name, cases[i].forsandelser, cases[i].fallback, lines);
 		check(fclose(out) == 0, "%s: fclose", path);
 		if (lines != NULL)
 			fclose(lines);
@@ -862,8 +819,7 @@ test_stream(void)
 			check(0, "open_memstream");
 			continue;
 		}
-		make_stream(out, cases[i].name, cases[i].forsandelser, cases[i].shuffle,
-		    cases[i].fallback, NULL);
+		make_stream(out, cases[i].name, cases[i].forsandelser, cases[i].fallback, NULL);
 		fclose(out);
 		a = slurp(path, &alen);
 		check(a != NULL && alen == blen && memcmp(a, b, alen) == 0,
@@ -910,7 +866,7 @@ test_stream_same(void)
 			if (flush)
 				pdf_flush(p);
 		}
-		check(p != NULL && pdf_finish_stream(p, NULL, 0) == 0, "same: pdf_finish_stream");
+		check(p != NULL && pdf_finish_stream(p) == 0, "same: pdf_finish_stream");
 		pdf_free(p);
 		fclose(out);
 		check(a != NULL && b != NULL && alen == blen && memcmp(a, b, alen) == 0,
@@ -925,17 +881,6 @@ test_stream_same(void)
 static void
 test_stream_errors(void)
 {
-	static const struct {
-		const char *what;
-		size_t order[4];
-		size_t n;
-	} bad[] = {
-		{"one page too few", {0, 1, 2}, 3},
-		{"one page too many", {0, 1, 2, 3}, 5},
-		{"a page twice", {0, 1, 1, 3}, 4},
-		{"a page that does not exist", {0, 1, 2, 4}, 4},
-		{"no pages at all", {0}, 0},
-	};
 	static const struct {
 		const char *what;
 		int unbuffered;        /* the first write fails: pdf_new_stream reports it */
@@ -953,23 +898,6 @@ test_stream_errors(void)
 	FILE *out;
 	int rc;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		if ((out = open_memstream(&mem, &memlen)) == NULL)
-			continue;
-		p = pdf_new_stream(fontdir, &letter_meta, out, err, sizeof(err));
-		for (k = 0; p != NULL && k < 4; k++) {
-			pdf_text(pdf_add_page(p), PDF_REGULAR, 10, 72, 700, "sida", 4);
-			pdf_flush(p);
-		}
-		rc = p != NULL ? pdf_finish_stream(p, bad[i].order, bad[i].n) : 0;
-		check(p != NULL && rc == -1 && pdf_error(p) != NULL, "order with %s accepted",
-		    bad[i].what);
-		pdf_free(p);
-		fclose(out);
-		free(mem);
-		mem = NULL;
-	}
-
 	/* the kinds of documents do not mix */
 	if ((p = new_doc(&letter_meta)) != NULL) {
 		pg = pdf_add_page(p);
@@ -977,7 +905,7 @@ test_stream_errors(void)
 		    "pdf_flush on an ordinary document is not a no-op");
 		pdf_text(pg, PDF_REGULAR, 10, 72, 700, "kvar", 4);
 		check(pdf_error(p) == NULL, "drawing after pdf_flush on an ordinary document");
-		check(pdf_finish_stream(p, NULL, 0) == -1, "pdf_finish_stream on an ordinary document");
+		check(pdf_finish_stream(p) == -1, "pdf_finish_stream on an ordinary document");
 		pdf_free(p);
 	}
 	if ((out = open_memstream(&mem, &memlen)) != NULL) {
@@ -1029,7 +957,7 @@ test_stream_errors(void)
 				if (pdf_flush(p) == -1)
 					rc = -1;
 			}
-			if (p != NULL && pdf_finish_stream(p, NULL, 0) == -1)
+			if (p != NULL && pdf_finish_stream(p) == -1)
 				rc = -1;
 			check(p != NULL && rc == -1 && pdf_error(p) != NULL &&
 			    strstr(pdf_error(p), "kan inte skriva") != NULL, "%s: %s", full[i].what,
