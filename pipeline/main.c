@@ -544,7 +544,7 @@ run_load_as(struct run *r, const struct options *o, bool whole)
 	r->chk.skip = o->paragraf;
 	/* What was sent before is compared with the sheets when a log exists,
 	 * with its key; without them nothing was sent, and nothing is created. */
-	if (!whole && access(r->cfg.audit_database, F_OK) == 0 &&
+	if (!whole && audit_exists(r->cfg.audit_database) &&
 	    access(r->cfg.audit_key_file, F_OK) == 0) {
 		/* A run that sends holds the run lock from here, so that what it
 		 * compares with is what it sends after; one that only reads waits
@@ -552,7 +552,9 @@ run_load_as(struct run *r, const struct options *o, bool whole)
 		bool sends = (strcmp(o->command, "send") == 0 && !o->dry_run) ||
 		    strcmp(o->command, "rattelse") == 0;
 
-		if ((r->log = audit_open(r->cfg.audit_database, err, sizeof(err))) == NULL ||
+		if ((r->log = audit_open(r->cfg.audit_database, err, sizeof(err))) != NULL)
+			audit_set_lease(r->log, config_audit_lease(&r->cfg));
+		if (r->log == NULL ||
 		    (sends ? audit_lock_run(r->log, stderr) == -1 ||
 		    audit_load_key(r->log, r->cfg.audit_key_file) == -1 :
 		    audit_check_key(r->log, r->cfg.audit_key_file) == -1)) {
@@ -1053,7 +1055,7 @@ open_audit(const struct config *cfg)
 	char err[512], *dir = xstrdup(cfg->audit_database), *slash = strrchr(dir, '/');
 	struct audit *a;
 
-	if (slash != NULL && slash != dir) {
+	if (slash != NULL && slash != dir && !audit_exists(cfg->audit_database)) {
 		*slash = '\0';
 		if (file_mkdirs(dir) == -1)
 			fprintf(stderr, "expediera: kan inte skapa %s: %s\n", dir, strerror(errno));
@@ -1061,6 +1063,8 @@ open_audit(const struct config *cfg)
 	free(dir);
 	if ((a = audit_open(cfg->audit_database, err, sizeof(err))) == NULL)
 		fprintf(stderr, "expediera: %s\n", err);
+	else
+		audit_set_lease(a, config_audit_lease(cfg));
 	return a;
 }
 
@@ -1435,13 +1439,15 @@ open_existing_audit(const struct config *cfg)
 	char err[512];
 	struct audit *a;
 
-	if (access(cfg->audit_database, F_OK) == -1) {
+	if (!audit_exists(cfg->audit_database)) {
 		fprintf(stderr, "expediera: granskningsloggen %s finns inte (inget har skickats "
 		    "med de här inställningarna)\n", cfg->audit_database);
 		return NULL;
 	}
 	if ((a = audit_open(cfg->audit_database, err, sizeof(err))) == NULL)
 		fprintf(stderr, "expediera: %s\n", err);
+	else
+		audit_set_lease(a, config_audit_lease(cfg));
 	return a;
 }
 
