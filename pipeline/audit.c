@@ -476,6 +476,14 @@ outbox_claim(struct audit *a, const char *key)
 	return r;
 }
 
+size_t
+audit_group_size(const struct audit *a)
+{
+	/* A PostgreSQL transaction holds the chain head's lock from its first
+	 * append: other workers wait for it, so it stays short. */
+	return db_is_pg(db_name(a->db)) ? 1 : 256;
+}
+
 void
 audit_set_lease(struct audit *a, int seconds)
 {

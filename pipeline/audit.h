@@ -135,6 +135,8 @@ int audit_event(struct audit *, int64_t batch, const char *kind, const char *for
  * leaves nothing behind.
  */
 int audit_tx_begin(struct audit *);
+/* How many decisions a caller should group into one such transaction. */
+size_t audit_group_size(const struct audit *);
 int audit_tx_commit(struct audit *);
 int audit_tx_rollback(struct audit *);
 

@@ -52,6 +52,10 @@
 struct pg {
 	struct db db;
 	PGconn *c;
+	PGconn *cc;           /* claims: a connection of their own, outside the log's
+	                         transactions, so that a claim counts the moment it is made */
+	char *conninfo;       /* to open cc */
+	bool force_tls;
 	char worker[128];     /* host:pid:random, the name of this worker's claims */
 	int lease;            /* seconds */
 	int64_t nclaims;      /* claims this worker holds */
@@ -514,11 +518,13 @@ pg_lock_run(struct db *d, FILE *wait_msg)
 	return 0; /* workers run at once; each försändelse is claimed */
 }
 
+static PGconn *connect_to(struct pg *q);
+
 /* One statement with text parameters; the result, or NULL with the error set. */
 static PGresult *
-run(struct pg *q, const char *sql, int n, const char *const *vals)
+run_on(struct pg *q, PGconn *c, const char *sql, int n, const char *const *vals)
 {
-	PGresult *res = PQexecParams(q->c, sql, n, NULL, vals, NULL, NULL, 0);
+	PGresult *res = PQexecParams(c, sql, n, NULL, vals, NULL, NULL, 0);
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
 		pgfail(q, res);
@@ -527,6 +533,21 @@ run(struct pg *q, const char *sql, int n, const char *const *vals)
 	}
 	q->db.storage = false;
 	return res;
+}
+
+static PGresult *
+run(struct pg *q, const char *sql, int n, const char *const *vals)
+{
+	return run_on(q, q->c, sql, n, vals);
+}
+
+/* A statement on the claims' connection, opened at the first claim. */
+static PGresult *
+run_claim(struct pg *q, const char *sql, int n, const char *const *vals)
+{
+	if (q->cc == NULL && (q->cc = connect_to(q)) == NULL)
+		return NULL;
+	return run_on(q, q->cc, sql, n, vals);
 }
 
 static int
@@ -538,8 +559,11 @@ pg_claims_renew(struct db *d)
 	PGresult *res;
 	int64_t n;
 
+	/* Renewed less than half a lease ago: nothing can have run out since. */
+	if (q->nclaims == 0 || time(NULL) - q->renewed < q->lease / 2)
+		return 0;
 	snprintf(lease, sizeof(lease), "%d", q->lease);
-	if ((res = run(q, "UPDATE claim SET lease_until = now() + make_interval(secs => $2::int) "
+	if ((res = run_claim(q, "UPDATE claim SET lease_until = now() + make_interval(secs => $2::int) "
 	    "WHERE worker = $1", 2, v)) == NULL)
 		return -1;
 	n = strtoll(PQcmdTuples(res), NULL, 10);
@@ -569,19 +593,20 @@ pg_claim(struct db *d, const char *key)
 	PGresult *res;
 	int r;
 
-	if (q->lease / 3 < time(NULL) - q->renewed && pg_claims_renew(d) == -1)
+	if (pg_claims_renew(d) == -1)
 		return -1;
 	snprintf(lease, sizeof(lease), "%d", q->lease);
-	if ((res = run(q, "INSERT INTO claim (key, worker, lease_until) VALUES ($1, $2, "
+	if ((res = run_claim(q, "INSERT INTO claim (key, worker, lease_until) VALUES ($1, $2, "
 	    "now() + make_interval(secs => $3::int)) ON CONFLICT (key) DO NOTHING", 3, v)) == NULL)
 		return -1;
 	r = strtol(PQcmdTuples(res), NULL, 10) == 1;
 	PQclear(res);
 	if (r) {
-		q->nclaims++;
+		if (q->nclaims++ == 0)
+			q->renewed = time(NULL);
 		return 1;
 	}
-	if ((res = run(q, "WITH c AS (SELECT key, worker FROM claim WHERE key = $1 AND "
+	if ((res = run_claim(q, "WITH c AS (SELECT key, worker FROM claim WHERE key = $1 AND "
 	    "(lease_until < now() OR worker = $2) FOR UPDATE SKIP LOCKED) "
 	    "UPDATE claim SET worker = $2, lease_until = now() + make_interval(secs => $3::int) "
 	    "FROM c WHERE claim.key = c.key RETURNING c.worker = $2", 3, v)) == NULL)
@@ -590,8 +615,8 @@ pg_claim(struct db *d, const char *key)
 		PQclear(res);
 		return 0;
 	}
-	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0)
-		q->nclaims++; /* taken over from a worker that died */
+	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0 && q->nclaims++ == 0)
+		q->renewed = time(NULL); /* taken over from a worker that died */
 	PQclear(res);
 	return 1;
 }
@@ -748,29 +773,59 @@ pg_close(struct db *d)
 			res = PQexec(q->c, "ROLLBACK");
 			PQclear(res);
 		}
+	}
+	if (q->cc != NULL && PQstatus(q->cc) == CONNECTION_OK) {
+		PGresult *res;
+
 		/* Released: another worker may take what this one leaves. */
 		if (q->nclaims > 0) {
 			const char *v[1] = {q->worker};
 
-			res = PQexecParams(q->c, "UPDATE claim SET lease_until = '-infinity' "
+			res = PQexecParams(q->cc, "UPDATE claim SET lease_until = '-infinity' "
 			    "WHERE worker = $1", 1, NULL, v, NULL, NULL, 0);
 			PQclear(res);
 		}
 	}
 	PQfinish(q->c);
+	PQfinish(q->cc);
+	free(q->conninfo);
 	free(q->db.name);
 	free(q);
+}
+
+static PGconn *
+connect_to(struct pg *q)
+{
+	const char *kw[4], *val[4];
+	PGconn *c;
+	int n = 0;
+
+	kw[n] = "dbname", val[n++] = q->conninfo;
+	if (q->force_tls)
+		kw[n] = "sslmode", val[n++] = "verify-full";
+	kw[n] = "fallback_application_name", val[n++] = "expediera";
+	kw[n] = NULL, val[n] = NULL;
+	c = PQconnectdbParams(kw, val, 1);
+	if (c == NULL || PQstatus(c) != CONNECTION_OK) {
+		const char *m = c != NULL ? PQerrorMessage(c) : "slut på minne";
+
+		db_seterr(&q->db, "kan inte nå granskningsdatabasen %s: %.*s", q->db.name,
+		    (int)strcspn(m, "\n"), m);
+		q->db.storage = true;
+		PQfinish(c);
+		return NULL;
+	}
+	PQclear(PQexec(c, "SET client_encoding = 'UTF8'"));
+	return c;
 }
 
 struct db *
 db_pg_open(const char *uri, char *err, size_t errlen)
 {
 	struct pg *q = xcalloc(1, sizeof(*q));
-	const char *kw[5], *val[5];
 	unsigned char r[6];
 	char host[64];
 	bool force_tls;
-	int n = 0;
 
 	q->db.ops = &pg_ops;
 	q->db.name = xstrdup(uri);
@@ -778,19 +833,10 @@ db_pg_open(const char *uri, char *err, size_t errlen)
 	q->renewed = time(NULL);
 	if (check_uri(q, uri, &force_tls) == -1)
 		goto fail;
-	kw[n] = "dbname", val[n++] = uri;
-	if (force_tls)
-		kw[n] = "sslmode", val[n++] = "verify-full";
-	kw[n] = "fallback_application_name", val[n++] = "expediera";
-	kw[n] = NULL, val[n] = NULL;
-	q->c = PQconnectdbParams(kw, val, 1);
-	if (q->c == NULL || PQstatus(q->c) != CONNECTION_OK) {
-		const char *m = q->c != NULL ? PQerrorMessage(q->c) : "slut på minne";
-
-		db_seterr(&q->db, "kan inte nå granskningsdatabasen %s: %.*s", uri,
-		    (int)strcspn(m, "\n"), m);
+	q->conninfo = xstrdup(uri);
+	q->force_tls = force_tls;
+	if ((q->c = connect_to(q)) == NULL)
 		goto fail;
-	}
 	if (pg_exec(&q->db, "SET client_encoding = 'UTF8'; SET synchronous_commit = on") == -1 ||
 	    migrate(q) == -1) {
 		char why[sizeof(q->db.err)];

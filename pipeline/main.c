@@ -1214,8 +1214,8 @@ send_for_real(const struct options *o, struct run *r, struct send_result *out)
 		head_hash[0] = '\0';
 	if (o->json) {
 		printf("{\"sent\": %zu, \"already_sent\": %zu, \"held\": %zu, \"failed\": %zu, "
-		       "\"waiting\": %zu, \"print_batch\": ", res.sent, res.already, res.held,
-		    res.failed, res.waiting);
+		       "\"waiting\": %zu, \"other_worker\": %zu, \"print_batch\": ", res.sent,
+		    res.already, res.held, res.failed, res.waiting, res.other);
 		json_string(stdout, res.batch_pdf[0] ? res.batch_pdf : NULL);
 		fputs(", \"skatteverket_batch\": ", stdout);
 		json_string(stdout, res.skv_pdf[0] ? res.skv_pdf : NULL);
@@ -1235,6 +1235,9 @@ send_for_real(const struct options *o, struct run *r, struct send_result *out)
 		    shown(r->s.dir), res.sent, res.already, res.held, res.failed);
 		if (res.waiting > 0)
 			printf(", %zu väntar på justering", res.waiting);
+		if (res.other > 0)
+			printf(", %zu hanteras av en annan arbetare (kör igen när den är klar)",
+			    res.other);
 		puts(".");
 		if (res.batch_pdf[0])
 			printf("  utskrift:          %s%s\n", res.batch_pdf, volumes(res.batch_volumes));
@@ -1261,7 +1264,7 @@ send_for_real(const struct options *o, struct run *r, struct send_result *out)
 		rc = EXIT_SYSTEM;
 	} else if (rc == -1 || res.failed > 0)
 		rc = EXIT_DELIVERY;
-	else if (res.held > 0 || res.waiting > 0)
+	else if (res.held > 0 || res.waiting > 0 || res.other > 0)
 		rc = EXIT_DELIVERY;
 	else
 		rc = EXIT_OK;
