@@ -3,7 +3,7 @@
 # folder and listening only on a Unix socket there (no TCP at all).
 #
 #   pg_find            sets PGBIN to Debian's server binaries; 1 when none
-#   pg_start DIR       initdb in DIR, start; sets PGSOCK, PGSU (superuser URI),
+#   pg_start           initdb in a new folder under /tmp, start; sets PGSOCK, PGSU (superuser URI),
 #                      PGOWNER (the role that owns the schema) and PGWORKER
 #                      (a role with only the grants docs/postgresql.md gives)
 #   pg_grant           the worker role's grants, once the owner created the schema
@@ -32,10 +32,9 @@ pg_as() {
 }
 
 pg_start() {
-	PGDIR=$1
-	rm -rf "$PGDIR"
-	mkdir -p "$PGDIR"
-	chmod 700 "$PGDIR"
+	# A folder of its own under /tmp: the server's user must reach it, and
+	# a socket path must stay short.
+	PGDIR=$(mktemp -d /tmp/expediera-pg.XXXXXX) || return 1
 	[ "$(id -u)" -eq 0 ] && chown nobody:nogroup "$PGDIR"
 	pg_as "$PGBIN/initdb" -D "$PGDIR/data" -U pgsu --auth=trust --no-sync -E UTF8 \
 	    --locale=C.UTF-8 >"$PGDIR.initdb.log" 2>&1 || { cat "$PGDIR.initdb.log"; return 1; }

@@ -109,7 +109,7 @@ if ! pg_find; then
 else
 	mkdir -p "$PGT"
 	python3 tests/bench/gen_session.py 200 "$PGT/paket" >/dev/null
-	if ! pg_start "$PGT/server"; then
+	if ! pg_start; then
 		bad "postgres: the server did not start"
 	else
 		trap 'pg_stop; rm -rf "$tmp"' EXIT
