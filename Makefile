@@ -130,6 +130,7 @@ bench:
 	@$(MAKE) --no-print-directory all build/bench_pdf
 	@build/bench_pdf $${BENCH_LETTERS:-2000}
 	@sh tests/bench/run.sh
+	@bash tests/bench/workers.sh
 
 fuzz: build/fuzz/fuzz_session
 	@mkdir -p build/fuzz/corpus
