@@ -12,7 +12,7 @@
 #                   templates, fonts and manual pages
 
 VERSION   = 0.1.0
-PKGS      = libxml-2.0 libpcre2-8 sqlite3 libcrypto libcurl xmlsec1-openssl
+PKGS      = libxml-2.0 libpcre2-8 sqlite3 libpq libcrypto libcurl xmlsec1-openssl
 CC       ?= cc
 CSTD      = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN      = -Wall -Wextra -Werror
@@ -32,7 +32,7 @@ CFLAGS   ?= -O2 -g
 ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -Ipipeline $(PKG_CFLAGS) -DEXPEDIERA_VERSION='"$(VERSION)"' $(DIRS)
 SAN       = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
-SRCS = pipeline/address.c pipeline/arena.c pipeline/audit.c pipeline/config.c pipeline/diag.c pipeline/dnr.c \
+SRCS = pipeline/address.c pipeline/arena.c pipeline/audit.c pipeline/config.c pipeline/db.c pipeline/db_pg.c pipeline/db_sqlite.c pipeline/diag.c pipeline/dnr.c \
        pipeline/deliver.c pipeline/deliver_mm.c pipeline/file.c pipeline/ini.c pipeline/json.c pipeline/layout.c pipeline/parts.c pipeline/pdf.c \
        pipeline/personnummer.c pipeline/print_cups.c pipeline/print_sftp.c pipeline/progress.c pipeline/read.c pipeline/record.c pipeline/render.c \
        pipeline/mm.c pipeline/mm_http.c pipeline/route.c \
@@ -130,6 +130,7 @@ bench:
 	@$(MAKE) --no-print-directory all build/bench_pdf
 	@build/bench_pdf $${BENCH_LETTERS:-2000}
 	@sh tests/bench/run.sh
+	@bash tests/bench/workers.sh
 
 fuzz: build/fuzz/fuzz_session
 	@mkdir -p build/fuzz/corpus

@@ -1,13 +1,13 @@
 /*
  * audit.c -- the audit log and the outbox of SPEC section 7; see audit.h.
  *
- * Reads and writes: one SQLite database (the [audit] database setting),
- * created 0600 before SQLite opens it; an existing file and its -wal and -shm
- * files are set to 0600.  Reads EXPEDIERA_AUDIT_NOW (audit.h), the password
+ * Reads and writes: the database of the [audit] database setting through
+ * db.h -- an SQLite file (db_sqlite.c) or a PostgreSQL server (db_pg.c); the
+ * logic below is the same for both.  Reads EXPEDIERA_AUDIT_NOW (audit.h), the password
  * database (the user's name) and the host name.  Writes nothing to stderr;
  * errors are Swedish messages for audit_error().
  * Trusts: nothing in the database when verifying.  audit_verify assumes the
- * triggers may have been dropped and any row edited with the sqlite3 tool: it
+ * triggers may have been dropped and any row edited with the sqlite3 or psql tool: it
  * recomputes every hash from the stored columns and checks the batch and
  * outbox tables against the events that wrote them.  Callers are trusted to
  * pass JSON in data and masked personnummer only.
@@ -21,11 +21,12 @@
  * as 8 bytes big-endian, and the bytes of s; id and batch are in decimal, and
  * prev_hash is hash(n-1) in lower-case hex, 64 '0' for the first event.  So
  * the encoding is unambiguous and anyone can recompute it from an export.
- * chain_head holds (N, hash(N)); every append reads it inside a BEGIN
- * IMMEDIATE transaction, so two processes never fork the chain.
+ * chain_head holds (N, hash(N)); every append locks it (db_lock_chain: the
+ * SQLite write lock, a PostgreSQL row lock) and reads it inside the write
+ * transaction, so two processes never fork the chain.
  *
- * Durability: WAL with synchronous=FULL, so a commit is on disk when it
- * returns.  Callers that log many events wrap them in audit_tx_begin/commit.
+ * Durability: a commit is durable when it returns (db.h).  Callers that log
+ * many events wrap them in audit_tx_begin/commit.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -47,13 +48,12 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
-#include <sqlite3.h>
 
 #include "audit.h"
+#include "db.h"
 #include "json.h"
 #include "xmalloc.h"
 
-#define AUDIT_BUSY_MS   5000          /* another process appending: wait this long */
 #define AUDIT_MAX_DATA  (1024 * 1024) /* one event's data; far above any real one */
 #define AUDIT_MAX_FIELD 4096          /* command, session, ids, reasons ... */
 #define AUDIT_MAX_KIND  32
@@ -64,10 +64,9 @@ static const char zero_hash[HEX_LEN + 1] =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
 struct audit {
-	sqlite3 *db;
+	struct db *db;
 	char *path;
 	int depth; /* open audit_tx_begin levels; the first is BEGIN IMMEDIATE */
-	int lock_fd; /* the run lock (audit_lock_run), -1 when not held */
 	bool failed; /* a write did not become durable: see audit_failed() */
 	unsigned char key[32]; /* the person key (audit_load_key); wiped at close */
 	bool have_key;
@@ -79,120 +78,6 @@ struct field {
 	const char *p;
 	size_t n;
 };
-
-/*
- * The schema, one migration per version: migrations[v] takes a database of
- * user_version v to v + 1, and sets user_version itself so that the step and
- * its number commit together.  Never edit a migration once released; add one.
- *
- * batch:      one row per run; `ended` is set once, from NULL, and nothing
- *             else ever changes.  The row is a convenience for `status`; the
- *             "batch" and "batch-end" events are the record, and verify
- *             checks the row against them.  (Keeping `ended` in the row costs
- *             one narrow trigger, and spares every reader a join.)
- * event:      the chain.  INTEGER PRIMARY KEY without AUTOINCREMENT: the id
- *             is chosen from chain_head, so ids are 1..N with no gap.
- * chain_head: one row (N, hash of event N), moved forward by one in the
- *             same transaction as each append; finds a deleted last row.
- * outbox:     the mutable state of each försändelse.  Every change is also
- *             a "state" event in the same transaction, and verify checks
- *             each row against its first and last state event.
- *
- * The triggers make the append-only rule hold for every program that uses
- * the file, not just this one; verify does not rely on them.
- */
-static const char *const migrations[] = {
-    /* 0 -> 1 */
-    "CREATE TABLE batch (\n"
-    "	id             INTEGER PRIMARY KEY,\n"
-    "	started        TEXT NOT NULL,\n"
-    "	ended          TEXT,\n"
-    "	command        TEXT NOT NULL,\n"
-    "	session        TEXT,\n"
-    "	session_digest TEXT,\n"
-    "	user           TEXT NOT NULL,\n"
-    "	host           TEXT NOT NULL\n"
-    ");\nCREATE TABLE event (\n"
-    "	id          INTEGER PRIMARY KEY,\n"
-    "	batch       INTEGER REFERENCES batch (id),\n"
-    "	ts          TEXT NOT NULL,\n"
-    "	kind        TEXT NOT NULL,\n"
-    "	forsandelse TEXT,\n"
-    "	data        TEXT NOT NULL,\n"
-    "	prev_hash   TEXT NOT NULL,\n"
-    "	hash        TEXT NOT NULL\n"
-    ");\nCREATE INDEX event_forsandelse ON event (forsandelse, id);\n"
-    "CREATE TABLE chain_head (\n"
-    "	one  INTEGER PRIMARY KEY CHECK (one = 1),\n"
-    "	rows INTEGER NOT NULL,\n"
-    "	hash TEXT NOT NULL\n"
-    ");\nINSERT INTO chain_head (one, rows, hash) VALUES (1, 0,\n"
-    "    '0000000000000000000000000000000000000000000000000000000000000000');\n"
-    "CREATE TABLE outbox (\n"
-    "	id             TEXT PRIMARY KEY,\n"
-    "	batch          INTEGER NOT NULL REFERENCES batch (id),\n"
-    "	session_digest TEXT,\n"
-    "	paragraf       INTEGER NOT NULL,\n"
-    "	recipient      TEXT NOT NULL,\n"
-    "	route          TEXT NOT NULL,\n"
-    "	sha256         TEXT NOT NULL,\n"
-    "	state          TEXT NOT NULL\n"
-    "	    CHECK (state IN ('pending', 'sending', 'sent', 'held', 'failed')),\n"
-    "	attempts       INTEGER NOT NULL DEFAULT 0,\n"
-    "	reason         TEXT,\n"
-    "	updated        TEXT NOT NULL\n"
-    ");\nCREATE INDEX outbox_session_digest ON outbox (session_digest);\n"
-    "CREATE TRIGGER event_append BEFORE INSERT ON event\n"
-    "WHEN NEW.id IS NOT (SELECT rows + 1 FROM chain_head)\n"
-    "    OR NEW.prev_hash IS NOT (SELECT hash FROM chain_head)\n"
-    "BEGIN SELECT RAISE(ABORT, 'händelser läggs bara till sist i kedjan'); END;\n"
-    "CREATE TRIGGER event_no_update BEFORE UPDATE ON event\n"
-    "BEGIN SELECT RAISE(ABORT, 'händelser ändras aldrig'); END;\n"
-    "CREATE TRIGGER event_no_delete BEFORE DELETE ON event\n"
-    "BEGIN SELECT RAISE(ABORT, 'händelser tas aldrig bort'); END;\n"
-    "CREATE TRIGGER batch_end_once BEFORE UPDATE ON batch\n"
-    "WHEN OLD.ended IS NOT NULL OR NEW.ended IS NULL OR NEW.id IS NOT OLD.id\n"
-    "    OR NEW.started IS NOT OLD.started OR NEW.command IS NOT OLD.command\n"
-    "    OR NEW.session IS NOT OLD.session\n"
-    "    OR NEW.session_digest IS NOT OLD.session_digest\n"
-    "    OR NEW.user IS NOT OLD.user OR NEW.host IS NOT OLD.host\n"
-    "BEGIN SELECT RAISE(ABORT, 'en körning ändras aldrig; den avslutas en gång'); END;\n"
-    "CREATE TRIGGER batch_no_delete BEFORE DELETE ON batch\n"
-    "BEGIN SELECT RAISE(ABORT, 'körningar tas aldrig bort'); END;\n"
-    "CREATE TRIGGER chain_head_forward BEFORE UPDATE ON chain_head\n"
-    "WHEN NEW.one IS NOT 1 OR NEW.rows IS NOT OLD.rows + 1\n"
-    "    OR NEW.hash IS NOT (SELECT hash FROM event WHERE id = NEW.rows)\n"
-    "BEGIN SELECT RAISE(ABORT, 'kedjans huvud flyttas bara fram till sista händelsen'); END;\n"
-    "CREATE TRIGGER chain_head_no_delete BEFORE DELETE ON chain_head\n"
-    "BEGIN SELECT RAISE(ABORT, 'kedjans huvud tas aldrig bort'); END;\n"
-    "CREATE TRIGGER outbox_fixed BEFORE UPDATE ON outbox\n"
-    "WHEN OLD.state = 'sent' OR NEW.id IS NOT OLD.id OR NEW.batch IS NOT OLD.batch\n"
-    "    OR NEW.session_digest IS NOT OLD.session_digest\n"
-    "    OR NEW.paragraf IS NOT OLD.paragraf OR NEW.recipient IS NOT OLD.recipient\n"
-    "    OR NEW.route IS NOT OLD.route OR NEW.sha256 IS NOT OLD.sha256\n"
-    "BEGIN SELECT RAISE(ABORT, 'bara tillståndet i utkorgen ändras, och aldrig efter sent');\n"
-    "END;\nCREATE TRIGGER outbox_no_delete BEFORE DELETE ON outbox\n"
-    "BEGIN SELECT RAISE(ABORT, 'utkorgen tömms aldrig'); END;\n"
-    "PRAGMA user_version = 1;\n",
-    /* 1 -> 2: what the log answers after the send (audit_query): the keyed
-     * fields of some events' own data, so that they are found without a scan.
-     * Derived from the events, written with each in one transaction, and
-     * checked against them by verify. */
-    "CREATE TABLE lookup (\n"
-    "	kind  TEXT NOT NULL,\n"
-    "	field TEXT NOT NULL,\n"
-    "	value TEXT NOT NULL,\n"
-    "	event INTEGER NOT NULL REFERENCES event (id),\n"
-    "	PRIMARY KEY (kind, field, value, event)\n"
-    ") WITHOUT ROWID;\n"
-    "CREATE TRIGGER lookup_no_update BEFORE UPDATE ON lookup\n"
-    "BEGIN SELECT RAISE(ABORT, 'uppslagen ändras aldrig'); END;\n"
-    "CREATE TRIGGER lookup_no_delete BEFORE DELETE ON lookup\n"
-    "BEGIN SELECT RAISE(ABORT, 'uppslagen tas aldrig bort'); END;\n"
-    "PRAGMA user_version = 2;\n",
-};
-
-#define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 static const char *const state_names[] = {
     [OUTBOX_NONE] = "none", [OUTBOX_PENDING] = "pending", [OUTBOX_SENDING] = "sending",
@@ -213,100 +98,77 @@ seterr(struct audit *a, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The database's own message, which names it. */
 static int
 sqlfail(struct audit *a)
 {
-	seterr(a, "granskningsloggen %s: %s", a->path, sqlite3_errmsg(a->db));
+	seterr(a, "%s", db_errmsg(a->db));
 	return -1;
 }
 
-/* Constant SQL only: anything carrying a value goes through prep() and bind. */
 static int
-exec(struct audit *a, const char *sql)
+prep(struct audit *a, const char *sql, struct db_stmt **st)
 {
-	char *msg = NULL;
-
-	if (sqlite3_exec(a->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		seterr(a, "granskningsloggen %s: %s", a->path,
-		       msg != NULL ? msg : sqlite3_errmsg(a->db));
-		sqlite3_free(msg);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-prep(struct audit *a, const char *sql, sqlite3_stmt **st)
-{
-	if (sqlite3_prepare_v2(a->db, sql, -1, st, NULL) != SQLITE_OK)
-		return sqlfail(a);
-	return 0;
+	return db_prepare(a->db, sql, st) == -1 ? sqlfail(a) : 0;
 }
 
 /* s NULL binds SQL NULL. */
 static int
-bind_text(struct audit *a, sqlite3_stmt *st, int i, const char *s)
+bind_text(struct audit *a, struct db_stmt *st, int i, const char *s)
 {
-	int rc;
-
-	if (s == NULL)
-		rc = sqlite3_bind_null(st, i);
-	else
-		rc = sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-	return rc == SQLITE_OK ? 0 : sqlfail(a);
+	return db_bind_text(st, i, s) == -1 ? sqlfail(a) : 0;
 }
 
 static int
-bind_int(struct audit *a, sqlite3_stmt *st, int i, int64_t v)
+bind_int(struct audit *a, struct db_stmt *st, int i, int64_t v)
 {
-	return sqlite3_bind_int64(st, i, v) == SQLITE_OK ? 0 : sqlfail(a);
+	return db_bind_int(st, i, v) == -1 ? sqlfail(a) : 0;
 }
 
 /* A batch of 0 is no batch: SQL NULL. */
 static int
-bind_batch(struct audit *a, sqlite3_stmt *st, int i, int64_t batch)
+bind_batch(struct audit *a, struct db_stmt *st, int i, int64_t batch)
 {
 	if (batch == 0)
-		return sqlite3_bind_null(st, i) == SQLITE_OK ? 0 : sqlfail(a);
+		return db_bind_null(st, i) == -1 ? sqlfail(a) : 0;
 	return bind_int(a, st, i, batch);
 }
 
 static int
-step_done(struct audit *a, sqlite3_stmt *st)
+step_done(struct audit *a, struct db_stmt *st)
 {
-	return sqlite3_step(st) == SQLITE_DONE ? 0 : sqlfail(a);
+	int r = db_step(st);
+
+	if (r == -1)
+		return sqlfail(a);
+	return 0;
 }
 
 /* 1: a row, 0: no more rows, -1: error. */
 static int
-step_row(struct audit *a, sqlite3_stmt *st)
+step_row(struct audit *a, struct db_stmt *st)
 {
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		return 1;
-	case SQLITE_DONE:
-		return 0;
-	default:
-		return sqlfail(a);
-	}
+	int r = db_step(st);
+
+	return r == -1 ? sqlfail(a) : r;
 }
 
 static const char *
-col_text(sqlite3_stmt *st, int i)
+col_text(struct db_stmt *st, int i)
 {
-	return (const char *)sqlite3_column_text(st, i);
+	return db_column_text(st, i);
 }
 
 /* A column as hash input, exactly as stored. */
 static struct field
-col_field(sqlite3_stmt *st, int i)
+col_field(struct db_stmt *st, int i)
 {
 	struct field f = {NULL, 0};
 
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+	if (db_column_type(st, i) == DB_NULL)
 		return f;
 	f.p = col_text(st, i);
-	f.n = (size_t)sqlite3_column_bytes(st, i);
+	f.n = db_column_bytes(st, i);
 	if (f.p == NULL) {
 		f.p = "";
 		f.n = 0;
@@ -316,7 +178,7 @@ col_field(sqlite3_stmt *st, int i)
 
 /* Whether column i holds exactly s (s NULL: SQL NULL). */
 static bool
-col_is(sqlite3_stmt *st, int i, const char *s)
+col_is(struct db_stmt *st, int i, const char *s)
 {
 	struct field f = col_field(st, i);
 
@@ -565,176 +427,17 @@ audit_error(const struct audit *a)
 
 /* ---- opening ---- */
 
-/*
- * Sets an existing file to 0600 by name.  By name, not through a descriptor:
- * closing a descriptor of a file SQLite has open in this process (another
- * handle to the same log) would drop SQLite's POSIX locks on it.
- */
-static int
-tighten(struct audit *a, const char *name)
-{
-	struct stat sb;
-
-	if (lstat(name, &sb) == -1) {
-		if (errno == ENOENT)
-			return 0;
-		seterr(a, "kan inte öppna granskningsloggen %s: %s", name, strerror(errno));
-		return -1;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		seterr(a, "kan inte öppna granskningsloggen %s: inte en vanlig fil", name);
-		return -1;
-	}
-	if ((sb.st_mode & 07777) != 0600 && chmod(name, 0600) == -1) {
-		seterr(a, "kan inte ge granskningsloggen %s rättigheterna 0600: %s", name,
-		       strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-static int
-tighten_suffix(struct audit *a, const char *suffix)
-{
-	char *name = xasprintf("%s%s", a->path, suffix);
-	int rc = tighten(a, name);
-
-	free(name);
-	return rc;
-}
-
-/* Creates the file 0600 when missing, before SQLite can create it wider. */
-static int
-create_file(struct audit *a)
-{
-	int fd;
-
-	fd = open(a->path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd == -1) {
-		if (errno == EEXIST)
-			return tighten(a, a->path);
-		seterr(a, "kan inte öppna granskningsloggen %s: %s", a->path, strerror(errno));
-		return -1;
-	}
-	/* A umask such as 0277 would have left it unwritable. */
-	if (fchmod(fd, 0600) == -1) {
-		seterr(a, "kan inte ge granskningsloggen %s rättigheterna 0600: %s", a->path,
-		       strerror(errno));
-		(void)close(fd);
-		return -1;
-	}
-	if (close(fd) == -1) {
-		seterr(a, "kan inte öppna granskningsloggen %s: %s", a->path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-static int
-configure(struct audit *a)
-{
-	sqlite3_stmt *st = NULL;
-	int r, rc = -1;
-
-	if (sqlite3_busy_timeout(a->db, AUDIT_BUSY_MS) != SQLITE_OK ||
-	    sqlite3_db_config(a->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL) != SQLITE_OK ||
-	    sqlite3_db_config(a->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)NULL) != SQLITE_OK) {
-		sqlfail(a);
-		goto out;
-	}
-	if (prep(a, "PRAGMA journal_mode = WAL", &st) == -1 || (r = step_row(a, st)) == -1)
-		goto out;
-	if (r == 0 || col_text(st, 0) == NULL || sqlite3_stricmp(col_text(st, 0), "wal") != 0) {
-		seterr(a, "granskningsloggen %s: kan inte slå på WAL", a->path);
-		goto out;
-	}
-	if (exec(a, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON") == -1)
-		goto out;
-	rc = 0;
-out:
-	sqlite3_finalize(st);
-	return rc;
-}
-
-static int
-migrate(struct audit *a)
-{
-	sqlite3_stmt *st = NULL;
-	int r, v, rc = -1;
-
-	/* Up to date: nothing to write, so nothing to wait for while another run writes. */
-	if (prep(a, "PRAGMA user_version", &st) == -1 || (r = step_row(a, st)) == -1) {
-		sqlite3_finalize(st);
-		return -1;
-	}
-	v = r == 1 ? sqlite3_column_int(st, 0) : 0;
-	sqlite3_finalize(st);
-	st = NULL;
-	if (v == SCHEMA_VERSION)
-		return 0;
-	if (exec(a, "BEGIN IMMEDIATE") == -1)
-		return -1;
-	if (prep(a, "PRAGMA user_version", &st) == -1 || (r = step_row(a, st)) == -1)
-		goto out;
-	v = r == 1 ? sqlite3_column_int(st, 0) : 0;
-	if (v < 0 || v > SCHEMA_VERSION) {
-		seterr(a,
-		       "granskningsloggen %s: schemaversion %d, men det här programmet känner bara "
-		       "till version %d",
-		       a->path, v, SCHEMA_VERSION);
-		goto out;
-	}
-	for (; v < SCHEMA_VERSION; v++)
-		if (exec(a, migrations[v]) == -1)
-			goto out;
-	rc = exec(a, "COMMIT");
-out:
-	sqlite3_finalize(st);
-	if (rc == -1 && !sqlite3_get_autocommit(a->db))
-		(void)sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
-}
-
 struct audit *
 audit_open(const char *path, char *err, size_t errlen)
 {
 	struct audit *a;
 
-	a = xcalloc(1, sizeof(*a));
-	a->lock_fd = -1;
-	a->path = xstrdup(path != NULL ? path : "");
-	if (path == NULL || path[0] == '\0') {
-		seterr(a, "kan inte öppna granskningsloggen: inget filnamn");
-		goto fail;
+	if ((a = xcalloc(1, sizeof(*a)))->db = db_open(path, err, errlen), a->db == NULL) {
+		free(a);
+		return NULL;
 	}
-	/* Left by a crash they may be wider, or links SQLite would follow:
-	 * SQLITE_OPEN_NOFOLLOW covers the database file only. */
-	if (create_file(a) == -1 || tighten_suffix(a, "-wal") == -1 ||
-	    tighten_suffix(a, "-shm") == -1)
-		goto fail;
-	if (sqlite3_open_v2(path, &a->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) !=
-	    SQLITE_OK) {
-		seterr(a, "kan inte öppna granskningsloggen %s: %s", path,
-		       a->db != NULL ? sqlite3_errmsg(a->db) : "slut på minne");
-		goto fail;
-	}
-	if (configure(a) == -1 || migrate(a) == -1) {
-		/* "file is not a database" and the like: say which file it was. */
-		char why[sizeof(a->err)];
-
-		memcpy(why, a->err, sizeof(why));
-		seterr(a, "kan inte öppna %s", why);
-		goto fail;
-	}
-	/* WAL mode has created them by now. */
-	if (tighten_suffix(a, "-wal") == -1 || tighten_suffix(a, "-shm") == -1)
-		goto fail;
+	a->path = xstrdup(db_name(a->db));
 	return a;
-fail:
-	if (err != NULL && errlen > 0)
-		snprintf(err, errlen, "%s", a->err);
-	audit_close(a);
-	return NULL;
 }
 
 void
@@ -742,63 +445,66 @@ audit_close(struct audit *a)
 {
 	if (a == NULL)
 		return;
-	if (a->db != NULL) {
-		if (!sqlite3_get_autocommit(a->db))
-			(void)sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
-		/* Every statement is finalized where it was prepared, so this
-		 * cannot be SQLITE_BUSY; there is no one to tell otherwise. */
-		(void)sqlite3_close(a->db);
-	}
-	if (a->lock_fd != -1)
-		(void)close(a->lock_fd); /* releases the run lock */
+	db_close(a->db); /* rolls back what is open, releases the run lock */
 	OPENSSL_cleanse(a->key, sizeof(a->key));
 	free(a->path);
 	free(a);
 }
 
-/*
- * The run lock is flock(2) on a file beside the database, not a row in it:
- * the kernel releases it when the process dies however it dies (SIGKILL, a
- * power cut of the process), so a crashed run never leaves the log locked,
- * and a reader (status, audit verify) never takes it.
- */
 int
 audit_lock_run(struct audit *a, FILE *wait_msg)
 {
-	char *name;
-	int fd;
+	if (db_lock_run(a->db, wait_msg) == -1)
+		return sqlfail(a);
+	return 0;
+}
 
-	if (a->lock_fd != -1)
-		return 0;
-	name = xasprintf("%s.lock", a->path);
-	fd = open(name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd == -1) {
-		seterr(a, "kan inte öppna låsfilen %s: %s", name, strerror(errno));
-		free(name);
+int
+outbox_claim(struct audit *a, const char *key)
+{
+	int r;
+
+	if (!valid_text(key, AUDIT_MAX_FIELD) || key[0] == '\0') {
+		seterr(a, "granskningsloggen: försändelsen saknar nyckel");
 		return -1;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
-		if (errno != EWOULDBLOCK) {
-			seterr(a, "kan inte låsa %s: %s", name, strerror(errno));
-			goto fail;
-		}
-		if (wait_msg != NULL)
-			fprintf(wait_msg, "expediera: en annan körning skickar med samma "
-			    "granskningslogg; väntar tills den är klar\n");
-		while (flock(fd, LOCK_EX) == -1) {
-			if (errno == EINTR)
-				continue;
-			seterr(a, "kan inte låsa %s: %s", name, strerror(errno));
-			goto fail;
-		}
+	if ((r = db_claim(a->db, key)) == -1) {
+		sqlfail(a);
+		if (db_storage_error(a->db))
+			a->failed = true;
 	}
-	free(name);
-	a->lock_fd = fd;
+	return r;
+}
+
+size_t
+audit_group_size(const struct audit *a)
+{
+	/* A PostgreSQL transaction holds the chain head's lock from its first
+	 * append: other workers wait for it, so it stays short. */
+	return db_is_pg(db_name(a->db)) ? 1 : 256;
+}
+
+void
+audit_set_lease(struct audit *a, int seconds)
+{
+	db_set_lease(a->db, seconds);
+}
+
+bool
+audit_exists(const char *target)
+{
+	return db_is_pg(target) || (target != NULL && access(target, F_OK) == 0);
+}
+
+int
+outbox_claims_renew(struct audit *a)
+{
+	if (db_claims_renew(a->db) == -1) {
+		sqlfail(a);
+		a->failed = true;
+		return -1;
+	}
 	return 0;
-fail:
-	(void)close(fd);
-	free(name);
-	return -1;
 }
 
 bool
@@ -950,7 +656,7 @@ audit_check_key(struct audit *a, const char *path)
 static int
 load_key(struct audit *a, const char *path, bool write)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	char fp[65], *json = NULL;
 	bool began = false;
 	int r, rc = -1;
@@ -982,7 +688,7 @@ load_key(struct audit *a, const char *path, bool write)
 		rc = 0;
 		goto out;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	st = NULL;
 	if (!write) {
 		/* No key yet: nothing was sent with any key, so there is nothing to compare. */
@@ -991,12 +697,12 @@ load_key(struct audit *a, const char *path, bool write)
 	}
 	if (prep(a, "SELECT count(*) FROM outbox", &st) == -1 || step_row(a, st) != 1)
 		goto out;
-	if (sqlite3_column_int64(st, 0) > 0) {
+	if (db_column_int64(st, 0) > 0) {
 		seterr(a, "granskningsloggen %s har försändelser men ingen nyckel; den skapades av "
 		    "en äldre version av expediera och kan inte användas för nya utskick", a->path);
 		goto out;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	st = NULL;
 	json = xasprintf("{\"fingerprint\":\"%s\"}", fp);
 	{
@@ -1006,7 +712,7 @@ load_key(struct audit *a, const char *path, bool write)
 			rc = 0;
 	}
 out:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	free(json);
 	return write ? tx_end(a, rc) : read_end(a, began, rc);
 }
@@ -1016,12 +722,13 @@ out:
 int
 audit_tx_begin(struct audit *a)
 {
-	if (a->depth > 0 && sqlite3_get_autocommit(a->db)) {
+	if (a->depth > 0 && db_tx_broken(a->db)) {
 		seterr(a, "granskningsloggen %s: transaktionen har redan avbrutits", a->path);
 		a->failed = true;
 		return -1;
 	}
-	if (exec(a, a->depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT nested") == -1) {
+	if ((a->depth == 0 ? db_begin(a->db, true) : db_savepoint(a->db)) == -1) {
+		sqlfail(a);
 		a->failed = true;
 		return -1;
 	}
@@ -1037,25 +744,26 @@ audit_tx_commit(struct audit *a)
 		return -1;
 	}
 	a->depth--;
-	if (sqlite3_get_autocommit(a->db)) {
-		/* SQLite rolled the whole transaction back after an error. */
+	if (!db_in_tx(a->db)) {
+		/* The database rolled the whole transaction back after an error. */
 		seterr(a, "granskningsloggen %s: transaktionen har avbrutits; inget sparades",
 		       a->path);
 		a->failed = true;
 		return -1;
 	}
 	if (a->depth > 0) {
-		if (exec(a, "RELEASE nested") == -1) {
-			(void)sqlite3_exec(a->db, "ROLLBACK TO nested; RELEASE nested", NULL, NULL,
-			                   NULL);
+		if (db_release(a->db) == -1) {
+			sqlfail(a);
+			(void)db_rollback_to(a->db);
 			a->failed = true;
 			return -1;
 		}
 		return 0;
 	}
-	if (exec(a, "COMMIT") == -1) {
-		if (!sqlite3_get_autocommit(a->db))
-			(void)sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+	if (db_commit(a->db) == -1) {
+		sqlfail(a);
+		if (db_in_tx(a->db))
+			(void)db_rollback(a->db);
 		a->failed = true;
 		return -1;
 	}
@@ -1072,8 +780,9 @@ audit_tx_rollback(struct audit *a)
 		return -1;
 	}
 	a->depth--;
-	if (!sqlite3_get_autocommit(a->db))
-		rc = exec(a, a->depth > 0 ? "ROLLBACK TO nested; RELEASE nested" : "ROLLBACK");
+	if (db_in_tx(a->db) &&
+	    (a->depth > 0 ? db_rollback_to(a->db) : db_rollback(a->db)) == -1)
+		rc = sqlfail(a);
 	return rc;
 }
 
@@ -1087,22 +796,8 @@ tx_end(struct audit *a, int rc)
 		return audit_tx_commit(a);
 	/* A write the storage refused is not a bad argument: nothing later in
 	 * the run may rely on the log. */
-	switch (sqlite3_errcode(a->db) & 0xff) {
-	case SQLITE_FULL:
-	case SQLITE_IOERR:
-	case SQLITE_READONLY:
-	case SQLITE_CORRUPT:
-	case SQLITE_NOTADB:
-	case SQLITE_CANTOPEN:
-	case SQLITE_PERM:
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-	case SQLITE_NOMEM:
+	if (db_storage_error(a->db))
 		a->failed = true;
-		break;
-	default:
-		break;
-	}
 	memcpy(saved, a->err, sizeof(saved));
 	(void)audit_tx_rollback(a);
 	memcpy(a->err, saved, sizeof(saved));
@@ -1115,10 +810,10 @@ read_begin(struct audit *a, bool *began)
 {
 	*began = false;
 	/* Inside a write, or inside another read (a walk that asks more): one snapshot. */
-	if (a->depth > 0 || !sqlite3_get_autocommit(a->db))
+	if (a->depth > 0 || db_in_tx(a->db))
 		return 0;
-	if (exec(a, "BEGIN") == -1)
-		return -1;
+	if (db_begin(a->db, false) == -1)
+		return sqlfail(a);
 	*began = true;
 	return 0;
 }
@@ -1126,7 +821,7 @@ read_begin(struct audit *a, bool *began)
 static int
 read_end(struct audit *a, bool began, int rc)
 {
-	if (began && sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK && rc == 0)
+	if (began && db_rollback(a->db) == -1 && rc == 0)
 		return sqlfail(a);
 	return rc;
 }
@@ -1155,7 +850,7 @@ looked_up(const char *kind, const char *field)
 static int
 lookup_add(struct audit *a, int64_t id, const char *kind, const char *data)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	size_t i;
 	int rc = 0;
 
@@ -1174,7 +869,7 @@ lookup_add(struct audit *a, int64_t id, const char *kind, const char *data)
 		    bind_text(a, st, 3, v) == -1 || bind_int(a, st, 4, id) == -1 ||
 		    step_done(a, st) == -1)
 			rc = -1;
-		sqlite3_finalize(st);
+		db_finalize(st);
 		st = NULL;
 		free(v);
 	}
@@ -1186,24 +881,24 @@ lookup_add(struct audit *a, int64_t id, const char *kind, const char *data)
 static int
 head_read(struct audit *a, int64_t *rows, char hash[HEX_LEN + 1])
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r, rc = -1;
 
 	if (prep(a, "SELECT rows, hash FROM chain_head WHERE one = 1", &st) == -1 ||
 	    (r = step_row(a, st)) == -1)
 		goto out;
-	if (r == 0 || sqlite3_column_int64(st, 0) < 0 || !valid_hex(col_text(st, 1))) {
+	if (r == 0 || db_column_int64(st, 0) < 0 || !valid_hex(col_text(st, 1))) {
 		seterr(a,
 		       "granskningsloggen %s är skadad: kedjans huvud saknas; kör expediera audit "
 		       "verify",
 		       a->path);
 		goto out;
 	}
-	*rows = sqlite3_column_int64(st, 0);
+	*rows = db_column_int64(st, 0);
 	memcpy(hash, col_text(st, 1), HEX_LEN + 1);
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc;
 }
 
@@ -1214,17 +909,17 @@ out:
 static int
 batch_known(struct audit *a, int64_t batch)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r = -1;
 
 	if (batch == 0)
 		return 0;
 	if (prep(a, "SELECT 1 FROM batch WHERE id = ?1", &st) == -1 ||
 	    bind_int(a, st, 1, batch) == -1 || (r = step_row(a, st)) == -1) {
-		sqlite3_finalize(st);
+		db_finalize(st);
 		return -1;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (r == 0) {
 		seterr(a, "granskningsloggen: körning %lld finns inte", (long long)batch);
 		return -1;
@@ -1241,25 +936,31 @@ static int
 append(struct audit *a, int64_t batch, const char *ts, const char *kind, const char *fs,
        const char *data)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	char prev[HEX_LEN + 1], hash[HEX_LEN + 1], idbuf[24], batchbuf[24];
 	struct field f[7];
 	int64_t rows;
 	int r, rc = -1;
 
-	if (batch_known(a, batch) == -1 || head_read(a, &rows, prev) == -1)
+	if (batch_known(a, batch) == -1)
+		goto out;
+	if (db_lock_chain(a->db) == -1) {
+		sqlfail(a);
+		goto out;
+	}
+	if (head_read(a, &rows, prev) == -1)
 		goto out;
 	if (prep(a, "SELECT id, hash FROM event ORDER BY id DESC LIMIT 1", &st) == -1 ||
 	    (r = step_row(a, st)) == -1)
 		goto out;
-	if (r == 0 ? rows != 0 : (sqlite3_column_int64(st, 0) != rows || !col_is(st, 1, prev))) {
+	if (r == 0 ? rows != 0 : (db_column_int64(st, 0) != rows || !col_is(st, 1, prev))) {
 		seterr(a,
 		       "granskningsloggen %s är skadad: sista händelsen stämmer inte med kedjans "
 		       "huvud; kör expediera audit verify",
 		       a->path);
 		goto out;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	st = NULL;
 
 	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)(rows + 1));
@@ -1285,13 +986,13 @@ append(struct audit *a, int64_t batch, const char *ts, const char *kind, const c
 	    bind_text(a, st, 7, prev) == -1 || bind_text(a, st, 8, hash) == -1 ||
 	    step_done(a, st) == -1)
 		goto out;
-	sqlite3_finalize(st);
+	db_finalize(st);
 	st = NULL;
 	if (prep(a, "UPDATE chain_head SET rows = ?1, hash = ?2 WHERE one = 1", &st) == -1 ||
 	    bind_int(a, st, 1, rows + 1) == -1 || bind_text(a, st, 2, hash) == -1 ||
 	    step_done(a, st) == -1)
 		goto out;
-	if (sqlite3_changes(a->db) != 1) {
+	if (db_changes(a->db) != 1) {
 		seterr(a, "granskningsloggen %s: kan inte flytta kedjans huvud", a->path);
 		goto out;
 	}
@@ -1299,7 +1000,7 @@ append(struct audit *a, int64_t batch, const char *ts, const char *kind, const c
 		goto out;
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc;
 }
 
@@ -1321,7 +1022,7 @@ audit_head(struct audit *a, int64_t *rows, char hash[65])
 int
 audit_batch_begin(struct audit *a, const struct audit_batch *b, int64_t *id)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	struct passwd *pw;
 	char ts[TS_LEN + 1], hostbuf[256];
 	char *user = NULL, *host = NULL, *json = NULL;
@@ -1355,16 +1056,24 @@ audit_batch_begin(struct audit *a, const struct audit_batch *b, int64_t *id)
 		goto done;
 	if (now_ts(a, ts) == -1)
 		goto out;
+	/* The chain first: batch ids then grow in the order of their events,
+	 * also when several workers begin at once. */
+	if (db_lock_chain(a->db) == -1) {
+		sqlfail(a);
+		goto out;
+	}
 	if (prep(a,
-	         "INSERT INTO batch (started, command, session, session_digest, user, host) "
-	         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	         "INSERT INTO batch (started, command, session, session_digest, \"user\", host) "
+	         "VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
 	         &st) == -1 ||
 	    bind_text(a, st, 1, ts) == -1 || bind_text(a, st, 2, b->command) == -1 ||
 	    bind_text(a, st, 3, b->session) == -1 || bind_text(a, st, 4, b->session_digest) == -1 ||
 	    bind_text(a, st, 5, user) == -1 || bind_text(a, st, 6, host) == -1 ||
-	    step_done(a, st) == -1)
+	    step_row(a, st) != 1)
 		goto out;
-	bid = sqlite3_last_insert_rowid(a->db);
+	bid = db_column_int64(st, 0);
+	if (step_done(a, st) == -1)
+		goto out;
 	if ((json = batch_json(b->command, b->session, b->session_digest, user, host)) == NULL) {
 		seterr(a, "granskningsloggen: slut på minne");
 		goto out;
@@ -1373,7 +1082,7 @@ audit_batch_begin(struct audit *a, const struct audit_batch *b, int64_t *id)
 		goto out;
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if ((rc = tx_end(a, rc)) == 0)
 		*id = bid;
 done:
@@ -1386,7 +1095,7 @@ done:
 int
 audit_batch_end(struct audit *a, int64_t batch, const char *summary_json)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	char ts[TS_LEN + 1];
 	int rc = -1;
 
@@ -1404,14 +1113,14 @@ audit_batch_end(struct audit *a, int64_t batch, const char *summary_json)
 	    bind_text(a, st, 1, ts) == -1 || bind_int(a, st, 2, batch) == -1 ||
 	    step_done(a, st) == -1)
 		goto out;
-	if (sqlite3_changes(a->db) != 1) {
+	if (db_changes(a->db) != 1) {
 		seterr(a, "granskningsloggen: körning %lld finns inte eller är redan avslutad",
 		       (long long)batch);
 		goto out;
 	}
 	rc = append(a, batch, ts, "batch-end", NULL, summary_json);
 out:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return tx_end(a, rc);
 }
 
@@ -1462,14 +1171,14 @@ note(struct audit_verify *v, int64_t id, const char *fmt, ...)
 
 /* The batch row of a "batch" or "batch-end" event, against that event. */
 static int
-check_batch(struct audit *a, sqlite3_stmt *bq, sqlite3_stmt *ev, struct audit_verify *v)
+check_batch(struct audit *a, struct db_stmt *bq, struct db_stmt *ev, struct audit_verify *v)
 {
-	int64_t id = sqlite3_column_int64(ev, 0), batch = sqlite3_column_int64(ev, 1);
+	int64_t id = db_column_int64(ev, 0), batch = db_column_int64(ev, 1);
 	bool start = col_is(ev, 3, "batch");
 	char *json = NULL;
 	int r, rc = -1;
 
-	if (sqlite3_reset(bq) != SQLITE_OK || bind_int(a, bq, 1, batch) == -1 ||
+	if (db_reset(bq) != 0 || bind_int(a, bq, 1, batch) == -1 ||
 	    (r = step_row(a, bq)) == -1)
 		goto out;
 	if (r == 0) {
@@ -1510,7 +1219,7 @@ static int
 verify_chain(struct audit *a, struct audit_verify *v, int64_t *nstart, int64_t *nend,
              char last[HEX_LEN + 1], bool *whole)
 {
-	sqlite3_stmt *ev = NULL, *bq = NULL;
+	struct db_stmt *ev = NULL, *bq = NULL;
 	char prev[HEX_LEN + 1], calc[HEX_LEN + 1], idbuf[24];
 	struct field f[7];
 	int64_t id, expect = 1, prevbatch = 0;
@@ -1523,12 +1232,12 @@ verify_chain(struct audit *a, struct audit_verify *v, int64_t *nstart, int64_t *
 	         "ORDER BY id",
 	         &ev) == -1 ||
 	    prep(a,
-	         "SELECT started, ended, command, session, session_digest, user, host FROM batch "
+	         "SELECT started, ended, command, session, session_digest, \"user\", host FROM batch "
 	         "WHERE id = ?1",
 	         &bq) == -1)
 		goto out;
 	while ((r = step_row(a, ev)) == 1) {
-		id = sqlite3_column_int64(ev, 0);
+		id = db_column_int64(ev, 0);
 		if (id < expect) {
 			/* Only a first row numbered 0 or less: report a number > 0. */
 			note(
@@ -1576,7 +1285,7 @@ verify_chain(struct audit *a, struct audit_verify *v, int64_t *nstart, int64_t *
 			break;
 		}
 		if (col_is(ev, 3, "batch") || col_is(ev, 3, "batch-end")) {
-			if (sqlite3_column_type(ev, 1) != SQLITE_INTEGER) {
+			if (db_column_type(ev, 1) != DB_INTEGER) {
 				note(v, id, "händelse %lld hör inte till någon körning",
 				     (long long)id);
 			} else {
@@ -1584,13 +1293,13 @@ verify_chain(struct audit *a, struct audit_verify *v, int64_t *nstart, int64_t *
 					goto out;
 				if (col_is(ev, 3, "batch")) {
 					/* Batch ids only grow: one event per row. */
-					if (sqlite3_column_int64(ev, 1) <= prevbatch)
+					if (db_column_int64(ev, 1) <= prevbatch)
 						note(v, id,
 						     "händelse %lld: körning %lld börjar en gång "
 						     "till",
 						     (long long)id,
-						     (long long)sqlite3_column_int64(ev, 1));
-					prevbatch = sqlite3_column_int64(ev, 1);
+						     (long long)db_column_int64(ev, 1));
+					prevbatch = db_column_int64(ev, 1);
 					(*nstart)++;
 				} else
 					(*nend)++;
@@ -1606,8 +1315,8 @@ verify_chain(struct audit *a, struct audit_verify *v, int64_t *nstart, int64_t *
 	memcpy(last, prev, HEX_LEN + 1);
 	rc = 0;
 out:
-	sqlite3_finalize(ev);
-	sqlite3_finalize(bq);
+	db_finalize(ev);
+	db_finalize(bq);
 	return rc;
 }
 
@@ -1615,7 +1324,7 @@ out:
 static int
 verify_head(struct audit *a, struct audit_verify *v, const char last[HEX_LEN + 1], bool *intact)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int64_t rows = v->rows, hrows;
 	int r, rc = -1;
 
@@ -1629,7 +1338,7 @@ verify_head(struct audit *a, struct audit_verify *v, const char last[HEX_LEN + 1
 		    v, rows + 1,
 		    "kedjans huvud saknas (raden har tagits bort); händelser efter %lld kan saknas",
 		    (long long)rows);
-	} else if ((hrows = sqlite3_column_int64(st, 0)) > rows) {
+	} else if ((hrows = db_column_int64(st, 0)) > rows) {
 		note(v, rows + 1, "händelse %lld saknas (raden har tagits bort)",
 		     (long long)(rows + 1));
 	} else if (hrows < rows) {
@@ -1646,7 +1355,7 @@ verify_head(struct audit *a, struct audit_verify *v, const char last[HEX_LEN + 1
 		*intact = true;
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc;
 }
 
@@ -1657,7 +1366,7 @@ out:
 static int
 verify_batches(struct audit *a, struct audit_verify *v, int64_t nstart, int64_t nend)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r, rc = -1;
 
 	if (prep(a,
@@ -1666,8 +1375,8 @@ verify_batches(struct audit *a, struct audit_verify *v, int64_t nstart, int64_t 
 	         &st) == -1 ||
 	    step_row(a, st) != 1)
 		goto out;
-	if (sqlite3_column_int64(st, 0) != nstart) {
-		sqlite3_finalize(st);
+	if (db_column_int64(st, 0) != nstart) {
+		db_finalize(st);
 		if (prep(a,
 		         "SELECT b.id FROM batch b WHERE NOT EXISTS (SELECT 1 FROM event e "
 		         "WHERE e.kind = 'batch' AND e.batch = b.id) ORDER BY b.id LIMIT 1",
@@ -1678,9 +1387,9 @@ verify_batches(struct audit *a, struct audit_verify *v, int64_t nstart, int64_t 
 			note(v, -1,
 			     "körning %lld finns inte i kedjan (raden i batch har lagts till "
 			     "utanför expediera)",
-			     (long long)sqlite3_column_int64(st, 0));
-	} else if (sqlite3_column_int64(st, 1) != nend) {
-		sqlite3_finalize(st);
+			     (long long)db_column_int64(st, 0));
+	} else if (db_column_int64(st, 1) != nend) {
+		db_finalize(st);
 		if (prep(
 		        a,
 		        "SELECT b.id, (SELECT e.id FROM event e WHERE e.kind = 'batch' "
@@ -1691,14 +1400,14 @@ verify_batches(struct audit *a, struct audit_verify *v, int64_t nstart, int64_t 
 		    (r = step_row(a, st)) == -1)
 			goto out;
 		if (r == 1)
-			note(v, sqlite3_column_int64(st, 1),
+			note(v, db_column_int64(st, 1),
 			     "körning %lld har en sluttid men ingen händelse som avslutar den "
 			     "(raden har ändrats)",
-			     (long long)sqlite3_column_int64(st, 0));
+			     (long long)db_column_int64(st, 0));
 	}
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc;
 }
 
@@ -1710,7 +1419,7 @@ out:
 static int
 verify_outbox(struct audit *a, struct audit_verify *v)
 {
-	sqlite3_stmt *ob = NULL, *first = NULL, *last = NULL, *st = NULL;
+	struct db_stmt *ob = NULL, *first = NULL, *last = NULL, *st = NULL;
 	struct outbox_item it;
 	char *want = NULL;
 	int64_t fid, lid, attempts;
@@ -1732,7 +1441,7 @@ verify_outbox(struct audit *a, struct audit_verify *v)
 	while ((r = step_row(a, ob)) == 1) {
 		const char *id = col_text(ob, 0);
 
-		if (sqlite3_reset(first) != SQLITE_OK || sqlite3_reset(last) != SQLITE_OK ||
+		if (db_reset(first) != 0 || db_reset(last) != 0 ||
 		    bind_text(a, first, 1, id) == -1 || bind_text(a, last, 1, id) == -1 ||
 		    (r = step_row(a, first)) == -1 || (r == 1 && step_row(a, last) == -1))
 			goto out;
@@ -1743,21 +1452,21 @@ verify_outbox(struct audit *a, struct audit_verify *v)
 			     id != NULL ? id : "");
 			continue;
 		}
-		fid = sqlite3_column_int64(first, 0);
-		lid = sqlite3_column_int64(last, 0);
+		fid = db_column_int64(first, 0);
+		lid = db_column_int64(last, 0);
 		it.id = id;
 		it.session_digest = col_text(ob, 2);
-		it.paragraf = (long)sqlite3_column_int64(ob, 3);
+		it.paragraf = (long)db_column_int64(ob, 3);
 		it.recipient = col_text(ob, 4);
 		it.route = col_text(ob, 5);
 		it.sha256 = col_text(ob, 6);
-		attempts = sqlite3_column_int64(ob, 8);
+		attempts = db_column_int64(ob, 8);
 
 		/* The fixed fields, as outbox_add logged them. */
 		if ((want = state_json(&it, "pending", 0, NULL)) == NULL)
 			goto nomem;
-		if (sqlite3_column_int64(first, 1) != sqlite3_column_int64(ob, 1) ||
-		    sqlite3_column_type(ob, 3) != SQLITE_INTEGER || !col_is(first, 2, want))
+		if (db_column_int64(first, 1) != db_column_int64(ob, 1) ||
+		    db_column_type(ob, 3) != DB_INTEGER || !col_is(first, 2, want))
 			note(
 			    v, fid,
 			    "försändelse %.64s: utkorgen stämmer inte med händelse %lld (raden har "
@@ -1774,7 +1483,7 @@ verify_outbox(struct audit *a, struct audit_verify *v)
 		if (want == NULL)
 			goto nomem;
 		if (!col_is(last, 2, want) || !col_is(ob, 10, col_text(last, 1)) ||
-		    sqlite3_column_type(ob, 8) != SQLITE_INTEGER)
+		    db_column_type(ob, 8) != DB_INTEGER)
 			note(
 			    v, lid,
 			    "försändelse %.64s: utkorgens tillstånd stämmer inte med händelse %lld "
@@ -1793,7 +1502,7 @@ verify_outbox(struct audit *a, struct audit_verify *v)
 	    (r = step_row(a, st)) == -1)
 		goto out;
 	if (r == 1)
-		note(v, sqlite3_column_int64(st, 0),
+		note(v, db_column_int64(st, 0),
 		     "försändelse %.64s saknas i utkorgen (raden har tagits bort)",
 		     col_text(st, 1) != NULL ? col_text(st, 1) : "");
 	rc = 0;
@@ -1802,10 +1511,10 @@ nomem:
 	seterr(a, "granskningsloggen: slut på minne");
 out:
 	free(want);
-	sqlite3_finalize(ob);
-	sqlite3_finalize(first);
-	sqlite3_finalize(last);
-	sqlite3_finalize(st);
+	db_finalize(ob);
+	db_finalize(first);
+	db_finalize(last);
+	db_finalize(st);
 	return rc;
 }
 
@@ -1817,21 +1526,22 @@ out:
 static int
 verify_lookup(struct audit *a, struct audit_verify *v)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	size_t i;
 	int r, rc = -1;
 
 	if (prep(a, "SELECT l.event FROM lookup l LEFT JOIN event e ON e.id = l.event "
-	        "WHERE e.id IS NULL OR e.kind IS NOT l.kind OR NOT json_valid(e.data) "
-	        "OR json_extract(e.data, '$.' || l.field) IS NOT l.value ORDER BY l.event LIMIT 1",
+	        "WHERE e.id IS NULL OR e.kind IS DISTINCT FROM l.kind OR NOT json_valid(e.data) "
+	        "OR json_extract(e.data, '$.' || l.field) IS DISTINCT FROM l.value "
+	        "ORDER BY l.event LIMIT 1",
 	        &st) == -1 || (r = step_row(a, st)) == -1)
 		goto out;
 	if (r == 1)
-		note(v, sqlite3_column_int64(st, 0), "händelse %lld: uppslagstabellen stämmer inte "
+		note(v, db_column_int64(st, 0), "händelse %lld: uppslagstabellen stämmer inte "
 		    "med händelsen (en rad har lagts till eller ändrats utanför expediera)",
-		    (long long)sqlite3_column_int64(st, 0));
+		    (long long)db_column_int64(st, 0));
 	for (i = 0; i < sizeof(lookup_fields) / sizeof(lookup_fields[0]); i++) {
-		sqlite3_finalize(st);
+		db_finalize(st);
 		st = NULL;
 		if (prep(a, "SELECT e.id FROM event e WHERE e.kind = ?1 AND json_valid(e.data) "
 		        "AND coalesce(json_extract(e.data, '$.' || ?2), '') != '' AND NOT EXISTS "
@@ -1842,13 +1552,13 @@ verify_lookup(struct audit *a, struct audit_verify *v)
 		    bind_text(a, st, 2, lookup_fields[i].field) == -1 || (r = step_row(a, st)) == -1)
 			goto out;
 		if (r == 1)
-			note(v, sqlite3_column_int64(st, 0), "händelse %lld saknas i uppslagstabellen "
+			note(v, db_column_int64(st, 0), "händelse %lld saknas i uppslagstabellen "
 			    "(en rad har tagits bort utanför expediera)",
-			    (long long)sqlite3_column_int64(st, 0));
+			    (long long)db_column_int64(st, 0));
 	}
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc;
 }
 
@@ -1857,7 +1567,7 @@ verify(struct audit *a, struct audit_verify *out, int64_t hrows, const char *hha
 {
 	struct audit_verify v;
 	char last[HEX_LEN + 1];
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int64_t nstart = 0, nend = 0;
 	bool began, whole, intact = false;
 	int r, rc = -1;
@@ -1891,7 +1601,7 @@ verify(struct audit *a, struct audit_verify *out, int64_t hrows, const char *hha
 	}
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if ((rc = read_end(a, began, rc)) == 0)
 		*out = v;
 	return rc;
@@ -1906,7 +1616,7 @@ audit_verify(struct audit *a, struct audit_verify *v)
 int
 audit_last_data(struct audit *a, const char *forsandelse, const char *kind, char **data)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	*data = NULL;
@@ -1914,19 +1624,19 @@ audit_last_data(struct audit *a, const char *forsandelse, const char *kind, char
 	        "ORDER BY id DESC LIMIT 1", &st) == -1 ||
 	    bind_text(a, st, 1, forsandelse) == -1 || bind_text(a, st, 2, kind) == -1 ||
 	    (r = step_row(a, st)) == -1) {
-		sqlite3_finalize(st);
+		db_finalize(st);
 		return -1;
 	}
 	if (r == 1 && col_text(st, 0) != NULL)
 		*data = xstrdup(col_text(st, 0));
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return 0;
 }
 
 int
 audit_find_hash(struct audit *a, const char *hash, int64_t *rows)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	*rows = 0;
@@ -1936,12 +1646,12 @@ audit_find_hash(struct audit *a, const char *hash, int64_t *rows)
 	}
 	if (prep(a, "SELECT id FROM event WHERE hash = ?1", &st) == -1 ||
 	    bind_text(a, st, 1, hash) == -1 || (r = step_row(a, st)) == -1) {
-		sqlite3_finalize(st);
+		db_finalize(st);
 		return -1;
 	}
 	if (r == 1)
-		*rows = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+		*rows = db_column_int64(st, 0);
+	db_finalize(st);
 	return 0;
 }
 
@@ -1949,7 +1659,7 @@ int
 audit_query(struct audit *a, const char *kind, const char *field, const char *value,
     int (*fn)(void *arg, const struct audit_row *), void *arg)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	struct audit_row row;
 	char *sql;
 	bool began;
@@ -1967,7 +1677,7 @@ audit_query(struct audit *a, const char *kind, const char *field, const char *va
 	    "o.updated FROM %s LEFT JOIN outbox o ON o.id = e.forsandelse WHERE e.kind = ?1 "
 	    "AND %s ORDER BY e.id", field == NULL || strcmp(field, "forsandelse") == 0 ?
 	    "event e" : "lookup l JOIN event e ON e.id = l.event",
-	    field == NULL ? "?2 IS NULL AND ?3 IS NULL" :
+	    field == NULL ? "CAST(?2 AS TEXT) IS NULL AND CAST(?3 AS TEXT) IS NULL" :
 	    strcmp(field, "forsandelse") == 0 ?
 	    "?2 IS NOT NULL AND e.forsandelse >= ?3 AND e.forsandelse < ?3 || '~'" :
 	    "l.kind = ?1 AND l.field = ?2 AND l.value = ?3");
@@ -1982,7 +1692,7 @@ audit_query(struct audit *a, const char *kind, const char *field, const char *va
 		goto out;
 	while ((r = step_row(a, st)) == 1) {
 		memset(&row, 0, sizeof(row));
-		row.id = sqlite3_column_int64(st, 0);
+		row.id = db_column_int64(st, 0);
 		row.ts = col_text(st, 1);
 		row.forsandelse = col_text(st, 2);
 		row.data = col_text(st, 3);
@@ -2005,7 +1715,7 @@ audit_query(struct audit *a, const char *kind, const char *field, const char *va
 	if (r == 0)
 		rc = 0;
 out:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return read_end(a, began, rc);
 }
 
@@ -2024,7 +1734,7 @@ audit_verify_head(struct audit *a, int64_t rows, const char *hash, struct audit_
 /* ---- export ---- */
 
 static void
-tsv_field(FILE *fp, sqlite3_stmt *st, int i)
+tsv_field(FILE *fp, struct db_stmt *st, int i)
 {
 	struct field f = col_field(st, i);
 	size_t k;
@@ -2055,14 +1765,14 @@ tsv_field(FILE *fp, sqlite3_stmt *st, int i)
 
 /* A column as JSON: null, an integer, or a string. */
 static void
-json_col(FILE *fp, sqlite3_stmt *st, int i)
+json_col(FILE *fp, struct db_stmt *st, int i)
 {
-	switch (sqlite3_column_type(st, i)) {
-	case SQLITE_NULL:
+	switch (db_column_type(st, i)) {
+	case DB_NULL:
 		fputs("null", fp);
 		break;
-	case SQLITE_INTEGER:
-		fprintf(fp, "%lld", (long long)sqlite3_column_int64(st, i));
+	case DB_INTEGER:
+		fprintf(fp, "%lld", (long long)db_column_int64(st, i));
 		break;
 	default:
 		json_string(fp, col_text(st, i));
@@ -2074,7 +1784,7 @@ audit_export(struct audit *a, const char *since, bool json, FILE *fp)
 {
 	static const char *const names[] = {"id",          "batch", "ts",        "kind",
 	                                    "forsandelse", "data",  "prev_hash", "hash"};
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	char head[HEX_LEN + 1];
 	int64_t rows, n = 0;
 	bool began;
@@ -2090,7 +1800,7 @@ audit_export(struct audit *a, const char *since, bool json, FILE *fp)
 		goto out;
 	if (prep(a,
 	         "SELECT id, batch, ts, kind, forsandelse, data, prev_hash, hash FROM event "
-	         "WHERE ?1 IS NULL OR ts >= ?1 ORDER BY id",
+	         "WHERE CAST(?1 AS TEXT) IS NULL OR ts >= ?1 ORDER BY id",
 	         &st) == -1 ||
 	    bind_text(a, st, 1, since) == -1)
 		goto out;
@@ -2132,7 +1842,7 @@ audit_export(struct audit *a, const char *since, bool json, FILE *fp)
 	}
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return read_end(a, began, rc);
 }
 
@@ -2141,7 +1851,7 @@ out:
 int
 outbox_get(struct audit *a, const char *id, enum outbox_state *state, int *attempts)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	enum outbox_state s = OUTBOX_NONE;
 	int r, n = 0, rc = -1;
 
@@ -2158,21 +1868,21 @@ outbox_get(struct audit *a, const char *id, enum outbox_state *state, int *attem
 			       a->path, id);
 			goto out;
 		}
-		n = sqlite3_column_int(st, 1);
+		n = (int)db_column_int64(st, 1);
 	}
 	*state = s;
 	if (attempts != NULL)
 		*attempts = n;
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc;
 }
 
 int
 outbox_add(struct audit *a, int64_t batch, const struct outbox_item *it, enum outbox_state *state)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	enum outbox_state s = OUTBOX_PENDING;
 	char ts[TS_LEN + 1], *json = NULL;
 	int r, rc = -1;
@@ -2208,7 +1918,7 @@ outbox_add(struct audit *a, int64_t batch, const struct outbox_item *it, enum ou
 	    bind_text(a, st, 6, it->route) == -1 || bind_text(a, st, 7, it->sha256) == -1 ||
 	    bind_text(a, st, 8, ts) == -1 || step_done(a, st) == -1)
 		goto out;
-	if (sqlite3_changes(a->db) == 1) {
+	if (db_changes(a->db) == 1) {
 		if ((json = state_json(it, "pending", 0, NULL)) == NULL) {
 			seterr(a, "granskningsloggen: slut på minne");
 			goto out;
@@ -2218,7 +1928,7 @@ outbox_add(struct audit *a, int64_t batch, const struct outbox_item *it, enum ou
 	}
 
 	/* There already: the same försändelse, or a caller's id that collides. */
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (prep(a, "SELECT state, paragraf, recipient, sha256 FROM outbox WHERE id = ?1", &st) ==
 	        -1 ||
 	    bind_text(a, st, 1, it->id) == -1 || (r = step_row(a, st)) == -1)
@@ -2228,7 +1938,7 @@ outbox_add(struct audit *a, int64_t batch, const struct outbox_item *it, enum ou
 		       a->path, it->id);
 		goto out;
 	}
-	if (sqlite3_column_int64(st, 1) != it->paragraf || !col_is(st, 2, it->recipient) ||
+	if (db_column_int64(st, 1) != it->paragraf || !col_is(st, 2, it->recipient) ||
 	    !col_is(st, 3, it->sha256)) {
 		seterr(a,
 		       "granskningsloggen: försändelse %.64s finns redan med en annan paragraf, "
@@ -2238,7 +1948,7 @@ outbox_add(struct audit *a, int64_t batch, const struct outbox_item *it, enum ou
 	}
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	free(json);
 	if ((rc = tx_end(a, rc)) == 0)
 		*state = s;
@@ -2248,7 +1958,7 @@ out:
 int
 outbox_set(struct audit *a, int64_t batch, const char *id, enum outbox_state to, const char *reason)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	enum outbox_state from;
 	char ts[TS_LEN + 1], *json = NULL;
 	int64_t attempts;
@@ -2273,8 +1983,8 @@ outbox_set(struct audit *a, int64_t batch, const char *id, enum outbox_state to,
 		       a->path, id);
 		goto out;
 	}
-	attempts = sqlite3_column_int64(st, 1) + (to == OUTBOX_SENDING);
-	sqlite3_finalize(st);
+	attempts = db_column_int64(st, 1) + (to == OUTBOX_SENDING);
+	db_finalize(st);
 	st = NULL;
 	if (from == OUTBOX_SENT) {
 		seterr(a, "granskningsloggen: försändelse %.64s är redan skickad och blir inte %s",
@@ -2305,7 +2015,7 @@ outbox_set(struct audit *a, int64_t batch, const char *id, enum outbox_state to,
 	}
 	rc = append(a, batch, ts, "state", id, json);
 out:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	free(json);
 	return tx_end(a, rc);
 }
@@ -2317,7 +2027,7 @@ outbox_walk(struct audit *a, const char *where, const char *p1, const char *p2,
                       const char *reason),
             void *arg)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	struct outbox_item it;
 	enum outbox_state s;
 	char *sql;
@@ -2336,7 +2046,7 @@ outbox_walk(struct audit *a, const char *where, const char *p1, const char *p2,
 	while ((r = step_row(a, st)) == 1) {
 		it.id = col_text(st, 0);
 		it.session_digest = col_text(st, 1);
-		it.paragraf = (long)sqlite3_column_int64(st, 2);
+		it.paragraf = (long)db_column_int64(st, 2);
 		it.recipient = col_text(st, 3);
 		it.route = col_text(st, 4);
 		it.sha256 = col_text(st, 5);
@@ -2347,7 +2057,7 @@ outbox_walk(struct audit *a, const char *where, const char *p1, const char *p2,
 			       a->path);
 			goto out;
 		}
-		if ((r = fn(arg, &it, s, sqlite3_column_int(st, 7), col_text(st, 8))) != 0) {
+		if ((r = fn(arg, &it, s, (int)db_column_int64(st, 7), col_text(st, 8))) != 0) {
 			rc = r;
 			goto out;
 		}
@@ -2355,7 +2065,7 @@ outbox_walk(struct audit *a, const char *where, const char *p1, const char *p2,
 	if (r == 0)
 		rc = 0;
 out:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return read_end(a, began, rc);
 }
 
@@ -2365,7 +2075,7 @@ outbox_list(struct audit *a, const char *digest,
                       const char *reason),
             void *arg)
 {
-	return outbox_walk(a, "?1 IS NULL OR session_digest = ?1", digest, NULL, fn, arg);
+	return outbox_walk(a, "CAST(?1 AS TEXT) IS NULL OR session_digest = ?1", digest, NULL, fn, arg);
 }
 
 int

@@ -1,5 +1,7 @@
 /*
- * audit.h -- the audit log and the outbox (SPEC section 7): one SQLite file.
+ * audit.h -- the audit log and the outbox (SPEC section 7): one SQLite file,
+ * or for several workers on several hosts one PostgreSQL database (db.h is
+ * the seam; nothing above it knows which).
  *
  * Every batch (one run of `send`), finding, route decision, document hash,
  * delivery attempt and outcome is an event.  Events are append-only and
@@ -34,11 +36,21 @@
 struct audit;
 
 /*
- * Opens (creating when missing, mode 0600, WAL) the database at path and
- * brings its schema up to date.  An existing file, and its -wal and -shm
+ * Opens (creating when missing, mode 0600, WAL) the database at path, or the
+ * PostgreSQL database a postgresql:// URI names, and brings its schema up to
+ * date (a schema newer than this program is refused).  An existing file, and its -wal and -shm
  * files, are set to 0600.  NULL with a Swedish message in err.
  */
 struct audit *audit_open(const char *path, char *err, size_t errlen);
+
+/*
+ * Whether target names a log that exists: an SQLite file that is there, or a
+ * PostgreSQL server (whose database audit_open creates the schema in).
+ */
+bool audit_exists(const char *target);
+
+/* How long a claim (outbox_claim) lasts without renewal: [audit] lease. */
+void audit_set_lease(struct audit *, int seconds);
 
 /* Closes; a transaction still open is rolled back.  NULL is allowed. */
 void audit_close(struct audit *);
@@ -48,7 +60,9 @@ void audit_close(struct audit *);
  * against one log (two `send`, `send` and `watch`, two sessions) never work
  * on the outbox at the same time; the second waits, saying so once on
  * wait_msg (may be NULL).  Held until audit_close; released by the kernel
- * when the process dies.  0, or -1 (see audit_error).
+ * when the process dies.  0, or -1 (see audit_error).  On PostgreSQL there
+ * is none: any number of workers run at once, and each försändelse is
+ * claimed by one of them (outbox_claim).
  */
 int audit_lock_run(struct audit *, FILE *wait_msg);
 
@@ -121,6 +135,8 @@ int audit_event(struct audit *, int64_t batch, const char *kind, const char *for
  * leaves nothing behind.
  */
 int audit_tx_begin(struct audit *);
+/* How many decisions a caller should group into one such transaction. */
+size_t audit_group_size(const struct audit *);
 int audit_tx_commit(struct audit *);
 int audit_tx_rollback(struct audit *);
 
@@ -194,6 +210,24 @@ struct outbox_item {
 	const char *route;     /* "print", "digital", ... */
 	const char *sha256;    /* hex SHA-256 of the document */
 };
+
+/*
+ * Claims the försändelse whose ids start with key (outbox_list_key) for this
+ * worker: 1 when it is this worker's now (unclaimed, already its own, or
+ * taken over from a worker whose lease ran out), 0 when another live worker
+ * holds it (leave it alone), -1 on error.  A claim is a lease: it lasts
+ * [audit] lease seconds and outbox_claims_renew moves every lease of this
+ * worker forward; released at audit_close.  With SQLite the run lock keeps
+ * every other run out, so a claim is always granted.
+ */
+int outbox_claim(struct audit *, const char *key);
+
+/*
+ * Before a hand-over: renews this worker's leases and checks that none was
+ * taken over meanwhile.  -1 when one was (or the database cannot say): the
+ * run hands nothing more over (audit_failed() turns true).
+ */
+int outbox_claims_renew(struct audit *);
 
 /* The state of id, OUTBOX_NONE when unknown; attempts may be NULL. */
 int outbox_get(struct audit *, const char *id, enum outbox_state *state, int *attempts);

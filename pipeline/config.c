@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -87,6 +88,7 @@ static const struct key keys[] = {
 	{"manual", "folder", SLOT(manual_folder), KEY_PATH, NULL, "out/manuell"},
 	{"audit", "database", SLOT(audit_database), KEY_PATH, NULL, "expediera.db"},
 	{"audit", "key_file", SLOT(audit_key_file), KEY_PATH, NULL, NULL},
+	{"audit", "lease", SLOT(audit_lease), KEY_SECONDS, NULL, "120"},
 	{"delgivning", "paminnelse_dagar", SLOT(delgivning_paminnelse), KEY_DAYS, NULL, "14"},
 	{"templates", "folder", SLOT(templates_folder), KEY_PATH, NULL, NULL},
 };
@@ -133,6 +135,14 @@ list_allowed(const char *const *allowed, char *buf, size_t bufsz)
  * expediera happens to be started; a file named without '/' lives in the
  * working directory, so its relative paths stay as they are.
  */
+/* [audit] database may name a PostgreSQL server: a URI, never resolved as a path. */
+static bool
+is_server_uri(const char *v)
+{
+	return v != NULL && (strncasecmp(v, "postgresql://", 13) == 0 ||
+	    strncasecmp(v, "postgres://", 11) == 0);
+}
+
 static char *
 resolve(const char *cfgpath, const char *val, size_t vlen)
 {
@@ -221,7 +231,8 @@ on_entry(void *arg, struct ini_ctx *ctx, const char *section, const char *key, c
 	ps->seen[i] = ctx->lineno;
 	dst = slot(ps->cfg, k);
 	free(*dst); /* the built-in default */
-	if (k->flags & KEY_PATH)
+	/* A PostgreSQL server is a URI, not a path. */
+	if ((k->flags & KEY_PATH) && !is_server_uri(val))
 		*dst = resolve(ps->path, val, strlen(val));
 	else
 		*dst = xstrdup(val);
@@ -244,14 +255,25 @@ finish(struct config *cfg)
 	for (i = 0; have_cwd && i < NKEYS; i++) {
 		char **p = slot(cfg, &keys[i]);
 
-		if ((keys[i].flags & KEY_PATH) && *p != NULL && (*p)[0] != '/') {
+		if ((keys[i].flags & KEY_PATH) && *p != NULL && (*p)[0] != '/' &&
+		    !is_server_uri(*p)) {
 			char *abs = xasprintf("%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, *p);
 
 			free(*p);
 			*p = abs;
 		}
 	}
-	if (cfg->audit_key_file == NULL && cfg->audit_database != NULL) {
+	if (cfg->audit_key_file == NULL && is_server_uri(cfg->audit_database)) {
+		/* Beside the configuration: every worker needs the same key. */
+		const char *slash = cfg->file != NULL ? strrchr(cfg->file, '/') : NULL;
+
+		if (slash != NULL)
+			cfg->audit_key_file = xasprintf("%.*s/expediera.key",
+			    (int)(slash - cfg->file), cfg->file);
+		else
+			cfg->audit_key_file = have_cwd ? xasprintf("%s/expediera.key",
+			    strcmp(cwd, "/") == 0 ? "" : cwd) : xstrdup("expediera.key");
+	} else if (cfg->audit_key_file == NULL && cfg->audit_database != NULL) {
 		n = strlen(cfg->audit_database);
 		if (n > 3 && strcmp(cfg->audit_database + n - 3, ".db") == 0)
 			cfg->audit_key_file = xasprintf("%.*s.key", (int)(n - 3), cfg->audit_database);
@@ -310,6 +332,14 @@ config_print_timeout(const struct config *cfg)
 	long v = cfg->print_timeout != NULL ? strtol(cfg->print_timeout, NULL, 10) : 60;
 
 	return v >= 1 && v <= 3600 ? (int)v : 60;
+}
+
+int
+config_audit_lease(const struct config *cfg)
+{
+	long v = cfg->audit_lease != NULL ? strtol(cfg->audit_lease, NULL, 10) : 120;
+
+	return v >= 1 && v <= 3600 ? (int)v : 120;
 }
 
 size_t

@@ -70,9 +70,12 @@ struct config {
 	char *delgivning_paminnelse; /* paminnelse_dagar: days before status asks for a kvitto; 14 */
 
 	/* [audit] */
-	char *audit_database;      /* database (path); default expediera.db */
+	char *audit_database;      /* database (path, or a postgresql:// URI); default
+	                              expediera.db */
 	char *audit_key_file;      /* key_file (path): the HMAC secret for person keys;
-	                              default the database's name with .key for .db */
+	                              default the database's name with .key for .db;
+	                              for PostgreSQL expediera.key beside the configuration */
+	char *audit_lease;         /* lease: seconds a worker's claim lasts (PostgreSQL); 120 */
 
 	/* [templates] */
 	char *templates_folder;    /* folder (path); NULL: the installed templates */
@@ -120,6 +123,7 @@ int config_require_letter(const struct config *cfg, char *err, size_t errlen);
 /* [print] timeout in seconds (checked when read: 1 to 3600). */
 int config_print_timeout(const struct config *cfg);
 size_t config_print_volume(const struct config *cfg);
+int config_audit_lease(const struct config *cfg);
 
 /* [delgivning] paminnelse_dagar as a number of days. */
 int config_paminnelse_dagar(const struct config *cfg);

@@ -158,7 +158,8 @@ crash_point(const char *point)
 static bool
 recorded(struct ctx *c)
 {
-	if (!audit_failed(c->a))
+	/* With several workers, also: this worker's claims still hold. */
+	if (!audit_failed(c->a) && outbox_claims_renew(c->a) == 0)
 		return true;
 	if (!c->log_lost) {
 		fprintf(c->err, "expediera: granskningsloggen kunde inte skrivas (%s); inget mer "
@@ -1646,7 +1647,7 @@ deliver_part(struct delivery *dv, const struct render *rd, const struct routed *
 		}
 		if (r->m != NULL && r->route != ROUTE_HELD)
 			progress_step(&c->prog);
-		if (i > 0 && i % 256 == 0) {
+		if (i > 0 && i % audit_group_size(a) == 0) {
 			commit(c);
 			audit_tx_begin(a);
 		}
@@ -1681,6 +1682,21 @@ deliver_part(struct delivery *dv, const struct render *rd, const struct routed *
 				if (r->m->adresser[0].postnummer[k] >= '0' &&
 				    r->m->adresser[0].postnummer[k] <= '9')
 					it->postnummer[o++] = r->m->adresser[0].postnummer[k];
+		}
+		/* One worker per försändelse: another that holds it sends it. */
+		{
+			int claim = outbox_claim(a, it->key);
+
+			if (claim == -1) {
+				fprintf(c->err, "expediera: %s; inget skickas\n", audit_error(a));
+				rc = -1;
+				break;
+			}
+			if (claim == 0) {
+				it->waiting = true;
+				c->res->other++;
+				continue;
+			}
 		}
 		switch (settle_prior(c, it->key)) {
 		case PRIOR_SENT:

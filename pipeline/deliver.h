@@ -19,6 +19,7 @@
 struct send_result {
 	size_t sent, already, held, failed;
 	size_t waiting;                        /* recipients of paragraphs not justerade yet */
+	size_t other;                          /* claimed by another worker (PostgreSQL) */
 	bool log_failed;                       /* the audit log refused a write: exit 4 */
 	char lista_pdf[512], lista_csv[512];   /* the expedieringslista of this run */
 	char batch_pdf[512], skv_pdf[512];     /* print batches' first volumes, "" if none */

@@ -544,7 +544,7 @@ run_load_as(struct run *r, const struct options *o, bool whole)
 	r->chk.skip = o->paragraf;
 	/* What was sent before is compared with the sheets when a log exists,
 	 * with its key; without them nothing was sent, and nothing is created. */
-	if (!whole && access(r->cfg.audit_database, F_OK) == 0 &&
+	if (!whole && audit_exists(r->cfg.audit_database) &&
 	    access(r->cfg.audit_key_file, F_OK) == 0) {
 		/* A run that sends holds the run lock from here, so that what it
 		 * compares with is what it sends after; one that only reads waits
@@ -552,7 +552,9 @@ run_load_as(struct run *r, const struct options *o, bool whole)
 		bool sends = (strcmp(o->command, "send") == 0 && !o->dry_run) ||
 		    strcmp(o->command, "rattelse") == 0;
 
-		if ((r->log = audit_open(r->cfg.audit_database, err, sizeof(err))) == NULL ||
+		if ((r->log = audit_open(r->cfg.audit_database, err, sizeof(err))) != NULL)
+			audit_set_lease(r->log, config_audit_lease(&r->cfg));
+		if (r->log == NULL ||
 		    (sends ? audit_lock_run(r->log, stderr) == -1 ||
 		    audit_load_key(r->log, r->cfg.audit_key_file) == -1 :
 		    audit_check_key(r->log, r->cfg.audit_key_file) == -1)) {
@@ -1053,7 +1055,7 @@ open_audit(const struct config *cfg)
 	char err[512], *dir = xstrdup(cfg->audit_database), *slash = strrchr(dir, '/');
 	struct audit *a;
 
-	if (slash != NULL && slash != dir) {
+	if (slash != NULL && slash != dir && !audit_exists(cfg->audit_database)) {
 		*slash = '\0';
 		if (file_mkdirs(dir) == -1)
 			fprintf(stderr, "expediera: kan inte skapa %s: %s\n", dir, strerror(errno));
@@ -1061,6 +1063,8 @@ open_audit(const struct config *cfg)
 	free(dir);
 	if ((a = audit_open(cfg->audit_database, err, sizeof(err))) == NULL)
 		fprintf(stderr, "expediera: %s\n", err);
+	else
+		audit_set_lease(a, config_audit_lease(cfg));
 	return a;
 }
 
@@ -1210,8 +1214,8 @@ send_for_real(const struct options *o, struct run *r, struct send_result *out)
 		head_hash[0] = '\0';
 	if (o->json) {
 		printf("{\"sent\": %zu, \"already_sent\": %zu, \"held\": %zu, \"failed\": %zu, "
-		       "\"waiting\": %zu, \"print_batch\": ", res.sent, res.already, res.held,
-		    res.failed, res.waiting);
+		       "\"waiting\": %zu, \"other_worker\": %zu, \"print_batch\": ", res.sent,
+		    res.already, res.held, res.failed, res.waiting, res.other);
 		json_string(stdout, res.batch_pdf[0] ? res.batch_pdf : NULL);
 		fputs(", \"skatteverket_batch\": ", stdout);
 		json_string(stdout, res.skv_pdf[0] ? res.skv_pdf : NULL);
@@ -1231,6 +1235,9 @@ send_for_real(const struct options *o, struct run *r, struct send_result *out)
 		    shown(r->s.dir), res.sent, res.already, res.held, res.failed);
 		if (res.waiting > 0)
 			printf(", %zu väntar på justering", res.waiting);
+		if (res.other > 0)
+			printf(", %zu hanteras av en annan arbetare (kör igen när den är klar)",
+			    res.other);
 		puts(".");
 		if (res.batch_pdf[0])
 			printf("  utskrift:          %s%s\n", res.batch_pdf, volumes(res.batch_volumes));
@@ -1257,7 +1264,7 @@ send_for_real(const struct options *o, struct run *r, struct send_result *out)
 		rc = EXIT_SYSTEM;
 	} else if (rc == -1 || res.failed > 0)
 		rc = EXIT_DELIVERY;
-	else if (res.held > 0 || res.waiting > 0)
+	else if (res.held > 0 || res.waiting > 0 || res.other > 0)
 		rc = EXIT_DELIVERY;
 	else
 		rc = EXIT_OK;
@@ -1435,13 +1442,15 @@ open_existing_audit(const struct config *cfg)
 	char err[512];
 	struct audit *a;
 
-	if (access(cfg->audit_database, F_OK) == -1) {
+	if (!audit_exists(cfg->audit_database)) {
 		fprintf(stderr, "expediera: granskningsloggen %s finns inte (inget har skickats "
 		    "med de här inställningarna)\n", cfg->audit_database);
 		return NULL;
 	}
 	if ((a = audit_open(cfg->audit_database, err, sizeof(err))) == NULL)
 		fprintf(stderr, "expediera: %s\n", err);
+	else
+		audit_set_lease(a, config_audit_lease(cfg));
 	return a;
 }
 

@@ -143,6 +143,9 @@ fi
 # ---- send: delivery, exactly once, audit ----
 . tests/lib/send.sh
 . tests/lib/promises.sh
+
+# ---- the outbox and log in PostgreSQL, several workers (when it is installed) ----
+. tests/lib/postgres.sh
 # The randomized torture test, bounded: `make torture` runs it for ten minutes.
 if EXPEDIERA=$bin bash tests/torture.sh "${TORTURE_SECONDS:-30}" >"$tmp/torture.log" 2>&1; then ok; else
 	bad "tests/torture.sh ($(grep -m 1 'seed' "$tmp/torture.log"))"
