@@ -232,6 +232,52 @@ def check_message(expediera, pkg, rule):
     return out
 
 
+def luhn(d9):
+    """The check digit of YYMMDDNNN."""
+    total = 0
+    for i, c in enumerate(d9):
+        v = int(c) * (2 if i % 2 == 0 else 1)
+        total += v - 9 if v > 9 else v
+    return str((10 - total % 10) % 10)
+
+
+def pnr(date8, nnn):
+    return date8 + "-" + nnn + luhn(date8[2:] + nnn)
+
+
+# Numbers the page and check must judge alike: every reason a number is
+# wrong, samordningsnummer with unknown parts, leap days, white space.
+PNR_CASES = [
+    pnr("20130108", "998"), "20130108-9982", pnr("20130108", "998").replace("-", ""),
+    " " + pnr("20130108", "998") + " ", "", "1301089981", "130108-9981", "130108+9981",
+    "2013-01-08", "20130108-99812", pnr("20130230", "123"), pnr("19000229", "123"),
+    pnr("20000229", "123"), pnr("18690101", "123"), pnr("20130108", "000"),
+    pnr("20271201", "123"), pnr("20261118", "123"), pnr("20130168", "123"),
+    pnr("20130060", "123"), pnr("20131160", "123"), pnr("20130092", "123"),
+    pnr("20130431", "123"), pnr("20130491", "123"),
+]
+
+
+def check_pnr_messages(expediera, example, workdir, sheet):
+    """What check says of each number in PNR_CASES as the galler's: one
+    package with a sheet per number (they join no paragraph, but check reads
+    and judges every sheet), the messages by case."""
+    pkg = package_with(example, workdir, "paket-personnummer", sheet)
+    for i, c in enumerate(PNR_CASES):
+        t = sheet.replace('<arende dnr="SN/2026:441"/>', '<arende dnr="SN/2026:9%02d"/>' % i, 1)
+        t = t.replace("<galler><namn>Alicia Nordin</namn><personnummer>20130108-9981</personnummer>",
+                      "<galler><namn>Alicia Nordin</namn><personnummer>%s</personnummer>" % c, 1)
+        with open(os.path.join(pkg, "forsattsblad", "zz-%02d.xml" % i), "w", encoding="utf-8") as fp:
+            fp.write(t)
+    _, _, err = run_check(expediera, pkg)
+    found = {i: [] for i in range(len(PNR_CASES))}
+    for line in err.splitlines():
+        m = re.match(r"^forsattsblad/zz-(\d\d)\.xml:\d+: [a-z]+: invalid-personnummer: (.*)$", line)
+        if m:
+            found[int(m.group(1))].append(m.group(2))
+    return found
+
+
 def xsd_valid(path, xsd):
     p = subprocess.run(["xmllint", "--noout", "--nonet", "--schema", xsd, path],
                        capture_output=True, text=True)
@@ -324,6 +370,22 @@ def main():
             sheet = None
             for n in ("save: XML valid", "check accepts the package with the saved sheet"):
                 result(n, False, "nothing was saved")
+
+        # -- personnummer: the page judges as check does, in check's words --
+        if sheet:
+            want = check_pnr_messages(expediera, example, workdir, sheet)
+            differ = []
+            for i, c in enumerate(PNR_CASES):
+                typed(d, "galler-pnr", c).send_keys(Keys.TAB)
+                got = shown_text(d, "galler-pnr-fel")
+                if got != want[i]:
+                    differ.append("%r: check %s, page %s" % (c, want[i], got))
+            wrong = sum(1 for i in want if want[i])
+            result("personnummer: page and check agree on %d numbers (%d wrong)" % (len(PNR_CASES), wrong),
+                   not differ and wrong >= 15, "; ".join(differ) or "only %d wrong" % wrong)
+            typed(d, "galler-pnr", "20130108-9981")
+        else:
+            result("personnummer: page and check agree", False, "nothing was saved")
 
         # -- a wrong check digit: the page says what check says --
         pnr = typed(d, "galler-pnr", "20130108-9982")
