@@ -140,6 +140,7 @@
 #define LACK_POSTNUMMER "postnummer saknas"
 #define LACK_POSTNUMMER_FORM "postnumret ska skrivas med fem siffror som NNN NN och börja med 1–9"
 #define LACK_LAND_NOT_UTLAND "land får bara anges när typ=\"utland\""
+#define FORM_LACK_LAND_NOT_UTLAND "land får bara anges för en adress utomlands"
 #define LACK_POSTORT "postort saknas"
 
 #define ADDRESS_UNCERTAIN(osaker) \

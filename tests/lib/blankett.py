@@ -71,6 +71,8 @@ class Browser:
                   "--user-data-dir=" + self.profile):
             opts.add_argument(a)
         opts.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+        # The page asks before unsaved work is left; the test leaves on purpose.
+        opts.set_capability("unhandledPromptBehavior", "accept")
         # Swedish, as at the municipality: the file chooser's own button too.
         env = dict(os.environ, LANGUAGE="sv_SE:sv", LANG="sv_SE.UTF-8")
         service = Service(executable_path=shutil.which("chromedriver") or "/usr/bin/chromedriver",
@@ -278,6 +280,12 @@ def check_pnr_messages(expediera, example, workdir, sheet):
     return found
 
 
+def asks_before_leaving(d):
+    return d.execute_script(
+        "const e = new Event('beforeunload', {cancelable: true});"
+        "window.dispatchEvent(e); return e.defaultPrevented;")
+
+
 def xsd_valid(path, xsd):
     p = subprocess.run(["xmllint", "--noout", "--nonet", "--schema", xsd, path],
                        capture_output=True, text=True)
@@ -335,6 +343,15 @@ def main():
         errs = all_errors(d)
         result("valid sheet: the page shows no error", not errs, "; ".join(errs))
 
+        # -- the dnr against the configuration's pattern --
+        typed(d, "dnr", "Ärende 441")
+        bad_dnr = shown_text(d, "dnr-fel")
+        typed(d, "dnr", DNR)
+        result("dnr: one not in the municipality's format is named, a right one is not",
+               len(bad_dnr) == 1 and bad_dnr[0].startswith('Dnr "Ärende 441" följer inte kommunens format')
+               and shown_text(d, "dnr-fel") == [], "page %s, then %s" % (bad_dnr, shown_text(d, "dnr-fel")))
+        unsaved = asks_before_leaving(d)
+
         # -- save with the keyboard: Enter on Spara --
         by_id(d, "spara").send_keys(Keys.ENTER)
         f1 = os.path.join(saved1, SHEET)
@@ -353,6 +370,8 @@ def main():
                 "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}})
             with open(shot, "wb") as fp:
                 fp.write(base64.b64decode(png["data"]))
+        result("unsaved work: the browser asks before the page is left, not after saving",
+               unsaved and not asks_before_leaving(d), "asks before saving %s" % unsaved)
         result("save: says so in the status line (aria-live)",
                SHEET in status and by_id(d, "status").get_attribute("aria-live") == "polite",
                "status %r" % status)
