@@ -1518,9 +1518,13 @@ cmd_blankett(const struct options *o)
 		fprintf(stderr, "expediera: kan inte skriva %s: %s\n", shown(o->output),
 		    strerror(errno));
 	} else {
-		printf("%s: försättsbladet som webbsida, för %s\n", shown(o->output),
-		    cfg.org_name != NULL ? shown(cfg.org_name) : "(kommunens namn saknas i "
-		    "[organisation] name)");
+		/* The form works without the name; the handläggare should see it. */
+		if (cfg.org_name == NULL)
+			fputs("expediera: varning: [organisation] name saknas i inställningarna; "
+			    "blanketten visar inget kommunnamn\n", stderr);
+		printf("%s: försättsbladet som webbsida%s%s\n", shown(o->output),
+		    cfg.org_name != NULL ? ", för " : "",
+		    cfg.org_name != NULL ? shown(cfg.org_name) : "");
 		rc = flushed(EXIT_OK);
 	}
 	free(dir);

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """blankett.py -- drives the försättsblad form (expediera blankett) in a real
 browser: Debian's chromium, headless, through chromedriver and
 python3-selenium.  Called by tests/lib/blankett.sh.
@@ -63,7 +63,7 @@ class Browser:
     def __init__(self, workdir):
         self.profile = tempfile.mkdtemp(prefix="chromium-", dir=workdir)
         opts = webdriver.ChromeOptions()
-        opts.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+        opts.binary_location = shutil.which("chromium")
         for a in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                   "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync",
@@ -75,7 +75,7 @@ class Browser:
         opts.set_capability("unhandledPromptBehavior", "accept")
         # Swedish, as at the municipality: the file chooser's own button too.
         env = dict(os.environ, LANGUAGE="sv_SE:sv", LANG="sv_SE.UTF-8")
-        service = Service(executable_path=shutil.which("chromedriver") or "/usr/bin/chromedriver",
+        service = Service(executable_path=shutil.which("chromedriver"),
                           env=env)
         self.d = webdriver.Chrome(service=service, options=opts)
         self.d.set_page_load_timeout(30)

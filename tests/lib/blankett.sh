@@ -46,6 +46,17 @@ else
 	cat "$tmp/err"
 fi
 
+# Without a configuration (none in the working directory): the page, and a
+# warning that it carries no municipality's name.
+mkdir -p "$B/utan"
+(cd "$B/utan" && "$top/$bin" blankett -o blad.html) >"$tmp/out" 2>"$tmp/err"
+echo $? >"$tmp/rc"
+if [ "$(rc)" -eq 0 ] && [ -s "$B/utan/blad.html" ] &&
+    grep -q 'varning: \[organisation\] name saknas' "$tmp/err"; then ok; else
+	bad "blankett without configuration: exit $(rc), or no warning"
+	cat "$tmp/err"
+fi
+
 # Usage: -o is required, no session, no flags of other commands.
 for args in "" "examples/sammantrade-2026-11-18 -o $B/x.html" "-o $B/x.html --json"; do
 	# shellcheck disable=SC2086
@@ -57,10 +68,10 @@ for args in "" "examples/sammantrade-2026-11-18 -o $B/x.html" "-o $B/x.html --js
 done
 
 # The browser.  Debian's python3 has python3-selenium; another python3 first
-# in PATH (pyenv, a venv) may not.
+# in PATH (pyenv, a venv) may not, so every python3 in PATH is asked.
 py=
-for p in /usr/bin/python3 python3; do
-	if command -v "$p" >/dev/null && "$p" -c 'import selenium' 2>/dev/null; then
+for p in $(type -ap python3); do
+	if "$p" -c 'import selenium' 2>/dev/null; then
 		py=$p
 		break
 	fi
