@@ -49,7 +49,8 @@ fi
 # Without a configuration (none in the working directory): the page, and a
 # warning that it carries no municipality's name.
 mkdir -p "$B/utan"
-(cd "$B/utan" && "$top/$bin" blankett -o blad.html) >"$tmp/out" 2>"$tmp/err"
+case $bin in /*) absbin=$bin ;; *) absbin=$top/$bin ;; esac
+(cd "$B/utan" && "$absbin" blankett -o blad.html) >"$tmp/out" 2>"$tmp/err"
 echo $? >"$tmp/rc"
 if [ "$(rc)" -eq 0 ] && [ -s "$B/utan/blad.html" ] &&
     grep -q 'varning: \[organisation\] name saknas' "$tmp/err"; then ok; else
