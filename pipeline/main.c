@@ -1518,7 +1518,7 @@ cmd_blankett(const struct options *o)
 		fprintf(stderr, "expediera: kan inte skriva %s: %s\n", shown(o->output),
 		    strerror(errno));
 	} else {
-		/* The form works without the name; the handläggare should see it. */
+		/* The form works without the name, but whoever makes it should know. */
 		if (cfg.org_name == NULL)
 			fputs("expediera: varning: [organisation] name saknas i inställningarna; "
 			    "blanketten visar inget kommunnamn\n", stderr);
