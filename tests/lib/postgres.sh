@@ -177,9 +177,11 @@ else
 			[ $k -eq 1 ] && sleep 1 # the key file, made by the first
 		done
 		victim=$(echo $pids | cut -d' ' -f2)
-		# Killed once it holds claims, before it could hand its batch over.
+		# Killed once it holds claims of its own, before it could hand its
+		# batch over (it may start after the others: wait for its claims).
 		i=0
-		while [ "$(pg_sql -c "SELECT count(*) FROM claim")" -lt 100 ] && [ $i -lt 300 ]; do
+		while [ "$(pg_sql -c "SELECT count(*) FROM claim WHERE worker LIKE '%:$victim:%'")" -lt 10 ] &&
+		    [ $i -lt 1200 ]; do
 			sleep 0.1
 			i=$((i + 1))
 		done
