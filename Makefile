@@ -36,7 +36,7 @@ SRCS = pipeline/address.c pipeline/arena.c pipeline/audit.c pipeline/config.c pi
        pipeline/deliver.c pipeline/deliver_mm.c pipeline/file.c pipeline/ini.c pipeline/json.c pipeline/layout.c pipeline/parts.c pipeline/pdf.c \
        pipeline/personnummer.c pipeline/print_cups.c pipeline/print_sftp.c pipeline/progress.c pipeline/read.c pipeline/record.c pipeline/render.c \
        pipeline/mm.c pipeline/mm_http.c pipeline/route.c \
-       pipeline/schemas.c pipeline/session.c pipeline/template.c pipeline/validate.c \
+       pipeline/schemas.c pipeline/session.c pipeline/spool.c pipeline/template.c pipeline/validate.c \
        pipeline/xmalloc.c
 HDRS = $(wildcard pipeline/*.h)
 XSDS = schemas/protokoll.xsd schemas/forsattsblad.xsd
