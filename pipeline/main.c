@@ -178,7 +178,9 @@ command_help(const char *cmd)
 	    {"watch", "användning: expediera watch SPOOL [--once] [--config FIL]\n\n"
 		      "Skickar varje sessionspaket i SPOOL/inkommande/ som har filen KLAR, när\n"
 		      "protokollet är justerat; paket med fel flyttas till SPOOL/avvisade/ med en\n"
-		      "felrapport, skickade till SPOOL/klara/.\n"},
+		      "felrapport, skickade till SPOOL/klara/. Ett paket som behandlas ligger i\n"
+		      "SPOOL/behandlas/; flera datorer kan dela en spool om granskningsloggen är\n"
+		      "PostgreSQL, och ett paket vars dator dött tas över när dess lease gått ut.\n"},
 	};
 	size_t i;
 
