@@ -32,8 +32,9 @@ CFLAGS   ?= -O2 -g
 ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -Ipipeline $(PKG_CFLAGS) -DEXPEDIERA_VERSION='"$(VERSION)"' $(DIRS)
 SAN       = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
-SRCS = pipeline/address.c pipeline/arena.c pipeline/audit.c pipeline/config.c pipeline/db.c pipeline/db_pg.c pipeline/db_sqlite.c pipeline/diag.c pipeline/dnr.c \
-       pipeline/deliver.c pipeline/deliver_mm.c pipeline/file.c pipeline/ini.c pipeline/json.c pipeline/layout.c pipeline/parts.c pipeline/pdf.c \
+SRCS = pipeline/address.c pipeline/arena.c pipeline/audit.c pipeline/blankett.c pipeline/config.c pipeline/db.c pipeline/db_pg.c pipeline/db_sqlite.c \
+       pipeline/diag.c pipeline/dnr.c pipeline/deliver.c pipeline/deliver_mm.c pipeline/file.c pipeline/ini.c pipeline/json.c pipeline/layout.c \
+       pipeline/messages.c pipeline/parts.c pipeline/pdf.c \
        pipeline/personnummer.c pipeline/print_cups.c pipeline/print_sftp.c pipeline/progress.c pipeline/read.c pipeline/record.c pipeline/render.c \
        pipeline/mm.c pipeline/mm_http.c pipeline/route.c \
        pipeline/schemas.c pipeline/session.c pipeline/spool.c pipeline/template.c pipeline/validate.c \

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "blankett.h"
 #include "config.h"
 #include "db.h"
 #include "deliver.h"
@@ -92,6 +93,7 @@ usage(FILE *fp)
 	      "            expediera watch     SPOOL [--once]\n"
 	      "            expediera audit     verify [--head N:HASH] | export [--since ÅÅÅÅ-MM-DD]\n"
 	      "                                [--json]\n"
+	      "            expediera blankett  -o FIL\n"
 	      "            expediera --version | --help\n"
 	      "\n"
 	      "  check      kontrollera sessionspaketet (protokoll.xml och forsattsblad/)\n"
@@ -114,6 +116,7 @@ usage(FILE *fp)
 	      "             filen KLAR) när protokollet är justerat; paket med fel flyttas\n"
 	      "             till SPOOL/avvisade/ med en felrapport, skickade till SPOOL/klara/\n"
 	      "  audit      verify: kontrollera granskningsloggens kedja; export: ta ut den\n"
+	      "  blankett   skriv försättsbladet som en webbsida som handläggaren fyller i\n"
 	      "\n"
 	      "  --json          maskinläsbart resultat på standard ut\n"
 	      "  --config FIL    inställningar (annars ./expediera.conf om den finns)\n"
@@ -181,6 +184,11 @@ command_help(const char *cmd)
 		      "felrapport, skickade till SPOOL/klara/. Ett paket som behandlas ligger i\n"
 		      "SPOOL/behandlas/; flera datorer kan dela en spool om granskningsloggen är\n"
 		      "PostgreSQL, och ett paket vars dator dött tas över när dess lease gått ut.\n"},
+	    {"blankett", "användning: expediera blankett -o FIL [--config FIL]\n\n"
+			 "Skriver försättsbladet som en webbsida (en enda fil) med kommunens namn,\n"
+			 "roller och format för diarienummer. Handläggaren öppnar den i webbläsaren,\n"
+			 "fyller i, får fel visade medan hen skriver och sparar försättsbladet som\n"
+			 "XML. Sidan hämtar ingenting från nätet.\n"},
 	};
 	size_t i;
 
@@ -341,6 +349,22 @@ parse_args(int argc, char *argv[], struct options *o)
 		if (o->session == NULL || o->paragraf == 0 || o->orsak == NULL) {
 			fputs("expediera: rattelse kräver SESSION, --paragraf N och --orsak TEXT\n",
 			    stderr);
+			return EXIT_USAGE;
+		}
+		return 0;
+	}
+	if (strcmp(o->command, "blankett") == 0) {
+		if (o->session != NULL) {
+			fprintf(stderr, "expediera: för många argument: %s\n", o->session);
+			return EXIT_USAGE;
+		}
+		if (o->output == NULL) {
+			fputs("expediera: blankett kräver -o FIL\n", stderr);
+			return EXIT_USAGE;
+		}
+		if (o->json || o->public || o->print || o->dry_run || o->skip_invalid || o->once ||
+		    o->since != NULL || o->head != NULL) {
+			fputs("expediera: blankett tar bara -o FIL och --config FIL\n", stderr);
 			return EXIT_USAGE;
 		}
 		return 0;
@@ -1440,6 +1464,90 @@ load_config_only(struct config *cfg, const struct options *o)
 	return 0;
 }
 
+/*
+ * The försättsblad form (SPEC section 10): a page without personal data,
+ * so it is written readable by all (0644), for the file share it is put on.
+ */
+static int
+cmd_blankett(const struct options *o)
+{
+	struct config cfg;
+	struct dnr_pattern *dnr = NULL;
+	struct tmpl t;
+	struct blankett_data d;
+	const char *roller[ROLL__MAX];
+	char err[512], *buf = NULL, *path = NULL, *dir, *slash;
+	size_t len = 0, i;
+	FILE *mem;
+	int rc;
+
+	memset(&t, 0, sizeof(t));
+	if ((rc = load_config_only(&cfg, o)) != 0)
+		return rc;
+	rc = EXIT_USAGE;
+	/* The page tries the pattern too, as JavaScript; one that PCRE2 does not
+	 * take is a configuration error here, as for check. */
+	if ((dnr = dnr_pattern_new(cfg.dnr_pattern, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "expediera: %s: [dnr] pattern: %s\n",
+		    cfg.file != NULL ? cfg.file : "inbyggt", err);
+		goto out;
+	}
+	if (tmpl_load(&t, templates_dir(&cfg), err, sizeof(err)) == -1) {
+		fprintf(stderr, "expediera: %s\n", err);
+		goto out;
+	}
+	for (i = 0; i < ROLL__MAX; i++)
+		roller[i] = t.text[T_ROLL_FIRST + i];
+	d.kommun = cfg.org_name;
+	d.namnd = cfg.org_namnd;
+	d.dnr_pattern = cfg.dnr_pattern;
+	d.roller = roller;
+	d.version = EXPEDIERA_VERSION;
+	path = xasprintf("%s/blankett.html", templates_dir(&cfg));
+	rc = EXIT_SYSTEM;
+	if ((mem = open_memstream(&buf, &len)) == NULL) {
+		fprintf(stderr, "expediera: %s\n", strerror(errno));
+		goto out;
+	}
+	if (blankett_write(mem, path, &d, err, sizeof(err)) == -1) {
+		fclose(mem);
+		fprintf(stderr, "expediera: %s\n", err);
+		goto out;
+	}
+	if (fclose(mem) == EOF) {
+		fprintf(stderr, "expediera: %s\n", strerror(errno));
+		goto out;
+	}
+	dir = xstrdup(o->output);
+	slash = strrchr(dir, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	if ((slash != NULL && dir[0] != '\0' && file_mkdirs(dir) == -1) ||
+	    file_write(slash != NULL ? (dir[0] != '\0' ? dir : "/") : ".",
+		slash != NULL ? slash + 1 : o->output, buf, len) == -1 ||
+	    chmod(o->output, 0644) == -1) {
+		fprintf(stderr, "expediera: kan inte skriva %s: %s\n", shown(o->output),
+		    strerror(errno));
+	} else {
+		/* The form works without the name, but whoever makes it should know. */
+		if (cfg.org_name == NULL)
+			fputs("expediera: varning: [organisation] name saknas i inställningarna; "
+			    "blanketten visar inget kommunnamn\n", stderr);
+		printf("%s: försättsbladet som webbsida%s%s\n", shown(o->output),
+		    cfg.org_name != NULL ? ", för " : "",
+		    cfg.org_name != NULL ? shown(cfg.org_name) : "");
+		rc = flushed(EXIT_OK);
+	}
+	free(dir);
+out:
+	free(buf);
+	free(path);
+	tmpl_free(&t);
+	dnr_pattern_free(dnr);
+	config_free(&cfg);
+	return rc;
+}
+
 static struct audit *
 open_existing_audit(const struct config *cfg)
 {
@@ -2283,5 +2391,7 @@ run_command(const struct options *op)
 		return cmd_register(&o);
 	if (strcmp(o.command, "historik") == 0)
 		return cmd_historik(&o);
+	if (strcmp(o.command, "blankett") == 0)
+		return cmd_blankett(&o);
 	return cmd_check(&o);
 }

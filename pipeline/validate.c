@@ -11,7 +11,9 @@
  * Messages are Swedish and meant for the nämndsekreterare: they name the
  * person and the paragraph, say what is wrong and what to do.  Personnummer
  * appear only masked (pnr_mask), addresses never (a message may name which
- * line of an address is wrong, and the one character that is).
+ * line of an address is wrong, and the one character that is).  The wording
+ * of the rules the försättsblad form checks too is in messages.h, which the
+ * form is made from.
  */
 #include <math.h>
 #include <stdbool.h>
@@ -21,6 +23,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "messages.h"
 #include "personnummer.h"
 #include "validate.h"
 #include "xmalloc.h"
@@ -110,13 +113,12 @@ check_ident(struct vctx *v, const char *file, unsigned long par, const char *nam
 		return;
 	if (st == PNR_EMPTY) {
 		diag_add(&v->s->diag, RULE_INVALID_PERSONNUMMER, file, id->line, par,
-		    "Personnummer saknas för %s %s; skriv det med tolv siffror, "
-		    "ÅÅÅÅMMDD-NNNN.", what, namn != NULL ? namn : "");
+		    CHECK_PNR_EMPTY, what, namn != NULL ? namn : "");
 		return;
 	}
 	pnr_mask(id->raw, masked);
 	diag_add(&v->s->diag, RULE_INVALID_PERSONNUMMER, file, id->line, par,
-	    "Personnumret för %s %s (%s) är ogiltigt: %s.", what, namn != NULL ? namn : "",
+	    CHECK_PNR_INVALID, what, namn != NULL ? namn : "",
 	    masked, pnr_status_text(st));
 }
 
@@ -130,7 +132,7 @@ validate_invalid_personnummer(struct vctx *v)
 		struct paragraf *p = &s->protokoll.paragrafer[i];
 
 		if (p->has_galler)
-			check_ident(v, PROTOKOLL, p->nr, p->galler.namn, "den som ärendet gäller,",
+			check_ident(v, PROTOKOLL, p->nr, p->galler.namn, WHAT_GALLER,
 			    &p->galler.pnr);
 	}
 	for (i = 0; i < s->n_fb; i++) {
@@ -139,23 +141,22 @@ validate_invalid_personnummer(struct vctx *v)
 
 		if (!fb->valid)
 			continue;
-		check_ident(v, fb->file, par, fb->galler.namn, "den som ärendet gäller,",
+		check_ident(v, fb->file, par, fb->galler.namn, WHAT_GALLER,
 		    &fb->galler.pnr);
 		for (j = 0; j < fb->n_vardnadshavare; j++)
 			check_ident(v, fb->file, par, fb->vardnadshavare[j].namn,
-			    "vårdnadshavaren", &fb->vardnadshavare[j].pnr);
+			    WHAT_VARDNADSHAVARE, &fb->vardnadshavare[j].pnr);
 		for (j = 0; j < fb->n_mottagare; j++) {
 			struct mottagare *m = &fb->mottagare[j];
 
-			check_ident(v, fb->file, par, m->namn, "mottagaren", &m->pnr);
+			check_ident(v, fb->file, par, m->namn, WHAT_MOTTAGARE, &m->pnr);
 			if (m->orgnr_raw == NULL)
 				continue;
 			m->orgnr_ok = orgnr_parse(m->orgnr_raw, m->orgnr);
 			if (!m->orgnr_ok)
 				diag_add(&s->diag, RULE_INVALID_PERSONNUMMER, fb->file,
 				    m->orgnr_line, par,
-				    "Organisationsnumret för mottagaren %s är ogiltigt; skriv "
-				    "det NNNNNN-NNNN och kontrollera sista siffran.", m->namn);
+				    CHECK_ORGNR_INVALID, m->namn);
 		}
 	}
 }
@@ -339,8 +340,7 @@ validate_subject_mismatch(struct vctx *v)
 			a = who(m->namn, &m->pnr);
 			b = who(fb->galler.namn, &fb->galler.pnr);
 			diag_add(&s->diag, RULE_SUBJECT_MISMATCH, fb->file, m->line, fb_paragraf(fb),
-			    "Mottagaren %s står som den enskilde, men ärendet gäller %s. Den "
-			    "enskilde är den som beslutet gäller.", a, b);
+			    CHECK_SUBJECT_MISMATCH_RECIPIENT, a, b);
 			free(a);
 			free(b);
 		}
@@ -364,10 +364,7 @@ validate_guardian_missing(struct vctx *v)
 		if (!galler_age(v, fb, &age) || age >= 18)
 			continue;
 		diag_add(&s->diag, RULE_GUARDIAN_MISSING, fb->file, fb->galler.line, fb_paragraf(fb),
-		    "%s är %d år på sammanträdesdagen. Ange barnets vårdnadshavare "
-		    "(<vardnadshavare>) på försättsbladet, eller <ingen-vardnadshavare "
-		    "orsak=\"…\"/> om barnet saknar vårdnadshavare.",
-		    fb->galler.namn, age);
+		    CHECK_GUARDIAN_MISSING, fb->galler.namn, age);
 	}
 }
 
@@ -427,19 +424,15 @@ validate_not_guardian(struct vctx *v)
 			if (fb->vh == VH_INGEN)
 				diag_add(&s->diag, RULE_NOT_GUARDIAN, fb->file, m->line,
 				    fb_paragraf(fb),
-				    "Mottagaren %s står som vårdnadshavare, men försättsbladet anger "
-				    "att %s saknar vårdnadshavare.", a, fb->galler.namn);
+				    CHECK_NOT_GUARDIAN_NONE, a, fb->galler.namn);
 			else if (fb->vh == VH_EJ_ANGIVET)
 				diag_add(&s->diag, RULE_NOT_GUARDIAN, fb->file, m->line,
 				    fb_paragraf(fb),
-				    "Mottagaren %s står som vårdnadshavare, men försättsbladet "
-				    "anger inga vårdnadshavare att jämföra med. Ange barnets "
-				    "vårdnadshavare under <vardnadshavare>.", a);
+				    CHECK_NOT_GUARDIAN_UNLISTED, a);
 			else
 				diag_add(&s->diag, RULE_NOT_GUARDIAN, fb->file, m->line,
 				    fb_paragraf(fb),
-				    "Mottagaren %s står som vårdnadshavare men finns inte bland "
-				    "barnets vårdnadshavare på försättsbladet.", a);
+				    CHECK_NOT_GUARDIAN, a);
 			free(a);
 		}
 	}
@@ -505,24 +498,15 @@ validate_guardian_not_notified(struct vctx *v)
 			if (g->ej_underrattas)
 				diag_add(&s->diag, RULE_GUARDIAN_NOT_NOTIFIED, fb->file, g->line,
 				    fb_paragraf(fb),
-				    "Vårdnadshavaren %s ska inte underrättas (underrattas=\"nej\"), "
-				    "men ingen orsak anges. Skriv varför i orsak=\"…\", eller ta "
-				    "bort underrattas=\"nej\" och ange vårdnadshavaren som "
-				    "mottagare.", a);
+				    CHECK_GUARDIAN_NO_REASON, a);
 			else if (m != NULL)
 				diag_add(&s->diag, RULE_GUARDIAN_NOT_NOTIFIED, fb->file, g->line,
 				    fb_paragraf(fb),
-				    "Vårdnadshavaren %s står som mottagare med roll \"%s\" och "
-				    "får då inte veta hur beslutet överklagas. Ange "
-				    "roll=\"vardnadshavare\" för hen.", a, roll_names[m->roll]);
+				    CHECK_GUARDIAN_INFORMED_ROLE, a, roll_names[m->roll]);
 			else
 				diag_add(&s->diag, RULE_GUARDIAN_NOT_NOTIFIED, fb->file, g->line,
 				    fb_paragraf(fb),
-				    "Vårdnadshavaren %s är inte mottagare av beslutet, men %s är "
-				    "%d år och vårdnadshavaren är part i ärendet. Ange hen som "
-				    "<mottagare roll=\"vardnadshavare\"> med adress, eller skriv "
-				    "varför hen inte ska underrättas: <person underrattas=\"nej\" "
-				    "orsak=\"…\">.", a, fb->galler.namn, age);
+				    CHECK_GUARDIAN_NOT_RECIPIENT, a, fb->galler.namn, age);
 			free(a);
 		}
 	}
@@ -568,18 +552,11 @@ validate_subject_not_notified(struct vctx *v)
 		if (fb->galler.ej_underrattas)
 			diag_add(&s->diag, RULE_SUBJECT_NOT_NOTIFIED, fb->file, fb->galler.line,
 			    p->nr,
-			    "%s ska inte underrättas (underrattas=\"nej\"), men ingen orsak "
-			    "anges. Skriv varför i orsak=\"…\", eller ta bort "
-			    "underrattas=\"nej\" och ange hen som mottagare med "
-			    "roll=\"den-enskilde\".", a);
+			    CHECK_SUBJECT_NO_REASON, a);
 		else
 			diag_add(&s->diag, RULE_SUBJECT_NOT_NOTIFIED, fb->file, fb->galler.line,
 			    p->nr,
-			    "%s är %d år på sammanträdesdagen och part i ärendet, men är inte "
-			    "mottagare av beslutet, som kan överklagas. Ange hen som "
-			    "<mottagare roll=\"den-enskilde\"> med adress, eller skriv varför "
-			    "hen inte ska underrättas: <galler underrattas=\"nej\" "
-			    "orsak=\"…\">.", a, age);
+			    CHECK_SUBJECT_NOT_RECIPIENT, a, age);
 		free(a);
 	}
 }
@@ -609,15 +586,11 @@ validate_minor_recipient(struct vctx *v)
 			if (age < 15)
 				diag_add(&s->diag, RULE_MINOR_RECIPIENT, fb->file, m->line,
 				    fb_paragraf(fb),
-				    "Mottagaren %s står som den enskilde men är bara %d år på "
-				    "sammanträdesdagen. Ett barn under 15 år ska inte få beslutet "
-				    "själv; skicka det till vårdnadshavarna.", m->namn, age);
+				    CHECK_MINOR_RECIPIENT, m->namn, age);
 			else
 				diag_add_sev(&s->diag, RULE_MINOR_RECIPIENT, SEV_WARNING, fb->file,
 				    m->line, fb_paragraf(fb),
-				    "Mottagaren %s står som den enskilde och är %d år. Kontrollera "
-				    "att beslutet ska skickas till hen själv (från 15 år för barnet "
-				    "sin egen talan i mål enligt LVU och SoL).", m->namn, age);
+				    CHECK_MINOR_RECIPIENT_15, m->namn, age);
 		}
 	}
 }
@@ -653,29 +626,26 @@ check_adress(struct vctx *v, const struct forsattsblad *fb, const struct mottaga
 	for (k = 0; k < a->n_utdelningsadress; k++)
 		any = any || !blank(a->utdelningsadress[k]);
 	if (!any)
-		lack(lacks, sizeof(lacks), "utdelningsadress saknas");
+		lack(lacks, sizeof(lacks), LACK_UTDELNINGSADRESS);
 	if (a->typ == ADRESS_UTLAND) {
 		if (blank(a->land))
-			lack(lacks, sizeof(lacks), "land saknas för en utlandsadress");
+			lack(lacks, sizeof(lacks), LACK_LAND);
 	} else {
 		if (blank(a->postnummer))
-			lack(lacks, sizeof(lacks), "postnummer saknas");
+			lack(lacks, sizeof(lacks), LACK_POSTNUMMER);
 		else if (!postnummer_ok(a->postnummer))
-			lack(lacks, sizeof(lacks), "postnumret ska skrivas med fem siffror som "
-			    "NNN NN och börja med 1–9");
+			lack(lacks, sizeof(lacks), LACK_POSTNUMMER_FORM);
 		if (!blank(a->land))
-			lack(lacks, sizeof(lacks), "land får bara anges när typ=\"utland\"");
+			lack(lacks, sizeof(lacks), LACK_LAND_NOT_UTLAND);
 	}
 	if (blank(a->postort))
-		lack(lacks, sizeof(lacks), "postort saknas");
+		lack(lacks, sizeof(lacks), LACK_POSTORT);
 	if (lacks[0] != '\0')
 		diag_add(&v->s->diag, RULE_ADDRESS_INCOMPLETE, fb->file, a->line, fb_paragraf(fb),
-		    "Adressen till mottagaren %s är ofullständig: %s.", m->namn, lacks);
+		    CHECK_ADDRESS_INCOMPLETE, m->namn, lacks);
 	if (a->osaker)
 		diag_add(&v->s->diag, RULE_ADDRESS_UNCERTAIN, fb->file, a->line, fb_paragraf(fb),
-		    "Adressen till mottagaren %s är markerad som osäker (osaker=\"true\"). "
-		    "Handläggaren ska bekräfta adressen innan beslutet skickas; ta sedan bort "
-		    "markeringen.", m->namn);
+		    CHECK_ADDRESS_UNCERTAIN, m->namn);
 }
 
 static void
@@ -697,9 +667,7 @@ validate_addresses(struct vctx *v)
 			if (m->n_adresser == 0)
 				diag_add(&s->diag, RULE_ADDRESS_MISSING, fb->file, m->line,
 				    fb_paragraf(fb),
-				    "Mottagaren %s har ingen adress. Ange adressen som handläggaren "
-				    "bekräftat (<adress>), eller <skyddad-identitet/> om mottagaren "
-				    "har skyddade personuppgifter.", m->namn);
+				    CHECK_ADDRESS_MISSING, m->namn);
 			else if (m->n_adresser > 1)
 				diag_add(&s->diag, RULE_ADDRESS_AMBIGUOUS, fb->file, m->line,
 				    fb_paragraf(fb),
@@ -990,8 +958,7 @@ validate_duplicate_recipient(struct vctx *v)
 				a = who(m->namn, m->pnr.ok ? &m->pnr : NULL);
 				diag_add(&s->diag, RULE_DUPLICATE_RECIPIENT, fb->file, m->line,
 				    fb_paragraf(fb),
-				    "Mottagaren %s står redan på rad %d. Varje mottagare ska anges "
-				    "en gång; ta bort den ena.", a, fb->mottagare[k].line);
+				    CHECK_DUPLICATE_RECIPIENT, a, fb->mottagare[k].line);
 				free(a);
 				break;
 			}
@@ -1207,8 +1174,7 @@ validate_dnr_format(struct vctx *v, const struct dnr_pattern *pat)
 		if (p->dnr == NULL || dnr_pattern_match(pat, p->dnr))
 			continue;
 		diag_add(&s->diag, RULE_DNR_FORMAT, PROTOKOLL, p->line, p->nr,
-		    "Dnr \"%s\" för § %lu följer inte kommunens format för diarienummer "
-		    "(till exempel SN/2026:412).", p->dnr, p->nr);
+		    CHECK_DNR_FORMAT, p->dnr, p->nr);
 	}
 }
 

@@ -46,6 +46,8 @@ rc=0
 ./expediera send --config "$d/expediera.conf" "$ex" || rc=$?
 echo
 echo "Digitala brevlådan tog emot $(grep '"endpoint": "deliversecure"' "$d/brevlada.jsonl" | grep -c '"verdict": "accepted"' || true) försändelser (build/demo/brevlada)."
+./expediera blankett --config "$d/expediera.conf" -o "$d/forsattsblad.html" >/dev/null &&
+	echo "Försättsbladet som handläggaren fyller i: build/demo/forsattsblad.html (öppna i en webbläsare)."
 echo "Allt ligger under build/demo; kör make demo igen för en ny körning."
 # 3: something was held or failed, which the summary above names.
 [ $rc -eq 0 ] || [ $rc -eq 3 ]

@@ -3,12 +3,14 @@
 # when any is missing.  Quiet and quick when everything is there already.
 #
 #   scripts/install-deps.sh build   what `make` needs
-#   scripts/install-deps.sh check   also what `make check` needs (fuzzer, PDF tools)
+#   scripts/install-deps.sh check   also what `make check` needs (fuzzer, PDF tools,
+#                                   a browser for the försättsblad form,
+#                                   a PostgreSQL server)
 #   scripts/install-deps.sh bench   also what `make bench` compares against
 set -eu
 
 build="gcc make pkg-config libhpdf-dev libxml2-dev libpcre2-dev libsqlite3-dev libssl-dev zlib1g-dev libcurl4-openssl-dev fonts-liberation2 fonttools icc-profiles-free libxmlsec1-dev libcups2-dev libpq-dev"
-check="$build clang libclang-rt-dev python3 libxml2-utils time sqlite3 poppler-utils qpdf default-jre-headless libpdfbox2-java libactivation-java libjaxb-api-java openssh-server openssh-client python3-lxml python3-xmlsec xmlsec1 openssl curl systemd cups printer-driver-cups-pdf mandoc postgresql postgresql-client"
+check="$build clang libclang-rt-dev python3 libxml2-utils time sqlite3 poppler-utils qpdf default-jre-headless libpdfbox2-java libactivation-java libjaxb-api-java openssh-server openssh-client python3-lxml python3-xmlsec xmlsec1 openssl curl systemd cups printer-driver-cups-pdf mandoc postgresql postgresql-client chromium chromium-driver python3-selenium"
 
 # The benchmark also measures WeasyPrint side by side.
 bench="$check weasyprint"

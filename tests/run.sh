@@ -175,6 +175,9 @@ fi
 # ---- command line and configuration ----
 . tests/lib/cli.sh
 
+# ---- the försättsblad form, in a real browser ----
+. tests/lib/blankett.sh
+
 # ---- short fuzz runs, seeded from the inputs above ----
 # fuzz NAME SEEDS MAX_LEN SECONDS: one libFuzzer target for a while.
 fuzz() {
