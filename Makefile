@@ -37,7 +37,7 @@ SRCS = pipeline/address.c pipeline/arena.c pipeline/audit.c pipeline/blankett.c 
        pipeline/messages.c pipeline/parts.c pipeline/pdf.c \
        pipeline/personnummer.c pipeline/print_cups.c pipeline/print_sftp.c pipeline/progress.c pipeline/read.c pipeline/record.c pipeline/render.c \
        pipeline/mm.c pipeline/mm_http.c pipeline/route.c \
-       pipeline/schemas.c pipeline/session.c pipeline/template.c pipeline/validate.c \
+       pipeline/schemas.c pipeline/session.c pipeline/spool.c pipeline/template.c pipeline/validate.c \
        pipeline/xmalloc.c
 HDRS = $(wildcard pipeline/*.h)
 XSDS = schemas/protokoll.xsd schemas/forsattsblad.xsd

@@ -20,6 +20,7 @@
 #include "audit.h"
 #include "blankett.h"
 #include "config.h"
+#include "db.h"
 #include "deliver.h"
 #include "deliver_mm.h"
 #include "dnr.h"
@@ -35,6 +36,7 @@
 #include "render.h"
 #include "route.h"
 #include "session.h"
+#include "spool.h"
 #include "template.h"
 #include "validate.h"
 #include "xmalloc.h"
@@ -179,7 +181,9 @@ command_help(const char *cmd)
 	    {"watch", "användning: expediera watch SPOOL [--once] [--config FIL]\n\n"
 		      "Skickar varje sessionspaket i SPOOL/inkommande/ som har filen KLAR, när\n"
 		      "protokollet är justerat; paket med fel flyttas till SPOOL/avvisade/ med en\n"
-		      "felrapport, skickade till SPOOL/klara/.\n"},
+		      "felrapport, skickade till SPOOL/klara/. Ett paket som behandlas ligger i\n"
+		      "SPOOL/behandlas/; flera datorer kan dela en spool om granskningsloggen är\n"
+		      "PostgreSQL, och ett paket vars dator dött tas över när dess lease gått ut.\n"},
 	    {"blankett", "användning: expediera blankett -o FIL [--config FIL]\n\n"
 			 "Skriver försättsbladet som en webbsida (en enda fil) med kommunens namn,\n"
 			 "roller och format för diarienummer. Handläggaren öppnar den i webbläsaren,\n"
@@ -1965,32 +1969,6 @@ on_term(int sig)
 	stop_watch = 1;
 }
 
-/* Moves SPOOL/inkommande/NAME to SPOOL/DEST/NAME (NAME-2, -3 ... if taken). */
-static int
-move_package(const char *spool, const char *name, const char *dest, char *out, size_t outlen)
-{
-	char *from = xasprintf("%s/inkommande/%s", spool, name);
-	char *dir = xasprintf("%s/%s", spool, dest);
-	int i, rc = -1;
-
-	if (file_mkdirs(dir) == -1)
-		goto out;
-	for (i = 1; i < 1000; i++) {
-		if (i == 1)
-			snprintf(out, outlen, "%s/%s", dir, name);
-		else
-			snprintf(out, outlen, "%s/%s-%d", dir, name, i);
-		if (access(out, F_OK) == 0)
-			continue;
-		rc = rename(from, out);
-		break;
-	}
-out:
-	free(from);
-	free(dir);
-	return rc;
-}
-
 /* Copies the file at path into dir (same name); quietly does nothing for "". */
 static void
 copy_file(const char *path, const char *dir)
@@ -2094,15 +2072,157 @@ cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* One pass over SPOOL/inkommande: every complete package in name order. */
-static int
-watch_pass(const struct options *o)
+/* Where a claimed package goes back to when it is not done: inkommande. */
+static void
+put_back(struct spool_claim *c, const char *name)
 {
-	char *in = xasprintf("%s/inkommande", o->session), **names = NULL, moved[1024];
-	size_t n = 0, cap = 0, i;
+	char moved[1024];
+
+	if (spool_release(c, "inkommande", moved, sizeof(moved)) == -1)
+		fprintf(stderr, "expediera: %s: kan inte lägga tillbaka paketet i inkommande/: %s\n",
+		    shown(name), c->lost ? "en annan dator har tagit över det" : strerror(errno));
+}
+
+/* Works on one claimed package, and moves it where it belongs. */
+static int
+watch_package(const struct options *o, struct spool_claim *c)
+{
+	struct options po = *o;
+	struct run r;
+	char *name = xstrdup(c->name), *pkg = xstrdup(c->path), moved[1024];
+	int rc, worst = EXIT_OK;
+
+	po.session = pkg; /* the claim's path, which spool_release frees */
+	po.dry_run = false;
+	po.skip_invalid = false;
+	po.json = false;
+	if ((rc = run_load(&r, &po)) != 0) {
+		fprintf(stderr, "expediera: %s: kunde inte läsas; försöker igen senare\n",
+		    shown(name));
+		put_back(c, name);
+		run_free(&r);
+		free(name);
+		free(pkg);
+		return rc;
+	}
+	if (r.s.diag.errors == 0 && r.s.diag.waits > 0 && dispatched_as_is(pkg)) {
+		printf("%s: väntar på justering\n", shown(name));
+		put_back(c, name);
+	} else if (r.s.diag.errors > 0) {
+		if (spool_release(c, "avvisade", moved, sizeof(moved)) == 0) {
+			write_report(moved, &r);
+			printf("%s: avvisat med %zu fel, se %s/felrapport.txt\n",
+			    shown(name), r.s.diag.errors, shown(moved));
+		} else
+			fprintf(stderr, "expediera: %s: kan inte flytta till avvisade/: %s\n",
+			    shown(name), c->lost ? "en annan dator har tagit över det" :
+			    strerror(errno));
+	} else {
+		struct send_result res;
+
+		memset(&res, 0, sizeof(res));
+		rc = send_for_real(&po, &r, &res);
+		if ((rc == EXIT_OK || rc == EXIT_DELIVERY) && res.waiting > 0) {
+			/* What may go went; the rest waits in inkommande for its justering. */
+			mark_dispatched(pkg);
+			printf("%s: %zu skickade; %zu väntar på justering\n", shown(name),
+			    res.sent, res.waiting);
+			if (rc == EXIT_DELIVERY && res.held + res.failed > 0)
+				worst = EXIT_DELIVERY;
+			put_back(c, name);
+		} else if (rc == EXIT_DELIVERY && res.other > 0) {
+			/* Some försändelser are another worker's (PostgreSQL), or still a
+			 * dead worker's until their lease runs out: not done yet. */
+			printf("%s: %zu skickade; %zu hanteras av en annan arbetare, försöker igen "
+			    "senare\n", shown(name), res.sent, res.other);
+			put_back(c, name);
+			worst = EXIT_DELIVERY;
+		} else if (rc == EXIT_OK || rc == EXIT_DELIVERY) {
+			/* Sent (what is held is in the outbox); the package is done. */
+			if (spool_release(c, "klara", moved, sizeof(moved)) == 0) {
+				copy_file(res.lista_pdf, moved);
+				copy_file(res.lista_csv, moved);
+				printf("%s: skickat, flyttat till %s\n", shown(name), shown(moved));
+			} else
+				fprintf(stderr, "expediera: %s: kan inte flytta till klara/: %s\n",
+				    shown(name), c->lost ? "en annan dator har tagit över det" :
+				    strerror(errno));
+			if (rc == EXIT_DELIVERY)
+				worst = EXIT_DELIVERY;
+		} else {
+			fprintf(stderr, "expediera: %s: skickades inte (status %d); försöker igen "
+			    "senare\n", shown(name), rc);
+			worst = rc;
+			put_back(c, name);
+		}
+	}
+	fflush(stdout);
+	run_free(&r);
+	free(name);
+	free(pkg);
+	return worst;
+}
+
+/*
+ * Several hosts on one spool need one log they share (PostgreSQL): with a
+ * SQLite file per host, a package whose host died half-way would be taken
+ * over by a host whose log knows nothing of what was handed over, and sent
+ * again.  So with SQLite, watch stops when another host's watch beat within
+ * a lease, and leaves another host's dead claim for a person to look at.
+ */
+static bool
+refuse_other_host(const char *spool, const char *host)
+{
+	fprintf(stderr, "expediera: en annan dator (%s) bevakar också %s, och "
+	    "granskningsloggen här är en SQLite-fil. Flera datorer på samma spool kräver "
+	    "granskningsloggen i PostgreSQL ([audit] database = postgresql://…, se "
+	    "docs/postgresql.md); annars kan en försändelse skickas två gånger. Avbryter.\n",
+	    shown(host), shown(spool));
+	return true;
+}
+
+/* One pass: first packages whose worker died, then every complete package in
+ * SPOOL/inkommande in name order, each claimed before it is touched. */
+static int
+watch_pass(const struct options *o, struct spool *sp, bool shared_log, bool *refused)
+{
+	char *in = xasprintf("%s/inkommande", o->session), **names = NULL, other[64];
+	size_t n = 0, cap = 0, i, nstale = 0;
+	struct spool_stale *stale;
 	struct dirent *de;
+	time_t now;
 	DIR *d;
-	int worst = EXIT_OK;
+	int worst = EXIT_OK, rc;
+
+	if (spool_beat(sp, &now) == -1) {
+		fprintf(stderr, "expediera: kan inte skriva i %s/.vaktare: %s\n", shown(o->session),
+		    strerror(errno));
+		free(in);
+		return EXIT_SYSTEM;
+	}
+	if (!shared_log && spool_other_host(sp, now, other, sizeof(other))) {
+		*refused = refuse_other_host(o->session, other);
+		free(in);
+		return EXIT_USAGE;
+	}
+	stale = spool_stale(sp, now, &nstale);
+	for (i = 0; i < nstale && !stop_watch; i++) {
+		struct spool_claim c;
+
+		if (!shared_log && strcmp(stale[i].host, sp->host) != 0) {
+			fprintf(stderr, "expediera: %s: paketet togs av %s, som inte längre förnyar "
+			    "det; med en SQLite-logg kan den här datorn inte veta vad som redan "
+			    "skickades och tar inte över det (se docs/postgresql.md)\n",
+			    shown(stale[i].name), shown(stale[i].host));
+			continue;
+		}
+		if (spool_take(sp, &stale[i], &c) != 0)
+			continue; /* another took it first */
+		printf("%s: tas över från %s\n", shown(stale[i].name), shown(stale[i].host));
+		if ((rc = watch_package(o, &c)) != EXIT_OK)
+			worst = rc;
+	}
+	spool_stale_free(stale, nstale);
 
 	if ((d = opendir(in)) == NULL) {
 		fprintf(stderr, "expediera: kan inte läsa %s: %s\n", in, strerror(errno));
@@ -2140,58 +2260,19 @@ watch_pass(const struct options *o)
 	if (n > 1)
 		qsort(names, n, sizeof(*names), cmp_names);
 	for (i = 0; i < n && !stop_watch; i++) {
-		struct options po = *o;
-		struct run r;
-		char *pkg = xasprintf("%s/%s", in, names[i]);
-		int rc;
+		struct spool_claim c;
 
-		po.session = pkg;
-		po.dry_run = false;
-		po.skip_invalid = false;
-		po.json = false;
-		if ((rc = run_load(&r, &po)) != 0) {
-			fprintf(stderr, "expediera: %s: kunde inte läsas; försöker igen senare\n",
-			    shown(pkg));
-			worst = rc;
-		} else if (r.s.diag.errors == 0 && r.s.diag.waits > 0 && dispatched_as_is(pkg)) {
-			printf("%s: väntar på justering\n", shown(names[i]));
-		} else if (r.s.diag.errors > 0) {
-			if (move_package(o->session, names[i], "avvisade", moved, sizeof(moved)) == 0) {
-				write_report(moved, &r);
-				printf("%s: avvisat med %zu fel, se %s/felrapport.txt\n",
-				    shown(names[i]), r.s.diag.errors, shown(moved));
-			}
-		} else {
-			struct send_result res;
-
-			memset(&res, 0, sizeof(res));
-			rc = send_for_real(&po, &r, &res);
-			if ((rc == EXIT_OK || rc == EXIT_DELIVERY) && res.waiting > 0) {
-				/* What may go went; the rest waits here for its justering. */
-				mark_dispatched(pkg);
-				printf("%s: %zu skickade; %zu väntar på justering\n", shown(names[i]),
-				    res.sent, res.waiting);
-				if (rc == EXIT_DELIVERY && res.held + res.failed > 0)
-					worst = EXIT_DELIVERY;
-			} else if (rc == EXIT_OK || rc == EXIT_DELIVERY) {
-				/* Sent (what is held is in the outbox); the package is done. */
-				if (move_package(o->session, names[i], "klara", moved, sizeof(moved)) == 0) {
-					copy_file(res.lista_pdf, moved);
-					copy_file(res.lista_csv, moved);
-					printf("%s: skickat, flyttat till %s\n", shown(names[i]),
-					    shown(moved));
-				}
-				if (rc == EXIT_DELIVERY)
-					worst = EXIT_DELIVERY;
-			} else {
-				fprintf(stderr, "expediera: %s: skickades inte (status %d); försöker igen "
-				    "senare\n", shown(names[i]), rc);
-				worst = rc;
-			}
+		/* Claimed before it is read: another host has it, or it is gone. */
+		if ((rc = spool_claim(sp, names[i], &c)) == 1)
+			continue;
+		if (rc == -1) {
+			fprintf(stderr, "expediera: %s: kan inte ta paketet: %s\n", shown(names[i]),
+			    strerror(errno));
+			worst = EXIT_SYSTEM;
+			continue;
 		}
-		fflush(stdout);
-		run_free(&r);
-		free(pkg);
+		if ((rc = watch_package(o, &c)) != EXIT_OK)
+			worst = rc;
 	}
 	for (i = 0; i < n; i++)
 		free(names[i]);
@@ -2205,14 +2286,18 @@ cmd_watch(const struct options *o)
 {
 	struct sigaction sa;
 	struct config cfg;
-	char err[512];
-	int rc;
+	struct spool sp;
+	bool shared_log, refused = false;
+	char err[512], other[64];
+	int rc, lease;
 
 	/* A configuration that cannot make a letter stops the service at once,
 	 * before any package is moved or reported on. */
 	if ((rc = load_config_only(&cfg, o)) != 0)
 		return rc;
 	rc = config_require_letter(&cfg, err, sizeof(err));
+	shared_log = db_is_pg(cfg.audit_database);
+	lease = config_audit_lease(&cfg);
 	config_free(&cfg);
 	if (rc == -1) {
 		fprintf(stderr, "expediera: %s\n", err);
@@ -2232,14 +2317,37 @@ cmd_watch(const struct options *o)
 		file_mkdirs(in);
 		free(in);
 	}
-	for (;;) {
-		rc = watch_pass(o);
-		if (o->once || stop_watch)
-			return rc == EXIT_SYSTEM ? EXIT_SYSTEM : EXIT_OK;
-		sleep(5);
-		if (stop_watch)
-			return EXIT_OK;
+	if (spool_open(&sp, o->session, lease) == -1) {
+		fprintf(stderr, "expediera: kan inte skapa mappar i %s: %s\n", shown(o->session),
+		    strerror(errno));
+		spool_close(&sp);
+		return EXIT_SYSTEM;
 	}
+	/* With SQLite, look before this host's beat is written too: a second
+	 * host that is refused must not stop the first. */
+	if (!shared_log && spool_other_host(&sp, time(NULL), other, sizeof(other))) {
+		refuse_other_host(o->session, other);
+		spool_close(&sp);
+		return EXIT_USAGE;
+	}
+	for (;;) {
+		rc = watch_pass(o, &sp, shared_log, &refused);
+		if (refused) {
+			/* Not beating here any more: the other host goes on. */
+			unlink(sp.beat);
+			spool_close(&sp);
+			return EXIT_USAGE;
+		}
+		if (o->once || stop_watch)
+			break;
+		sleep(5);
+		if (stop_watch) {
+			rc = EXIT_OK;
+			break;
+		}
+	}
+	spool_close(&sp);
+	return rc == EXIT_SYSTEM ? EXIT_SYSTEM : EXIT_OK;
 }
 
 static int run_command(const struct options *);

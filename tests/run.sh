@@ -154,6 +154,8 @@ fi
 . tests/lib/print_sftp.sh
 . tests/lib/cups.sh
 . tests/lib/watch.sh
+# ---- several hosts on one spool, one PostgreSQL log (when it is installed) ----
+. tests/lib/spool.sh
 . tests/lib/status.sh
 . tests/lib/after.sh
 . tests/lib/systemd.sh

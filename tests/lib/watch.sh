@@ -15,11 +15,15 @@ cp -r "$ex" "$SP/inkommande/d-halvfardig"
 touch "$SP/inkommande/a-ren/KLAR" "$SP/inkommande/b-fel/KLAR" "$SP/inkommande/c-ej-justerad/KLAR"
 
 r=$( { EXPEDIERA_CRASH_AT=batch-written "$bin" watch --once --config "$W/expediera.conf" "$SP" >/dev/null 2>&1; echo $?; } 2>/dev/null)
-[ "$r" -eq 137 ] && [ -d "$SP/inkommande/a-ren" ] && ok || bad "watch: the first pass was not killed mid-send (exit $r)"
+# The killed pass held a-ren: it waits in behandlas/ under the dead worker's claim.
+[ "$r" -eq 137 ] && ls -d "$SP"/behandlas/a-ren~* >/dev/null 2>&1 && [ ! -d "$SP/inkommande/a-ren" ] &&
+    ok || bad "watch: the first pass was not killed mid-send holding a-ren (exit $r)"
 "$bin" watch --once --config "$W/expediera.conf" "$SP" >"$tmp/out" 2>"$tmp/err"
 echo $? >"$tmp/rc"
+# Its process is gone (this host): the next pass takes it over at once.
 if [ "$(rc)" -eq 0 ] && [ -d "$SP/klara/a-ren" ] && [ -f "$SP/avvisade/b-fel/felrapport.txt" ] &&
-    [ -d "$SP/inkommande/c-ej-justerad" ] && [ -d "$SP/inkommande/d-halvfardig" ]; then ok; else
+    [ -d "$SP/inkommande/c-ej-justerad" ] && [ -d "$SP/inkommande/d-halvfardig" ] &&
+    [ -z "$(ls -A "$SP/behandlas")" ] && grep -q 'a-ren: tas över' "$tmp/out"; then ok; else
 	bad "watch: packages not where they belong (exit $(rc))"
 	find "$SP" -maxdepth 2 | sort
 	head -n 5 "$tmp/err"
