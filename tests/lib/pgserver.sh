@@ -22,10 +22,11 @@ pg_find() {
 	[ -n "$PGBIN" ] && command -v psql >/dev/null 2>&1
 }
 
-# Runs a server program as the server's user.
+# Runs a server program as the server's user (from /: it may not enter the
+# folder the suite runs in).
 pg_as() {
 	if [ "$(id -u)" -eq 0 ]; then
-		setpriv --reuid=nobody --regid=nogroup --clear-groups --reset-env -- "$@"
+		(cd / && setpriv --reuid=nobody --regid=nogroup --clear-groups --reset-env -- "$@")
 	else
 		"$@"
 	fi
