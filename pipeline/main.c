@@ -842,13 +842,34 @@ out:
 	return rc;
 }
 
+/*
+ * Writes an -o file: its folder made when missing, the file written whole
+ * under a temporary name and renamed into place (file_write).  -1 with errno.
+ */
+static int
+write_output(const char *path, const void *buf, size_t len)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int rc;
+
+	if (slash != NULL)
+		*slash = '\0';
+	if (slash != NULL && dir[0] != '\0' && file_mkdirs(dir) == -1)
+		rc = -1;
+	else
+		rc = file_write(slash != NULL ? (dir[0] != '\0' ? dir : "/") : ".",
+		    slash != NULL ? slash + 1 : path, buf, len);
+	free(dir);
+	return rc;
+}
+
 static int
 cmd_protokoll(const struct options *o)
 {
 	struct render rd;
 	struct run r;
 	unsigned char *pdf = NULL;
-	char err[512], *dir, *slash;
+	char err[512];
 	size_t len;
 	int rc;
 
@@ -871,19 +892,13 @@ cmd_protokoll(const struct options *o)
 		rc = EXIT_SYSTEM;
 		goto out;
 	}
-	dir = xstrdup(o->output);
-	slash = strrchr(dir, '/');
-	if (slash != NULL)
-		*slash = '\0';
-	if ((slash != NULL && dir[0] != '\0' && file_mkdirs(dir) == -1) ||
-	    file_write(slash != NULL ? (dir[0] != '\0' ? dir : "/") : ".",
-		slash != NULL ? slash + 1 : o->output, pdf, len) == -1) {
-		fprintf(stderr, "expediera: kan inte skriva %s: %s\n", o->output, strerror(errno));
+	if (write_output(o->output, pdf, len) == -1) {
+		fprintf(stderr, "expediera: kan inte skriva %s: %s\n", shown(o->output),
+		    strerror(errno));
 		rc = EXIT_SYSTEM;
 	} else
 		printf("%s: %s protokoll skrivet till %s\n", shown(r.s.dir),
 		    o->public ? "offentligt" : "internt", shown(o->output));
-	free(dir);
 	if (rc == 0 && o->print) {
 		const char *title = strrchr(o->output, '/');
 		int job;
@@ -1476,7 +1491,7 @@ cmd_blankett(const struct options *o)
 	struct tmpl t;
 	struct blankett_data d;
 	const char *roller[ROLL__MAX];
-	char err[512], *buf = NULL, *path = NULL, *dir, *slash;
+	char err[512], *buf = NULL, *path = NULL;
 	size_t len = 0, i;
 	FILE *mem;
 	int rc;
@@ -1518,14 +1533,7 @@ cmd_blankett(const struct options *o)
 		fprintf(stderr, "expediera: %s\n", strerror(errno));
 		goto out;
 	}
-	dir = xstrdup(o->output);
-	slash = strrchr(dir, '/');
-	if (slash != NULL)
-		*slash = '\0';
-	if ((slash != NULL && dir[0] != '\0' && file_mkdirs(dir) == -1) ||
-	    file_write(slash != NULL ? (dir[0] != '\0' ? dir : "/") : ".",
-		slash != NULL ? slash + 1 : o->output, buf, len) == -1 ||
-	    chmod(o->output, 0644) == -1) {
+	if (write_output(o->output, buf, len) == -1 || chmod(o->output, 0644) == -1) {
 		fprintf(stderr, "expediera: kan inte skriva %s: %s\n", shown(o->output),
 		    strerror(errno));
 	} else {
@@ -1538,7 +1546,6 @@ cmd_blankett(const struct options *o)
 		    cfg.org_name != NULL ? shown(cfg.org_name) : "");
 		rc = flushed(EXIT_OK);
 	}
-	free(dir);
 out:
 	free(buf);
 	free(path);
