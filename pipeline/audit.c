@@ -145,6 +145,13 @@ step_done(struct audit *a, struct db_stmt *st)
 	return 0;
 }
 
+/* db_step_later: an INSERT whose error may surface at the next statement. */
+static int
+step_later(struct audit *a, struct db_stmt *st)
+{
+	return db_step_later(st) == -1 ? sqlfail(a) : 0;
+}
+
 /* 1: a row, 0: no more rows, -1: error. */
 static int
 step_row(struct audit *a, struct db_stmt *st)
@@ -872,7 +879,7 @@ lookup_add(struct audit *a, int64_t id, const char *kind, const char *data)
 		        &st) == -1 || bind_text(a, st, 1, kind) == -1 ||
 		    bind_text(a, st, 2, lookup_fields[i].field) == -1 ||
 		    bind_text(a, st, 3, v) == -1 || bind_int(a, st, 4, id) == -1 ||
-		    step_done(a, st) == -1)
+		    step_later(a, st) == -1)
 			rc = -1;
 		db_finalize(st);
 		st = NULL;
@@ -1004,10 +1011,15 @@ append(struct audit *a, int64_t batch, const char *ts, const char *kind, const c
 	    bind_text(a, st, 3, ts) == -1 || bind_text(a, st, 4, kind) == -1 ||
 	    bind_text(a, st, 5, fs) == -1 || bind_text(a, st, 6, data) == -1 ||
 	    bind_text(a, st, 7, prev) == -1 || bind_text(a, st, 8, hash) == -1 ||
-	    step_done(a, st) == -1)
+	    step_later(a, st) == -1)
 		goto out;
 	db_finalize(st);
 	st = NULL;
+	if (looked_up(kind, NULL) && lookup_add(a, rows + 1, kind, data) == -1)
+		goto out;
+	/* Last, stepped now: on PostgreSQL the INSERTs above travel with it, and
+	 * an error of theirs is this one's, so nothing of this event is left
+	 * unchecked when append returns. */
 	if (prep(a, "UPDATE chain_head SET rows = ?1, hash = ?2 WHERE one = 1", &st) == -1 ||
 	    bind_int(a, st, 1, rows + 1) == -1 || bind_text(a, st, 2, hash) == -1 ||
 	    step_done(a, st) == -1)
@@ -1016,8 +1028,6 @@ append(struct audit *a, int64_t batch, const char *ts, const char *kind, const c
 		seterr(a, "granskningsloggen %s: kan inte flytta kedjans huvud", a->path);
 		goto out;
 	}
-	if (looked_up(kind, NULL) && lookup_add(a, rows + 1, kind, data) == -1)
-		goto out;
 	rc = 0;
 out:
 	db_finalize(st);

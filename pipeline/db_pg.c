@@ -72,7 +72,12 @@ struct pg {
 	 * head's lock): sent in one pipeline with the next statement, in order,
 	 * so they cost no round trip of their own.  An error among them is the
 	 * next statement's error. */
-	const char *deferred[MAX_DEFERRED];
+	struct deferred {
+		const char *sql;  /* constant SQL without parameters, or */
+		const char *name; /* a prepared statement, with */
+		int nparams;
+		char *vals[MAX_PARAMS]; /* copies */
+	} deferred[MAX_DEFERRED];
 	int ndeferred;
 };
 
@@ -291,6 +296,17 @@ static const char sql_savepoint[] = "SAVEPOINT nested";
 static const char sql_release[] = "RELEASE nested";
 static const char sql_lock_chain[] = "SELECT 1 FROM chain_head WHERE one = 1 FOR UPDATE";
 
+static void
+deferred_clear(struct pg *q)
+{
+	int i, k;
+
+	for (i = 0; i < q->ndeferred; i++)
+		for (k = 0; k < q->deferred[i].nparams; k++)
+			free(q->deferred[i].vals[k]);
+	q->ndeferred = 0;
+}
+
 static bool
 ok_status(ExecStatusType es)
 {
@@ -312,13 +328,20 @@ pipeline(struct pg *q, struct pg_stmt *st, const char *name, const char *sql, PG
 	int n = q->ndeferred, total = n + (st != NULL || sql != NULL), idx = 0, i;
 	bool sent = true, synced = false;
 
-	q->ndeferred = 0;
 	if (out != NULL)
 		*out = NULL;
-	if (PQenterPipelineMode(q->c) != 1)
+	if (PQenterPipelineMode(q->c) != 1) {
+		deferred_clear(q);
 		return pgfail(q, NULL);
-	for (i = 0; sent && i < n; i++)
-		sent = PQsendQueryParams(q->c, q->deferred[i], 0, NULL, NULL, NULL, NULL, 0) == 1;
+	}
+	for (i = 0; sent && i < n; i++) {
+		struct deferred *e = &q->deferred[i];
+
+		sent = (e->name != NULL ? PQsendQueryPrepared(q->c, e->name, e->nparams,
+		    (const char *const *)e->vals, NULL, NULL, 0) :
+		    PQsendQueryParams(q->c, e->sql, 0, NULL, NULL, NULL, NULL, 0)) == 1;
+	}
+	deferred_clear(q);
 	if (sent && st != NULL)
 		sent = (name != NULL ?
 		    PQsendQueryPrepared(q->c, name, st->nparams, (const char *const *)st->vals, NULL,
@@ -372,7 +395,10 @@ defer(struct pg *q, const char *sql)
 {
 	if (q->ndeferred >= MAX_DEFERRED || PQtransactionStatus(q->c) != PQTRANS_INTRANS)
 		return false;
-	q->deferred[q->ndeferred++] = sql;
+	q->deferred[q->ndeferred].sql = sql;
+	q->deferred[q->ndeferred].name = NULL;
+	q->deferred[q->ndeferred].nparams = 0;
+	q->ndeferred++;
 	return true;
 }
 
@@ -389,7 +415,7 @@ pg_exec(struct db *d, const char *sql)
 		return 0;
 	if (q->ndeferred > 0) {
 		if (strcmp(sql, "ROLLBACK") == 0)
-			q->ndeferred = 0; /* all of it goes */
+			deferred_clear(q); /* all of it goes */
 		else if (strcmp(sql, "COMMIT") == 0)
 			/* An error before COMMIT leaves the transaction aborted, not
 			 * committed: the server skips COMMIT after it. */
@@ -616,6 +642,31 @@ pg_step(struct db_stmt *s)
 		st->row++;
 		return 1;
 	}
+	return 0;
+}
+
+/* db_step_later: queued, prepared, with copies of the parameters. */
+static int
+pg_step_later(struct db_stmt *s)
+{
+	struct pg_stmt *st = PS(s);
+	struct pg *q = PG(s->db);
+	struct deferred *e;
+	const char *name;
+	int i;
+
+	if (q->ndeferred >= MAX_DEFERRED || PQtransactionStatus(q->c) != PQTRANS_INTRANS)
+		return pg_step(s) == -1 ? -1 : 0;
+	if (prepared(q, st, &name) == -1)
+		return -1;
+	if (name == NULL)
+		return pg_step(s) == -1 ? -1 : 0;
+	e = &q->deferred[q->ndeferred++];
+	e->sql = NULL;
+	e->name = name;
+	e->nparams = st->nparams;
+	for (i = 0; i < st->nparams; i++)
+		e->vals[i] = st->vals[i] != NULL ? xstrdup(st->vals[i]) : NULL;
 	return 0;
 }
 
@@ -968,7 +1019,7 @@ pg_close(struct db *d)
 			PQclear(res);
 		}
 	}
-	q->ndeferred = 0;
+	deferred_clear(q);
 	for (i = 0; i < q->nprep; i++)
 		free(q->prep[i].key);
 	PQfinish(q->c);
@@ -1059,4 +1110,5 @@ static const struct db_ops pg_ops = {
     pg_close, pg_exec, pg_begin, pg_in_tx, pg_tx_broken, pg_lock_chain, pg_prepare,
     pg_bind_text, pg_bind_int, pg_bind_null, pg_step, pg_reset, pg_finalize, pg_column_type,
     pg_column_text, pg_column_bytes, pg_column_int64, pg_lock_run, pg_claim, pg_claims_renew,
+    pg_step_later,
 };
