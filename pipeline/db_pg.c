@@ -25,6 +25,11 @@
  *    events).  verify does not rely on either.
  * Text columns use the "C" collation, so that ordering and the id ranges of
  * outbox_list_key are bytewise, as in SQLite.
+ *
+ * Round trips, not the server's work, are what an append costs: statements
+ * are prepared once per connection, and commands that need no answer of
+ * their own (SAVEPOINT, RELEASE, the head's lock, db_step_later's INSERTs)
+ * go in one libpq pipeline with the next statement.
  */
 #include <errno.h>
 #include <stdio.h>
