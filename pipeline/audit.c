@@ -70,6 +70,7 @@ struct audit {
 	bool failed; /* a write did not become durable: see audit_failed() */
 	unsigned char key[32]; /* the person key (audit_load_key); wiped at close */
 	bool have_key;
+	int64_t known_batch; /* a batch batch_known found, until a rollback; 0: none */
 	char err[512];
 };
 
@@ -142,6 +143,13 @@ step_done(struct audit *a, struct db_stmt *st)
 	if (r == -1)
 		return sqlfail(a);
 	return 0;
+}
+
+/* db_step_later: an INSERT whose error may surface at the next statement. */
+static int
+step_later(struct audit *a, struct db_stmt *st)
+{
+	return db_step_later(st) == -1 ? sqlfail(a) : 0;
 }
 
 /* 1: a row, 0: no more rows, -1: error. */
@@ -745,6 +753,7 @@ audit_tx_commit(struct audit *a)
 	}
 	a->depth--;
 	if (!db_in_tx(a->db)) {
+		a->known_batch = 0;
 		/* The database rolled the whole transaction back after an error. */
 		seterr(a, "granskningsloggen %s: transaktionen har avbrutits; inget sparades",
 		       a->path);
@@ -753,6 +762,7 @@ audit_tx_commit(struct audit *a)
 	}
 	if (a->depth > 0) {
 		if (db_release(a->db) == -1) {
+			a->known_batch = 0;
 			sqlfail(a);
 			(void)db_rollback_to(a->db);
 			a->failed = true;
@@ -761,6 +771,7 @@ audit_tx_commit(struct audit *a)
 		return 0;
 	}
 	if (db_commit(a->db) == -1) {
+		a->known_batch = 0;
 		sqlfail(a);
 		if (db_in_tx(a->db))
 			(void)db_rollback(a->db);
@@ -780,6 +791,7 @@ audit_tx_rollback(struct audit *a)
 		return -1;
 	}
 	a->depth--;
+	a->known_batch = 0;
 	if (db_in_tx(a->db) &&
 	    (a->depth > 0 ? db_rollback_to(a->db) : db_rollback(a->db)) == -1)
 		rc = sqlfail(a);
@@ -867,7 +879,7 @@ lookup_add(struct audit *a, int64_t id, const char *kind, const char *data)
 		        &st) == -1 || bind_text(a, st, 1, kind) == -1 ||
 		    bind_text(a, st, 2, lookup_fields[i].field) == -1 ||
 		    bind_text(a, st, 3, v) == -1 || bind_int(a, st, 4, id) == -1 ||
-		    step_done(a, st) == -1)
+		    step_later(a, st) == -1)
 			rc = -1;
 		db_finalize(st);
 		st = NULL;
@@ -912,7 +924,7 @@ batch_known(struct audit *a, int64_t batch)
 	struct db_stmt *st = NULL;
 	int r = -1;
 
-	if (batch == 0)
+	if (batch == 0 || batch == a->known_batch)
 		return 0;
 	if (prep(a, "SELECT 1 FROM batch WHERE id = ?1", &st) == -1 ||
 	    bind_int(a, st, 1, batch) == -1 || (r = step_row(a, st)) == -1) {
@@ -924,6 +936,9 @@ batch_known(struct audit *a, int64_t batch)
 		seterr(a, "granskningsloggen: körning %lld finns inte", (long long)batch);
 		return -1;
 	}
+	/* Batches are never deleted; one inserted in a transaction that is
+	 * rolled back is forgotten with it (audit_tx_rollback, audit_tx_commit). */
+	a->known_batch = batch;
 	return 0;
 }
 
@@ -948,12 +963,24 @@ append(struct audit *a, int64_t batch, const char *ts, const char *kind, const c
 		sqlfail(a);
 		goto out;
 	}
-	if (head_read(a, &rows, prev) == -1)
-		goto out;
-	if (prep(a, "SELECT id, hash FROM event ORDER BY id DESC LIMIT 1", &st) == -1 ||
+	/* The head and the last event in one statement (one snapshot, taken
+	 * after the lock): a round trip less on PostgreSQL. */
+	if (prep(a, "SELECT h.rows, h.hash, (SELECT id FROM event ORDER BY id DESC LIMIT 1), "
+	         "(SELECT hash FROM event ORDER BY id DESC LIMIT 1) FROM chain_head h "
+	         "WHERE h.one = 1", &st) == -1 ||
 	    (r = step_row(a, st)) == -1)
 		goto out;
-	if (r == 0 ? rows != 0 : (db_column_int64(st, 0) != rows || !col_is(st, 1, prev))) {
+	if (r == 0 || db_column_int64(st, 0) < 0 || !valid_hex(col_text(st, 1))) {
+		seterr(a,
+		       "granskningsloggen %s är skadad: kedjans huvud saknas; kör expediera audit "
+		       "verify",
+		       a->path);
+		goto out;
+	}
+	rows = db_column_int64(st, 0);
+	memcpy(prev, col_text(st, 1), HEX_LEN + 1);
+	if (db_column_type(st, 2) == DB_NULL ? rows != 0 :
+	    (db_column_int64(st, 2) != rows || !col_is(st, 3, prev))) {
 		seterr(a,
 		       "granskningsloggen %s är skadad: sista händelsen stämmer inte med kedjans "
 		       "huvud; kör expediera audit verify",
@@ -984,10 +1011,15 @@ append(struct audit *a, int64_t batch, const char *ts, const char *kind, const c
 	    bind_text(a, st, 3, ts) == -1 || bind_text(a, st, 4, kind) == -1 ||
 	    bind_text(a, st, 5, fs) == -1 || bind_text(a, st, 6, data) == -1 ||
 	    bind_text(a, st, 7, prev) == -1 || bind_text(a, st, 8, hash) == -1 ||
-	    step_done(a, st) == -1)
+	    step_later(a, st) == -1)
 		goto out;
 	db_finalize(st);
 	st = NULL;
+	if (looked_up(kind, NULL) && lookup_add(a, rows + 1, kind, data) == -1)
+		goto out;
+	/* Last, stepped now: on PostgreSQL the INSERTs above travel with it, and
+	 * an error of theirs is this one's, so nothing of this event is left
+	 * unchecked when append returns. */
 	if (prep(a, "UPDATE chain_head SET rows = ?1, hash = ?2 WHERE one = 1", &st) == -1 ||
 	    bind_int(a, st, 1, rows + 1) == -1 || bind_text(a, st, 2, hash) == -1 ||
 	    step_done(a, st) == -1)
@@ -996,8 +1028,6 @@ append(struct audit *a, int64_t batch, const char *ts, const char *kind, const c
 		seterr(a, "granskningsloggen %s: kan inte flytta kedjans huvud", a->path);
 		goto out;
 	}
-	if (looked_up(kind, NULL) && lookup_add(a, rows + 1, kind, data) == -1)
-		goto out;
 	rc = 0;
 out:
 	db_finalize(st);

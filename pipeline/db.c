@@ -154,6 +154,14 @@ db_step(struct db_stmt *st)
 }
 
 int
+db_step_later(struct db_stmt *st)
+{
+	if (st->db->ops->step_later != NULL)
+		return st->db->ops->step_later(st);
+	return st->db->ops->step(st) == -1 ? -1 : 0;
+}
+
+int
 db_reset(struct db_stmt *st)
 {
 	return st->db->ops->reset(st);

@@ -79,6 +79,14 @@ int db_bind_int(struct db_stmt *, int i, int64_t v);
 int db_bind_null(struct db_stmt *, int i);
 /* 1: a row, 0: no more rows, -1: error. */
 int db_step(struct db_stmt *);
+/*
+ * Runs a statement that returns no rows and whose effect nothing needs
+ * before the next statement (an INSERT whose only answer is success): 0 or
+ * -1.  PostgreSQL, inside a transaction, sends it with the next statement
+ * or the commit, in one round trip; its error is then that statement's,
+ * and nothing after it runs.  SQLite runs it now.  db_changes is not set.
+ */
+int db_step_later(struct db_stmt *);
 /* Ready to step again, keeping the bindings. */
 int db_reset(struct db_stmt *);
 void db_finalize(struct db_stmt *); /* NULL is allowed */

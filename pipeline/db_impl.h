@@ -30,6 +30,7 @@ struct db_ops {
 	int (*lock_run)(struct db *, FILE *wait_msg);
 	int (*claim)(struct db *, const char *key);
 	int (*claims_renew)(struct db *);
+	int (*step_later)(struct db_stmt *); /* NULL: step now */
 };
 
 struct db {

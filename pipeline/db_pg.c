@@ -25,6 +25,11 @@
  *    events).  verify does not rely on either.
  * Text columns use the "C" collation, so that ordering and the id ranges of
  * outbox_list_key are bytewise, as in SQLite.
+ *
+ * Round trips, not the server's work, are what an append costs: statements
+ * are prepared once per connection, and commands that need no answer of
+ * their own (SAVEPOINT, RELEASE, the head's lock, db_step_later's INSERTs)
+ * go in one libpq pipeline with the next statement.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -41,6 +46,8 @@
 #include "xmalloc.h"
 
 #define MAX_PARAMS 16
+#define MAX_PREPARED 128 /* distinct statements prepared on one connection */
+#define MAX_DEFERRED 8
 #define TEXTOID    25
 #define INT8OID    20
 #define INT4OID    23
@@ -60,6 +67,23 @@ struct pg {
 	int lease;            /* seconds */
 	int64_t nclaims;      /* claims this worker holds */
 	time_t renewed;       /* when the leases were last moved forward */
+	/* Statements prepared on c, once per SQL text and parameter types. */
+	struct prepared {
+		char *key;    /* the types' letters, '|', the SQL */
+		char name[16];
+	} prep[MAX_PREPARED];
+	int nprep;
+	/* Commands whose answer nothing waits for (SAVEPOINT, RELEASE, the chain
+	 * head's lock): sent in one pipeline with the next statement, in order,
+	 * so they cost no round trip of their own.  An error among them is the
+	 * next statement's error. */
+	struct deferred {
+		const char *sql;  /* constant SQL without parameters, or */
+		const char *name; /* a prepared statement, with */
+		int nparams;
+		char *vals[MAX_PARAMS]; /* copies */
+	} deferred[MAX_DEFERRED];
+	int ndeferred;
 };
 
 struct pg_stmt {
@@ -273,6 +297,116 @@ pgfail(struct pg *q, const PGresult *res)
 	return -1;
 }
 
+static const char sql_savepoint[] = "SAVEPOINT nested";
+static const char sql_release[] = "RELEASE nested";
+static const char sql_lock_chain[] = "SELECT 1 FROM chain_head WHERE one = 1 FOR UPDATE";
+
+static void
+deferred_clear(struct pg *q)
+{
+	int i, k;
+
+	for (i = 0; i < q->ndeferred; i++)
+		for (k = 0; k < q->deferred[i].nparams; k++)
+			free(q->deferred[i].vals[k]);
+	q->ndeferred = 0;
+}
+
+static bool
+ok_status(ExecStatusType es)
+{
+	return es == PGRES_COMMAND_OK || es == PGRES_TUPLES_OK;
+}
+
+/*
+ * Sends the deferred commands and then one more -- st (prepared as name, or
+ * unnamed when name is NULL), or the constant sql, or nothing -- in one
+ * pipeline, in order: one round trip.  The server runs them as if sent one
+ * by one, except that after an error it skips the rest, so the first error
+ * is the answer.  0 with the last command's result in *out (when asked), or
+ * -1 with the error set.
+ */
+static int
+pipeline(struct pg *q, struct pg_stmt *st, const char *name, const char *sql, PGresult **out)
+{
+	PGresult *res, *err = NULL, *mine = NULL;
+	int n = q->ndeferred, total = n + (st != NULL || sql != NULL), idx = 0, i;
+	bool sent = true, synced = false;
+
+	if (out != NULL)
+		*out = NULL;
+	if (PQenterPipelineMode(q->c) != 1) {
+		deferred_clear(q);
+		return pgfail(q, NULL);
+	}
+	for (i = 0; sent && i < n; i++) {
+		struct deferred *e = &q->deferred[i];
+
+		sent = (e->name != NULL ? PQsendQueryPrepared(q->c, e->name, e->nparams,
+		    (const char *const *)e->vals, NULL, NULL, 0) :
+		    PQsendQueryParams(q->c, e->sql, 0, NULL, NULL, NULL, NULL, 0)) == 1;
+	}
+	deferred_clear(q);
+	if (sent && st != NULL)
+		sent = (name != NULL ?
+		    PQsendQueryPrepared(q->c, name, st->nparams, (const char *const *)st->vals, NULL,
+			NULL, 0) :
+		    PQsendQueryParams(q->c, st->sql, st->nparams, st->types,
+			(const char *const *)st->vals, NULL, NULL, 0)) == 1;
+	else if (sent && sql != NULL)
+		sent = PQsendQueryParams(q->c, sql, 0, NULL, NULL, NULL, NULL, 0) == 1;
+	if (PQpipelineSync(q->c) != 1)
+		sent = false;
+	/* Each command: one result, then NULL; at the end, the sync. */
+	while (idx <= total) {
+		ExecStatusType es;
+
+		if ((res = PQgetResult(q->c)) == NULL) {
+			idx++;
+			continue;
+		}
+		es = PQresultStatus(res);
+		if (es == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			synced = true;
+			break;
+		}
+		if (!ok_status(es) && es != PGRES_PIPELINE_ABORTED && err == NULL)
+			err = res;
+		else if (idx == n && ok_status(es) && total > n && mine == NULL)
+			mine = res;
+		else
+			PQclear(res);
+	}
+	if (PQexitPipelineMode(q->c) != 1 && err == NULL)
+		synced = false;
+	if (err != NULL || !sent || !synced) {
+		pgfail(q, err);
+		PQclear(err);
+		PQclear(mine);
+		return -1;
+	}
+	q->db.storage = false;
+	if (out != NULL)
+		*out = mine;
+	else
+		PQclear(mine);
+	return 0;
+}
+
+/* Defers one of the commands above, inside a transaction that is not lost. */
+static bool
+defer(struct pg *q, const char *sql)
+{
+	if (q->ndeferred >= MAX_DEFERRED || PQtransactionStatus(q->c) != PQTRANS_INTRANS)
+		return false;
+	q->deferred[q->ndeferred].sql = sql;
+	q->deferred[q->ndeferred].name = NULL;
+	q->deferred[q->ndeferred].nparams = 0;
+	q->ndeferred++;
+	return true;
+}
+
 static int
 pg_exec(struct db *d, const char *sql)
 {
@@ -280,6 +414,20 @@ pg_exec(struct db *d, const char *sql)
 	PGresult *res;
 	int rc = 0;
 
+	if (strcmp(sql, sql_savepoint) == 0 && defer(q, sql_savepoint))
+		return 0;
+	if (strcmp(sql, sql_release) == 0 && defer(q, sql_release))
+		return 0;
+	if (q->ndeferred > 0) {
+		if (strcmp(sql, "ROLLBACK") == 0)
+			deferred_clear(q); /* all of it goes */
+		else if (strcmp(sql, "COMMIT") == 0)
+			/* An error before COMMIT leaves the transaction aborted, not
+			 * committed: the server skips COMMIT after it. */
+			return pipeline(q, NULL, NULL, sql, NULL);
+		else if (pipeline(q, NULL, NULL, NULL, NULL) == -1)
+			return -1;
+	}
 	/* COMMIT of a transaction an error aborted would quietly roll it back. */
 	if (strcmp(sql, "COMMIT") == 0 && PQtransactionStatus(q->c) == PQTRANS_INERROR) {
 		db_seterr(d, "granskningsdatabasen %s: transaktionen har avbrutits; inget sparades",
@@ -325,7 +473,11 @@ pg_tx_broken(const struct db *d)
 static int
 pg_lock_chain(struct db *d)
 {
-	return pg_exec(d, "SELECT 1 FROM chain_head WHERE one = 1 FOR UPDATE");
+	/* Held from here to the end of the transaction; the next statement
+	 * (reading the head) travels with it. */
+	if (defer(PG(d), sql_lock_chain))
+		return 0;
+	return pg_exec(d, sql_lock_chain);
 }
 
 /* ?N becomes $N, outside quotes. */
@@ -408,6 +560,54 @@ pg_bind_null(struct db_stmt *st, int i)
 	return bind_slot(PS(st), i, NULL, 0);
 }
 
+/*
+ * The name st's SQL is prepared under on this connection, with the types
+ * bound now (a NULL is untyped, as in PQexecParams), preparing it the first
+ * time: the server parses and plans it once, not at every step.  *name is
+ * NULL when too many are prepared (then it is sent unnamed, as before).
+ */
+static int
+prepared(struct pg *q, struct pg_stmt *st, const char **name)
+{
+	char sig[MAX_PARAMS + 2];
+	struct prepared *p;
+	PGresult *res;
+	char *key;
+	int i;
+
+	*name = NULL;
+	for (i = 0; i < st->nparams; i++)
+		sig[i] = st->types[i] == TEXTOID ? 't' : st->types[i] == INT8OID ? 'i' : 'n';
+	sig[i++] = '|';
+	sig[i] = '\0';
+	for (i = 0; i < q->nprep; i++)
+		if (strncmp(q->prep[i].key, sig, (size_t)st->nparams + 1) == 0 &&
+		    strcmp(q->prep[i].key + st->nparams + 1, st->sql) == 0) {
+			*name = q->prep[i].name;
+			return 0;
+		}
+	if (q->nprep >= MAX_PREPARED)
+		return 0;
+	/* Not before what was deferred: a statement the server refuses to
+	 * parse must fail after the savepoint it belongs under. */
+	if (q->ndeferred > 0 && pipeline(q, NULL, NULL, NULL, NULL) == -1)
+		return -1;
+	p = &q->prep[q->nprep];
+	snprintf(p->name, sizeof(p->name), "e%d", q->nprep);
+	res = PQprepare(q->c, p->name, st->sql, st->nparams, st->types);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		pgfail(q, res);
+		PQclear(res);
+		return -1;
+	}
+	PQclear(res);
+	key = xasprintf("%s%s", sig, st->sql);
+	p->key = key;
+	q->nprep++;
+	*name = p->name;
+	return 0;
+}
+
 static int
 pg_step(struct db_stmt *s)
 {
@@ -418,9 +618,21 @@ pg_step(struct db_stmt *s)
 		ExecStatusType es;
 		const char *n;
 
+		const char *name;
+
 		PQclear(st->res);
-		st->res = PQexecParams(q->c, st->sql, st->nparams, st->types,
-		    (const char *const *)st->vals, NULL, NULL, 0);
+		st->res = NULL;
+		if (prepared(q, st, &name) == -1)
+			return -1;
+		if (q->ndeferred > 0) {
+			if (pipeline(q, st, name, NULL, &st->res) == -1)
+				return -1;
+		} else if (name != NULL)
+			st->res = PQexecPrepared(q->c, name, st->nparams,
+			    (const char *const *)st->vals, NULL, NULL, 0);
+		else
+			st->res = PQexecParams(q->c, st->sql, st->nparams, st->types,
+			    (const char *const *)st->vals, NULL, NULL, 0);
 		es = PQresultStatus(st->res);
 		if (es != PGRES_TUPLES_OK && es != PGRES_COMMAND_OK)
 			return pgfail(q, st->res);
@@ -435,6 +647,31 @@ pg_step(struct db_stmt *s)
 		st->row++;
 		return 1;
 	}
+	return 0;
+}
+
+/* db_step_later: queued, prepared, with copies of the parameters. */
+static int
+pg_step_later(struct db_stmt *s)
+{
+	struct pg_stmt *st = PS(s);
+	struct pg *q = PG(s->db);
+	struct deferred *e;
+	const char *name;
+	int i;
+
+	if (q->ndeferred >= MAX_DEFERRED || PQtransactionStatus(q->c) != PQTRANS_INTRANS)
+		return pg_step(s) == -1 ? -1 : 0;
+	if (prepared(q, st, &name) == -1)
+		return -1;
+	if (name == NULL)
+		return pg_step(s) == -1 ? -1 : 0;
+	e = &q->deferred[q->ndeferred++];
+	e->sql = NULL;
+	e->name = name;
+	e->nparams = st->nparams;
+	for (i = 0; i < st->nparams; i++)
+		e->vals[i] = st->vals[i] != NULL ? xstrdup(st->vals[i]) : NULL;
 	return 0;
 }
 
@@ -765,6 +1002,7 @@ static void
 pg_close(struct db *d)
 {
 	struct pg *q = PG(d);
+	int i;
 
 	if (q->c != NULL && PQstatus(q->c) == CONNECTION_OK) {
 		PGresult *res;
@@ -786,6 +1024,9 @@ pg_close(struct db *d)
 			PQclear(res);
 		}
 	}
+	deferred_clear(q);
+	for (i = 0; i < q->nprep; i++)
+		free(q->prep[i].key);
 	PQfinish(q->c);
 	PQfinish(q->cc);
 	free(q->conninfo);
@@ -874,4 +1115,5 @@ static const struct db_ops pg_ops = {
     pg_close, pg_exec, pg_begin, pg_in_tx, pg_tx_broken, pg_lock_chain, pg_prepare,
     pg_bind_text, pg_bind_int, pg_bind_null, pg_step, pg_reset, pg_finalize, pg_column_type,
     pg_column_text, pg_column_bytes, pg_column_int64, pg_lock_run, pg_claim, pg_claims_renew,
+    pg_step_later,
 };

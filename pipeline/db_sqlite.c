@@ -633,4 +633,5 @@ static const struct db_ops sq_ops = {
     sq_close, sq_exec, sq_begin, sq_in_tx, sq_tx_broken, sq_lock_chain, sq_prepare,
     sq_bind_text, sq_bind_int, sq_bind_null, sq_step, sq_reset, sq_finalize, sq_column_type,
     sq_column_text, sq_column_bytes, sq_column_int64, sq_lock_run, sq_claim, sq_claims_renew,
+    NULL,
 };

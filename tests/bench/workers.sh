@@ -7,7 +7,7 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
-bin=$top/expediera
+bin=${BENCH_BIN:-$top/expediera} # BENCH_BIN: another build, to compare
 n=${BENCH_WORKER_LETTERS:-2000}
 dir=$(mktemp -d /tmp/expediera-bench.XXXXXX)
 . tests/lib/pgserver.sh
