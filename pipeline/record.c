@@ -10,6 +10,7 @@
  * keyed hashes of them, names with masked numbers, and the postort.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -312,11 +313,13 @@ struct sents {
 static int
 field_int(const char *data, const char *name)
 {
-	char *v = json_field(data, name);
-	int n = v != NULL ? atoi(v) : 0;
+	char *v = json_field(data, name), *end;
+	long n = v != NULL ? strtol(v, &end, 10) : 0;
 
+	if (v == NULL || end == v || n < INT_MIN || n > INT_MAX)
+		n = 0;
 	free(v);
-	return n;
+	return (int)n;
 }
 
 static void

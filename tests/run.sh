@@ -68,6 +68,12 @@ for t in build/asan/test_*; do
 	fi
 done
 
+# ---- no banned function (sprintf, strcpy, atoi ...) in the sources ----
+if make -s lint >"$tmp/lint" 2>&1; then ok; else
+	bad "make lint"
+	cat "$tmp/lint"
+fi
+
 # ---- PDF output: fonts, text extraction, PDF/A ----
 . tests/lib/pdf.sh
 
