@@ -890,6 +890,20 @@ lookup_add(struct audit *a, int64_t id, const char *kind, const char *data)
 
 /* ---- the chain ---- */
 
+/*
+ * Whether the row step gave (r: step_row's 1 or 0) holds a chain head in
+ * its first two columns: rows and hash.  Says so in Swedish when not.
+ */
+static bool
+head_ok(struct audit *a, struct db_stmt *st, int r)
+{
+	if (r == 1 && db_column_int64(st, 0) >= 0 && valid_hex(col_text(st, 1)))
+		return true;
+	seterr(a, "granskningsloggen %s är skadad: kedjans huvud saknas; kör expediera audit "
+	    "verify", a->path);
+	return false;
+}
+
 static int
 head_read(struct audit *a, int64_t *rows, char hash[HEX_LEN + 1])
 {
@@ -899,13 +913,8 @@ head_read(struct audit *a, int64_t *rows, char hash[HEX_LEN + 1])
 	if (prep(a, "SELECT rows, hash FROM chain_head WHERE one = 1", &st) == -1 ||
 	    (r = step_row(a, st)) == -1)
 		goto out;
-	if (r == 0 || db_column_int64(st, 0) < 0 || !valid_hex(col_text(st, 1))) {
-		seterr(a,
-		       "granskningsloggen %s är skadad: kedjans huvud saknas; kör expediera audit "
-		       "verify",
-		       a->path);
+	if (!head_ok(a, st, r))
 		goto out;
-	}
 	*rows = db_column_int64(st, 0);
 	memcpy(hash, col_text(st, 1), HEX_LEN + 1);
 	rc = 0;
@@ -970,13 +979,8 @@ append(struct audit *a, int64_t batch, const char *ts, const char *kind, const c
 	         "WHERE h.one = 1", &st) == -1 ||
 	    (r = step_row(a, st)) == -1)
 		goto out;
-	if (r == 0 || db_column_int64(st, 0) < 0 || !valid_hex(col_text(st, 1))) {
-		seterr(a,
-		       "granskningsloggen %s är skadad: kedjans huvud saknas; kör expediera audit "
-		       "verify",
-		       a->path);
+	if (!head_ok(a, st, r))
 		goto out;
-	}
 	rows = db_column_int64(st, 0);
 	memcpy(prev, col_text(st, 1), HEX_LEN + 1);
 	if (db_column_type(st, 2) == DB_NULL ? rows != 0 :
