@@ -98,3 +98,32 @@ done <<'PAGES'
 1 expediera man1/expediera.1
 5 expediera.conf man5/expediera.conf.5
 PAGES
+
+# ---- the test hooks are in the test build only ----
+# The suite's hooks (a fixed clock, a crash point, a second host name, a
+# short lista) are compiled into the build make check runs, not into the
+# installed program: its strings name none of them, and with the test clock
+# set it still reads the real one.
+hooks='EXPEDIERA_(AUDIT_NOW|CRASH_AT|TEST_HOST|LISTA_RADER)'
+if strings "$bin" | grep -Eq "$hooks"; then ok; else
+	bad "the test build has no test hooks (so the check below proves nothing)"
+fi
+if strings "$I/bin/expediera" | grep -Eq "$hooks"; then
+	bad "the installed expediera names test hooks: $(strings "$I/bin/expediera" | grep -Eo "$hooks" | sort -u | tr '\n' ' ')"
+else
+	ok
+fi
+mkdir -p "$tmp/inst-clock"
+printf '[print]\ndriver = folder\nfolder = out/print\n[archive]\nfolder = out/arkiv\n[manual]\nfolder = out/manuell\n[audit]\ndatabase = out/expediera.db\n' \
+    >"$tmp/inst-clock/expediera.conf"
+(cd "$tmp/inst-clock" && EXPEDIERA_AUDIT_NOW=2001-01-01T00:00:00Z \
+    "$I/bin/expediera" send --config expediera.conf "$top/examples/sammantrade-2026-11-18" \
+	    >send.out 2>send.err
+	"$I/bin/expediera" historik --json --config expediera.conf \
+	    --sammantrade 2026-11-18 >hist.json 2>hist.err)
+years="$(date -u +%Y)|$(date +%Y)"
+if grep -Eq "\"tid\": \"($years)-" "$tmp/inst-clock/hist.json" &&
+    ! grep -q '"tid": "2001-' "$tmp/inst-clock/hist.json"; then ok; else
+	bad "the installed expediera with EXPEDIERA_AUDIT_NOW set does not read the real clock"
+	grep -o '"tid": "[^"]*"' "$tmp/inst-clock/hist.json" | sort -u | head -n 3
+fi
