@@ -489,7 +489,7 @@ audit_group_size(const struct audit *a)
 {
 	/* A PostgreSQL transaction holds the chain head's lock from its first
 	 * append: other workers wait for it, so it stays short. */
-	return db_is_pg(db_name(a->db)) ? 1 : 256;
+	return (db_supports(a->db) & STORE_GROUP) != 0 ? 256 : 1;
 }
 
 void
@@ -501,7 +501,13 @@ audit_set_lease(struct audit *a, int seconds)
 bool
 audit_exists(const char *target)
 {
-	return db_is_pg(target) || (target != NULL && access(target, F_OK) == 0);
+	return db_target_exists(target);
+}
+
+bool
+audit_shared(const char *target)
+{
+	return (db_target_supports(target) & STORE_SHARED) != 0;
 }
 
 int

@@ -49,6 +49,13 @@ struct audit *audit_open(const char *path, char *err, size_t errlen);
  */
 bool audit_exists(const char *target);
 
+/*
+ * Whether several workers on several hosts may share the log target names
+ * (a PostgreSQL server: each försändelse is claimed, there is no run lock),
+ * from the target alone, before it is opened.
+ */
+bool audit_shared(const char *target);
+
 /* How long a claim (outbox_claim) lasts without renewal: [audit] lease. */
 void audit_set_lease(struct audit *, int seconds);
 
