@@ -28,8 +28,9 @@
  * SQLite write lock, a PostgreSQL row lock) and reads it inside the write
  * transaction, so two processes never fork the chain.
  *
- * Durability: a commit is durable when it returns (db.h).  Callers that log
- * many events wrap them in audit_tx_begin/commit.
+ * Durability: a commit is durable when it returns (db.h).  Each verb commits
+ * inside itself; callers that log many decisions open a group (audit.h),
+ * which the store commits by its size and at audit_sync, before a hand-over.
  */
 #include <sys/types.h>
 
@@ -392,6 +393,8 @@ audit_tx_commit(struct audit *a)
 		return -1;
 	}
 	a->depth--;
+	if (a->depth < a->group)
+		a->group = 0;
 	if (!db_in_tx(a->db)) {
 		a->known_batch = 0;
 		/* The database rolled the whole transaction back after an error. */
@@ -431,6 +434,8 @@ audit_tx_rollback(struct audit *a)
 		return -1;
 	}
 	a->depth--;
+	if (a->depth < a->group)
+		a->group = 0;
 	a->known_batch = 0;
 	if (db_in_tx(a->db) &&
 	    (a->depth > 0 ? db_rollback_to(a->db) : db_rollback(a->db)) == -1)
@@ -454,6 +459,65 @@ tx_end(struct audit *a, int rc)
 	(void)audit_tx_rollback(a);
 	memcpy(a->err, saved, sizeof(saved));
 	return -1;
+}
+
+/* ---- groups ---- */
+
+int
+audit_group_begin(struct audit *a)
+{
+	if (a->group != 0) {
+		seterr(a, "granskningsloggen %s: en grupp är redan öppen", a->path);
+		return -1;
+	}
+	if (audit_tx_begin(a) == -1)
+		return -1;
+	a->group = a->depth;
+	a->units = 0;
+	return 0;
+}
+
+int
+audit_group_end(struct audit *a)
+{
+	if (a->group == 0 || a->depth != a->group) {
+		seterr(a, "granskningsloggen %s: ingen grupp är öppen", a->path);
+		return -1;
+	}
+	a->group = 0;
+	return audit_tx_commit(a);
+}
+
+/*
+ * Commits the open group and opens the next, also when the commit failed
+ * (audit_failed() then says so): 0 when what it held is durable.
+ */
+static int
+group_flush(struct audit *a)
+{
+	int rc = audit_group_end(a);
+
+	if (audit_group_begin(a) == -1)
+		rc = -1;
+	return rc;
+}
+
+int
+audit_group_next(struct audit *a)
+{
+	if (a->group == 0 || ++a->units < audit_group_size(a))
+		return 0;
+	return group_flush(a);
+}
+
+int
+audit_sync(struct audit *a)
+{
+	if (a->group != 0 && group_flush(a) == -1)
+		return -1;
+	if (a->failed)
+		return -1;
+	return outbox_claims_renew(a);
 }
 
 /* Readers see one snapshot: verify and export must not mix two states. */
@@ -797,8 +861,8 @@ out:
 }
 
 int
-audit_event(struct audit *a, int64_t batch, const char *kind, const char *forsandelse,
-            const char *data_json)
+auditlog_append(struct audit *a, int64_t batch, const char *kind, const char *forsandelse,
+    const char *data_json)
 {
 	char ts[TS_LEN + 1];
 	int rc;
@@ -822,3 +886,10 @@ audit_event(struct audit *a, int64_t batch, const char *kind, const char *forsan
 	return tx_end(a, rc);
 }
 
+/* The old name of auditlog_append, until every caller says the verb. */
+int
+audit_event(struct audit *a, int64_t batch, const char *kind, const char *forsandelse,
+    const char *data_json)
+{
+	return auditlog_append(a, batch, kind, forsandelse, data_json);
+}

@@ -1,5 +1,5 @@
 /*
- * audit_key.c -- the person key (audit.h, audit_load_key): the secret that
+ * audit_key.c -- the person key (audit.h, person_key_load): the secret that
  * makes the log's recipient keys HMACs, in a file of its own.
  *
  * Reads and writes: the key file (64 hex digits, 0600, never a link; created
@@ -103,7 +103,7 @@ out:
 }
 
 int
-audit_keyed_hash(const struct audit *a, const void *data, size_t len, char out[65])
+person_key_hash(const struct audit *a, const void *data, size_t len, char out[65])
 {
 	unsigned char d[32];
 	unsigned int dl = 0;
@@ -123,18 +123,18 @@ audit_keyed_hash(const struct audit *a, const void *data, size_t len, char out[6
  * holds försändelser when no key was ever recorded (keys made without one).
  */
 int
-audit_load_key(struct audit *a, const char *path)
+person_key_load(struct audit *a, const char *path)
 {
 	return load_key(a, path, true);
 }
 
 int
-audit_check_key(struct audit *a, const char *path)
+person_key_check(struct audit *a, const char *path)
 {
 	return load_key(a, path, false);
 }
 
-/* audit_load_key, or with write false audit_check_key. */
+/* person_key_load, or with write false person_key_check. */
 static int
 load_key(struct audit *a, const char *path, bool write)
 {
@@ -147,7 +147,7 @@ load_key(struct audit *a, const char *path, bool write)
 		return -1;
 	if (key_read(a, path) == -1)
 		return -1;
-	if (audit_keyed_hash(a, KEY_LABEL, strlen(KEY_LABEL), fp) == -1) {
+	if (person_key_hash(a, KEY_LABEL, strlen(KEY_LABEL), fp) == -1) {
 		seterr(a, "kan inte använda nyckeln i %s", path);
 		return -1;
 	}
@@ -199,3 +199,21 @@ out:
 	return write ? tx_end(a, rc) : read_end(a, began, rc);
 }
 
+/* The old names, until every caller says the verbs. */
+int
+audit_load_key(struct audit *a, const char *path)
+{
+	return person_key_load(a, path);
+}
+
+int
+audit_check_key(struct audit *a, const char *path)
+{
+	return person_key_check(a, path);
+}
+
+int
+audit_keyed_hash(const struct audit *a, const void *data, size_t len, char out[65])
+{
+	return person_key_hash(a, data, len, out);
+}

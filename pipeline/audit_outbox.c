@@ -275,9 +275,61 @@ out:
 	return tx_end(a, rc);
 }
 
+int
+outbox_admit(struct audit *a, int64_t batch, const struct outbox_item *it,
+    const struct audit_note *notes, size_t nnotes, enum outbox_state *state)
+{
+	size_t i;
+	int rc = 0;
+
+	if (it == NULL || !valid_text(it->id, AUDIT_MAX_FIELD)) {
+		seterr(a, "granskningsloggen: försändelsen saknar id, mottagare, väg eller "
+		          "SHA-256 i hex");
+		return -1;
+	}
+	if (audit_tx_begin(a) == -1)
+		return -1;
+	for (i = 0; rc == 0 && i < nnotes; i++)
+		rc = auditlog_append(a, batch, notes[i].kind, it->id, notes[i].data_json);
+	if (rc == 0)
+		rc = outbox_add(a, batch, it, state);
+	return tx_end(a, rc);
+}
+
+int
+outbox_set_many(struct audit *a, int64_t batch, const char *const *ids, size_t n,
+    enum outbox_state state, const char *reason)
+{
+	char first[sizeof(a->err)] = "";
+	bool open = audit_tx_begin(a) == 0;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < n; i++) {
+		if (ids[i] != NULL && outbox_set(a, batch, ids[i], state, reason) == -1 && rc == 0) {
+			rc = -1;
+			memcpy(first, a->err, sizeof(first));
+		}
+		if ((i + 1) % OUTBOX_SET_GROUP == 0 && i + 1 < n) {
+			if (open && audit_tx_commit(a) == -1 && rc == 0) {
+				rc = -1;
+				memcpy(first, a->err, sizeof(first));
+			}
+			open = audit_tx_begin(a) == 0;
+		}
+	}
+	if (open && audit_tx_commit(a) == -1 && rc == 0) {
+		rc = -1;
+		memcpy(first, a->err, sizeof(first));
+	}
+	if (rc == -1)
+		memcpy(a->err, first, sizeof(first));
+	return rc;
+}
+
 /* The rows of outbox that where selects (?1, ?2 bound to p1, p2), for fn. */
 static int
-outbox_walk(struct audit *a, const char *where, const char *p1, const char *p2,
+outbox_select(struct audit *a, const char *where, const char *p1, const char *p2,
             int (*fn)(void *arg, const struct outbox_item *, enum outbox_state, int attempts,
                       const char *reason),
             void *arg)
@@ -330,7 +382,7 @@ outbox_list(struct audit *a, const char *digest,
                       const char *reason),
             void *arg)
 {
-	return outbox_walk(a, "CAST(?1 AS TEXT) IS NULL OR session_digest = ?1", digest, NULL, fn, arg);
+	return outbox_select(a, "CAST(?1 AS TEXT) IS NULL OR session_digest = ?1", digest, NULL, fn, arg);
 }
 
 int
@@ -341,7 +393,7 @@ outbox_list_key(struct audit *a, const char *key,
 {
 	/* ids are the key alone or the key, ':' and more: one range of the primary key */
 	char *end = xasprintf("%s;", key);
-	int rc = outbox_walk(a, "id >= ?1 AND id < ?2", key, end, fn, arg);
+	int rc = outbox_select(a, "id >= ?1 AND id < ?2", key, end, fn, arg);
 
 	free(end);
 	return rc;
