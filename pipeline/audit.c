@@ -274,22 +274,17 @@ char *
 batch_json(const char *command, const char *session, const char *digest, const char *user,
            const char *host)
 {
+	static const char *const keys[] = {"command", "session", "session_digest", "user", "host"};
+	const char *values[] = {command, session, digest, user, host};
 	char *p;
-	size_t n;
+	size_t n, i;
 	FILE *fp;
 
 	if ((fp = mem_open(&p, &n)) == NULL)
 		return NULL;
-	fputs("{\"command\":", fp);
-	json_string(fp, command);
-	fputs(",\"session\":", fp);
-	json_string(fp, session);
-	fputs(",\"session_digest\":", fp);
-	json_string(fp, digest);
-	fputs(",\"user\":", fp);
-	json_string(fp, user);
-	fputs(",\"host\":", fp);
-	json_string(fp, host);
+	putc('{', fp);
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		json_member(fp, i == 0, keys[i], values[i]);
 	putc('}', fp);
 	return mem_close(fp, &p);
 }
@@ -385,8 +380,9 @@ audit_tx_begin(struct audit *a)
 	return 0;
 }
 
-int
-audit_tx_commit(struct audit *a)
+/* Closes one level: -1 when none is open.  A group closed under it is gone. */
+static int
+level_close(struct audit *a)
 {
 	if (a->depth == 0) {
 		seterr(a, "granskningsloggen %s: ingen transaktion är öppen", a->path);
@@ -395,6 +391,14 @@ audit_tx_commit(struct audit *a)
 	a->depth--;
 	if (a->depth < a->group)
 		a->group = 0;
+	return 0;
+}
+
+int
+audit_tx_commit(struct audit *a)
+{
+	if (level_close(a) == -1)
+		return -1;
 	if (!db_in_tx(a->db)) {
 		a->known_batch = 0;
 		/* The database rolled the whole transaction back after an error. */
@@ -429,13 +433,8 @@ audit_tx_rollback(struct audit *a)
 {
 	int rc = 0;
 
-	if (a->depth == 0) {
-		seterr(a, "granskningsloggen %s: ingen transaktion är öppen", a->path);
+	if (level_close(a) == -1)
 		return -1;
-	}
-	a->depth--;
-	if (a->depth < a->group)
-		a->group = 0;
 	a->known_batch = 0;
 	if (db_in_tx(a->db) &&
 	    (a->depth > 0 ? db_rollback_to(a->db) : db_rollback(a->db)) == -1)
@@ -540,6 +539,33 @@ read_end(struct audit *a, bool began, int rc)
 	if (began && db_rollback(a->db) == -1 && rc == 0)
 		return sqlfail(a);
 	return rc;
+}
+
+int
+select_each(struct audit *a, const char *sql, const char *const *params, int n,
+    int (*each)(struct audit *, struct db_stmt *, void *), void *arg)
+{
+	struct db_stmt *st = NULL;
+	bool began;
+	int i, r = -1, rc = -1;
+
+	if (read_begin(a, &began) == -1)
+		return -1;
+	if (prep(a, sql, &st) == -1)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (bind_text(a, st, i + 1, params[i]) == -1)
+			goto out;
+	while ((r = step_row(a, st)) == 1)
+		if ((r = each(a, st, arg)) != 0) {
+			rc = r;
+			goto out;
+		}
+	if (r == 0)
+		rc = 0;
+out:
+	db_finalize(st);
+	return read_end(a, began, rc);
 }
 
 /* The kinds and fields the lookup table holds (migration 2), written by append(). */

@@ -94,6 +94,14 @@ int tx_end(struct audit *, int rc);
 int read_begin(struct audit *, bool *began);
 int read_end(struct audit *, bool began, int rc);
 
+/*
+ * Runs sql, its ?1 .. ?n bound to the n texts of params, in one snapshot,
+ * and calls each for every row: 0 goes on, anything else stops the walk and
+ * is returned (-1 with a->err set for an error of each's own).
+ */
+int select_each(struct audit *, const char *sql, const char *const *params, int n,
+    int (*each)(struct audit *, struct db_stmt *, void *), void *arg);
+
 /* The chain: its head, a batch that must exist, one event appended (inside a write). */
 int head_read(struct audit *, int64_t *rows, char hash[HEX_LEN + 1]);
 int batch_known(struct audit *, int64_t batch);

@@ -38,14 +38,11 @@ state_json(const struct outbox_item *it, const char *state, int64_t attempts, co
 	fprintf(fp, ",\"attempts\":%lld,\"reason\":", (long long)attempts);
 	json_string(fp, reason);
 	if (it != NULL) {
-		fputs(",\"session_digest\":", fp);
-		json_string(fp, it->session_digest);
-		fprintf(fp, ",\"paragraf\":%ld,\"recipient\":", it->paragraf);
-		json_string(fp, it->recipient);
-		fputs(",\"route\":", fp);
-		json_string(fp, it->route);
-		fputs(",\"sha256\":", fp);
-		json_string(fp, it->sha256);
+		json_member(fp, 0, "session_digest", it->session_digest);
+		fprintf(fp, ",\"paragraf\":%ld", it->paragraf);
+		json_member(fp, 0, "recipient", it->recipient);
+		json_member(fp, 0, "route", it->route);
+		json_member(fp, 0, "sha256", it->sha256);
 	}
 	putc('}', fp);
 	return mem_close(fp, &p);
@@ -327,53 +324,49 @@ outbox_set_many(struct audit *a, int64_t batch, const char *const *ids, size_t n
 	return rc;
 }
 
-/* The rows of outbox that where selects (?1, ?2 bound to p1, p2), for fn. */
+/* The caller's function for outbox_select. */
+struct outbox_walk {
+	int (*fn)(void *arg, const struct outbox_item *, enum outbox_state, int attempts,
+	    const char *reason);
+	void *arg;
+};
+
 static int
-outbox_select(struct audit *a, const char *where, const char *p1, const char *p2,
-            int (*fn)(void *arg, const struct outbox_item *, enum outbox_state, int attempts,
-                      const char *reason),
-            void *arg)
+outbox_row(struct audit *a, struct db_stmt *st, void *arg)
 {
-	struct db_stmt *st = NULL;
+	const struct outbox_walk *w = arg;
 	struct outbox_item it;
 	enum outbox_state s;
-	char *sql;
-	bool began;
-	int r, rc = -1;
 
-	if (read_begin(a, &began) == -1)
+	it.id = col_text(st, 0);
+	it.session_digest = col_text(st, 1);
+	it.paragraf = (long)db_column_int64(st, 2);
+	it.recipient = col_text(st, 3);
+	it.route = col_text(st, 4);
+	it.sha256 = col_text(st, 5);
+	if (it.id == NULL || !state_parse(col_text(st, 6), &s)) {
+		seterr(a, "granskningsloggen %s: en försändelse i utkorgen har ett okänt tillstånd",
+		    a->path);
 		return -1;
-	sql = xasprintf("SELECT id, session_digest, paragraf, recipient, route, sha256, state, "
-	                "attempts, reason FROM outbox WHERE %s ORDER BY id",
-	                where);
-	r = prep(a, sql, &st);
-	free(sql);
-	if (r == -1 || bind_text(a, st, 1, p1) == -1 || (p2 != NULL && bind_text(a, st, 2, p2) == -1))
-		goto out;
-	while ((r = step_row(a, st)) == 1) {
-		it.id = col_text(st, 0);
-		it.session_digest = col_text(st, 1);
-		it.paragraf = (long)db_column_int64(st, 2);
-		it.recipient = col_text(st, 3);
-		it.route = col_text(st, 4);
-		it.sha256 = col_text(st, 5);
-		if (it.id == NULL || !state_parse(col_text(st, 6), &s)) {
-			seterr(a,
-			       "granskningsloggen %s: en försändelse i utkorgen har ett okänt "
-			       "tillstånd",
-			       a->path);
-			goto out;
-		}
-		if ((r = fn(arg, &it, s, (int)db_column_int64(st, 7), col_text(st, 8))) != 0) {
-			rc = r;
-			goto out;
-		}
 	}
-	if (r == 0)
-		rc = 0;
-out:
-	db_finalize(st);
-	return read_end(a, began, rc);
+	return w->fn(w->arg, &it, s, (int)db_column_int64(st, 7), col_text(st, 8));
+}
+
+/* The rows of outbox that where selects (?1, and ?2 when p2 is not NULL), for fn. */
+static int
+outbox_select(struct audit *a, const char *where, const char *p1, const char *p2,
+    int (*fn)(void *arg, const struct outbox_item *, enum outbox_state, int attempts,
+        const char *reason),
+    void *arg)
+{
+	struct outbox_walk w = {fn, arg};
+	const char *params[] = {p1, p2};
+	char *sql = xasprintf("SELECT id, session_digest, paragraf, recipient, route, sha256, "
+	    "state, attempts, reason FROM outbox WHERE %s ORDER BY id", where);
+	int rc = select_each(a, sql, params, p2 != NULL ? 2 : 1, outbox_row, &w);
+
+	free(sql);
+	return rc;
 }
 
 int

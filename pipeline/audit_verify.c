@@ -536,15 +536,45 @@ audit_find_hash(struct audit *a, const char *hash, int64_t *rows)
 	return 0;
 }
 
+/* The caller's function for audit_query. */
+struct query_walk {
+	int (*fn)(void *arg, const struct audit_row *);
+	void *arg;
+};
+
+static int
+query_row(struct audit *a, struct db_stmt *st, void *arg)
+{
+	const struct query_walk *w = arg;
+	struct audit_row row;
+
+	memset(&row, 0, sizeof(row));
+	row.id = db_column_int64(st, 0);
+	row.ts = col_text(st, 1);
+	row.forsandelse = col_text(st, 2);
+	row.data = col_text(st, 3);
+	row.state = OUTBOX_NONE;
+	if (col_text(st, 4) != NULL && !state_parse(col_text(st, 4), &row.state)) {
+		seterr(a, "granskningsloggen %s: en försändelse i utkorgen har ett okänt "
+		    "tillstånd", a->path);
+		return -1;
+	}
+	row.reason = col_text(st, 5);
+	/* SENT is final: its last update is when it was sent. */
+	row.sent = row.state == OUTBOX_SENT ? col_text(st, 6) : NULL;
+	if (row.ts == NULL || row.data == NULL)
+		return 0;
+	return w->fn(w->arg, &row);
+}
+
 int
 audit_query(struct audit *a, const char *kind, const char *field, const char *value,
     int (*fn)(void *arg, const struct audit_row *), void *arg)
 {
-	struct db_stmt *st = NULL;
-	struct audit_row row;
+	struct query_walk w = {fn, arg};
+	const char *params[] = {kind, field, value};
 	char *sql;
-	bool began;
-	int r, rc = -1;
+	int rc;
 
 	if ((field != NULL && value == NULL) || (field != NULL &&
 	    strcmp(field, "forsandelse") != 0 && !looked_up(kind, field))) {
@@ -562,42 +592,9 @@ audit_query(struct audit *a, const char *kind, const char *field, const char *va
 	    strcmp(field, "forsandelse") == 0 ?
 	    "?2 IS NOT NULL AND e.forsandelse >= ?3 AND e.forsandelse < ?3 || '~'" :
 	    "l.kind = ?1 AND l.field = ?2 AND l.value = ?3");
-	if (read_begin(a, &began) == -1) {
-		free(sql);
-		return -1;
-	}
-	r = prep(a, sql, &st);
+	rc = select_each(a, sql, params, 3, query_row, &w);
 	free(sql);
-	if (r == -1 || bind_text(a, st, 1, kind) == -1 || bind_text(a, st, 2, field) == -1 ||
-	    bind_text(a, st, 3, value) == -1)
-		goto out;
-	while ((r = step_row(a, st)) == 1) {
-		memset(&row, 0, sizeof(row));
-		row.id = db_column_int64(st, 0);
-		row.ts = col_text(st, 1);
-		row.forsandelse = col_text(st, 2);
-		row.data = col_text(st, 3);
-		row.state = OUTBOX_NONE;
-		if (col_text(st, 4) != NULL && !state_parse(col_text(st, 4), &row.state)) {
-			seterr(a, "granskningsloggen %s: en försändelse i utkorgen har ett okänt "
-			    "tillstånd", a->path);
-			goto out;
-		}
-		row.reason = col_text(st, 5);
-		/* SENT is final: its last update is when it was sent. */
-		row.sent = row.state == OUTBOX_SENT ? col_text(st, 6) : NULL;
-		if (row.ts == NULL || row.data == NULL)
-			continue;
-		if ((r = fn(arg, &row)) != 0) {
-			rc = r;
-			goto out;
-		}
-	}
-	if (r == 0)
-		rc = 0;
-out:
-	db_finalize(st);
-	return read_end(a, began, rc);
+	return rc;
 }
 
 int
@@ -618,30 +615,11 @@ static void
 tsv_field(FILE *fp, struct db_stmt *st, int i)
 {
 	struct field f = col_field(st, i);
-	size_t k;
 
-	if (f.p == NULL) {
+	if (f.p == NULL)
 		fputs("\\N", fp);
-		return;
-	}
-	for (k = 0; k < f.n; k++) {
-		switch (f.p[k]) {
-		case '\\':
-			fputs("\\\\", fp);
-			break;
-		case '\t':
-			fputs("\\t", fp);
-			break;
-		case '\n':
-			fputs("\\n", fp);
-			break;
-		case '\r':
-			fputs("\\r", fp);
-			break;
-		default:
-			putc(f.p[k], fp);
-		}
-	}
+	else
+		json_tsv(fp, f.p, f.n);
 }
 
 /* A column as JSON: null, an integer, or a string. */
