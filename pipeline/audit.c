@@ -35,7 +35,6 @@
 #include <sys/types.h>
 
 #include <pwd.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -54,16 +53,6 @@
 #include "xmalloc.h"
 
 /* ---- errors and statements ---- */
-
-void
-seterr(struct audit *a, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(a->err, sizeof(a->err), fmt, ap);
-	va_end(ap);
-}
 
 /* The database's own message, which names it. */
 int
@@ -185,14 +174,9 @@ valid_kind(const char *s)
 bool
 valid_hex(const char *s)
 {
-	size_t i;
+	unsigned char b[HEX_LEN / 2];
 
-	if (s == NULL)
-		return false;
-	for (i = 0; i < HEX_LEN; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return s[HEX_LEN] == '\0';
+	return s != NULL && strnlen(s, HEX_LEN + 1) == HEX_LEN && text_unhex(s, b, sizeof(b)) == 0;
 }
 
 /* Now in UTC (clock.h); the test clock when it is set. */

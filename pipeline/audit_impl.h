@@ -50,7 +50,7 @@ extern const struct lookup_field lookup_fields[N_LOOKUP_FIELDS];
 bool looked_up(const char *kind, const char *field);
 
 /* Errors: a Swedish message in a->err; sqlfail copies the database's, which names it. */
-void seterr(struct audit *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define seterr(a, ...) ((void)snprintf((a)->err, sizeof((a)->err), __VA_ARGS__))
 int sqlfail(struct audit *);
 
 /* Statements, each setting a->err when it fails (-1). */

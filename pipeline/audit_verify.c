@@ -241,55 +241,65 @@ out:
 }
 
 /*
+ * The first row of sql, ?1 .. ?n bound to the texts of params: its first
+ * ncols columns as integers in out (NULL as 0).  1, 0 when there is no row, or -1.
+ */
+static int
+first_row(struct audit *a, const char *sql, const char *const *params, int n, int64_t *out,
+    int ncols)
+{
+	struct db_stmt *st = NULL;
+	int i, r = -1;
+
+	if (prep(a, sql, &st) == -1)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (bind_text(a, st, i + 1, params[i]) == -1)
+			goto out;
+	if ((r = step_row(a, st)) == 1)
+		for (i = 0; i < ncols; i++)
+			out[i] = db_column_int64(st, i);
+out:
+	db_finalize(st);
+	return r;
+}
+
+/*
  * Batch rows that no event wrote, or ended without a "batch-end" event.  The
  * walk counted the events; the queries run only when the counts disagree.
  */
 static int
 verify_batches(struct audit *a, struct audit_verify *v, int64_t nstart, int64_t nend)
 {
-	struct db_stmt *st = NULL;
-	int r, rc = -1;
+	int64_t n[2];
+	int r;
 
-	if (prep(a,
-	         "SELECT (SELECT count(*) FROM batch), "
-	         "(SELECT count(*) FROM batch WHERE ended IS NOT NULL)",
-	         &st) == -1 ||
-	    step_row(a, st) != 1)
-		goto out;
-	if (db_column_int64(st, 0) != nstart) {
-		db_finalize(st);
-		if (prep(a,
-		         "SELECT b.id FROM batch b WHERE NOT EXISTS (SELECT 1 FROM event e "
-		         "WHERE e.kind = 'batch' AND e.batch = b.id) ORDER BY b.id LIMIT 1",
-		         &st) == -1 ||
-		    (r = step_row(a, st)) == -1)
-			goto out;
+	if (first_row(a, "SELECT (SELECT count(*) FROM batch), "
+	        "(SELECT count(*) FROM batch WHERE ended IS NOT NULL)", NULL, 0, n, 2) != 1)
+		return -1;
+	if (n[0] != nstart) {
+		if ((r = first_row(a, "SELECT b.id FROM batch b WHERE NOT EXISTS (SELECT 1 FROM "
+		        "event e WHERE e.kind = 'batch' AND e.batch = b.id) ORDER BY b.id LIMIT 1",
+		        NULL, 0, n, 1)) == -1)
+			return -1;
 		if (r == 1)
 			note(v, -1,
 			     "körning %lld finns inte i kedjan (raden i batch har lagts till "
 			     "utanför expediera)",
-			     (long long)db_column_int64(st, 0));
-	} else if (db_column_int64(st, 1) != nend) {
-		db_finalize(st);
-		if (prep(
-		        a,
-		        "SELECT b.id, (SELECT e.id FROM event e WHERE e.kind = 'batch' "
-		        "AND e.batch = b.id) FROM batch b WHERE b.ended IS NOT NULL AND NOT EXISTS "
-		        "(SELECT 1 FROM event e WHERE e.kind = 'batch-end' AND e.batch = b.id) "
-		        "ORDER BY b.id LIMIT 1",
-		        &st) == -1 ||
-		    (r = step_row(a, st)) == -1)
-			goto out;
+			     (long long)n[0]);
+	} else if (n[1] != nend) {
+		if ((r = first_row(a, "SELECT b.id, (SELECT e.id FROM event e WHERE e.kind = "
+		        "'batch' AND e.batch = b.id) FROM batch b WHERE b.ended IS NOT NULL AND NOT "
+		        "EXISTS (SELECT 1 FROM event e WHERE e.kind = 'batch-end' AND e.batch = b.id) "
+		        "ORDER BY b.id LIMIT 1", NULL, 0, n, 2)) == -1)
+			return -1;
 		if (r == 1)
-			note(v, db_column_int64(st, 1),
+			note(v, n[1],
 			     "körning %lld har en sluttid men ingen händelse som avslutar den "
 			     "(raden har ändrats)",
-			     (long long)db_column_int64(st, 0));
+			     (long long)n[0]);
 	}
-	rc = 0;
-out:
-	db_finalize(st);
-	return rc;
+	return 0;
 }
 
 /*
@@ -407,40 +417,33 @@ out:
 static int
 verify_lookup(struct audit *a, struct audit_verify *v)
 {
-	struct db_stmt *st = NULL;
+	int64_t id;
 	size_t i;
-	int r, rc = -1;
+	int r;
 
-	if (prep(a, "SELECT l.event FROM lookup l LEFT JOIN event e ON e.id = l.event "
+	if ((r = first_row(a, "SELECT l.event FROM lookup l LEFT JOIN event e ON e.id = l.event "
 	        "WHERE e.id IS NULL OR e.kind IS DISTINCT FROM l.kind OR NOT json_valid(e.data) "
 	        "OR json_extract(e.data, '$.' || l.field) IS DISTINCT FROM l.value "
-	        "ORDER BY l.event LIMIT 1",
-	        &st) == -1 || (r = step_row(a, st)) == -1)
-		goto out;
+	        "ORDER BY l.event LIMIT 1", NULL, 0, &id, 1)) == -1)
+		return -1;
 	if (r == 1)
-		note(v, db_column_int64(st, 0), "händelse %lld: uppslagstabellen stämmer inte "
+		note(v, id, "händelse %lld: uppslagstabellen stämmer inte "
 		    "med händelsen (en rad har lagts till eller ändrats utanför expediera)",
-		    (long long)db_column_int64(st, 0));
+		    (long long)id);
 	for (i = 0; i < N_LOOKUP_FIELDS; i++) {
-		db_finalize(st);
-		st = NULL;
-		if (prep(a, "SELECT e.id FROM event e WHERE e.kind = ?1 AND json_valid(e.data) "
-		        "AND coalesce(json_extract(e.data, '$.' || ?2), '') != '' AND NOT EXISTS "
-		        "(SELECT 1 FROM lookup l WHERE l.kind = ?1 AND l.field = ?2 AND "
-		        "l.value = json_extract(e.data, '$.' || ?2) AND l.event = e.id) "
-		        "ORDER BY e.id LIMIT 1", &st) == -1 ||
-		    bind_text(a, st, 1, lookup_fields[i].kind) == -1 ||
-		    bind_text(a, st, 2, lookup_fields[i].field) == -1 || (r = step_row(a, st)) == -1)
-			goto out;
+		const char *params[] = {lookup_fields[i].kind, lookup_fields[i].field};
+
+		if ((r = first_row(a, "SELECT e.id FROM event e WHERE e.kind = ?1 AND "
+		        "json_valid(e.data) AND coalesce(json_extract(e.data, '$.' || ?2), '') != '' "
+		        "AND NOT EXISTS (SELECT 1 FROM lookup l WHERE l.kind = ?1 AND l.field = ?2 "
+		        "AND l.value = json_extract(e.data, '$.' || ?2) AND l.event = e.id) "
+		        "ORDER BY e.id LIMIT 1", params, 2, &id, 1)) == -1)
+			return -1;
 		if (r == 1)
-			note(v, db_column_int64(st, 0), "händelse %lld saknas i uppslagstabellen "
-			    "(en rad har tagits bort utanför expediera)",
-			    (long long)db_column_int64(st, 0));
+			note(v, id, "händelse %lld saknas i uppslagstabellen "
+			    "(en rad har tagits bort utanför expediera)", (long long)id);
 	}
-	rc = 0;
-out:
-	db_finalize(st);
-	return rc;
+	return 0;
 }
 
 static int
