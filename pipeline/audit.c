@@ -68,6 +68,20 @@ prep(struct audit *a, const char *sql, struct db_stmt **st)
 	return db_prepare(a->db, sql, st) == -1 ? sqlfail(a) : 0;
 }
 
+int
+prep_with(struct audit *a, const char *sql, const char *const *params, int n,
+    struct db_stmt **st)
+{
+	int i;
+
+	if (prep(a, sql, st) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (bind_text(a, *st, i + 1, params[i]) == -1)
+			return -1;
+	return 0;
+}
+
 /* s NULL binds SQL NULL. */
 int
 bind_text(struct audit *a, struct db_stmt *st, int i, const char *s)
@@ -355,7 +369,7 @@ audit_tx_begin(struct audit *a)
 		a->failed = true;
 		return -1;
 	}
-	if ((a->depth == 0 ? db_begin(a->db, true) : db_savepoint(a->db)) == -1) {
+	if ((a->depth == 0 ? db_begin(a->db, true) : db_tx(a->db, DB_SAVEPOINT)) == -1) {
 		sqlfail(a);
 		a->failed = true;
 		return -1;
@@ -392,20 +406,20 @@ audit_tx_commit(struct audit *a)
 		return -1;
 	}
 	if (a->depth > 0) {
-		if (db_release(a->db) == -1) {
+		if (db_tx(a->db, DB_RELEASE) == -1) {
 			a->known_batch = 0;
 			sqlfail(a);
-			(void)db_rollback_to(a->db);
+			(void)db_tx(a->db, DB_ROLLBACK_TO);
 			a->failed = true;
 			return -1;
 		}
 		return 0;
 	}
-	if (db_commit(a->db) == -1) {
+	if (db_tx(a->db, DB_COMMIT) == -1) {
 		a->known_batch = 0;
 		sqlfail(a);
 		if (db_in_tx(a->db))
-			(void)db_rollback(a->db);
+			(void)db_tx(a->db, DB_ROLLBACK);
 		a->failed = true;
 		return -1;
 	}
@@ -421,7 +435,7 @@ audit_tx_rollback(struct audit *a)
 		return -1;
 	a->known_batch = 0;
 	if (db_in_tx(a->db) &&
-	    (a->depth > 0 ? db_rollback_to(a->db) : db_rollback(a->db)) == -1)
+	    (a->depth > 0 ? db_tx(a->db, DB_ROLLBACK_TO) : db_tx(a->db, DB_ROLLBACK)) == -1)
 		rc = sqlfail(a);
 	return rc;
 }
@@ -520,7 +534,7 @@ read_begin(struct audit *a, bool *began)
 int
 read_end(struct audit *a, bool began, int rc)
 {
-	if (began && db_rollback(a->db) == -1 && rc == 0)
+	if (began && db_tx(a->db, DB_ROLLBACK) == -1 && rc == 0)
 		return sqlfail(a);
 	return rc;
 }
@@ -531,15 +545,12 @@ select_each(struct audit *a, const char *sql, const char *const *params, int n,
 {
 	struct db_stmt *st = NULL;
 	bool began;
-	int i, r = -1, rc = -1;
+	int r = -1, rc = -1;
 
 	if (read_begin(a, &began) == -1)
 		return -1;
-	if (prep(a, sql, &st) == -1)
+	if (prep_with(a, sql, params, n, &st) == -1)
 		goto out;
-	for (i = 0; i < n; i++)
-		if (bind_text(a, st, i + 1, params[i]) == -1)
-			goto out;
 	while ((r = step_row(a, st)) == 1)
 		if ((r = each(a, st, arg)) != 0) {
 			rc = r;

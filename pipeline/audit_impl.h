@@ -55,6 +55,9 @@ int sqlfail(struct audit *);
 
 /* Statements, each setting a->err when it fails (-1). */
 int prep(struct audit *, const char *sql, struct db_stmt **);
+/* prep, and ?1 .. ?n bound to the texts of params; *st is the caller's to finalize. */
+int prep_with(struct audit *, const char *sql, const char *const *params, int n,
+    struct db_stmt **st);
 int bind_text(struct audit *, struct db_stmt *, int i, const char *s); /* s NULL: SQL NULL */
 int bind_int(struct audit *, struct db_stmt *, int i, int64_t v);
 int step_done(struct audit *, struct db_stmt *);

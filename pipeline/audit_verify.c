@@ -251,11 +251,8 @@ first_row(struct audit *a, const char *sql, const char *const *params, int n, in
 	struct db_stmt *st = NULL;
 	int i, r = -1;
 
-	if (prep(a, sql, &st) == -1)
+	if (prep_with(a, sql, params, n, &st) == -1)
 		goto out;
-	for (i = 0; i < n; i++)
-		if (bind_text(a, st, i + 1, params[i]) == -1)
-			goto out;
 	if ((r = step_row(a, st)) == 1)
 		for (i = 0; i < ncols; i++)
 			out[i] = db_column_int64(st, i);

@@ -104,33 +104,14 @@ db_begin(struct db *d, bool write)
 }
 
 int
-db_commit(struct db *d)
+db_tx(struct db *d, enum db_tx op)
 {
-	return d->ops->exec(d, "COMMIT");
-}
+	static const char *const sql[] = {
+	    [DB_COMMIT] = "COMMIT", [DB_ROLLBACK] = "ROLLBACK", [DB_SAVEPOINT] = "SAVEPOINT nested",
+	    [DB_RELEASE] = "RELEASE nested", [DB_ROLLBACK_TO] = "ROLLBACK TO nested; RELEASE nested",
+	};
 
-int
-db_rollback(struct db *d)
-{
-	return d->ops->exec(d, "ROLLBACK");
-}
-
-int
-db_savepoint(struct db *d)
-{
-	return d->ops->exec(d, "SAVEPOINT nested");
-}
-
-int
-db_release(struct db *d)
-{
-	return d->ops->exec(d, "RELEASE nested");
-}
-
-int
-db_rollback_to(struct db *d)
-{
-	return d->ops->exec(d, "ROLLBACK TO nested; RELEASE nested");
+	return d->ops->exec(d, sql[op]);
 }
 
 bool

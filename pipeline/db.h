@@ -81,11 +81,9 @@ int db_exec(struct db *, const char *sql);
 
 /* Transactions: write (SQLite BEGIN IMMEDIATE) or a read snapshot. */
 int db_begin(struct db *, bool write);
-int db_commit(struct db *);
-int db_rollback(struct db *);
-int db_savepoint(struct db *);
-int db_release(struct db *);
-int db_rollback_to(struct db *);
+/* The rest of a transaction's life: commit, roll back, and one level of savepoint. */
+enum db_tx { DB_COMMIT, DB_ROLLBACK, DB_SAVEPOINT, DB_RELEASE, DB_ROLLBACK_TO };
+int db_tx(struct db *, enum db_tx);
 /* A transaction is open (and not lost). */
 bool db_in_tx(const struct db *);
 /* A transaction was opened but is lost: rolled back under us, or aborted by an error. */
