@@ -49,6 +49,13 @@ struct audit *audit_open(const char *path, char *err, size_t errlen);
  */
 bool audit_exists(const char *target);
 
+/*
+ * Whether several workers on several hosts may share the log target names
+ * (a PostgreSQL server: each försändelse is claimed, there is no run lock),
+ * from the target alone, before it is opened.
+ */
+bool audit_shared(const char *target);
+
 /* How long a claim (outbox_claim) lasts without renewal: [audit] lease. */
 void audit_set_lease(struct audit *, int seconds);
 
@@ -84,16 +91,21 @@ bool audit_failed(const struct audit *);
  * unreadable or wider-than-0600 file, another key than the log's, or a log
  * that has försändelser but no key.
  */
-int audit_load_key(struct audit *, const char *path);
+int person_key_load(struct audit *, const char *path);
 
 /*
- * As audit_load_key, for a run that only reads (check, a dry run): the key
+ * As person_key_load, for a run that only reads (check, a dry run): the key
  * file must exist and is never created, and nothing is written; a log with
  * no key yet is accepted (nothing was sent with one).
  */
-int audit_check_key(struct audit *, const char *path);
+int person_key_check(struct audit *, const char *path);
 
-/* HMAC-SHA256 with the person key as 64 hex digits; -1 before audit_load_key. */
+/* HMAC-SHA256 with the person key as 64 hex digits; -1 before person_key_load. */
+int person_key_hash(const struct audit *, const void *data, size_t len, char out[65]);
+
+/* The old names of person_key_load, person_key_check and person_key_hash. */
+int audit_load_key(struct audit *, const char *path);
+int audit_check_key(struct audit *, const char *path);
 int audit_keyed_hash(const struct audit *, const void *data, size_t len, char out[65]);
 
 /* Who ran a batch, on which host, on what input. */
@@ -115,6 +127,34 @@ int audit_batch_begin(struct audit *, const struct audit_batch *, int64_t *id);
 int audit_batch_end(struct audit *, int64_t batch, const char *summary_json);
 
 /*
+ * The store's verbs (auditlog_append, outbox_add, outbox_admit, outbox_set,
+ * outbox_set_many, outbox_claim, person_key_*, audit_batch_*) each record and
+ * commit inside themselves: when one returns 0, what it recorded is durable
+ * -- unless the caller has opened a group.
+ *
+ * A group lets many decisions share one commit where the back-end wants it
+ * (STORE_GROUP, SQLite: a commit is an fsync, and the run lock keeps every
+ * other writer out anyway).  From audit_group_begin the verbs' records join
+ * one transaction, which the store commits when it holds audit_group_size()
+ * decisions (the caller marks each with audit_group_next), at audit_sync and
+ * at audit_group_end.  On PostgreSQL a group holds one decision: its
+ * transaction holds the chain head's lock, which other workers wait for.
+ *
+ * Durable before effect: a caller calls audit_sync before every hand-over.
+ * It commits the open group (and opens the next), and says whether all that
+ * was recorded is durable and this worker's claims still hold: 0, or -1 (the
+ * run hands nothing more over; audit_failed() is true, or a claim was lost).
+ * A record that fails inside a group rolls back only itself.  A group left
+ * open at audit_close is rolled back.  Groups do not nest.
+ */
+int audit_group_begin(struct audit *);
+/* One decision is complete: commits the group once it holds audit_group_size(). */
+int audit_group_next(struct audit *);
+int audit_sync(struct audit *);
+/* Commits and closes the group: 0, or -1 when it did not become durable. */
+int audit_group_end(struct audit *);
+
+/*
  * Appends one event.  batch 0: the event belongs to no batch.  kind:
  * "finding", "route", "document", "attempt", "outcome", or any other word of
  * lower-case letters and '-'; "batch", "batch-end" and "state" are written
@@ -123,11 +163,15 @@ int audit_batch_end(struct audit *, int64_t batch, const char *summary_json);
  * data is a JSON object as text (the caller builds it; it is stored as is and
  * covered by the hash).  Returns 0 or -1.
  */
+int auditlog_append(struct audit *, int64_t batch, const char *kind, const char *forsandelse,
+    const char *data_json);
+/* The old name of auditlog_append. */
 int audit_event(struct audit *, int64_t batch, const char *kind, const char *forsandelse,
                 const char *data_json);
 
 /*
- * Groups many audit_event calls into one transaction (a batch commit): what
+ * The old interface, until every caller uses groups (above): groups many
+ * audit_event calls into one transaction (a batch commit): what
  * is appended between begin and commit becomes durable at commit.  Calls
  * nest; only the outermost commit commits.  A rollback undoes what was done
  * since its own begin (an inner level is a savepoint).  Commit and rollback
@@ -240,6 +284,20 @@ int outbox_get(struct audit *, const char *id, enum outbox_state *state, int *at
  */
 int outbox_add(struct audit *, int64_t batch, const struct outbox_item *, enum outbox_state *state);
 
+/* An event outbox_admit logs with the item: its kind and data, as for auditlog_append. */
+struct audit_note {
+	const char *kind;
+	const char *data_json;
+};
+
+/*
+ * One decision, all or nothing: logs the notes as events of the item's
+ * försändelse (its route, its document ...) and adds the item as outbox_add
+ * does.  On an error none of it is recorded.
+ */
+int outbox_admit(struct audit *, int64_t batch, const struct outbox_item *,
+    const struct audit_note *notes, size_t nnotes, enum outbox_state *state);
+
 /*
  * Moves id to state with a reason (Swedish, may be NULL), counting an attempt
  * when state is SENDING.  SENT is final, and is reached only from SENDING.
@@ -247,6 +305,15 @@ int outbox_add(struct audit *, int64_t batch, const struct outbox_item *, enum o
  */
 int outbox_set(struct audit *, int64_t batch, const char *id, enum outbox_state state,
                const char *reason);
+
+/*
+ * outbox_set for each of ids[0..n) (a NULL entry is passed over), committed
+ * OUTBOX_SET_GROUP at a time (or, in an open group, as levels of it).  One
+ * that fails does not stop the others: 0, or -1 with the first error.
+ */
+#define OUTBOX_SET_GROUP 256
+int outbox_set_many(struct audit *, int64_t batch, const char *const *ids, size_t n,
+    enum outbox_state state, const char *reason);
 
 /*
  * Calls fn for each item (ordered by id) whose session_digest equals digest

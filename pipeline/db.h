@@ -1,7 +1,7 @@
 /*
  * db.h -- the SQL seam under the audit log and the outbox (audit.c): one
- * interface, two back-ends chosen once at open, SQLite (db_sqlite.c, the
- * embedded default) and PostgreSQL (db_pg.c, for several workers on several
+ * interface, two back-ends chosen once at open, SQLite (store_sqlite.c, the
+ * embedded default) and PostgreSQL (store_pg.c, for several workers on several
  * hosts).  audit.c keeps the log's logic once -- the chain, its canonical
  * bytes, verify, the outbox's state machine -- and speaks SQL through this.
  *
@@ -24,7 +24,32 @@ struct db_stmt;
 
 enum db_type { DB_NULL, DB_INTEGER, DB_TEXT };
 
-/* Whether target names a PostgreSQL server (postgresql:// or postgres://). */
+/*
+ * What a back-end supports, as bits: what differs between SQLite and
+ * PostgreSQL is said here, so nothing above the store asks which it is.
+ */
+enum {
+	/*
+	 * Several workers on several hosts may share the log: each försändelse
+	 * is claimed (db_claim) and there is no run lock.  (PostgreSQL.)
+	 */
+	STORE_SHARED = 1 << 0,
+	/*
+	 * One writer at a time (the run lock), so one transaction may stay open
+	 * across slow work and group many decisions; without it a transaction
+	 * holds the chain head's lock that other workers wait for, and stays
+	 * short.  (SQLite.)
+	 */
+	STORE_GROUP = 1 << 1,
+};
+
+/* The STORE_* bits of the back-end target names, from its form alone (before opening). */
+unsigned db_target_supports(const char *target);
+/* The STORE_* bits of an open database. */
+unsigned db_supports(const struct db *);
+/* Whether target names a log that exists: a file that is there, or any server. */
+bool db_target_exists(const char *target);
+/* Obsolete: (db_target_supports(target) & STORE_SHARED) != 0, for main.c until it switches. */
 bool db_is_pg(const char *target);
 
 /*
@@ -56,11 +81,9 @@ int db_exec(struct db *, const char *sql);
 
 /* Transactions: write (SQLite BEGIN IMMEDIATE) or a read snapshot. */
 int db_begin(struct db *, bool write);
-int db_commit(struct db *);
-int db_rollback(struct db *);
-int db_savepoint(struct db *);
-int db_release(struct db *);
-int db_rollback_to(struct db *);
+/* The rest of a transaction's life: commit, roll back, and one level of savepoint. */
+enum db_tx { DB_COMMIT, DB_ROLLBACK, DB_SAVEPOINT, DB_RELEASE, DB_ROLLBACK_TO };
+int db_tx(struct db *, enum db_tx);
 /* A transaction is open (and not lost). */
 bool db_in_tx(const struct db *);
 /* A transaction was opened but is lost: rolled back under us, or aborted by an error. */

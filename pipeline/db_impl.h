@@ -1,6 +1,6 @@
 /*
- * db_impl.h -- what the two back-ends of db.h share (db.c, db_sqlite.c,
- * db_pg.c); nothing else includes it.  Each back-end embeds struct db and
+ * db_impl.h -- what the two back-ends of db.h share (db.c, store_sqlite.c,
+ * store_pg.c); nothing else includes it.  Each back-end embeds struct db and
  * struct db_stmt first in its own and fills in a table of operations, as
  * OpenSMTPD's queue back-ends do.
  */
@@ -10,6 +10,10 @@
 #include "db.h"
 
 struct db_ops {
+	unsigned supports; /* STORE_* (db.h) */
+	struct db *(*open)(const char *target, char *err, size_t errlen);
+	bool (*exists)(const char *target);
+	void (*set_lease)(struct db *, int seconds); /* NULL: no claims to lease */
 	void (*close)(struct db *);
 	int (*exec)(struct db *, const char *sql);
 	int (*begin)(struct db *, bool write);
@@ -47,8 +51,6 @@ struct db_stmt {
 
 void db_seterr(struct db *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-struct db *db_sqlite_open(const char *path, char *err, size_t errlen);
-struct db *db_pg_open(const char *uri, char *err, size_t errlen);
-void db_pg_set_lease(struct db *, int seconds);
+extern const struct db_ops db_sqlite_ops, db_pg_ops;
 
 #endif

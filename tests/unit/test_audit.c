@@ -790,6 +790,103 @@ test_transactions(void)
 	free(p);
 }
 
+/* The verbs: groups, durable at audit_sync; one decision all or nothing; many states. */
+static void
+test_verbs(void)
+{
+	char *p = path_of("verbs.db");
+	struct audit_batch bb = {"send", "s", DIGEST1, "u", "h"};
+	struct audit_note notes[] = {{"route", "{\"r\":1}"}, {"document", "{\"d\":1}"}};
+	struct outbox_item it = {"v1", DIGEST1, 1, "rk", "print", SHA1};
+	struct outbox_item clash = {"v1", DIGEST1, 1, "rk", "print", SHA2};
+	struct outbox_item other = {"v2", DIGEST1, 2, "rk", "print", SHA1};
+	struct audit_verify v;
+	struct audit *a = must_open(p);
+	enum outbox_state s = OUTBOX_NONE;
+	const char *ids[OUTBOX_SET_GROUP + 40];
+	char idbuf[OUTBOX_SET_GROUP + 40][16];
+	int64_t b = 0, n, f;
+	size_t i, k;
+
+	setenv("EXPEDIERA_AUDIT_NOW", NOW1, 1);
+	check(audit_shared("postgresql://h/db") && audit_shared("POSTGRES://h/db") &&
+	          !audit_shared(p) && !audit_shared(NULL),
+	      "audit_shared: a server shared, a file not");
+	check(audit_group_size(a) == 256, "group size of SQLite: %zu", audit_group_size(a));
+	must(audit_batch_begin(a, &bb, &b) == 0, "batch", a);
+
+	/* In a group nothing is durable until the store commits it. */
+	f = count_kind(p, "finding");
+	check(audit_group_begin(a) == 0 && auditlog_append(a, b, "finding", NULL, "{}") == 0 &&
+	          auditlog_append(a, b, "finding", NULL, "{}") == 0 && count_kind(p, "finding") == f,
+	      "group: durable before the commit: %s", audit_error(a));
+	check(audit_group_begin(a) == -1, "group: nested group accepted");
+	check(audit_sync(a) == 0 && count_kind(p, "finding") == f + 2,
+	      "group: audit_sync did not commit: %s", audit_error(a));
+	check(auditlog_append(a, b, "finding", NULL, "{}") == 0, "group: append after sync");
+	for (i = 1; i < audit_group_size(a); i++)
+		audit_group_next(a);
+	check(count_kind(p, "finding") == f + 2, "group: committed before it was full");
+	check(audit_group_next(a) == 0 && count_kind(p, "finding") == f + 3,
+	      "group: not committed when full: %s", audit_error(a));
+	check(auditlog_append(a, b, "finding", NULL, "{}") == 0 && audit_group_end(a) == 0 &&
+	          count_kind(p, "finding") == f + 4,
+	      "group: end did not commit: %s", audit_error(a));
+	check(audit_group_end(a) == -1, "group: ended twice");
+	check(audit_sync(a) == 0, "sync without a group: %s", audit_error(a));
+
+	/* One decision: its events and its outbox row, or nothing. */
+	n = head_rows(a);
+	check(outbox_admit(a, b, &it, notes, 2, &s) == 0 && s == OUTBOX_PENDING &&
+	          head_rows(a) == n + 3 && count_kind(p, "document") == 1,
+	      "admit: %s", audit_error(a));
+	n = head_rows(a);
+	check(outbox_admit(a, b, &clash, notes, 2, &s) == -1 && head_rows(a) == n &&
+	          count_kind(p, "route") == 1,
+	      "admit: a clash left its events");
+	check(audit_group_begin(a) == 0 && outbox_admit(a, b, &clash, notes, 2, &s) == -1 &&
+	          outbox_admit(a, b, &other, notes, 1, &s) == 0 && audit_group_end(a) == 0 &&
+	          head_rows(a) == n + 2 && count_kind(p, "route") == 2,
+	      "admit in a group: %s", audit_error(a));
+
+	/* Many states, over more than one commit; a bad id does not stop the others. */
+	must(audit_group_begin(a) == 0, "group", a);
+	for (i = 0, k = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		struct outbox_item m = {idbuf[i], DIGEST1, 3, "rk", "print", SHA1};
+
+		snprintf(idbuf[i], sizeof(idbuf[i]), "m%04zu", i);
+		ids[i] = idbuf[i];
+		k += outbox_add(a, b, &m, &s) == 0;
+	}
+	must(audit_group_end(a) == 0 && k == sizeof(ids) / sizeof(ids[0]), "many added", a);
+	ids[5] = NULL;
+	ids[7] = "nosuch";
+	check(outbox_set_many(a, b, ids, sizeof(ids) / sizeof(ids[0]), OUTBOX_HELD, "x") == -1 &&
+	          strstr(audit_error(a), "nosuch") != NULL,
+	      "many: the bad id not said: %s", audit_error(a));
+	check(outbox_get(a, "m0000", &s, NULL) == 0 && s == OUTBOX_HELD &&
+	          outbox_get(a, "m0295", &s, NULL) == 0 && s == OUTBOX_HELD &&
+	          outbox_get(a, "m0005", &s, NULL) == 0 && s == OUTBOX_PENDING,
+	      "many: states not set");
+	ids[7] = idbuf[7];
+	check(outbox_set_many(a, b, ids, 10, OUTBOX_SENDING, NULL) == 0, "many: %s",
+	      audit_error(a));
+	verify_into(a, &v, 0, NULL);
+	check(v.first_broken == 0, "verbs: verify after all: %s", v.reason);
+	audit_close(a);
+
+	/* A group left open at close keeps nothing. */
+	a = must_open(p);
+	n = head_rows(a);
+	must(audit_group_begin(a) == 0 && auditlog_append(a, b, "finding", NULL, "{}") == 0,
+	     "open group", a);
+	audit_close(a);
+	a = must_open(p);
+	check(head_rows(a) == n, "close with an open group kept its event");
+	audit_close(a);
+	free(p);
+}
+
 static const struct step {
 	enum outbox_state to;
 	int rc;
@@ -1087,6 +1184,7 @@ main(void)
 	test_reopen(master);
 	test_files();
 	test_transactions();
+	test_verbs();
 	test_outbox();
 	test_events();
 	test_two_writers();

@@ -1,5 +1,5 @@
 /*
- * db_pg.c -- the PostgreSQL back-end of db.h: one outbox and log shared by
+ * store_pg.c -- the PostgreSQL back-end of db.h: one outbox and log shared by
  * any number of workers on any number of hosts (SPEC 7).
  *
  * Reads: a postgresql:// URI (the [audit] database setting), handed to libpq
@@ -97,12 +97,11 @@ struct pg_stmt {
 	bool ran;
 };
 
-static const struct db_ops pg_ops;
 
 /*
  * The schema, one migration per version (the table schema_version holds
  * it).  Never edit a migration once released; add one.  The same tables as
- * db_sqlite.c's, with the claim table, which only PostgreSQL needs.
+ * store_sqlite.c's, with the claim table, which only PostgreSQL needs.
  */
 static const char *const migrations[] = {
     /* 0 -> 1 */
@@ -170,7 +169,7 @@ static const char *const migrations[] = {
     "BEGIN RETURN d::jsonb #>> string_to_array(substr(path, 3), '.');\n"
     "EXCEPTION WHEN others THEN RETURN NULL; END\n"
     "$f$;\n"
-    /* The append-only rules, as db_sqlite.c's triggers. */
+    /* The append-only rules, as store_sqlite.c's triggers. */
     "CREATE FUNCTION expediera_refuse() RETURNS trigger LANGUAGE plpgsql AS $f$\n"
     "BEGIN RAISE EXCEPTION '%', TG_ARGV[0]; END\n"
     "$f$;\n"
@@ -1060,15 +1059,15 @@ connect_to(struct pg *q)
 	return c;
 }
 
-struct db *
-db_pg_open(const char *uri, char *err, size_t errlen)
+static struct db *
+pg_open(const char *uri, char *err, size_t errlen)
 {
 	struct pg *q = xcalloc(1, sizeof(*q));
 	unsigned char r[6];
 	char host[64];
 	bool force_tls;
 
-	q->db.ops = &pg_ops;
+	q->db.ops = &db_pg_ops;
 	q->db.name = xstrdup(uri);
 	q->lease = LEASE_DEFAULT;
 	q->renewed = time(NULL);
@@ -1104,14 +1103,24 @@ fail:
 }
 
 /* The lease of this worker's claims (db_set_lease). */
-void
-db_pg_set_lease(struct db *d, int seconds)
+static void
+pg_set_lease(struct db *d, int seconds)
 {
-	if (d->ops == &pg_ops && seconds > 0)
+	if (seconds > 0)
 		PG(d)->lease = seconds;
 }
 
-static const struct db_ops pg_ops = {
+/* A server is there to ask; whether it answers, opening tells. */
+static bool
+pg_exists(const char *uri)
+{
+	(void)uri;
+	return true;
+}
+
+/* Several workers on several hosts share one log: claims, no run lock. */
+const struct db_ops db_pg_ops = {
+    STORE_SHARED, pg_open, pg_exists, pg_set_lease,
     pg_close, pg_exec, pg_begin, pg_in_tx, pg_tx_broken, pg_lock_chain, pg_prepare,
     pg_bind_text, pg_bind_int, pg_bind_null, pg_step, pg_reset, pg_finalize, pg_column_type,
     pg_column_text, pg_column_bytes, pg_column_int64, pg_lock_run, pg_claim, pg_claims_renew,

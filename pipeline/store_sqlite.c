@@ -1,5 +1,5 @@
 /*
- * db_sqlite.c -- the SQLite back-end of db.h: the embedded default, one file.
+ * store_sqlite.c -- the SQLite back-end of db.h: the embedded default, one file.
  *
  * Reads and writes: the database file (created 0600 before SQLite opens it;
  * an existing file and its -wal and -shm files are set to 0600) and the run
@@ -154,7 +154,6 @@ static const char *const migrations[] = {
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
-static const struct db_ops sq_ops;
 
 static struct sq *
 SQ(const struct db *d)
@@ -524,12 +523,12 @@ sq_close(struct db *d)
 	free(q);
 }
 
-struct db *
-db_sqlite_open(const char *path, char *err, size_t errlen)
+static struct db *
+sq_open(const char *path, char *err, size_t errlen)
 {
 	struct sq *q = xcalloc(1, sizeof(*q));
 
-	q->db.ops = &sq_ops;
+	q->db.ops = &db_sqlite_ops;
 	q->lock_fd = -1;
 	q->path = xstrdup(path != NULL ? path : "");
 	q->db.name = q->path;
@@ -629,7 +628,15 @@ sq_claims_renew(struct db *d)
 	return 0;
 }
 
-static const struct db_ops sq_ops = {
+static bool
+sq_exists(const char *path)
+{
+	return path != NULL && access(path, F_OK) == 0;
+}
+
+/* One writer at a time (the run lock), so a transaction may group many decisions. */
+const struct db_ops db_sqlite_ops = {
+    STORE_GROUP, sq_open, sq_exists, NULL,
     sq_close, sq_exec, sq_begin, sq_in_tx, sq_tx_broken, sq_lock_chain, sq_prepare,
     sq_bind_text, sq_bind_int, sq_bind_null, sq_step, sq_reset, sq_finalize, sq_column_type,
     sq_column_text, sq_column_bytes, sq_column_int64, sq_lock_run, sq_claim, sq_claims_renew,
