@@ -1,0 +1,160 @@
+/*
+ * validate_protokoll.c -- the rules about the protocol and how the cover
+ * sheets join it: missing-, duplicate- and orphan-cover-sheet, not-adjusted,
+ * unknown-internal-recipient, reasons-missing, dnr-format.  Hooks of the
+ * table in validate.c (validate_int.h).
+ */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "messages.h"
+#include "personnummer.h"
+#include "text.h"
+#include "validate_int.h"
+
+/* ---- missing-, duplicate-, orphan-cover-sheet ---- */
+
+/* Who joins what was settled by join_forsattsblad (validate.c). */
+void
+validate_missing_cover_sheet(struct vctx *v, struct paragraf *p)
+{
+	struct session *s = v->s;
+
+	if (!p->has_galler || p->fb != NULL)
+		return;
+	if (p->dnr == NULL)
+		diag_add(&s->diag, RULE_MISSING_COVER_SHEET, PROTOKOLL, p->line, p->nr,
+		    "§ %lu gäller en enskild men saknar dnr, så inget försättsblad kan "
+		    "kopplas till den; ange ärendets dnr i protokollet.", p->nr);
+	else
+		diag_add(&s->diag, RULE_MISSING_COVER_SHEET, PROTOKOLL, p->line, p->nr,
+		    "§ %lu (%s) gäller en enskild men har inget försättsblad. Beslutet "
+		    "får inte skickas förrän handläggaren fyllt i ett försättsblad för "
+		    "ärendet %s.", p->nr, p->dnr, p->dnr);
+}
+
+void
+validate_duplicate_cover_sheet(struct vctx *v, struct forsattsblad *fb)
+{
+	size_t j;
+
+	for (j = 0; j < fb->n_paragrafer; j++) {
+		struct paragraf *p = fb->paragrafer[j];
+
+		if (p->fb == fb)
+			continue;
+		diag_add(&v->s->diag, RULE_DUPLICATE_COVER_SHEET, fb->file, fb->arende_line,
+		    p->nr,
+		    "Två försättsblad gäller samma ärende %s (§ %lu): det här och %s. "
+		    "Ta bort det som inte gäller, så att mottagarna är entydiga.",
+		    fb->dnr, p->nr, p->fb->file);
+		break;
+	}
+}
+
+void
+validate_orphan_cover_sheet(struct vctx *v, struct forsattsblad *fb)
+{
+	if (fb->n_paragrafer > 0 || fb->dnr == NULL)
+		return;
+	diag_add(&v->s->diag, RULE_ORPHAN_COVER_SHEET, fb->file, fb->arende_line, 0,
+	    "Försättsbladet gäller ärende %s, men inget ärende med det dnr finns i "
+	    "protokollet. Kontrollera dnr; försättsbladet används inte.", fb->dnr);
+}
+
+/* ---- not-adjusted, reasons-missing, dnr-format ---- */
+
+void
+validate_not_adjusted(struct vctx *v, struct paragraf *p)
+{
+	if (v->s->protokoll.justerad || p->omedelbart_justerad ||
+	    (!p->has_galler && p->n_skickas_till == 0))
+		return;
+	diag_add(&v->s->diag, RULE_NOT_ADJUSTED, PROTOKOLL, p->line, p->nr,
+	    "§ %lu väntar på justeringen: protokollet är inte justerat (<justerad> "
+	    "saknas) och paragrafen är inte omedelbart justerad. Den skickas när "
+	    "protokollet är justerat; de andra paragraferna skickas nu.", p->nr);
+}
+
+void
+validate_reasons_missing(struct vctx *v, struct paragraf *p)
+{
+	if (!p->has_galler || p->overklagande != OVERKLAGANDE_FORVALTNINGSBESVAR ||
+	    p->n_skal > 0)
+		return;
+	diag_add(&v->s->diag, RULE_REASONS_MISSING, PROTOKOLL, p->line, p->nr,
+	    "§ %lu kan överklagas genom förvaltningsbesvär men saknar skäl (<skal>). "
+	    "Ett beslut som får överklagas ska innehålla skälen för beslutet.", p->nr);
+}
+
+void
+validate_dnr_format(struct vctx *v, struct paragraf *p)
+{
+	if (v->dnr == NULL || p->dnr == NULL || dnr_pattern_match(v->dnr, p->dnr))
+		return;
+	diag_add(&v->s->diag, RULE_DNR_FORMAT, PROTOKOLL, p->line, p->nr,
+	    CHECK_DNR_FORMAT, p->dnr, p->nr);
+}
+
+/* ---- unknown-internal-recipient ---- */
+
+/* true when name is one of list's comma-separated names, folded (text_fold). */
+static bool
+internal_name(const char *list, const char *name)
+{
+	char *want = text_fold(name, strlen(name)), *got;
+	const char *p = list, *comma;
+	bool found = false;
+
+	while (!found) {
+		comma = strchr(p, ',');
+		got = text_fold(p, comma != NULL ? (size_t)(comma - p) : strlen(p));
+		found = got[0] != '\0' && strcmp(got, want) == 0;
+		free(got);
+		if (comma == NULL)
+			break;
+		p = comma + 1;
+	}
+	free(want);
+	return found;
+}
+
+/*
+ * <skickas-till> is the internal distribution: what it names is archived,
+ * never sent.  An outside authority written there would get a file in the
+ * archive folder and a "skickad" in the expedieringslista, and never the
+ * decision; it belongs on a försättsblad, as a mottagare with an address.
+ * The names that are internal are the municipality's ([archive] internal).
+ */
+void
+validate_unknown_internal_recipient(struct vctx *v, struct paragraf *p)
+{
+	size_t j;
+
+	for (j = 0; j < p->n_skickas_till; j++) {
+		const char *name = p->skickas_till[j];
+		int line = p->skickas_till_line != NULL && p->skickas_till_line[j] > 0 ?
+		    p->skickas_till_line[j] : p->line;
+
+		if (internal_name(v->internal, name))
+			continue;
+		/* A name is quoted, a number that may be a personnummer is not. */
+		if (pnr_may_hold(name))
+			diag_add(&v->s->diag, RULE_UNKNOWN_INTERNAL_RECIPIENT, PROTOKOLL, line,
+			    p->nr,
+			    "En mottagare under \"Beslutet skickas till\" i § %lu är inte "
+			    "en av kommunens interna mottagare (%s). En extern mottagare "
+			    "ska stå som <mottagare> på ett försättsblad, med adress, så "
+			    "att beslutet verkligen skickas; ta bort den här.", p->nr,
+			    v->internal);
+		else
+			diag_add(&v->s->diag, RULE_UNKNOWN_INTERNAL_RECIPIENT, PROTOKOLL, line,
+			    p->nr,
+			    "\"%s\" under \"Beslutet skickas till\" i § %lu är inte en av "
+			    "kommunens interna mottagare (%s). En extern mottagare ska stå "
+			    "som <mottagare> på ett försättsblad, med adress, så att "
+			    "beslutet verkligen skickas; ta bort den här.", name, p->nr,
+			    v->internal);
+	}
+}
