@@ -15,10 +15,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "diag.h"
 #include "json.h"
 #include "personnummer.h"
 #include "record.h"
+#include "text.h"
 #include "xmalloc.h"
 
 /* ---- keys ---- */
@@ -33,26 +35,6 @@ hmac32(const struct audit *a, const char *s, char out[33])
 	memcpy(out, full, 32);
 	out[32] = '\0';
 	return 0;
-}
-
-/* Appends s with its white space folded and ASCII letters in lower case. */
-static void
-fold(FILE *fp, const char *s)
-{
-	bool space = false, any = false;
-
-	for (; s != NULL && *s != '\0'; s++) {
-		if (isspace((unsigned char)*s)) {
-			space = any;
-			continue;
-		}
-		if (space)
-			putc(' ', fp);
-		space = false;
-		any = true;
-		putc(tolower((unsigned char)*s), fp);
-	}
-	putc('\n', fp);
 }
 
 /* The address as the sheet gives it, without spelling that does not matter. */
@@ -74,15 +56,15 @@ adress_key(const struct audit *a, const struct mottagare *m, char out[33])
 	if ((fp = open_memstream(&p, &len)) == NULL)
 		return -1;
 	fputs("adress:", fp);
-	fold(fp, ad->co);
+	text_fold_line(fp, ad->co);
 	for (i = 0; i < ad->n_utdelningsadress; i++)
-		fold(fp, ad->utdelningsadress[i]);
+		text_fold_line(fp, ad->utdelningsadress[i]);
 	for (i = 0; ad->postnummer != NULL && ad->postnummer[i] != '\0'; i++)
 		if (isdigit((unsigned char)ad->postnummer[i]))
 			putc(ad->postnummer[i], fp);
 	putc('\n', fp);
-	fold(fp, ad->postort);
-	fold(fp, ad->land);
+	text_fold_line(fp, ad->postort);
+	text_fold_line(fp, ad->land);
 	fclose(fp);
 	rc = hmac32(a, p, out);
 	free(p);
@@ -268,21 +250,6 @@ record_local_time(const char *utc, char out[20])
 	t = timegm(&tm);
 	if (localtime_r(&t, &tm) == NULL || strftime(out, 20, "%Y-%m-%d %H:%M", &tm) == 0)
 		snprintf(out, 20, "%s", utc);
-}
-
-static void
-today(char out[11])
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	const char *fixed = getenv("EXPEDIERA_AUDIT_NOW");
-
-	if (fixed != NULL && strlen(fixed) >= 10) {
-		snprintf(out, 11, "%.10s", fixed);
-		return;
-	}
-	localtime_r(&t, &tm);
-	strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
 static long
@@ -745,7 +712,7 @@ record_rattelse(struct audit *a, int64_t batch, const struct session *s,
 	*gen = lr.gen + 1;
 	snprintf(g, sizeof(g), "%d", *gen);
 	ymd_format(&s->protokoll.sammantradesdatum, date);
-	today(idag);
+	clock_today(idag);
 	{
 		const char *kv[] = {"pkey", pk.pkey, "gen", g, "paragraf", NULL, "dnr",
 		    p->dnr != NULL ? p->dnr : "", "organ", s->protokoll.organ, "sammantrade", date,
@@ -867,7 +834,7 @@ check_datum(const char *datum, const char *sent, char *msg, size_t msglen)
 		snprintf(msg, msglen, "--datum ska vara ett datum, ÅÅÅÅ-MM-DD");
 		return 1;
 	}
-	today(idag);
+	clock_today(idag);
 	record_local_time(sent, d);
 	if (strcmp(datum, idag) > 0) {
 		snprintf(msg, msglen, "--datum %s ligger efter i dag (%s)", datum, idag);
@@ -1109,7 +1076,7 @@ record_present(struct audit *a, const char *key, enum outbox_state st, const cha
 			long days;
 
 			record_local_time(sent, when);
-			today(idag);
+			clock_today(idag);
 			when[10] = '\0';
 			days = day_number(idag) - day_number(when);
 			pr->state = "väntar på kvitto";
