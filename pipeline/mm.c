@@ -493,10 +493,20 @@ fault_child(const xmlNode *fault, const char *name)
 	return NULL;
 }
 
-bool
-mm_xml_space(char c)
+static bool
+xml_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+const char *
+mm_xml_trim(const char *s, size_t *len)
+{
+	while (xml_space(*s))
+		s++;
+	for (*len = strlen(s); *len > 0 && xml_space(s[*len - 1]); (*len)--)
+		;
+	return s;
 }
 
 /*
@@ -517,10 +527,7 @@ leaf(const xmlNode *n)
 			return NULL;
 	if ((t = xmlNodeGetContent(n)) == NULL)
 		return xstrdup("");
-	for (s = (const char *)t; mm_xml_space(*s); s++)
-		;
-	for (len = strlen(s); len > 0 && mm_xml_space(s[len - 1]); len--)
-		;
+	s = mm_xml_trim((const char *)t, &len);
 	out = xstrndup(s, len);
 	xmlFree(t);
 	return out;
@@ -968,12 +975,13 @@ mm_deliver_secure_request(struct mm_signer *s, const struct mm_message *m, size_
 	    m->sender_name);
 	text64 = base64((const unsigned char *)text, strlen(text));
 	pdf64 = base64(m->pdf, m->pdf_len);
-	if ((signed_doc = build_signed_delivery(m, text64, pdf64, md5)) == NULL) {
+	signed_doc = build_signed_delivery(m, text64, pdf64, md5);
+	free(pdf64);
+	pdf64 = NULL;
+	if (signed_doc == NULL) {
 		snprintf(err, errlen, "meddelandet kunde inte byggas (slut på minne)");
 		goto out;
 	}
-	free(pdf64);
-	pdf64 = NULL;
 	if (mm_sign_enveloped(s, signed_doc, true, err, errlen) == -1)
 		goto out;
 	if ((sealed_doc = build_sealed_delivery(signed_doc)) == NULL) {

@@ -15,8 +15,9 @@
 
 /* Whether n is the element {href}name. */
 bool mm_xml_is(const xmlNode *n, const char *href, const char *name);
-/* XML's white space: space, tab, CR, LF. */
-bool mm_xml_space(char c);
+/* s without XML's white space (space, tab, CR, LF) at either end: where it starts, and
+ * its length in len. */
+const char *mm_xml_trim(const char *s, size_t *len);
 
 /*
  * Appends an enveloped signature to the root of doc and signs the whole

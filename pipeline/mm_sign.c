@@ -329,14 +329,10 @@ tighten(xmlDocPtr doc, xmlNodePtr n)
 		} else if (!elems && c->type == XML_TEXT_NODE && c->content != NULL &&
 		    doc->dict == NULL) {
 			/* Trimmed in place: the text only gets shorter. */
-			char *t = (char *)c->content, *p = t;
+			char *t = (char *)c->content;
 			size_t len;
+			const char *p = mm_xml_trim(t, &len);
 
-			while (mm_xml_space(*p))
-				p++;
-			len = strlen(p);
-			while (len > 0 && mm_xml_space(p[len - 1]))
-				len--;
 			memmove(t, p, len);
 			t[len] = '\0';
 		}
