@@ -309,6 +309,20 @@ sent_clear(struct sent *x)
 	free(x->data);
 }
 
+bool
+record_field_is(const char *data, const char *name, const char *want)
+{
+	char *v;
+	bool eq;
+
+	if (want == NULL)
+		return true;
+	v = json_field(data, name);
+	eq = v != NULL && strcmp(v, want) == 0;
+	free(v);
+	return eq;
+}
+
 static void
 sents_free(struct sents *ss)
 {
@@ -751,7 +765,7 @@ out:
 /* ---- one försändelse by its id: retur, kvitto ---- */
 
 struct found {
-	char key[33];
+	char key[33], sid[15];
 	char *data, *sent;
 	size_t distinct;
 };
@@ -775,7 +789,14 @@ collect_found(void *arg, const struct audit_row *row)
 	return 0;
 }
 
-/* The sent försändelse id names: 0, 1 when none or several (msg says), -1. */
+static void
+found_free(struct found *f)
+{
+	free(f->data);
+	free(f->sent);
+}
+
+/* The sent försändelse id names: 0, or 1 when none or several, -1 (msg says; f is then empty). */
 static int
 find_sent(struct audit *a, const char *id, struct found *f, char *msg, size_t msglen)
 {
@@ -800,6 +821,7 @@ find_sent(struct audit *a, const char *id, struct found *f, char *msg, size_t ms
 	}
 	if (audit_query(a, "route", "forsandelse", hex, collect_found, f) == -1) {
 		snprintf(msg, msglen, "%s", audit_error(a));
+		found_free(f);
 		return -1;
 	}
 	if (f->data == NULL) {
@@ -808,16 +830,11 @@ find_sent(struct audit *a, const char *id, struct found *f, char *msg, size_t ms
 	}
 	if (f->distinct > 1) {
 		snprintf(msg, msglen, "id %s passar flera försändelser; ange fler tecken", hex);
+		found_free(f);
 		return 1;
 	}
+	record_short_id(f->key, f->sid);
 	return 0;
-}
-
-static void
-found_free(struct found *f)
-{
-	free(f->data);
-	free(f->sent);
 }
 
 /* A date given on the command line: valid, not before the sending, not after today. */
@@ -885,34 +902,31 @@ record_retur(struct audit *a, const char *id, const char *datum, const char *ors
     char *msg, size_t msglen)
 {
 	struct found f;
-	char *route = NULL, *bas = NULL, *adress = NULL, sid[15];
+	char *route, *bas, *adress;
 	int rc;
 
 	if ((rc = find_sent(a, id, &f, msg, msglen)) != 0)
 		return rc;
-	rc = 1;
-	record_short_id(f.key, sid);
 	route = json_field(f.data, "route");
-	if (route == NULL || (strcmp(route, "print") != 0 && strcmp(route, "print-skatteverket") != 0)) {
-		snprintf(msg, msglen, "försändelse %s gick inte med post (%s); bara post kan komma "
-		    "tillbaka", sid, route != NULL ? route : "okänd väg");
-		goto out;
-	}
 	bas = json_field(f.data, "bas");
 	adress = json_field(f.data, "adress");
-	{
+	if (route != NULL && (strcmp(route, "print") == 0 ||
+	    strcmp(route, "print-skatteverket") == 0)) {
 		const char *kv[] = {"bas", bas != NULL ? bas : "", "adress",
 		    adress != NULL ? adress : "", "datum", datum, "orsak", orsak != NULL ? orsak : "",
 		    NULL};
 
 		rc = register_once(a, f.key, "retur", "returen av försändelse %s är redan "
-		    "registrerad (%s)", sid, datum, f.sent, kv, msg, msglen);
+		    "registrerad (%s)", f.sid, datum, f.sent, kv, msg, msglen);
+		if (rc == 0)
+			snprintf(msg, msglen, "försändelse %s registrerad som returnerad %s; "
+			    "mottagaren hålls tills försättsbladet har en ny bekräftad adress, och "
+			    "nästa send skickar dit", f.sid, datum);
+	} else {
+		snprintf(msg, msglen, "försändelse %s gick inte med post (%s); bara post kan komma "
+		    "tillbaka", f.sid, route != NULL ? route : "okänd väg");
+		rc = 1;
 	}
-	if (rc == 0)
-		snprintf(msg, msglen, "försändelse %s registrerad som returnerad %s; mottagaren "
-		    "hålls tills försättsbladet har en ny bekräftad adress, och nästa send skickar "
-		    "dit", sid, datum);
-out:
 	free(route);
 	free(bas);
 	free(adress);
@@ -924,31 +938,24 @@ int
 record_kvitto(struct audit *a, const char *id, const char *datum, char *msg, size_t msglen)
 {
 	struct found f;
-	char *dg = NULL, sid[15], last[11], lk[11];
+	char last[11], lk[11];
+	const char *kv[] = {"datum", datum, "sista_dag", last, "laga_kraft", lk, NULL};
 	int rc;
 
 	if ((rc = find_sent(a, id, &f, msg, msglen)) != 0)
 		return rc;
-	rc = 1;
-	record_short_id(f.key, sid);
-	dg = json_field(f.data, "delgivning");
-	if (dg == NULL || strcmp(dg, "true") != 0) {
+	if (!record_field_is(f.data, "delgivning", "true")) {
 		snprintf(msg, msglen, "försändelse %s skickades inte för delgivning; det finns "
-		    "inget kvitto att registrera", sid);
-		goto out;
+		    "inget kvitto att registrera", f.sid);
+		found_free(&f);
+		return 1;
 	}
 	record_appeal(datum, last, lk);
-	{
-		const char *kv[] = {"datum", datum, "sista_dag", last, "laga_kraft", lk, NULL};
-
-		rc = register_once(a, f.key, "kvitto", "kvittot för försändelse %s är redan "
-		    "registrerat (delgiven %s)", sid, datum, f.sent, kv, msg, msglen);
-	}
+	rc = register_once(a, f.key, "kvitto", "kvittot för försändelse %s är redan registrerat "
+	    "(delgiven %s)", f.sid, datum, f.sent, kv, msg, msglen);
 	if (rc == 0)
 		snprintf(msg, msglen, "försändelse %s delgiven %s; sista dag att överklaga %s, laga "
-		    "kraft tidigast %s om ingen överklagar", sid, datum, last, lk);
-out:
-	free(dg);
+		    "kraft tidigast %s om ingen överklagar", f.sid, datum, last, lk);
 	found_free(&f);
 	return rc;
 }

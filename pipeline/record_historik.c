@@ -35,20 +35,6 @@ rank(enum outbox_state st)
 	    st == OUTBOX_HELD ? 2 : st == OUTBOX_FAILED ? 1 : 0;
 }
 
-static bool
-field_is(const char *data, const char *name, const char *want)
-{
-	char *v;
-	bool eq;
-
-	if (want == NULL)
-		return true;
-	v = json_field(data, name);
-	eq = v != NULL && strcmp(v, want) == 0;
-	free(v);
-	return eq;
-}
-
 static unsigned long
 field_num(const char *data, const char *name)
 {
@@ -69,8 +55,8 @@ collect_hist(void *arg, const struct audit_row *row)
 
 	/* Rows with no outbox entry repeat a försändelse another row holds. */
 	if (row->forsandelse == NULL || row->state == OUTBOX_NONE ||
-	    !field_is(row->data, "dnr", h->q->dnr) ||
-	    !field_is(row->data, "sammantrade", h->q->sammantrade))
+	    !record_field_is(row->data, "dnr", h->q->dnr) ||
+	    !record_field_is(row->data, "sammantrade", h->q->sammantrade))
 		return 0;
 	for (i = 0; i < h->n && strncmp(h->v[i].key, row->forsandelse, 32) != 0; i++)
 		;
@@ -145,6 +131,16 @@ route_label_of(const char *route)
 	return route != NULL ? route : "-";
 }
 
+/* Each name and value of kv (names NULL-ended; a value may be NULL) as ', "name": "value"'. */
+static void
+json_fields(FILE *out, const char *const *kv)
+{
+	for (; kv[0] != NULL; kv += 2) {
+		fprintf(out, ", \"%s\": ", kv[0]);
+		json_string(out, kv[1]);
+	}
+}
+
 static void
 hist_print(struct audit *a, const struct historik_query *q, const struct hrow *x, bool first,
     FILE *out)
@@ -165,33 +161,17 @@ hist_print(struct audit *a, const struct historik_query *q, const struct hrow *x
 	state = pr.state != NULL ? pr.state : state_word(x->st, v[5]);
 	if (q->json) {
 		char *kv = NULL;
+		const char *head[] = {"id", sid, "mottagare", v[0], "roll", v[1], "organ", v[2],
+		    "sammantrade", v[3], NULL};
+		const char *tail[] = {"dnr", v[4], "route", v[5], "postort", v[6], "tid", when,
+		    "sha256", v[7], "state", state, "reason", pr.note != NULL ? pr.note :
+		    x->st == OUTBOX_SENT ? NULL : x->reason, NULL};
 
 		fprintf(out, "%s\n  {\"forsandelse\": ", first ? "" : ",");
 		json_string(out, x->key);
-		fputs(", \"id\": ", out);
-		json_string(out, sid);
-		fputs(", \"mottagare\": ", out);
-		json_string(out, v[0]);
-		fputs(", \"roll\": ", out);
-		json_string(out, v[1]);
-		fputs(", \"organ\": ", out);
-		json_string(out, v[2]);
-		fputs(", \"sammantrade\": ", out);
-		json_string(out, v[3]);
-		fprintf(out, ", \"paragraf\": %lu, \"dnr\": ", field_num(x->data, "paragraf"));
-		json_string(out, v[4]);
-		fputs(", \"route\": ", out);
-		json_string(out, v[5]);
-		fputs(", \"postort\": ", out);
-		json_string(out, v[6]);
-		fputs(", \"tid\": ", out);
-		json_string(out, when);
-		fputs(", \"sha256\": ", out);
-		json_string(out, v[7]);
-		fputs(", \"state\": ", out);
-		json_string(out, state);
-		fputs(", \"reason\": ", out);
-		json_string(out, pr.note != NULL ? pr.note : x->st == OUTBOX_SENT ? NULL : x->reason);
+		json_fields(out, head);
+		fprintf(out, ", \"paragraf\": %lu", field_num(x->data, "paragraf"));
+		json_fields(out, tail);
 		fprintf(out, ", \"rattelse\": %s, \"felaktigt_utskickad\": %s",
 		    v[9] != NULL ? v[9] : "0",
 		    pr.state != NULL && strcmp(pr.state, "felaktigt utskickad") == 0 ? "true" :
@@ -201,13 +181,10 @@ hist_print(struct audit *a, const struct historik_query *q, const struct hrow *x
 		if (audit_last_data(a, x->key, "kvitto", &kv) == 0 && kv != NULL) {
 			char *d = json_field(kv, "datum"), *l = json_field(kv, "sista_dag");
 			char *lk = json_field(kv, "laga_kraft");
+			const char *dg[] = {"delgiven", d, "sista_dag_att_overklaga", l, "laga_kraft",
+			    lk, NULL};
 
-			fputs(", \"delgiven\": ", out);
-			json_string(out, d);
-			fputs(", \"sista_dag_att_overklaga\": ", out);
-			json_string(out, l);
-			fputs(", \"laga_kraft\": ", out);
-			json_string(out, lk);
+			json_fields(out, dg);
 			free(d);
 			free(l);
 			free(lk);
