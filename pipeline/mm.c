@@ -2,19 +2,16 @@
  * mm.c -- the Mina meddelanden service contract; see mm.h.
  *
  * Reads: answers of the address register (isReachableResponse, Recipient v3)
- * and of mailbox operators (deliverSecureResponse, Service v3), as bytes; the
- * signing certificate and key (PEM files), once, in mm_signer_new().
+ * and of mailbox operators (deliverSecureResponse, Service v3), as bytes.
  * Writes: SOAP 1.1 requests as bytes: isReachable, and deliverSecure carrying
- * a SealedDelivery signed twice with xmlsec1 (OpenSSL back-end, linked
- * directly).
+ * a SealedDelivery signed twice (mm_sign.c).
  * Trusts: nothing in an answer.  An answer is size-capped before parsing,
  * parsed with XML_PARSE_NONET and without NOENT or DTDLOAD, and a <!DOCTYPE>
  * stops the parse, so no entity is ever declared, expanded or fetched;
  * elements are found by namespace URI and local name only; a value of the
  * wrong form makes the whole answer an error.  Text from a SOAP Fault is
  * cleaned (no control characters, long digit runs masked) before it reaches a
- * message.  The private key is read into memory only to check it against the
- * certificate and hand it to xmlsec1, and that copy is wiped.
+ * message.
  *
  * The shape of a SealedDelivery follows the reference integration's sample
  * (schemas/mina-meddelanden/samples/SealedDeliveryWithSignature.xml):
@@ -36,30 +33,13 @@
 #include <libxml/xmlstring.h>
 #include <libxml/xmlversion.h>
 
-#include <openssl/bio.h>
-#include <openssl/crypto.h>
-#include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-
-#include <xmlsec/xmlsec.h>
-#include <xmlsec/base64.h>
-#include <xmlsec/errors.h>
-#include <xmlsec/keys.h>
-#include <xmlsec/templates.h>
-#include <xmlsec/transforms.h>
-#include <xmlsec/xmldsig.h>
-#include <xmlsec/openssl/app.h>
-#include <xmlsec/openssl/crypto.h>
 
 #include "mm.h"
+#include "mm_int.h"
 #include "personnummer.h"
+#include "text.h"
 #include "xmalloc.h"
-
-#if defined(XMLSEC_CRYPTO_DYNAMIC_LOADING)
-#error "mm.c links xmlsec1-openssl directly; build without XMLSEC_CRYPTO_DYNAMIC_LOADING"
-#endif
 
 #define NS_SOAP     "http://schemas.xmlsoap.org/soap/envelope/"
 #define NS_RECIP    "http://minameddelanden.gov.se/schema/Recipient"
@@ -71,84 +51,8 @@
 #define NS_MSG3     "http://minameddelanden.gov.se/schema/Message/v3"
 #define NS_SENDER   "http://minameddelanden.gov.se/schema/Sender"
 
-/* The most a PEM certificate or key file may hold. */
-#define MAX_PEM (64 * 1024)
-
 /* Room in a deliverSecure request besides the two base64 texts. */
 #define ENVELOPE_SLACK 4096
-
-struct mm_signer {
-	xmlSecKeyPtr key; /* RSA key with its certificate; owned */
-};
-
-/* ---- xmlsec1: global state ---- */
-
-static bool xmlsec_up;
-static char xmlsec_first[200]; /* the first error since the last reset */
-
-static void
-on_xmlsec_error(const char *file, int line, const char *func, const char *object,
-    const char *subject, int reason, const char *msg)
-{
-	(void)file;
-	(void)line;
-	(void)object;
-	(void)reason;
-	if (xmlsec_first[0] != '\0')
-		return;
-	snprintf(xmlsec_first, sizeof(xmlsec_first), "%s: %s%s%s", func != NULL ? func : "?",
-	    subject != NULL ? subject : "", subject != NULL && msg != NULL ? ": " : "",
-	    msg != NULL ? msg : "");
-}
-
-/*
- * Initializes xmlsec1 and its OpenSSL back-end once per process; errors are
- * collected instead of printed, and base64 is written without line breaks,
- * as in the reference samples.
- */
-static int
-xmlsec_init(char *err, size_t errlen)
-{
-	if (xmlsec_up)
-		return 0;
-	xmlSecErrorsSetCallback(on_xmlsec_error);
-	if (xmlSecInit() < 0) {
-		snprintf(err, errlen, "xmlsec1 kunde inte startas");
-		return -1;
-	}
-	if (xmlSecCheckVersion() != 1) {
-		xmlSecShutdown();
-		snprintf(err, errlen, "fel version av xmlsec1 (byggd mot %s)", XMLSEC_VERSION);
-		return -1;
-	}
-	if (xmlSecOpenSSLAppInit(NULL) < 0) {
-		xmlSecShutdown();
-		snprintf(err, errlen, "xmlsec1:s OpenSSL-del kunde inte startas");
-		return -1;
-	}
-	if (xmlSecOpenSSLInit() < 0) {
-		xmlSecOpenSSLAppShutdown();
-		xmlSecShutdown();
-		snprintf(err, errlen, "xmlsec1:s OpenSSL-del kunde inte startas");
-		return -1;
-	}
-	xmlSecErrorsSetCallback(on_xmlsec_error);
-	/* Long enough that no certificate or signature value is ever broken. */
-	xmlSecBase64SetDefaultLineSize(1 << 24);
-	xmlsec_up = true;
-	return 0;
-}
-
-void
-mm_cleanup(void)
-{
-	if (!xmlsec_up)
-		return;
-	xmlSecOpenSSLShutdown();
-	xmlSecOpenSSLAppShutdown();
-	xmlSecShutdown();
-	xmlsec_up = false;
-}
 
 /* ---- small checks ---- */
 
@@ -406,6 +310,17 @@ new_build(void)
 	return b;
 }
 
+/* The document built, or NULL (and nothing) when a step of it failed. */
+static xmlDocPtr
+build_done(struct build *b)
+{
+	if (!b->ok) {
+		xmlFreeDoc(b->doc);
+		return NULL;
+	}
+	return b->doc;
+}
+
 /* The document as UTF-8 bytes, unindented, in a malloc'd NUL-terminated buffer. */
 static char *
 dump(xmlDocPtr doc, size_t *len)
@@ -532,8 +447,8 @@ read_answer(const char *buf, size_t len, char *err, size_t errlen)
 	return doc;
 }
 
-static bool
-is(const xmlNode *n, const char *href, const char *name)
+bool
+mm_xml_is(const xmlNode *n, const char *href, const char *name)
 {
 	return n != NULL && n->type == XML_ELEMENT_NODE && n->ns != NULL &&
 	    xmlStrEqual(n->ns->href, BAD_CAST href) && xmlStrEqual(n->name, BAD_CAST name);
@@ -560,7 +475,7 @@ child(const xmlNode *parent, const char *href, const char *name)
 	xmlNodePtr c;
 
 	for (c = first_elem(parent); c != NULL; c = next_elem(c->next))
-		if (is(c, href, name))
+		if (mm_xml_is(c, href, name))
 			return c;
 	return NULL;
 }
@@ -584,6 +499,16 @@ xml_space(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+const char *
+mm_xml_trim(const char *s, size_t *len)
+{
+	while (xml_space(*s))
+		s++;
+	for (*len = strlen(s); *len > 0 && xml_space(s[*len - 1]); (*len)--)
+		;
+	return s;
+}
+
 /*
  * The text of a leaf element, without leading and trailing white space, in a
  * malloc'd string; NULL when the element has element children.
@@ -602,10 +527,7 @@ leaf(const xmlNode *n)
 			return NULL;
 	if ((t = xmlNodeGetContent(n)) == NULL)
 		return xstrdup("");
-	for (s = (const char *)t; xml_space(*s); s++)
-		;
-	for (len = strlen(s); len > 0 && xml_space(s[len - 1]); len--)
-		;
+	s = mm_xml_trim((const char *)t, &len);
 	out = xstrndup(s, len);
 	xmlFree(t);
 	return out;
@@ -714,7 +636,7 @@ soap_payload(xmlDocPtr doc, char *err, size_t errlen)
 	xmlNodePtr env = xmlDocGetRootElement(doc), body, p, f;
 	char *code = NULL, *str = NULL, clean[200];
 
-	if (!is(env, NS_SOAP, "Envelope") || (body = child(env, NS_SOAP, "Body")) == NULL) {
+	if (!mm_xml_is(env, NS_SOAP, "Envelope") || (body = child(env, NS_SOAP, "Body")) == NULL) {
 		snprintf(err, errlen, "svaret från Mina meddelanden är inget SOAP-meddelande");
 		return NULL;
 	}
@@ -722,7 +644,7 @@ soap_payload(xmlDocPtr doc, char *err, size_t errlen)
 		snprintf(err, errlen, "svaret från Mina meddelanden är tomt (tom SOAP Body)");
 		return NULL;
 	}
-	if (!is(p, NS_SOAP, "Fault"))
+	if (!mm_xml_is(p, NS_SOAP, "Fault"))
 		return p;
 	if ((f = fault_child(p, "faultstring")) != NULL)
 		str = leaf(f);
@@ -827,13 +749,13 @@ mm_parse_is_reachable(const char *buf, size_t len, struct mm_reach **out, size_t
 		return -1;
 	if ((p = soap_payload(doc, err, errlen)) == NULL)
 		goto out;
-	if (!is(p, NS_RECIP3, "isReachableResponse")) {
+	if (!mm_xml_is(p, NS_RECIP3, "isReachableResponse")) {
 		snprintf(err, errlen, "adressregistret svarade med något annat än "
 		    "isReachableResponse");
 		goto out;
 	}
 	for (ret = first_elem(p); ret != NULL; ret = next_elem(ret->next)) {
-		if (!is(ret, NS_RECIP3, "return")) {
+		if (!mm_xml_is(ret, NS_RECIP3, "return")) {
 			snprintf(err, errlen, "oväntat element i svaret från adressregistret");
 			goto out;
 		}
@@ -871,7 +793,7 @@ mm_parse_deliver_secure(const char *buf, size_t len, bool *delivered, char *tran
 		return -1;
 	if ((p = soap_payload(doc, err, errlen)) == NULL)
 		goto out;
-	if (!is(p, NS_SERVICE3, "deliverSecureResponse") ||
+	if (!mm_xml_is(p, NS_SERVICE3, "deliverSecureResponse") ||
 	    (ret = child(p, NS_SERVICE3, "return")) == NULL) {
 		snprintf(err, errlen, "brevlådeoperatören svarade med något annat än "
 		    "deliverSecureResponse");
@@ -884,7 +806,7 @@ mm_parse_deliver_secure(const char *buf, size_t len, bool *delivered, char *tran
 		goto out;
 	}
 	for (st = first_elem(ret); st != NULL; st = next_elem(st->next)) {
-		if (!is(st, NS_SERVICE, "Status"))
+		if (!mm_xml_is(st, NS_SERVICE, "Status"))
 			continue;
 		if ((rid = need_leaf(st, NS_SERVICE, "RecipientId", err, errlen)) == NULL)
 			goto out;
@@ -914,277 +836,6 @@ out:
 	return rc;
 }
 
-static int
-no_passphrase(char *buf, int size, int rwflag, void *u)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)u;
-	return 0;
-}
-
-/* Reads a small file whole; NULL with err. */
-static char *
-slurp(const char *path, const char *what, size_t *len, char *err, size_t errlen)
-{
-	FILE *fp;
-	char *buf;
-	size_t n;
-
-	if ((fp = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s %s kunde inte öppnas", what, path);
-		return NULL;
-	}
-	buf = xmalloc(MAX_PEM + 1);
-	n = fread(buf, 1, MAX_PEM + 1, fp);
-	if (ferror(fp) || n == 0 || n > MAX_PEM) {
-		snprintf(err, errlen, "%s %s kunde inte läsas (tom, för stor eller oläslig)", what,
-		    path);
-		OPENSSL_cleanse(buf, MAX_PEM + 1);
-		free(buf);
-		fclose(fp);
-		return NULL;
-	}
-	fclose(fp);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
-struct mm_signer *
-mm_signer_new(const char *cert_pem, const char *key_pem, char *err, size_t errlen)
-{
-	struct mm_signer *s = NULL;
-	char *cbuf = NULL, *kbuf = NULL;
-	size_t clen = 0, klen = 0;
-	BIO *bio = NULL;
-	X509 *x = NULL;
-	EVP_PKEY *pk = NULL;
-	xmlSecKeyPtr key = NULL;
-
-	if (cert_pem == NULL || key_pem == NULL) {
-		snprintf(err, errlen, "signeringscertifikat eller signeringsnyckel saknas");
-		return NULL;
-	}
-	if (xmlsec_init(err, errlen) == -1)
-		return NULL;
-	if ((cbuf = slurp(cert_pem, "signeringscertifikatet", &clen, err, errlen)) == NULL ||
-	    (kbuf = slurp(key_pem, "signeringsnyckeln", &klen, err, errlen)) == NULL)
-		goto out;
-	/* OpenSSL first: plain messages for the usual mistakes, and never a passphrase prompt. */
-	if ((bio = BIO_new_mem_buf(cbuf, (int)clen)) == NULL ||
-	    (x = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL)) == NULL) {
-		snprintf(err, errlen, "signeringscertifikatet %s är inget certifikat i PEM-format",
-		    cert_pem);
-		goto out;
-	}
-	BIO_free(bio);
-	if ((bio = BIO_new_mem_buf(kbuf, (int)klen)) == NULL ||
-	    (pk = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL)) == NULL) {
-		snprintf(err, errlen, "signeringsnyckeln %s kunde inte läsas; den ska vara en "
-		    "okrypterad privat nyckel i PEM-format", key_pem);
-		goto out;
-	}
-	if (EVP_PKEY_base_id(pk) != EVP_PKEY_RSA) {
-		snprintf(err, errlen, "signeringsnyckeln %s ska vara en RSA-nyckel (signaturerna "
-		    "är RSA-SHA256)", key_pem);
-		goto out;
-	}
-	if (X509_check_private_key(x, pk) != 1) {
-		snprintf(err, errlen, "signeringsnyckeln %s hör inte till certifikatet %s", key_pem,
-		    cert_pem);
-		goto out;
-	}
-	if (X509_cmp_current_time(X509_get0_notBefore(x)) != -1) {
-		snprintf(err, errlen, "signeringscertifikatet %s gäller inte ännu", cert_pem);
-		goto out;
-	}
-	if (X509_cmp_current_time(X509_get0_notAfter(x)) != 1) {
-		snprintf(err, errlen, "signeringscertifikatet %s har gått ut", cert_pem);
-		goto out;
-	}
-	xmlsec_first[0] = '\0';
-	if ((key = xmlSecOpenSSLAppKeyLoadMemory((const xmlSecByte *)kbuf, (xmlSecSize)klen,
-	    xmlSecKeyDataFormatPem, NULL, NULL, NULL)) == NULL ||
-	    xmlSecOpenSSLAppKeyCertLoadMemory(key, (const xmlSecByte *)cbuf, (xmlSecSize)clen,
-		xmlSecKeyDataFormatPem) < 0) {
-		snprintf(err, errlen, "xmlsec1 kunde inte läsa signeringsnyckeln och certifikatet "
-		    "(%s)", xmlsec_first);
-		goto out;
-	}
-	s = xcalloc(1, sizeof(*s));
-	s->key = key;
-	key = NULL;
-out:
-	if (key != NULL)
-		xmlSecKeyDestroy(key);
-	EVP_PKEY_free(pk);
-	X509_free(x);
-	BIO_free(bio);
-	if (kbuf != NULL) {
-		OPENSSL_cleanse(kbuf, klen);
-		free(kbuf);
-	}
-	free(cbuf);
-	ERR_clear_error();
-	return s;
-}
-
-void
-mm_signer_free(struct mm_signer *s)
-{
-	if (s == NULL)
-		return;
-	xmlSecKeyDestroy(s->key);
-	free(s);
-}
-
-/*
- * A signature context that borrows the signer's key.  Duplicating the key for
- * every context (xmlSecKeyDuplicate) decodes its certificate and RSA key again
- * through OpenSSL's decoders, which cost more than the signature itself; the
- * context only reads the key, and ctx_free() hands it back before the context
- * is destroyed.  One thread only (see mm.h).
- */
-static xmlSecDSigCtxPtr
-ctx_new(struct mm_signer *s)
-{
-	xmlSecDSigCtxPtr ctx;
-
-	if ((ctx = xmlSecDSigCtxCreate(NULL)) == NULL)
-		return NULL;
-	ctx->signKey = s->key;
-	ctx->enabledReferenceUris = xmlSecTransformUriTypeEmpty;
-	return ctx;
-}
-
-static void
-ctx_free(xmlSecDSigCtxPtr ctx)
-{
-	if (ctx == NULL)
-		return;
-	ctx->signKey = NULL; /* the signer's: not destroyed with the context */
-	xmlSecDSigCtxDestroy(ctx);
-}
-
-/*
- * Checks the enveloped signature last under the root of doc, as made by
- * sign_enveloped(), with the signer's own key: the Seal says SignaturesOK, and
- * a signature that does not verify here never leaves.
- */
-static int
-verify_enveloped(struct mm_signer *s, xmlDocPtr doc, char *err, size_t errlen)
-{
-	xmlNodePtr sig;
-	xmlSecDSigCtxPtr ctx = NULL;
-	int rc = -1;
-
-	xmlsec_first[0] = '\0';
-	sig = xmlDocGetRootElement(doc)->last;
-	if (!is(sig, "http://www.w3.org/2000/09/xmldsig#", "Signature"))
-		goto out;
-	if ((ctx = ctx_new(s)) == NULL)
-		goto out;
-	if (xmlSecDSigCtxVerify(ctx, sig) < 0 || ctx->status != xmlSecDSigStatusSucceeded)
-		goto out;
-	rc = 0;
-out:
-	ctx_free(ctx);
-	if (rc == -1)
-		snprintf(err, errlen, "den nyss gjorda signaturen gick inte att kontrollera "
-		    "(xmlsec1: %s)", xmlsec_first[0] != '\0' ? xmlsec_first : "ogiltig");
-	return rc;
-}
-
-/*
- * Removes the white space xmlsec1's templates put between the elements of a
- * Signature and around the base64 it writes (the certificate ends in a line
- * break), so that the Signature looks like the reference samples: a receiver
- * reads a SignedDelivery or SealedDelivery into objects and writes it out
- * again before checking it, and none of that white space survives.  Done on
- * the template before signing and on the result after it, where it touches
- * only KeyInfo and SignatureValue, which no digest covers.
- */
-static void
-tighten(xmlDocPtr doc, xmlNodePtr n)
-{
-	xmlNodePtr c, next;
-	bool elems = false;
-
-	for (c = n->children; c != NULL; c = c->next)
-		if (c->type == XML_ELEMENT_NODE)
-			elems = true;
-	for (c = n->children; c != NULL; c = next) {
-		next = c->next;
-		if (c->type == XML_ELEMENT_NODE)
-			tighten(doc, c);
-		else if (elems && c->type == XML_TEXT_NODE && xmlIsBlankNode(c)) {
-			xmlUnlinkNode(c);
-			xmlFreeNode(c);
-		} else if (!elems && c->type == XML_TEXT_NODE && c->content != NULL &&
-		    doc->dict == NULL) {
-			/* Trimmed in place: the text only gets shorter. */
-			char *t = (char *)c->content, *p = t;
-			size_t len;
-
-			while (xml_space(*p))
-				p++;
-			len = strlen(p);
-			while (len > 0 && xml_space(p[len - 1]))
-				len--;
-			memmove(t, p, len);
-			t[len] = '\0';
-		}
-	}
-}
-
-/*
- * Appends an enveloped signature to the root of doc and signs the whole
- * document: Reference URI="", transforms enveloped-signature and exclusive
- * C14N, SHA-256 digest, exclusive C14N of SignedInfo, RSA-SHA256, and the
- * certificate in KeyInfo/X509Data.  With check, the result is verified at
- * once (the SignedDelivery's, which the Seal vouches for with SignaturesOK).
- */
-static int
-sign_enveloped(struct mm_signer *s, xmlDocPtr doc, bool check, char *err, size_t errlen)
-{
-	xmlNodePtr root = xmlDocGetRootElement(doc), sig, ref, ki, x509;
-	xmlSecDSigCtxPtr ctx = NULL;
-	int rc = -1;
-
-	xmlsec_first[0] = '\0';
-	if ((sig = xmlSecTmplSignatureCreate(doc, xmlSecTransformExclC14NId,
-	    xmlSecOpenSSLTransformRsaSha256Id, NULL)) == NULL)
-		goto out;
-	if (xmlAddChild(root, sig) == NULL) {
-		xmlFreeNode(sig);
-		goto out;
-	}
-	if ((ref = xmlSecTmplSignatureAddReference(sig, xmlSecOpenSSLTransformSha256Id, NULL,
-	    BAD_CAST "", NULL)) == NULL ||
-	    xmlSecTmplReferenceAddTransform(ref, xmlSecTransformEnvelopedId) == NULL ||
-	    xmlSecTmplReferenceAddTransform(ref, xmlSecTransformExclC14NId) == NULL ||
-	    (ki = xmlSecTmplSignatureEnsureKeyInfo(sig, NULL)) == NULL ||
-	    (x509 = xmlSecTmplKeyInfoAddX509Data(ki)) == NULL ||
-	    xmlSecTmplX509DataAddCertificate(x509) == NULL)
-		goto out;
-	tighten(doc, sig);
-	if ((ctx = ctx_new(s)) == NULL)
-		goto out;
-	if (xmlSecDSigCtxSign(ctx, sig) < 0)
-		goto out;
-	tighten(doc, sig);
-	rc = 0;
-out:
-	ctx_free(ctx);
-	if (rc == -1) {
-		snprintf(err, errlen, "försändelsen kunde inte signeras (xmlsec1: %s)",
-		    xmlsec_first[0] != '\0' ? xmlsec_first : "okänt fel");
-		return -1;
-	}
-	return check ? verify_enveloped(s, doc, err, errlen) : 0;
-}
 
 static char *
 base64(const unsigned char *p, size_t n)
@@ -1195,21 +846,20 @@ base64(const unsigned char *p, size_t n)
 	return out;
 }
 
+/* The MD5 of the attachment as the Checksum carries it: 32 upper-case hex digits. */
 static int
 md5_hex(const unsigned char *p, size_t n, char out[33])
 {
-	static const char hex[] = "0123456789ABCDEF";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0, i;
 	const EVP_MD *md5 = EVP_md5();
 
 	if (md5 == NULL || EVP_Digest(p, n, md, &mdlen, md5, NULL) != 1 || mdlen != 16)
 		return -1;
-	for (i = 0; i < 16; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 0xf];
-	}
-	out[32] = '\0';
+	text_hex(md, 16, out);
+	for (i = 0; i < 32; i++)
+		if (out[i] >= 'a' && out[i] <= 'f')
+			out[i] = (char)(out[i] - 'a' + 'A');
 	return 0;
 }
 
@@ -1251,11 +901,7 @@ build_signed_delivery(const struct mm_message *m, const char *body64, const char
 	add_leaf(&b, att, NS_MSG, "Body", pdf64);
 	add_leaf(&b, att, NS_MSG, "Checksum", md5);
 	add_leaf(&b, att, NS_MSG, "Filename", m->pdf_name);
-	if (!b.ok) {
-		xmlFreeDoc(b.doc);
-		return NULL;
-	}
-	return b.doc;
+	return build_done(&b);
 }
 
 /* SealedDelivery (Message v3): the signed SignedDelivery and a Seal, not yet signed. */
@@ -1277,11 +923,7 @@ build_sealed_delivery(xmlDocPtr signed_doc)
 	seal = add_elem(&b, root, NS_MSG3, NULL, "Seal");
 	add_leaf(&b, seal, NS_MSG, "ReceivedTime", today);
 	add_leaf(&b, seal, NS_MSG, "SignaturesOK", "true");
-	if (!b.ok) {
-		xmlFreeDoc(b.doc);
-		return NULL;
-	}
-	return b.doc;
+	return build_done(&b);
 }
 
 /*
@@ -1300,11 +942,7 @@ build_soap(xmlDocPtr sealed_doc)
 	inner = add_elem(&b, outer, NS_SERVICE3, NULL, "deliverSecure");
 	for (c = xmlDocGetRootElement(sealed_doc)->children; c != NULL; c = c->next)
 		add_copy(&b, inner, c);
-	if (!b.ok) {
-		xmlFreeDoc(b.doc);
-		return NULL;
-	}
-	return b.doc;
+	return build_done(&b);
 }
 
 char *
@@ -1337,13 +975,14 @@ mm_deliver_secure_request(struct mm_signer *s, const struct mm_message *m, size_
 	    m->sender_name);
 	text64 = base64((const unsigned char *)text, strlen(text));
 	pdf64 = base64(m->pdf, m->pdf_len);
-	if ((signed_doc = build_signed_delivery(m, text64, pdf64, md5)) == NULL) {
+	signed_doc = build_signed_delivery(m, text64, pdf64, md5);
+	free(pdf64);
+	pdf64 = NULL;
+	if (signed_doc == NULL) {
 		snprintf(err, errlen, "meddelandet kunde inte byggas (slut på minne)");
 		goto out;
 	}
-	free(pdf64);
-	pdf64 = NULL;
-	if (sign_enveloped(s, signed_doc, true, err, errlen) == -1)
+	if (mm_sign_enveloped(s, signed_doc, true, err, errlen) == -1)
 		goto out;
 	if ((sealed_doc = build_sealed_delivery(signed_doc)) == NULL) {
 		snprintf(err, errlen, "meddelandet kunde inte förseglas (slut på minne)");
@@ -1358,7 +997,7 @@ mm_deliver_secure_request(struct mm_signer *s, const struct mm_message *m, size_
 	 * which neither check here sees).  Verifying it again took a tenth of
 	 * the CPU of building a request.
 	 */
-	if (sign_enveloped(s, sealed_doc, false, err, errlen) == -1)
+	if (mm_sign_enveloped(s, sealed_doc, false, err, errlen) == -1)
 		goto out;
 	if ((soap_doc = build_soap(sealed_doc)) == NULL ||
 	    (out = dump(soap_doc, &outlen)) == NULL) {

@@ -3,7 +3,7 @@
  *
  * Reads: the audit log (audit_query), the session being checked or sent.
  * Writes: "rattelse", "ersatt", "retur" and "kvitto" events; findings of
- * rule changed-after-send; the historik.
+ * rule changed-after-send.  The historik is record_historik.c.
  * Trusts: the log's own events (their data is this program's JSON).
  *
  * No personnummer and no address is stored or printed here: the log holds
@@ -15,10 +15,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "diag.h"
 #include "json.h"
 #include "personnummer.h"
 #include "record.h"
+#include "record_int.h"
+#include "text.h"
 #include "xmalloc.h"
 
 /* ---- keys ---- */
@@ -33,26 +36,6 @@ hmac32(const struct audit *a, const char *s, char out[33])
 	memcpy(out, full, 32);
 	out[32] = '\0';
 	return 0;
-}
-
-/* Appends s with its white space folded and ASCII letters in lower case. */
-static void
-fold(FILE *fp, const char *s)
-{
-	bool space = false, any = false;
-
-	for (; s != NULL && *s != '\0'; s++) {
-		if (isspace((unsigned char)*s)) {
-			space = any;
-			continue;
-		}
-		if (space)
-			putc(' ', fp);
-		space = false;
-		any = true;
-		putc(tolower((unsigned char)*s), fp);
-	}
-	putc('\n', fp);
 }
 
 /* The address as the sheet gives it, without spelling that does not matter. */
@@ -74,15 +57,15 @@ adress_key(const struct audit *a, const struct mottagare *m, char out[33])
 	if ((fp = open_memstream(&p, &len)) == NULL)
 		return -1;
 	fputs("adress:", fp);
-	fold(fp, ad->co);
+	text_fold_line(fp, ad->co);
 	for (i = 0; i < ad->n_utdelningsadress; i++)
-		fold(fp, ad->utdelningsadress[i]);
+		text_fold_line(fp, ad->utdelningsadress[i]);
 	for (i = 0; ad->postnummer != NULL && ad->postnummer[i] != '\0'; i++)
 		if (isdigit((unsigned char)ad->postnummer[i]))
 			putc(ad->postnummer[i], fp);
 	putc('\n', fp);
-	fold(fp, ad->postort);
-	fold(fp, ad->land);
+	text_fold_line(fp, ad->postort);
+	text_fold_line(fp, ad->land);
 	fclose(fp);
 	rc = hmac32(a, p, out);
 	free(p);
@@ -270,21 +253,6 @@ record_local_time(const char *utc, char out[20])
 		snprintf(out, 20, "%s", utc);
 }
 
-static void
-today(char out[11])
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	const char *fixed = getenv("EXPEDIERA_AUDIT_NOW");
-
-	if (fixed != NULL && strlen(fixed) >= 10) {
-		snprintf(out, 11, "%.10s", fixed);
-		return;
-	}
-	localtime_r(&t, &tm);
-	strftime(out, 11, "%Y-%m-%d", &tm);
-}
-
 static long
 day_number(const char *ymd)
 {
@@ -332,17 +300,36 @@ field_copy(const char *data, const char *name, char out[33])
 }
 
 static void
+sent_clear(struct sent *x)
+{
+	free(x->roll);
+	free(x->kanal);
+	free(x->mottagare);
+	free(x->when);
+	free(x->data);
+}
+
+bool
+record_field_is(const char *data, const char *name, const char *want)
+{
+	char *v;
+	bool eq;
+
+	if (want == NULL)
+		return true;
+	v = json_field(data, name);
+	eq = v != NULL && strcmp(v, want) == 0;
+	free(v);
+	return eq;
+}
+
+static void
 sents_free(struct sents *ss)
 {
 	size_t i;
 
-	for (i = 0; i < ss->n; i++) {
-		free(ss->v[i].roll);
-		free(ss->v[i].kanal);
-		free(ss->v[i].mottagare);
-		free(ss->v[i].when);
-		free(ss->v[i].data);
-	}
+	for (i = 0; i < ss->n; i++)
+		sent_clear(&ss->v[i]);
 	free(ss->v);
 	memset(ss, 0, sizeof(*ss));
 }
@@ -369,13 +356,8 @@ collect_sent(void *arg, const struct audit_row *row)
 			ss->v = xreallocarray(ss->v, ss->cap, sizeof(*ss->v));
 		}
 		memset(&ss->v[ss->n++], 0, sizeof(*ss->v));
-	} else {
-		free(ss->v[i].roll);
-		free(ss->v[i].kanal);
-		free(ss->v[i].mottagare);
-		free(ss->v[i].when);
-		free(ss->v[i].data);
-	}
+	} else
+		sent_clear(&ss->v[i]);
 	x = &ss->v[i];
 	x->event = row->id;
 	snprintf(x->key, sizeof(x->key), "%.32s", row->forsandelse);
@@ -430,11 +412,7 @@ paragraph_sent(struct audit *a, const char *pkey, struct sents *ss, struct last_
 			ss->v[o++] = ss->v[i];
 			continue;
 		}
-		free(ss->v[i].roll);
-		free(ss->v[i].kanal);
-		free(ss->v[i].mottagare);
-		free(ss->v[i].when);
-		free(ss->v[i].data);
+		sent_clear(&ss->v[i]);
 	}
 	ss->n = o;
 	return 0;
@@ -515,8 +493,8 @@ struct now {
 	bool matched;
 };
 
-static const char *
-roll_label_of(const char *roll)
+const char *
+record_roll_label(const char *roll)
 {
 	size_t i;
 
@@ -582,12 +560,12 @@ check_paragraph(struct audit *a, struct session *s, struct paragraf *p)
 				    m->n_adresser > 0 ? m->adresser[0].line : m->line, p->nr,
 				    "§ %lu skickades %s till %s (%s) på en annan adress än den "
 				    "försättsbladet nu anger. %s", p->nr, when, x->mottagare,
-				    roll_label_of(x->roll), hint);
+				    record_roll_label(x->roll), hint);
 			else if (x->kanal != NULL && strcmp(x->kanal, kanal_names[m->kanal]) != 0)
 				diag_add(&s->diag, RULE_CHANGED_AFTER_SEND, fb->file, m->line, p->nr,
 				    "§ %lu skickades %s till %s (%s) med kanal=%s; försättsbladet "
 				    "anger nu kanal=%s. %s", p->nr, when, x->mottagare,
-				    roll_label_of(x->roll), x->kanal, kanal_names[m->kanal], hint);
+				    record_roll_label(x->roll), x->kanal, kanal_names[m->kanal], hint);
 			continue;
 		}
 		/* The same person in another role? */
@@ -597,7 +575,7 @@ check_paragraph(struct audit *a, struct session *s, struct paragraf *p)
 			now[j].matched = true;
 			diag_add(&s->diag, RULE_CHANGED_AFTER_SEND, fb->file, now[j].m->line, p->nr,
 			    "§ %lu skickades %s till %s som %s; försättsbladet anger nu rollen %s. %s",
-			    p->nr, when, x->mottagare, roll_label_of(x->roll),
+			    p->nr, when, x->mottagare, record_roll_label(x->roll),
 			    roll_labels[now[j].m->roll], hint);
 			continue;
 		}
@@ -619,13 +597,13 @@ check_paragraph(struct audit *a, struct session *s, struct paragraf *p)
 			diag_add(&s->diag, RULE_CHANGED_AFTER_SEND, fb->file, now[j].m->line, p->nr,
 			    "§ %lu skickades %s till %s (%s); försättsbladet anger nu %s i samma "
 			    "roll. Gick beslutet till fel mottagare, ange --fel-mottagare. %s", p->nr,
-			    when, x->mottagare, roll_label_of(x->roll), now[j].m->namn, hint);
+			    when, x->mottagare, record_roll_label(x->roll), now[j].m->namn, hint);
 			continue;
 		}
 		diag_add(&s->diag, RULE_CHANGED_AFTER_SEND, fb->file, fb->arende_line, p->nr,
 		    "§ %lu skickades %s till %s (%s), som inte längre finns på försättsbladet. "
 		    "Gick beslutet till fel mottagare, ange --fel-mottagare. %s", p->nr, when,
-		    x->mottagare, roll_label_of(x->roll), hint);
+		    x->mottagare, record_roll_label(x->roll), hint);
 	}
 out:
 	free(now);
@@ -745,7 +723,7 @@ record_rattelse(struct audit *a, int64_t batch, const struct session *s,
 	*gen = lr.gen + 1;
 	snprintf(g, sizeof(g), "%d", *gen);
 	ymd_format(&s->protokoll.sammantradesdatum, date);
-	today(idag);
+	clock_today(idag);
 	{
 		const char *kv[] = {"pkey", pk.pkey, "gen", g, "paragraf", NULL, "dnr",
 		    p->dnr != NULL ? p->dnr : "", "organ", s->protokoll.organ, "sammantrade", date,
@@ -787,7 +765,7 @@ out:
 /* ---- one försändelse by its id: retur, kvitto ---- */
 
 struct found {
-	char key[33];
+	char key[33], sid[15];
 	char *data, *sent;
 	size_t distinct;
 };
@@ -811,7 +789,14 @@ collect_found(void *arg, const struct audit_row *row)
 	return 0;
 }
 
-/* The sent försändelse id names: 0, 1 when none or several (msg says), -1. */
+static void
+found_free(struct found *f)
+{
+	free(f->data);
+	free(f->sent);
+}
+
+/* The sent försändelse id names: 0, or 1 when none or several, -1 (msg says; f is then empty). */
 static int
 find_sent(struct audit *a, const char *id, struct found *f, char *msg, size_t msglen)
 {
@@ -836,6 +821,7 @@ find_sent(struct audit *a, const char *id, struct found *f, char *msg, size_t ms
 	}
 	if (audit_query(a, "route", "forsandelse", hex, collect_found, f) == -1) {
 		snprintf(msg, msglen, "%s", audit_error(a));
+		found_free(f);
 		return -1;
 	}
 	if (f->data == NULL) {
@@ -844,16 +830,11 @@ find_sent(struct audit *a, const char *id, struct found *f, char *msg, size_t ms
 	}
 	if (f->distinct > 1) {
 		snprintf(msg, msglen, "id %s passar flera försändelser; ange fler tecken", hex);
+		found_free(f);
 		return 1;
 	}
+	record_short_id(f->key, f->sid);
 	return 0;
-}
-
-static void
-found_free(struct found *f)
-{
-	free(f->data);
-	free(f->sent);
 }
 
 /* A date given on the command line: valid, not before the sending, not after today. */
@@ -867,7 +848,7 @@ check_datum(const char *datum, const char *sent, char *msg, size_t msglen)
 		snprintf(msg, msglen, "--datum ska vara ett datum, ÅÅÅÅ-MM-DD");
 		return 1;
 	}
-	today(idag);
+	clock_today(idag);
 	record_local_time(sent, d);
 	if (strcmp(datum, idag) > 0) {
 		snprintf(msg, msglen, "--datum %s ligger efter i dag (%s)", datum, idag);
@@ -880,61 +861,73 @@ check_datum(const char *datum, const char *sent, char *msg, size_t msglen)
 	return 0;
 }
 
+/*
+ * Records a kind event ("retur", "kvitto") with kv for the försändelse key
+ * (short id sid, sent at sent), once: 1 with msg when one is registered
+ * already (already: a format for sid and that one's date) or datum is not a
+ * day it can be, -1 with msg on a log error, 0 when recorded.
+ */
+static int
+register_once(struct audit *a, const char *key, const char *kind, const char *already,
+    const char *sid, const char *datum, const char *sent, const char *const *kv, char *msg,
+    size_t msglen)
+{
+	char *prior = NULL, *data;
+	int rc;
+
+	if (audit_last_data(a, key, kind, &prior) == -1)
+		goto fail;
+	if (prior != NULL) {
+		char *d = json_field(prior, "datum");
+
+		snprintf(msg, msglen, already, sid, d != NULL ? d : "");
+		free(d);
+		free(prior);
+		return 1;
+	}
+	if (check_datum(datum, sent, msg, msglen) != 0)
+		return 1;
+	data = event_json(kv);
+	rc = audit_event(a, 0, kind, key, data);
+	free(data);
+	if (rc != -1 && !audit_failed(a))
+		return 0;
+fail:
+	snprintf(msg, msglen, "%s", audit_error(a));
+	return -1;
+}
+
 int
 record_retur(struct audit *a, const char *id, const char *datum, const char *orsak,
     char *msg, size_t msglen)
 {
 	struct found f;
-	char *route = NULL, *prior = NULL, *data = NULL, *bas = NULL, *adress = NULL, sid[15];
+	char *route, *bas, *adress;
 	int rc;
 
 	if ((rc = find_sent(a, id, &f, msg, msglen)) != 0)
 		return rc;
-	rc = 1;
-	record_short_id(f.key, sid);
 	route = json_field(f.data, "route");
-	if (route == NULL || (strcmp(route, "print") != 0 && strcmp(route, "print-skatteverket") != 0)) {
-		snprintf(msg, msglen, "försändelse %s gick inte med post (%s); bara post kan komma "
-		    "tillbaka", sid, route != NULL ? route : "okänd väg");
-		goto out;
-	}
-	if (audit_last_data(a, f.key, "retur", &prior) == -1) {
-		snprintf(msg, msglen, "%s", audit_error(a));
-		rc = -1;
-		goto out;
-	}
-	if (prior != NULL) {
-		char *d = json_field(prior, "datum");
-
-		snprintf(msg, msglen, "returen av försändelse %s är redan registrerad (%s)", sid,
-		    d != NULL ? d : "");
-		free(d);
-		goto out;
-	}
-	if (check_datum(datum, f.sent, msg, msglen) != 0)
-		goto out;
 	bas = json_field(f.data, "bas");
 	adress = json_field(f.data, "adress");
-	{
+	if (route != NULL && (strcmp(route, "print") == 0 ||
+	    strcmp(route, "print-skatteverket") == 0)) {
 		const char *kv[] = {"bas", bas != NULL ? bas : "", "adress",
 		    adress != NULL ? adress : "", "datum", datum, "orsak", orsak != NULL ? orsak : "",
 		    NULL};
 
-		data = event_json(kv);
+		rc = register_once(a, f.key, "retur", "returen av försändelse %s är redan "
+		    "registrerad (%s)", f.sid, datum, f.sent, kv, msg, msglen);
+		if (rc == 0)
+			snprintf(msg, msglen, "försändelse %s registrerad som returnerad %s; "
+			    "mottagaren hålls tills försättsbladet har en ny bekräftad adress, och "
+			    "nästa send skickar dit", f.sid, datum);
+	} else {
+		snprintf(msg, msglen, "försändelse %s gick inte med post (%s); bara post kan komma "
+		    "tillbaka", f.sid, route != NULL ? route : "okänd väg");
+		rc = 1;
 	}
-	if (audit_event(a, 0, "retur", f.key, data) == -1 || audit_failed(a)) {
-		snprintf(msg, msglen, "%s", audit_error(a));
-		rc = -1;
-		goto out;
-	}
-	snprintf(msg, msglen, "försändelse %s registrerad som returnerad %s; mottagaren hålls "
-	    "tills försättsbladet har en ny bekräftad adress, och nästa send skickar dit", sid,
-	    datum);
-	rc = 0;
-out:
 	free(route);
-	free(prior);
-	free(data);
 	free(bas);
 	free(adress);
 	found_free(&f);
@@ -945,52 +938,24 @@ int
 record_kvitto(struct audit *a, const char *id, const char *datum, char *msg, size_t msglen)
 {
 	struct found f;
-	char *dg = NULL, *prior = NULL, *data = NULL, sid[15], last[11], lk[11];
+	char last[11], lk[11];
+	const char *kv[] = {"datum", datum, "sista_dag", last, "laga_kraft", lk, NULL};
 	int rc;
 
 	if ((rc = find_sent(a, id, &f, msg, msglen)) != 0)
 		return rc;
-	rc = 1;
-	record_short_id(f.key, sid);
-	dg = json_field(f.data, "delgivning");
-	if (dg == NULL || strcmp(dg, "true") != 0) {
+	if (!record_field_is(f.data, "delgivning", "true")) {
 		snprintf(msg, msglen, "försändelse %s skickades inte för delgivning; det finns "
-		    "inget kvitto att registrera", sid);
-		goto out;
+		    "inget kvitto att registrera", f.sid);
+		found_free(&f);
+		return 1;
 	}
-	if (audit_last_data(a, f.key, "kvitto", &prior) == -1) {
-		snprintf(msg, msglen, "%s", audit_error(a));
-		rc = -1;
-		goto out;
-	}
-	if (prior != NULL) {
-		char *d = json_field(prior, "datum");
-
-		snprintf(msg, msglen, "kvittot för försändelse %s är redan registrerat (delgiven "
-		    "%s)", sid, d != NULL ? d : "");
-		free(d);
-		goto out;
-	}
-	if (check_datum(datum, f.sent, msg, msglen) != 0)
-		goto out;
 	record_appeal(datum, last, lk);
-	{
-		const char *kv[] = {"datum", datum, "sista_dag", last, "laga_kraft", lk, NULL};
-
-		data = event_json(kv);
-	}
-	if (audit_event(a, 0, "kvitto", f.key, data) == -1 || audit_failed(a)) {
-		snprintf(msg, msglen, "%s", audit_error(a));
-		rc = -1;
-		goto out;
-	}
-	snprintf(msg, msglen, "försändelse %s delgiven %s; sista dag att överklaga %s, laga "
-	    "kraft tidigast %s om ingen överklagar", sid, datum, last, lk);
-	rc = 0;
-out:
-	free(dg);
-	free(prior);
-	free(data);
+	rc = register_once(a, f.key, "kvitto", "kvittot för försändelse %s är redan registrerat "
+	    "(delgiven %s)", f.sid, datum, f.sent, kv, msg, msglen);
+	if (rc == 0)
+		snprintf(msg, msglen, "försändelse %s delgiven %s; sista dag att överklaga %s, laga "
+		    "kraft tidigast %s om ingen överklagar", f.sid, datum, last, lk);
 	found_free(&f);
 	return rc;
 }
@@ -1109,7 +1074,7 @@ record_present(struct audit *a, const char *key, enum outbox_state st, const cha
 			long days;
 
 			record_local_time(sent, when);
-			today(idag);
+			clock_today(idag);
 			when[10] = '\0';
 			days = day_number(idag) - day_number(when);
 			pr->state = "väntar på kvitto";
@@ -1127,278 +1092,5 @@ out:
 	free(retur);
 	free(kvitto);
 	free(dg);
-	return rc;
-}
-
-/* ---- historik ---- */
-
-struct hrow {
-	char key[33];
-	char *data, *reason, *sent, *ts;
-	enum outbox_state st;
-};
-
-struct hist {
-	const struct historik_query *q;
-	struct hrow *v;
-	size_t n, cap;
-};
-
-static int
-rank(enum outbox_state st)
-{
-	return st == OUTBOX_SENT ? 5 : st == OUTBOX_SENDING ? 4 : st == OUTBOX_PENDING ? 3 :
-	    st == OUTBOX_HELD ? 2 : st == OUTBOX_FAILED ? 1 : 0;
-}
-
-static bool
-field_is(const char *data, const char *name, const char *want)
-{
-	char *v;
-	bool eq;
-
-	if (want == NULL)
-		return true;
-	v = json_field(data, name);
-	eq = v != NULL && strcmp(v, want) == 0;
-	free(v);
-	return eq;
-}
-
-static unsigned long
-field_num(const char *data, const char *name)
-{
-	char *pat = xasprintf("\"%s\":", name);
-	const char *p = strstr(data, pat);
-	unsigned long n = p != NULL ? strtoul(p + strlen(pat), NULL, 10) : 0;
-
-	free(pat);
-	return n;
-}
-
-static int
-collect_hist(void *arg, const struct audit_row *row)
-{
-	struct hist *h = arg;
-	struct hrow *x;
-	size_t i;
-
-	/* Rows with no outbox entry repeat a försändelse another row holds. */
-	if (row->forsandelse == NULL || row->state == OUTBOX_NONE ||
-	    !field_is(row->data, "dnr", h->q->dnr) ||
-	    !field_is(row->data, "sammantrade", h->q->sammantrade))
-		return 0;
-	for (i = 0; i < h->n && strncmp(h->v[i].key, row->forsandelse, 32) != 0; i++)
-		;
-	if (i < h->n && rank(row->state) < rank(h->v[i].st))
-		return 0;
-	if (i == h->n) {
-		if (h->n == h->cap) {
-			h->cap = h->cap ? 2 * h->cap : 16;
-			h->v = xreallocarray(h->v, h->cap, sizeof(*h->v));
-		}
-		memset(&h->v[h->n++], 0, sizeof(*h->v));
-	}
-	x = &h->v[i];
-	free(x->data);
-	free(x->reason);
-	free(x->sent);
-	free(x->ts);
-	snprintf(x->key, sizeof(x->key), "%.32s", row->forsandelse);
-	x->data = xstrdup(row->data);
-	x->reason = row->reason != NULL ? xstrdup(row->reason) : NULL;
-	x->sent = row->sent != NULL ? xstrdup(row->sent) : NULL;
-	x->ts = xstrdup(row->ts);
-	x->st = row->state;
-	return 0;
-}
-
-static int
-cmp_hrow(const void *a, const void *b)
-{
-	const struct hrow *x = a, *y = b;
-	char *dx = json_field(x->data, "sammantrade"), *dy = json_field(y->data, "sammantrade");
-	int c = strcmp(dx != NULL ? dx : "", dy != NULL ? dy : "");
-	unsigned long px = field_num(x->data, "paragraf"), py = field_num(y->data, "paragraf");
-
-	free(dx);
-	free(dy);
-	if (c != 0)
-		return c;
-	if (px != py)
-		return px < py ? -1 : 1;
-	return strcmp(x->sent != NULL ? x->sent : x->ts, y->sent != NULL ? y->sent : y->ts);
-}
-
-/* What the outbox says, in Swedish, for a försändelse without later news. */
-static const char *
-state_word(enum outbox_state st, const char *route)
-{
-	switch (st) {
-	case OUTBOX_SENT:
-		return route != NULL && strcmp(route, "manual") == 0 ? "överlämnad" :
-		    route != NULL && strcmp(route, "archive") == 0 ? "arkiverad" : "skickad";
-	case OUTBOX_HELD:
-		return "hålls";
-	case OUTBOX_FAILED:
-		return "misslyckades";
-	default:
-		return "pågår";
-	}
-}
-
-static const char *
-route_label_of(const char *route)
-{
-	static const char *const names[][2] = {{"manual", "överlämnas till annan avsändare"},
-	    {"print", "post"}, {"print-skatteverket", "post via Skatteverket"},
-	    {"digital", "digital brevlåda"}, {"archive", "akt"}, {"held", "hålls"}};
-	size_t i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (route != NULL && strcmp(route, names[i][0]) == 0)
-			return names[i][1];
-	return route != NULL ? route : "-";
-}
-
-static void
-hist_print(struct audit *a, const struct historik_query *q, const struct hrow *x, bool first,
-    FILE *out)
-{
-	static const char *const f[] = {"mottagare", "roll", "organ", "sammantrade", "dnr",
-	    "route", "postort", "sha256", "delgivning", "gen"};
-	char *v[sizeof(f) / sizeof(f[0])], sid[15], when[20];
-	struct rec_present pr;
-	const char *state;
-	size_t i;
-
-	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		v[i] = json_field(x->data, f[i]);
-	record_short_id(x->key, sid);
-	record_local_time(x->sent != NULL ? x->sent : x->ts, when);
-	if (record_present(a, x->key, x->st, x->data, x->sent, q->paminnelse_dagar, &pr) == -1)
-		memset(&pr, 0, sizeof(pr));
-	state = pr.state != NULL ? pr.state : state_word(x->st, v[5]);
-	if (q->json) {
-		char *kv = NULL;
-
-		fprintf(out, "%s\n  {\"forsandelse\": ", first ? "" : ",");
-		json_string(out, x->key);
-		fputs(", \"id\": ", out);
-		json_string(out, sid);
-		fputs(", \"mottagare\": ", out);
-		json_string(out, v[0]);
-		fputs(", \"roll\": ", out);
-		json_string(out, v[1]);
-		fputs(", \"organ\": ", out);
-		json_string(out, v[2]);
-		fputs(", \"sammantrade\": ", out);
-		json_string(out, v[3]);
-		fprintf(out, ", \"paragraf\": %lu, \"dnr\": ", field_num(x->data, "paragraf"));
-		json_string(out, v[4]);
-		fputs(", \"route\": ", out);
-		json_string(out, v[5]);
-		fputs(", \"postort\": ", out);
-		json_string(out, v[6]);
-		fputs(", \"tid\": ", out);
-		json_string(out, when);
-		fputs(", \"sha256\": ", out);
-		json_string(out, v[7]);
-		fputs(", \"state\": ", out);
-		json_string(out, state);
-		fputs(", \"reason\": ", out);
-		json_string(out, pr.note != NULL ? pr.note : x->st == OUTBOX_SENT ? NULL : x->reason);
-		fprintf(out, ", \"rattelse\": %s, \"felaktigt_utskickad\": %s",
-		    v[9] != NULL ? v[9] : "0",
-		    pr.state != NULL && strcmp(pr.state, "felaktigt utskickad") == 0 ? "true" :
-		    "false");
-		fprintf(out, ", \"delgivning\": %s", v[8] != NULL && strcmp(v[8], "true") == 0 ?
-		    "true" : "false");
-		if (audit_last_data(a, x->key, "kvitto", &kv) == 0 && kv != NULL) {
-			char *d = json_field(kv, "datum"), *l = json_field(kv, "sista_dag");
-			char *lk = json_field(kv, "laga_kraft");
-
-			fputs(", \"delgiven\": ", out);
-			json_string(out, d);
-			fputs(", \"sista_dag_att_overklaga\": ", out);
-			json_string(out, l);
-			fputs(", \"laga_kraft\": ", out);
-			json_string(out, lk);
-			free(d);
-			free(l);
-			free(lk);
-		}
-		free(kv);
-		fputc('}', out);
-	} else {
-		fprintf(out, "%s  %s %s § %lu %s\n", sid, v[2] != NULL ? v[2] : "-",
-		    v[3] != NULL ? v[3] : "-", field_num(x->data, "paragraf"),
-		    v[4] != NULL ? v[4] : "-");
-		fprintf(out, "    %s, %s; %s%s%s; %s\n", v[0] != NULL ? v[0] : "-",
-		    roll_label_of(v[1]), route_label_of(v[5]), v[6] != NULL ? " till " : "",
-		    v[6] != NULL ? v[6] : "", when);
-		fprintf(out, "    %s%s%s; sha256 %.16s…\n", state,
-		    pr.note != NULL ? ": " : x->st != OUTBOX_SENT && x->reason != NULL ? ": " : "",
-		    pr.note != NULL ? pr.note : x->st != OUTBOX_SENT && x->reason != NULL ?
-		    x->reason : "", v[7] != NULL ? v[7] : "-");
-	}
-	free(pr.note);
-	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		free(v[i]);
-}
-
-int
-record_historik(struct audit *a, const struct historik_query *q, FILE *out, char *err,
-    size_t errlen)
-{
-	struct hist h = {q, NULL, 0, 0};
-	size_t i;
-	int rc = -1;
-
-	if (q->sammantrade != NULL) {
-		struct ymd d;
-
-		if (strlen(q->sammantrade) != 10 || !ymd_parse(q->sammantrade, &d)) {
-			snprintf(err, errlen, "--sammantrade ska vara ett datum, ÅÅÅÅ-MM-DD");
-			return 1;
-		}
-	}
-	if (q->person != NULL) {
-		struct pnr p;
-		char k[33];
-
-		if (pnr_parse(q->person, NULL, &p) != PNR_OK) {
-			snprintf(err, errlen, "--person: inte ett giltigt personnummer (ÅÅÅÅMMDD-NNNN)");
-			return 1;
-		}
-		/* The number is never looked for: its keyed hash is. */
-		if (record_ident(a, p.digits, k) == -1 ||
-		    audit_query(a, "route", "ident", k, collect_hist, &h) == -1 ||
-		    audit_query(a, "route", "galler", k, collect_hist, &h) == -1)
-			goto fail;
-	} else if (audit_query(a, "route", NULL, NULL, collect_hist, &h) == -1)
-		goto fail;
-	if (h.n > 1)
-		qsort(h.v, h.n, sizeof(*h.v), cmp_hrow);
-	if (q->json)
-		fputs("{\"forsandelser\": [", out);
-	for (i = 0; i < h.n; i++)
-		hist_print(a, q, &h.v[i], i == 0, out);
-	if (q->json)
-		fprintf(out, "%s], \"antal\": %zu}\n", h.n > 0 ? "\n " : "", h.n);
-	else
-		fprintf(out, "%zu försändelser.\n", h.n);
-	rc = 0;
-	goto out;
-fail:
-	snprintf(err, errlen, "%s", audit_error(a));
-out:
-	for (i = 0; i < h.n; i++) {
-		free(h.v[i].data);
-		free(h.v[i].reason);
-		free(h.v[i].sent);
-		free(h.v[i].ts);
-	}
-	free(h.v);
 	return rc;
 }

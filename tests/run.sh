@@ -174,6 +174,7 @@ part watch
 part spool
 part status
 part after
+part fold
 part systemd
 part install
 part sftp

@@ -1,5 +1,5 @@
 /*
- * test_mm.c -- unit tests for pipeline/mm.c against the official Mina
+ * test_mm.c -- unit tests for pipeline/mm.c and mm_sign.c against the official Mina
  * meddelanden contract vendored in schemas/mina-meddelanden ($EXPEDIERA_CONTRACTS
  * overrides it; relative to the repository root the test runs from).
  *

@@ -1,0 +1,99 @@
+# fold.sh -- sourced by run.sh: an address is the same address whatever its
+# case or spacing, Å Ä Ö as much as A-Z (SPEC 3, changed-after-send; SPEC 7,
+# retur).  Post to "Åsvägen 1, Växjö" comes back; the sheet then gives
+# "ÅSVÄGEN  1, VÄXJÖ": the address it came back from, so the recipient stays
+# held.  A new address "Ängsgatan 3" is sent to once; the sheet then gives it
+# as "ÄNGSGATAN  3, VÄXJÖ": no changed-after-send, and nothing goes out again.
+# Runs on its own (EXPEDIERA=path/to/binary to try another build).
+
+export TZ=Europe/Stockholm
+F=$tmp/fold
+rm -rf "$F"
+mkdir -p "$F"
+cat >"$F/expediera.conf" <<'CONF'
+[organisation]
+name = Exempelby kommun
+namnd = Socialnämnden
+address = Box 100, 641 21 Exempelby
+phone = 0150-100 00
+email = socialnamnden@exempelby.se
+[print]
+driver = folder
+folder = out/print
+[archive]
+folder = out/arkiv
+[manual]
+folder = out/manuell
+[audit]
+database = out/expediera.db
+CONF
+fpkg=$tmp/fold-paket
+rm -rf "$fpkg"
+cp -r examples/sammantrade-2026-11-18 "$fpkg"
+fsheet=$fpkg/forsattsblad/sn-2026-404.xml
+# Mikael Järvinen (§ 122) lives at Åsvägen 1, 352 30 Växjö.
+sed -i 's|<utdelningsadress>Södra Linvägen 8</utdelningsadress>|<utdelningsadress>Åsvägen 1</utdelningsadress>|; s|<postnummer>641 39</postnummer>|<postnummer>352 30</postnummer>|' "$fsheet"
+python3 - "$fsheet" <<'PY'
+import sys
+p = sys.argv[1]
+s = open(p, encoding="utf-8").read()
+i = s.index("<utdelningsadress>Åsvägen 1</utdelningsadress>")
+j = s.index("<postort>Exempelby</postort>", i)
+s = s[:j] + "<postort>Växjö</postort>" + s[j + len("<postort>Exempelby</postort>"):]
+open(p, "w", encoding="utf-8").write(s)
+PY
+# f CMD ARGS...: runs expediera CMD with F's configuration; out, err, rc in $tmp.
+f() {
+	c=$1
+	shift
+	"$bin" "$c" --config "$F/expediera.conf" "$@" >"$tmp/out" 2>"$tmp/err"
+	echo $? >"$tmp/rc"
+}
+fnfiles() { find "$F/out/print" -type f -name '*.pdf' 2>/dev/null | wc -l; }
+# Mikael's försändelser in the log, as "state" lines.
+fmikael() {
+	"$bin" historik --json --config "$F/expediera.conf" --person 19861219-9854 |
+	    python3 -c 'import json,sys; [print(r["state"]) for r in json.load(sys.stdin)["forsandelser"] if r["roll"] == "vardnadshavare"]' | sort
+}
+
+EXPEDIERA_AUDIT_NOW=2026-11-20T10:00:00Z f send "$fpkg"
+[ "$(rc)" -eq 3 ] && ok || { bad "fold: the first send (exit $(rc))"; cat "$tmp/err"; }
+fid=$("$bin" historik --json --config "$F/expediera.conf" --person 19861219-9854 |
+    python3 -c 'import json,sys; print([r["id"] for r in json.load(sys.stdin)["forsandelser"] if r["roll"] == "vardnadshavare" and r["route"] == "print"][0])')
+EXPEDIERA_AUDIT_NOW=2026-11-25T10:00:00Z f retur "$fid" --datum 2026-11-24 --orsak "Okänd på adressen"
+[ "$(rc)" -eq 0 ] && ok || { bad "fold: retur (exit $(rc))"; cat "$tmp/err"; }
+
+# ---- the address it came back from, in capitals and spaced: still held ----
+sed -i 's|<utdelningsadress>Åsvägen 1</utdelningsadress>|<utdelningsadress>ÅSVÄGEN  1</utdelningsadress>|; s|<postort>Växjö</postort>|<postort>VÄXJÖ</postort>|' "$fsheet"
+f check "$fpkg"
+[ "$(rc)" -eq 0 ] && ok || { bad "fold: the returned address in capitals is changed-after-send"; cat "$tmp/err"; }
+before=$(fnfiles)
+EXPEDIERA_AUDIT_NOW=2026-11-25T10:00:00Z f send "$fpkg"
+if [ "$(rc)" -eq 3 ] && grep -q ': 0 skickade, 35 redan skickade tidigare, 2 hålls' "$tmp/out" &&
+    [ "$(fnfiles)" -eq "$before" ]; then ok; else
+	bad "fold: post went again to the address it came back from, in capitals (exit $(rc))"; cat "$tmp/out" "$tmp/err"
+fi
+
+# ---- a new address: sent there once, then the same in capitals is no change ----
+sed -i 's|<utdelningsadress>ÅSVÄGEN  1</utdelningsadress>|<utdelningsadress>Ängsgatan 3</utdelningsadress>|; s|<postort>VÄXJÖ</postort>|<postort>Växjö</postort>|' "$fsheet"
+before=$(fnfiles)
+EXPEDIERA_AUDIT_NOW=2026-11-26T10:00:00Z f send "$fpkg"
+if [ "$(rc)" -eq 3 ] && grep -q ': 1 skickade, 35 redan' "$tmp/out" && [ "$(fnfiles)" -eq $((before + 1)) ]; then ok; else
+	bad "fold: the new address was not sent to (exit $(rc))"; cat "$tmp/out" "$tmp/err"
+fi
+sed -i 's|<utdelningsadress>Ängsgatan 3</utdelningsadress>|<utdelningsadress>  ÄNGSGATAN  3 </utdelningsadress>|; s|<postort>Växjö</postort>|<postort>VÄXJÖ</postort>|' "$fsheet"
+f check "$fpkg"
+if [ "$(rc)" -eq 0 ] && ! grep -q 'changed-after-send' "$tmp/err"; then ok; else
+	bad "fold: the new address in capitals is changed-after-send"; cat "$tmp/err"
+fi
+before=$(fnfiles)
+EXPEDIERA_AUDIT_NOW=2026-11-27T10:00:00Z f send "$fpkg"
+if [ "$(rc)" -eq 3 ] && grep -q ': 0 skickade, 36 redan' "$tmp/out" && [ "$(fnfiles)" -eq "$before" ] &&
+    ! grep -q 'changed-after-send' "$tmp/err"; then ok; else
+	bad "fold: send after the address in capitals (exit $(rc))"; cat "$tmp/out" "$tmp/err"
+fi
+# Two försändelser to Mikael in all: the one that came back, and one to Ängsgatan.
+if [ "$(fmikael | tr '\n' ' ')" = "returnerad skickad " ]; then ok; else
+	bad "fold: Mikael's försändelser are not one returned and one sent:" $(fmikael)
+fi
+unset TZ
