@@ -2,7 +2,7 @@
  * pdf.h -- PDF output: documents, pages, fonts and text in UTF-8, PDF/A-1b
  * and deterministic output, saved to memory or a file, or written to a
  * FILE at the end.  The layout engine (layout.c) and the renderers draw
- * through this; only pdf.c knows the PDF library (libharu) and the format.
+ * through this; only pdf*.c know the PDF library (libharu) and the format.
  *
  * Coordinates are PDF points (1/72 inch) from the bottom-left corner of an
  * A4 page (595.276 x 841.89); use PDF_MM() to convert from millimetres.
