@@ -56,7 +56,8 @@
 #include "pdf_impl.h"
 #include "xmalloc.h"
 
-#define TEXT_MAX       60000u        /* bytes of one pdf_text call (libharu's strings stop at 65535) */
+/* bytes of one pdf_text call (libharu's strings stop at 65535) */
+#define TEXT_MAX       60000u
 
 /* ---- errors ---- */
 
