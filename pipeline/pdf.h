@@ -150,7 +150,7 @@ int pdf_save_mem(struct pdf *, unsigned char **buf, size_t *len);
  * returns NULL for them and drawing on them is an error; pdf_page_count
  * still counts them.  Nothing is written and no memory is freed (libharu
  * cannot write a page before the document).  Call it after each whole
- * försändelse (render.c goes back to its earlier pages to stamp "Sida n
+ * försändelse (the renderers go back to its earlier pages to stamp "Sida n
  * (m)" first).  Returns 0, or -1 with pdf_error() when the document has an
  * error.  On an ordinary document it does nothing (its pages stay open
  * until pdf_save) and returns 0, or -1 when the document already has an
