@@ -71,7 +71,8 @@ build/asan/test_%: tests/unit/test_%.c $(ASAN_OBJS) | build/asan
 
 # The PDF benchmark (tests/bench/bench_pdf.c): one-page letters a second and
 # their size, and a streamed batch's peak RSS.  Optimised, no sanitizers.
-build/bench_pdf: tests/bench/bench_pdf.c build/pdf.o build/xmalloc.o | build
+build/bench_pdf: tests/bench/bench_pdf.c build/pdf.o build/pdf_font.o build/pdf_meta.o build/pdf_record.o \
+    build/text.o build/xmalloc.o | build
 	$(CC) $(CSTD) $(WARN) $(CFLAGS) -Ipipeline -o $@ $^ $(PKG_LIBS)
 
 # print_sftp.c from the command line, for tests/lib/sftp.sh.

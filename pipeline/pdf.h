@@ -2,7 +2,7 @@
  * pdf.h -- PDF output: documents, pages, fonts and text in UTF-8, PDF/A-1b
  * and deterministic output, saved to memory or a file, or written to a
  * FILE at the end.  The layout engine (layout.c) and the renderers draw
- * through this; only pdf.c knows the PDF library (libharu) and the format.
+ * through this; only pdf*.c know the PDF library (libharu) and the format.
  *
  * Coordinates are PDF points (1/72 inch) from the bottom-left corner of an
  * A4 page (595.276 x 841.89); use PDF_MM() to convert from millimetres.
@@ -150,7 +150,7 @@ int pdf_save_mem(struct pdf *, unsigned char **buf, size_t *len);
  * returns NULL for them and drawing on them is an error; pdf_page_count
  * still counts them.  Nothing is written and no memory is freed (libharu
  * cannot write a page before the document).  Call it after each whole
- * försändelse (render.c goes back to its earlier pages to stamp "Sida n
+ * försändelse (the renderers go back to its earlier pages to stamp "Sida n
  * (m)" first).  Returns 0, or -1 with pdf_error() when the document has an
  * error.  On an ordinary document it does nothing (its pages stay open
  * until pdf_save) and returns 0, or -1 when the document already has an

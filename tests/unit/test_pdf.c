@@ -1,5 +1,5 @@
 /*
- * test_pdf.c -- unit test of pipeline/pdf.c: errors, measuring, fonts,
+ * test_pdf.c -- unit test of pipeline/pdf*.c: errors, measuring, fonts,
  * metadata and deterministic output.
  *
  *   test_pdf [OUTDIR]
