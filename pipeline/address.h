@@ -4,10 +4,10 @@
  * printed at all.
  *
  * The renderer (render.c) places the block with these functions and the
- * rule address-unprintable (validate.c) checks with the same ones, so check
- * and the letter agree on the lines, the window (templates/layout.conf and
- * [print] window), the fonts and every measurement: an address check passes
- * is one the letter can hold.
+ * rule address-unprintable (validate_address.c) checks with the same ones,
+ * so check and the letter agree on the lines, the window
+ * (templates/layout.conf and [print] window), the fonts and every
+ * measurement: an address check passes is one the letter can hold.
  */
 #ifndef EXPEDIERA_ADDRESS_H
 #define EXPEDIERA_ADDRESS_H

@@ -1,6 +1,7 @@
 /*
  * messages.c -- the table of the rules' wording that the försättsblad form
- * checks with; see messages.h.  validate.c formats the same CHECK_ texts.
+ * checks with; see messages.h.  The rules (validate_*.c) format the same
+ * CHECK_ texts.
  */
 #include "messages.h"
 

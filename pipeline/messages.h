@@ -1,13 +1,13 @@
 /*
  * messages.h -- the Swedish wording of the rules that both check
- * (validate.c) and the försättsblad form (blankett.c, the web page a
+ * (validate_*.c) and the försättsblad form (blankett.c, the web page a
  * handläggare fills in) apply, kept in one place so that the two cannot
  * drift apart.
  *
- * validate.c uses the CHECK_ texts as its printf formats, so the compiler
- * checks their arguments.  blankett.c puts every entry of message_table
- * (messages.c) into the page, where the same formats are filled in by
- * JavaScript.  Where check names an XML element or attribute that the
+ * The rules (validate_*.c) use the CHECK_ texts as their printf formats, so
+ * the compiler checks their arguments.  blankett.c puts every entry of
+ * message_table (messages.c) into the page, where the same formats are
+ * filled in by JavaScript.  Where check names an XML element or attribute that the
  * form does not show (`<adress>`, `underrattas="nej"`), the form's text
  * (FORM_) has the same statement, built from the same pieces here, and
  * names the form's field instead; blankett.c refuses to put a text that
@@ -173,7 +173,7 @@
 struct message {
 	const char *key;          /* e.g. "guardian-missing" */
 	enum rule rule;
-	const char *check;        /* as validate.c formats it */
+	const char *check;        /* as the rule formats it */
 	const char *form;         /* the form's wording; NULL: the same as check */
 };
 

@@ -28,11 +28,6 @@
 #include "xmalloc.h"
 
 /*
- * Parses buf as one UTF-8 XML document and validates it against sc.  Returns
- * the document when it is well-formed (valid or not: *valid says which), or
- * NULL after adding findings.
- */
-/*
  * One parser and one validator for every försättsblad of a thread: setting
  * one up costs as much as a small file.  Per thread, since parts.c reads
  * sheets in a second thread; the compiled schema is only read, and shared.
@@ -40,6 +35,11 @@
 static _Thread_local xmlParserCtxtPtr fb_ctxt;
 static _Thread_local xmlSchemaValidCtxtPtr fb_valid;
 
+/*
+ * Parses buf as one UTF-8 XML document and validates it against sc.  Returns
+ * the document when it is well-formed (valid or not: *valid says which), or
+ * NULL after adding findings.
+ */
 static xmlDocPtr
 parse_and_validate(struct session *s, const char *file, const char *buf, size_t len,
     struct schema *sc, bool *valid)

@@ -1,6 +1,8 @@
 /*
  * validate.h -- stage 2: the rules of SPEC section 3 over a session read by
- * read.c.  Each rule lives in one function named after it in validate.c.
+ * read.c.  Each rule lives in functions named after it, by family in
+ * validate_protokoll.c, validate_person.c and validate_address.c; validate.c
+ * walks them (validate_int.h).
  */
 #ifndef EXPEDIERA_VALIDATE_H
 #define EXPEDIERA_VALIDATE_H
