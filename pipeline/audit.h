@@ -17,9 +17,9 @@
  * keep the head somewhere else: `audit export` prints it, and
  * audit_verify_head() checks the log against a head kept earlier.
  *
- * Timestamps are the real clock in UTC ("2026-11-20T10:00:00Z"), unless the
- * environment variable EXPEDIERA_AUDIT_NOW holds a time of exactly that form:
- * then every event gets that time (for tests; read at each event).
+ * Timestamps are the real clock in UTC ("2026-11-20T10:00:00Z"), clock.h's:
+ * in the test build the test clock EXPEDIERA_AUDIT_NOW, when set, gives every
+ * event its time (read at each event).
  *
  * Personal data: event data may hold names, and personnummer only masked
  * ("YYYYMMDD-****"); the outbox keys recipients by an opaque key the caller
