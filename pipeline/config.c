@@ -342,37 +342,37 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/* A number key's value (checked when read), or def when unset or out of [lo, hi]. */
+static long
+number(const char *v, long lo, long hi, long def)
+{
+	long n = v != NULL ? strtol(v, NULL, 10) : def;
+
+	return n >= lo && n <= hi ? n : def;
+}
+
 int
 config_print_timeout(const struct config *cfg)
 {
-	long v = cfg->print_timeout != NULL ? strtol(cfg->print_timeout, NULL, 10) : 60;
-
-	return v >= 1 && v <= 3600 ? (int)v : 60;
+	return (int)number(cfg->print_timeout, 1, 3600, 60);
 }
 
 int
 config_audit_lease(const struct config *cfg)
 {
-	long v = cfg->audit_lease != NULL ? strtol(cfg->audit_lease, NULL, 10) : 120;
-
-	return v >= 1 && v <= 3600 ? (int)v : 120;
+	return (int)number(cfg->audit_lease, 1, 3600, 120);
 }
 
 size_t
 config_print_volume(const struct config *cfg)
 {
-	long v = cfg->print_volume != NULL ? strtol(cfg->print_volume, NULL, 10) : 500;
-
-	return v >= 1 && v <= 100000 ? (size_t)v : 500;
+	return (size_t)number(cfg->print_volume, 1, 100000, 500);
 }
 
 int
 config_paminnelse_dagar(const struct config *cfg)
 {
-	long v = cfg->delgivning_paminnelse != NULL ?
-	    strtol(cfg->delgivning_paminnelse, NULL, 10) : 14;
-
-	return v >= 1 && v <= 365 ? (int)v : 14;
+	return (int)number(cfg->delgivning_paminnelse, 1, 365, 14);
 }
 
 int

@@ -849,13 +849,8 @@ deliver_begin(const struct render *rd, struct audit *a, struct mailbox *mb, cons
 	struct audit_batch b;
 
 	memset(res, 0, sizeof(*res));
-	c->rd = rd;
-	c->a = a;
-	c->mb = mb;
-	c->err = err;
-	c->res = res;
-	c->print.skatteverket = false;
-	c->skv.skatteverket = true;
+	*c = (struct ctx){.rd = rd, .a = a, .mb = mb, .err = err, .res = res,
+	    .print = {.skatteverket = false}, .skv = {.skatteverket = true}};
 	{
 		unsigned char r[8];
 		char date[11], organ[64];

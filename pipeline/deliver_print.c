@@ -32,11 +32,9 @@ cmp_ent(const void *a, const void *b)
 	const struct batch_ent *x = a, *y = b;
 	int c = strcmp(x->postnummer, y->postnummer);
 
-	if (c != 0)
-		return c;
-	if (x->nr != y->nr)
-		return x->nr < y->nr ? -1 : 1;
-	return x->index < y->index ? -1 : x->index > y->index;
+	if (c == 0)
+		c = (x->nr > y->nr) - (x->nr < y->nr);
+	return c != 0 ? c : (x->index > y->index) - (x->index < y->index);
 }
 
 /*
@@ -95,6 +93,17 @@ batch_open(struct ctx *c, struct batch *b)
 		return -1;
 	}
 	return 0;
+}
+
+void
+batch_free(struct batch *b)
+{
+	render_batch_free(b->rec);
+	free(b->v);
+	free(b->sent);
+	free(b->base);
+	if (b->spool != NULL)
+		fclose(b->spool);
 }
 
 /*
@@ -356,15 +365,4 @@ batch_finish(struct ctx *c, struct batch *b, char *out, size_t outlen)
 		}
 	}
 	return rc;
-}
-
-void
-batch_free(struct batch *b)
-{
-	render_batch_free(b->rec);
-	if (b->spool != NULL)
-		fclose(b->spool);
-	free(b->v);
-	free(b->sent);
-	free(b->base);
 }

@@ -234,11 +234,7 @@ cups_find_proof(const struct config *cfg, const struct print_proof *pf, char *er
 }
 
 const struct print_ops print_cups_ops = {
-	.name = "cups",
-	.tag = "cups",
-	.remote = true,
+	.name = "cups", .tag = "cups", .remote = true,
 	.recovered = "återställd efter avbrott: jobbet fanns i CUPS-kön",
-	.hand_over = cups_hand_over,
-	.find_proof = cups_find_proof,
-	.forget = NULL,
+	.hand_over = cups_hand_over, .find_proof = cups_find_proof, .forget = NULL,
 };

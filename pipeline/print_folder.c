@@ -56,11 +56,7 @@ folder_forget(const struct print_proof *pf)
 }
 
 const struct print_ops print_folder_ops = {
-	.name = "folder",
-	.tag = "fil",
-	.remote = false,
+	.name = "folder", .tag = "fil", .remote = false,
 	.recovered = "återställd efter avbrott: filen fanns",
-	.hand_over = folder_hand_over,
-	.find_proof = folder_find_proof,
-	.forget = folder_forget,
+	.hand_over = folder_hand_over, .find_proof = folder_find_proof, .forget = folder_forget,
 };

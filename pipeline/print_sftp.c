@@ -501,11 +501,7 @@ sftp_find_proof(const struct config *cfg, const struct print_proof *pf, char *er
 }
 
 const struct print_ops print_sftp_ops = {
-	.name = "sftp",
-	.tag = "sftp",
-	.remote = true,
+	.name = "sftp", .tag = "sftp", .remote = true,
 	.recovered = "återställd efter avbrott: filen fanns hos tryckeriet",
-	.hand_over = sftp_hand_over,
-	.find_proof = sftp_find_proof,
-	.forget = NULL,
+	.hand_over = sftp_hand_over, .find_proof = sftp_find_proof, .forget = NULL,
 };

@@ -124,10 +124,10 @@ render_volume(const struct render *rd, struct render_batch *rb, int64_t run, siz
 void
 render_batch_free(struct render_batch *rb)
 {
-	if (rb == NULL)
-		return;
-	pdf_free(rb->rec);
-	free(rb->v);
-	free(rb->name);
+	if (rb != NULL) {
+		pdf_free(rb->rec);
+		free(rb->v);
+		free(rb->name);
+	}
 	free(rb);
 }
