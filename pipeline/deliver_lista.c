@@ -152,36 +152,28 @@ lista_next(void *arg, size_t i, struct lista_rad *row)
 	return 1;
 }
 
-/* The expedieringslista, CSV and PDF, from the spooled rows; the batches' states now known. */
-void
-lista_write(struct ctx *c)
+/*
+ * The CSV, every row in one file; *n the rows.  -1 when it cannot be made:
+ * then no PDF is made either.
+ */
+static int
+lista_csv(struct ctx *c, struct lista_reader *lr, const char *cname, size_t *n)
 {
-	const struct session *s = c->rd->s;
-	struct lista_reader lr = {c, NULL, 0};
+	const char *dir = c->rd->cfg->archive_folder;
 	struct lista_rad row;
 	struct file_tmp t;
-	char date[11], *base, *title, *cname, *pname, err[256], nr[24], *head = NULL;
-	size_t i, n, k, parts, per;
+	char nr[24];
+	size_t i;
 
-	ymd_format(&s->protokoll.sammantradesdatum, date);
-	base = xasprintf("expedieringslista-%s-k%lld-%s", c->meeting, (long long)c->batch, c->runid);
-	title = xasprintf("%s, %s, körning %lld", s->protokoll.organ, date, (long long)c->batch);
-	cname = xasprintf("%s.csv", base);
-	pname = xasprintf("%s.pdf", base);
-	snprintf(c->res->lista_csv, sizeof(c->res->lista_csv), "%s/%s",
-	    c->rd->cfg->archive_folder, cname);
-	snprintf(c->res->lista_pdf, sizeof(c->res->lista_pdf), "%s/%s",
-	    c->rd->cfg->archive_folder, pname);
 	memset(&t, 0, sizeof(t));
-	if (file_mkdirs(c->rd->cfg->archive_folder) == -1 ||
-	    file_create(&t, c->rd->cfg->archive_folder, cname) == -1) {
+	if (file_mkdirs(dir) == -1 || file_create(&t, dir, cname) == -1) {
 		fprintf(c->err, "expediera: kan inte skriva %s: %s\n", c->res->lista_csv,
 		    strerror(errno));
 		c->res->lista_csv[0] = c->res->lista_pdf[0] = '\0';
-		goto out;
+		return -1;
 	}
 	fputs("paragraf,dnr,mottagare,roll,vag,status,tid,sha256,postort,orsak\n", t.fp);
-	for (i = 0; lista_next(&lr, i, &row) == 1; i++) {
+	for (i = 0; lista_next(lr, i, &row) == 1; i++) {
 		snprintf(nr, sizeof(nr), "%lu", row.paragraf);
 		deliver_csv(t.fp, nr, false);
 		deliver_csv(t.fp, row.dnr, false);
@@ -199,34 +191,45 @@ lista_write(struct ctx *c)
 		    strerror(errno));
 		c->res->lista_csv[0] = '\0';
 	}
-	{
-		int64_t rows;
-		char hash[65];
+	*n = i;
+	return 0;
+}
 
-		if (audit_head(c->a, &rows, hash) == 0)
-			head = xasprintf("%lld:%s", (long long)rows, hash);
-	}
-	/* A long run's list comes in parts (render.h): one in memory at a time.
-	 * EXPEDIERA_LISTA_RADER sets the rows of a part, for the tests. */
-	n = i;
-	per = test_hook("EXPEDIERA_LISTA_RADER") != NULL ?
-	    strtoul(test_hook("EXPEDIERA_LISTA_RADER"), NULL, 10) : LISTA_RADER;
+/*
+ * The PDFs of n rows, ending with the audit chain's head: one, pname, or
+ * when long several, "BASE-del001.pdf" and on (render.h), one in memory at
+ * a time.  EXPEDIERA_LISTA_RADER sets the rows of a part, for the tests.
+ */
+static void
+lista_pdfs(struct ctx *c, struct lista_reader *lr, const char *base, const char *pname,
+    const char *title, size_t n)
+{
+	const char *dir = c->rd->cfg->archive_folder;
+	struct file_tmp t;
+	char err[256], hash[65], *head = NULL;
+	const char *hook = test_hook("EXPEDIERA_LISTA_RADER");
+	size_t k, parts, per = hook != NULL ? strtoul(hook, NULL, 10) : LISTA_RADER;
+	int64_t rows;
+
+	if (audit_head(c->a, &rows, hash) == 0)
+		head = xasprintf("%lld:%s", (long long)rows, hash);
 	if (per == 0)
 		per = LISTA_RADER;
 	parts = n > 0 ? (n + per - 1) / per : 1;
 	c->res->lista_parts = parts;
+	memset(&t, 0, sizeof(t));
 	for (k = 0; k < parts; k++) {
 		struct lista_del del = {k * per, per, k + 1 == parts};
 		char *name = parts == 1 ? xstrdup(pname) :
 		    xasprintf("%s-del%03zu.pdf", base, k + 1);
 		char *ptitle = parts == 1 ? xstrdup(title) :
 		    xasprintf("%s, del %zu av %zu", title, k + 1, parts);
-		char *path = xasprintf("%s/%s", c->rd->cfg->archive_folder, name);
+		char *path = xasprintf("%s/%s", dir, name);
 		int ok = 0;
 
-		if (file_create(&t, c->rd->cfg->archive_folder, name) == -1)
+		if (file_create(&t, dir, name) == -1)
 			fprintf(c->err, "expediera: kan inte skriva %s: %s\n", path, strerror(errno));
-		else if (render_lista_stream(c->rd, ptitle, head, lista_next, &lr, &del, t.fp, err,
+		else if (render_lista_stream(c->rd, ptitle, head, lista_next, lr, &del, t.fp, err,
 		    sizeof(err)) == -1) {
 			fprintf(c->err, "expediera: expedieringslistan: %s\n", err);
 			file_discard(&t);
@@ -242,11 +245,31 @@ lista_write(struct ctx *c)
 		free(ptitle);
 		free(path);
 	}
-out:
-	file_discard(&t);
+	free(head);
+}
+
+/* The expedieringslista, CSV and PDF, from the spooled rows; the batches' states now known. */
+void
+lista_write(struct ctx *c)
+{
+	const struct session *s = c->rd->s;
+	struct lista_reader lr = {c, NULL, 0};
+	char date[11], *base, *title, *cname, *pname;
+	size_t n;
+
+	ymd_format(&s->protokoll.sammantradesdatum, date);
+	base = xasprintf("expedieringslista-%s-k%lld-%s", c->meeting, (long long)c->batch, c->runid);
+	title = xasprintf("%s, %s, körning %lld", s->protokoll.organ, date, (long long)c->batch);
+	cname = xasprintf("%s.csv", base);
+	pname = xasprintf("%s.pdf", base);
+	snprintf(c->res->lista_csv, sizeof(c->res->lista_csv), "%s/%s",
+	    c->rd->cfg->archive_folder, cname);
+	snprintf(c->res->lista_pdf, sizeof(c->res->lista_pdf), "%s/%s",
+	    c->rd->cfg->archive_folder, pname);
+	if (lista_csv(c, &lr, cname, &n) == 0)
+		lista_pdfs(c, &lr, base, pname, title, n);
 	free(lr.line);
 	free(base);
-	free(head);
 	free(title);
 	free(cname);
 	free(pname);
