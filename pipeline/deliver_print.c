@@ -138,7 +138,7 @@ batch_add(struct ctx *c, struct batch *b, struct item *it)
 	memcpy(e->postnummer, it->postnummer, sizeof(e->postnummer));
 	e->nr = r->p->nr;
 	e->index = r->index;
-	e->seq = b->n - 1;
+	e->seq = render_batch_count(b->rec) - 1;
 	e->off = ftell(b->spool);
 	snprintf(pages, sizeof(pages), "%zu", it->pages);
 	fprintf(b->spool, "%s\t", it->id);

@@ -49,7 +49,7 @@ render_batch_add(struct render_batch *rb, const struct render *rd, const struct 
     const struct forsattsblad *fb, const struct mottagare *m, const struct render_mark *mark,
     size_t *pages, char *err, size_t errlen)
 {
-	size_t before = pdf_page_count(rb->rec);
+	size_t before = pdf_page_count(rb->rec), drawn;
 	char e[256];
 
 	if (rb->skatteverket)
@@ -58,8 +58,8 @@ render_batch_add(struct render_batch *rb, const struct render *rd, const struct 
 		snprintf(err, errlen, "§ %lu: %s", p->nr, e);
 		return -1;
 	}
-	*pages = pdf_page_count(rb->rec) - before;
-	if (*pages % 2 == 1)
+	drawn = pdf_page_count(rb->rec) - before;
+	if (drawn % 2 == 1)
 		pdf_add_page(rb->rec);
 	if (pdf_flush(rb->rec) == -1) {
 		snprintf(err, errlen, "%s: %s", rb->name, pdf_error(rb->rec));
@@ -72,6 +72,7 @@ render_batch_add(struct render_batch *rb, const struct render *rd, const struct 
 	rb->v[rb->n].first = before;
 	rb->v[rb->n].pages = pdf_page_count(rb->rec) - before;
 	rb->n++;
+	*pages = drawn;
 	return 0;
 }
 
