@@ -23,6 +23,7 @@
 
 #include "config.h"
 #include "ini.h"
+#include "print.h"
 #include "xmalloc.h"
 
 #define CONFIG_MAX_FILE 65536 /* 64 KiB: far above any real configuration */
@@ -41,6 +42,7 @@ struct key {
 	const char *def;            /* built-in default, or NULL */
 };
 
+/* The names of print.h's drivers; driver_named picks the one named. */
 static const char *const drivers[] = {"folder", "sftp", "cups", NULL};
 static const char *const windows[] = {"left", "right", NULL};
 
@@ -239,6 +241,18 @@ on_entry(void *arg, struct ini_ctx *ctx, const char *section, const char *key, c
 	return 0;
 }
 
+/* The print driver named by [print] driver: the one place a driver is picked by name. */
+static const struct print_ops *
+driver_named(const char *name)
+{
+	const struct print_ops *const *d;
+
+	for (d = print_drivers; *d != NULL && name != NULL; d++)
+		if (strcmp((*d)->name, name) == 0)
+			return *d;
+	return print_drivers[0];
+}
+
 /*
  * Every path made absolute against the working directory of this moment, so
  * that what the log records and what a later run compares it with do not
@@ -252,6 +266,7 @@ finish(struct config *cfg)
 	size_t i, n;
 	bool have_cwd = getcwd(cwd, sizeof(cwd)) != NULL;
 
+	cfg->print = driver_named(cfg->print_driver);
 	for (i = 0; have_cwd && i < NKEYS; i++) {
 		char **p = slot(cfg, &keys[i]);
 
@@ -291,6 +306,7 @@ config_defaults(struct config *cfg)
 	for (i = 0; i < NKEYS; i++)
 		if (keys[i].def != NULL)
 			*slot(cfg, &keys[i]) = xstrdup(keys[i].def);
+	cfg->print = driver_named(cfg->print_driver);
 }
 
 int
@@ -326,37 +342,37 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/* A number key's value (checked when read), or def when unset or out of [lo, hi]. */
+static long
+number(const char *v, long lo, long hi, long def)
+{
+	long n = v != NULL ? strtol(v, NULL, 10) : def;
+
+	return n >= lo && n <= hi ? n : def;
+}
+
 int
 config_print_timeout(const struct config *cfg)
 {
-	long v = cfg->print_timeout != NULL ? strtol(cfg->print_timeout, NULL, 10) : 60;
-
-	return v >= 1 && v <= 3600 ? (int)v : 60;
+	return (int)number(cfg->print_timeout, 1, 3600, 60);
 }
 
 int
 config_audit_lease(const struct config *cfg)
 {
-	long v = cfg->audit_lease != NULL ? strtol(cfg->audit_lease, NULL, 10) : 120;
-
-	return v >= 1 && v <= 3600 ? (int)v : 120;
+	return (int)number(cfg->audit_lease, 1, 3600, 120);
 }
 
 size_t
 config_print_volume(const struct config *cfg)
 {
-	long v = cfg->print_volume != NULL ? strtol(cfg->print_volume, NULL, 10) : 500;
-
-	return v >= 1 && v <= 100000 ? (size_t)v : 500;
+	return (size_t)number(cfg->print_volume, 1, 100000, 500);
 }
 
 int
 config_paminnelse_dagar(const struct config *cfg)
 {
-	long v = cfg->delgivning_paminnelse != NULL ?
-	    strtol(cfg->delgivning_paminnelse, NULL, 10) : 14;
-
-	return v >= 1 && v <= 365 ? (int)v : 14;
+	return (int)number(cfg->delgivning_paminnelse, 1, 365, 14);
 }
 
 int

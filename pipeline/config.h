@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+struct print_ops;
+
 /*
  * Every known key has a slot here; NULL means not set, and config_load fills in
  * the built-in defaults after reading.  Path keys are stored resolved against
@@ -47,6 +49,7 @@ struct config {
 
 	/* [print] */
 	char *print_driver;        /* driver: folder | sftp | cups; default folder */
+	const struct print_ops *print; /* that driver (print.h), picked when the file is read */
 	char *print_folder;        /* folder (path); default out/print */
 	char *print_window;        /* window: left | right; default left */
 	char *print_sftp_url;      /* sftp_url: sftp://host[:port]/directory/ */

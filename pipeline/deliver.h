@@ -1,9 +1,11 @@
 /*
  * deliver.h -- stage 5: `expediera send`.  Renders every routed försändelse,
  * records it in the outbox and the audit log, and hands it to its channel:
- * the print batch (folder or SFTP), the hand-over folder of another sender,
+ * the print batch (folder, SFTP or CUPS), the hand-over folder of another sender,
  * the archive.  Exactly once: a rerun, or a run after a crash at any moment,
- * sends nothing twice and loses nothing.
+ * sends nothing twice and loses nothing.  The print batches reach paper
+ * through the configured print driver (print.h) and are drawn by
+ * render_volume.h.
  */
 #ifndef EXPEDIERA_DELIVER_H
 #define EXPEDIERA_DELIVER_H

@@ -49,9 +49,7 @@ cmp_fb_dnr(const void *a, const void *b)
 	const struct fb_dnr *x = a, *y = b;
 	int c = strcmp(x->dnr, y->dnr);
 
-	if (c != 0)
-		return c;
-	return x->file < y->file ? -1 : x->file > y->file;
+	return c != 0 ? c : (x->file > y->file) - (x->file < y->file);
 }
 
 static int

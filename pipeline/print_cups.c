@@ -27,6 +27,8 @@
 
 #include <cups/cups.h>
 
+#include "config.h"
+#include "print.h"
 #include "print_cups.h"
 
 #define QUEUE_MAX_LEN 127   /* CUPS limits printer names to 127 bytes */
@@ -46,6 +48,18 @@ queue_ok(const char *queue)
 		    *p == '\'' || *p == '"')
 			return 0;
 	return 1;
+}
+
+/* 0, or -1 with a message when queue is missing or no name a queue can have. */
+static int
+queue_check(const char *queue, char *err, size_t errlen)
+{
+	if (queue == NULL || !queue_ok(queue)) {
+		snprintf(err, errlen, "ogiltigt namn på CUPS-kö: \"%s\"",
+		    queue != NULL ? queue : "");
+		return -1;
+	}
+	return 0;
 }
 
 /* "host:port", or the socket's path, for messages. */
@@ -106,11 +120,8 @@ print_cups_file(const char *queue, const char *path, const char *title, int time
 	char server[256];
 	int nopts = 0, fd, job;
 
-	if (queue == NULL || !queue_ok(queue)) {
-		snprintf(err, errlen, "ogiltigt namn på CUPS-kö: \"%s\"",
-		    queue != NULL ? queue : "");
+	if (queue_check(queue, err, errlen) == -1)
 		return -1;
-	}
 	/* A readable file first, so a typo is not reported as a server fault. */
 	if ((fd = open(path, O_RDONLY)) == -1) {
 		snprintf(err, errlen, "kan inte läsa %s: %s", path, strerror(errno));
@@ -176,11 +187,8 @@ print_cups_find(const char *queue, const char *title, int timeout, char *err, si
 	http_t *http;
 	int n, i, found = 0;
 
-	if (queue == NULL || !queue_ok(queue)) {
-		snprintf(err, errlen, "ogiltigt namn på CUPS-kö: \"%s\"",
-		    queue != NULL ? queue : "");
+	if (queue_check(queue, err, errlen) == -1)
 		return -1;
-	}
 	if ((http = connect_server(timeout, server, sizeof(server), err, errlen)) == NULL)
 		return -1;
 	/* Every user's jobs, finished ones too: the server keeps their history. */
@@ -199,3 +207,34 @@ print_cups_find(const char *queue, const char *title, int timeout, char *err, si
 	httpClose(http);
 	return found;
 }
+
+/* ---- the driver (print.h) ---- */
+
+/* The volume as one job titled with its name; the manifest stays in the folder. */
+static int
+cups_hand_over(const struct config *cfg, const char *path, const char *name, const char *mname,
+    char *err, size_t errlen)
+{
+	(void)mname;
+	if (cfg->print_cups_queue == NULL) {
+		snprintf(err, errlen, "driver = cups men [print] cups_queue saknas");
+		return -1;
+	}
+	return print_cups_file(cfg->print_cups_queue, path, name, config_print_timeout(cfg), err,
+	    errlen) == -1 ? -1 : 0;
+}
+
+/* A job with the volume's name (unique per run) that was not canceled. */
+static int
+cups_find_proof(const struct config *cfg, const struct print_proof *pf, char *err,
+    size_t errlen)
+{
+	return print_cups_find(cfg->print_cups_queue, pf->name, config_print_timeout(cfg), err,
+	    errlen);
+}
+
+const struct print_ops print_cups_ops = {
+	.name = "cups", .tag = "cups", .remote = true,
+	.recovered = "återställd efter avbrott: jobbet fanns i CUPS-kön",
+	.hand_over = cups_hand_over, .find_proof = cups_find_proof, .forget = NULL,
+};

@@ -1,5 +1,6 @@
 /*
  * print_cups.h -- print back-end: a PDF sent to a CUPS queue (libcups).
+ * print_cups_ops (print.h) is the driver built on these two calls.
  *
  * The server is the one libcups picks: $CUPS_SERVER, else client.conf, else
  * the local scheduler.  The queue is named in [print] cups_queue.

@@ -32,6 +32,8 @@
 
 #include <curl/curl.h>
 
+#include "config.h"
+#include "print.h"
 #include "print_sftp.h"
 #include "xmalloc.h"
 
@@ -460,3 +462,46 @@ print_sftp_exists(const struct sftp_target *t, const char *remote_name, char *er
 {
 	return sftp_request(t, NULL, remote_name, err, errlen);
 }
+
+/* ---- the driver (print.h) ---- */
+
+static struct sftp_target
+target(const struct config *cfg)
+{
+	struct sftp_target t = {cfg->print_sftp_url, cfg->print_sftp_user, cfg->print_sftp_key,
+	    cfg->print_sftp_host_key};
+
+	return t;
+}
+
+/* The manifest first, then the volume: the print house takes a volume whole. */
+static int
+sftp_hand_over(const struct config *cfg, const char *path, const char *name, const char *mname,
+    char *err, size_t errlen)
+{
+	struct sftp_target t = target(cfg);
+	char *mpath = xasprintf("%s/%s", cfg->print_folder, mname);
+	int rc = 0;
+
+	if (print_sftp_upload(&t, mpath, mname, err, errlen) == -1 ||
+	    print_sftp_upload(&t, path, name, err, errlen) == -1)
+		rc = -1;
+	free(mpath);
+	return rc;
+}
+
+/* The remote name appears only when the upload is whole. */
+static int
+sftp_find_proof(const struct config *cfg, const struct print_proof *pf, char *err,
+    size_t errlen)
+{
+	struct sftp_target t = target(cfg);
+
+	return print_sftp_exists(&t, pf->name, err, errlen);
+}
+
+const struct print_ops print_sftp_ops = {
+	.name = "sftp", .tag = "sftp", .remote = true,
+	.recovered = "återställd efter avbrott: filen fanns hos tryckeriet",
+	.hand_over = sftp_hand_over, .find_proof = sftp_find_proof, .forget = NULL,
+};

@@ -1,6 +1,7 @@
 /*
  * print_sftp.h -- print back-end: the print batch and its manifest uploaded by
- * SFTP to a print house (libcurl with libssh2).
+ * SFTP to a print house (libcurl with libssh2).  print_sftp_ops (print.h)
+ * is the driver built on these two calls.
  *
  * The server is known in advance: its host key is pinned by SHA-256
  * fingerprint ([print] sftp_host_key = "SHA256:<base64>", as ssh-keygen -lf
