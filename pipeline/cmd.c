@@ -77,7 +77,7 @@ run_free(struct run *r)
 
 /* The configuration alone, in a cleared run; 0 or an exit status. */
 int
-load_config(struct run *r, const struct options *o)
+run_config(struct run *r, const struct options *o)
 {
 	char err[512];
 
@@ -92,7 +92,7 @@ load_config(struct run *r, const struct options *o)
 
 /* The configuration's dnr pattern and templates; 0 or an exit status. */
 int
-load_templates(struct run *r)
+run_templates(struct run *r)
 {
 	char err[512];
 
@@ -138,7 +138,7 @@ run_load(struct run *r, const struct options *o, unsigned needs)
 	char err[512];
 	int rc;
 
-	if ((rc = load_config(r, o)) != 0)
+	if ((rc = run_config(r, o)) != 0)
 		return rc;
 	/* A letter with a blank sender is worse than no letter.  check and a dry
 	 * run make none, so they only warn (the dry run) or say nothing. */
@@ -151,7 +151,7 @@ run_load(struct run *r, const struct options *o, unsigned needs)
 		    "sändning stoppas)\n", err);
 	}
 	/* The same templates, window and fonts as render_setup gives the letters. */
-	if ((rc = load_templates(r)) != 0)
+	if ((rc = run_templates(r)) != 0)
 		return rc;
 	if ((r->metrics = pdf_new(fonts_dir(), NULL, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "expediera: %s\n", err);
@@ -286,7 +286,7 @@ cmd_run(const struct command *c, const struct options *o)
 	if (c->needs & NEED_PACKAGE)
 		rc = run_load(&r, o, c->needs);
 	else
-		rc = load_config(&r, o);
+		rc = run_config(&r, o);
 	if (rc == 0 && (c->needs & NEED_LOG) && (r.log = open_existing_audit(&r.cfg)) == NULL)
 		rc = EXIT_SYSTEM;
 	if (rc == 0 && (c->needs & NEED_LOG) && (c->needs & (NEED_LOCK | NEED_KEY)) &&

@@ -30,7 +30,7 @@ cmd_blankett(const struct options *o, struct run *r)
 
 	/* The page tries the pattern too, as JavaScript; one that PCRE2 does not
 	 * take is a configuration error here, as for check. */
-	if ((rc = load_templates(r)) != 0)
+	if ((rc = run_templates(r)) != 0)
 		return rc;
 	for (i = 0; i < ROLL__MAX; i++)
 		roller[i] = r->t.text[T_ROLL_FIRST + i];
