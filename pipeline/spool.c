@@ -12,18 +12,20 @@
 #include <unistd.h>
 
 #include "file.h"
+#include "hook.h"
 #include "spool.h"
+#include "text.h"
 #include "xmalloc.h"
 
 #define CLAIMS "behandlas"
 #define BEATS ".vaktare"
 
-/* This host's name, or EXPEDIERA_TEST_HOST (the tests' second "host" on
- * one machine), kept to what a hostname may hold. */
+/* This host's name, or the test hook EXPEDIERA_TEST_HOST (the tests' second
+ * "host" on one machine), kept to what a hostname may hold. */
 static void
 host_name(char *out, size_t len)
 {
-	const char *env = getenv("EXPEDIERA_TEST_HOST");
+	const char *env = test_hook("EXPEDIERA_TEST_HOST");
 	char buf[256] = "";
 	size_t i, j = 0;
 
@@ -57,7 +59,7 @@ spool_open(struct spool *sp, const char *dir, int lease)
 			memset(rnd, 0, sizeof(rnd));
 		close(fd);
 	}
-	snprintf(sp->token, sizeof(sp->token), "%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3]);
+	text_hex(rnd, sizeof(rnd), sp->token);
 	sp->beat = xasprintf("%s/%s/%s", dir, BEATS, sp->host);
 	p = xasprintf("%s/%s", dir, CLAIMS);
 	rc = file_mkdirs(p);
