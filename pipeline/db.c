@@ -53,13 +53,6 @@ db_target_exists(const char *target)
 	return backend(target)->exists(target);
 }
 
-/* Kept for main.c until it asks audit_shared(); then removed. */
-bool
-db_is_pg(const char *target)
-{
-	return is_pg(target);
-}
-
 struct db *
 db_open(const char *target, char *err, size_t errlen)
 {

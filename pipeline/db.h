@@ -49,8 +49,6 @@ unsigned db_target_supports(const char *target);
 unsigned db_supports(const struct db *);
 /* Whether target names a log that exists: a file that is there, or any server. */
 bool db_target_exists(const char *target);
-/* Obsolete: (db_target_supports(target) & STORE_SHARED) != 0, for main.c until it switches. */
-bool db_is_pg(const char *target);
 
 /*
  * Opens target: a file name (SQLite: created 0600 when missing, WAL) or a

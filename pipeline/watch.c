@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "db.h"
+#include "audit.h"
 #include "file.h"
 #include "spool.h"
 #include "xmalloc.h"
@@ -357,7 +357,7 @@ cmd_watch(const struct options *o, struct run *r)
 	/* A configuration that cannot make a letter stops the service at once,
 	 * before any package is moved or reported on. */
 	rc = config_require_letter(&r->cfg, err, sizeof(err));
-	shared_log = db_is_pg(r->cfg.audit_database);
+	shared_log = audit_shared(r->cfg.audit_database);
 	lease = config_audit_lease(&r->cfg);
 	if (rc == -1) {
 		fprintf(stderr, "expediera: %s\n", err);
