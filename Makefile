@@ -3,11 +3,12 @@
 #   make            build ./expediera
 #   make demo       install what is missing, build, check the bundled example
 #   make check      install what is missing, build with sanitizers, run every test
-#   make bench      benchmarks (never part of check); build/bench_pdf for pdf.c alone
+#   make bench      benchmarks (never part of check); build/bench_pdf for the pdf*.c files alone
 #   make fuzz       a longer libFuzzer run
 #   make torture    many sends and watches at once, killed at random, disk filling: 10 min
 #   make regen      rewrite the golden files of tests/check from the current output
-#   make lint       grep for functions the house style bans
+#   make lint       grep for functions the house style bans, and the walls
+#                   between the rooms of pipeline/ (scripts/walls.sh)
 #   make install    install under $(DESTDIR)$(PREFIX) (PREFIX=/usr/local): the program,
 #                   templates, fonts and manual pages
 
@@ -143,6 +144,7 @@ lint:
 	@! grep -nE '\b(sprintf|vsprintf|strcpy|strcat|atoi|atol|gets|system|popen)\(' \
 	    pipeline/*.c tests/unit/*.c tests/fuzz/*.c || \
 	    { echo "lint: banned function above" >&2; exit 1; }
+	@sh scripts/walls.sh
 
 # make install: the program built again in build/install/, with the installed
 # templates and fonts compiled in (the in-tree ./expediera keeps templates/ and

@@ -3,7 +3,7 @@
  * envelope window: which lines, at which type size, and whether it can be
  * printed at all.
  *
- * The renderer (render.c) places the block with these functions and the
+ * The renderer (render_letter.c) places the block with these functions and the
  * rule address-unprintable (validate_address.c) checks with the same ones,
  * so check and the letter agree on the lines, the window
  * (templates/layout.conf and [print] window), the fonts and every
