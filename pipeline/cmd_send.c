@@ -103,7 +103,8 @@ already_sent(struct audit *a, const struct session *s, const struct routed *r, c
 
 	if (a == NULL)
 		return 0;
-	if (record_keys(a, s, r->p, r->m, r->internal, &k) == -1 || record_item(a, &k, &ri) == -1)
+	if (record_keys(a, s, r->p, r->m, r->internal, &k) == -1 ||
+	    record_item(a, r->m, &k, &ri) == -1)
 		return -1;
 	rc = record_sent(a, ri.key, when, route, NULL);
 	record_item_free(&ri);

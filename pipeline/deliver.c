@@ -193,7 +193,7 @@ item_key(struct audit *a, const struct session *s, struct item *it)
 	const struct routed *r = it->r;
 
 	if (record_keys(a, s, r->p, r->m, r->internal, &it->k) == -1 ||
-	    record_item(a, &it->k, &it->ri) == -1)
+	    record_item(a, r->m, &it->k, &it->ri) == -1)
 		return -1;
 	memcpy(it->key, it->ri.key, sizeof(it->key));
 	return 0;

@@ -38,9 +38,38 @@ hmac32(const struct audit *a, const char *s, char out[33])
 	return 0;
 }
 
-/* The address as the sheet gives it, without spelling that does not matter. */
+/*
+ * The address fold of earlier versions, before text_fold_line: white space
+ * trimmed and each run of it one space, ASCII A-Z in lower case, every other
+ * byte as it is ("ÖREBRO" stayed "ÖREBRO").  The logs they wrote hold address
+ * keys made with it.  Only for recognising those keys (same_adress), never
+ * for a key that is stored.
+ */
+static void
+legacy_fold_line(FILE *fp, const char *s)
+{
+	bool space = false, any = false;
+
+	for (; s != NULL && *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f') {
+			space = any;
+			continue;
+		}
+		if (space)
+			putc(' ', fp);
+		space = false;
+		any = true;
+		putc(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c, fp);
+	}
+	putc('\n', fp);
+}
+
+/* The address as the sheet gives it, each line folded by fold. */
 static int
-adress_key(const struct audit *a, const struct mottagare *m, char out[33])
+adress_key_folded(const struct audit *a, const struct mottagare *m,
+    void (*fold)(FILE *, const char *), char out[33])
 {
 	const struct adress *ad;
 	char *p = NULL;
@@ -57,19 +86,47 @@ adress_key(const struct audit *a, const struct mottagare *m, char out[33])
 	if ((fp = open_memstream(&p, &len)) == NULL)
 		return -1;
 	fputs("adress:", fp);
-	text_fold_line(fp, ad->co);
+	fold(fp, ad->co);
 	for (i = 0; i < ad->n_utdelningsadress; i++)
-		text_fold_line(fp, ad->utdelningsadress[i]);
+		fold(fp, ad->utdelningsadress[i]);
 	for (i = 0; ad->postnummer != NULL && ad->postnummer[i] != '\0'; i++)
 		if (isdigit((unsigned char)ad->postnummer[i]))
 			putc(ad->postnummer[i], fp);
 	putc('\n', fp);
-	text_fold_line(fp, ad->postort);
-	text_fold_line(fp, ad->land);
+	fold(fp, ad->postort);
+	fold(fp, ad->land);
 	fclose(fp);
 	rc = hmac32(a, p, out);
 	free(p);
 	return rc;
+}
+
+/* The address as the sheet gives it, without spelling that does not matter. */
+static int
+adress_key(const struct audit *a, const struct mottagare *m, char out[33])
+{
+	return adress_key_folded(a, m, text_fold_line, out);
+}
+
+/*
+ * Whether the address key the log stored (stored) is the sheet's address for
+ * m, whose key is now: that key, or the one the earlier fold
+ * (legacy_fold_line) made of the same address, as a log written before Å Ä Ö
+ * were folded holds.  Nothing else matches: where the earlier fold leaves no
+ * capital Å Ä Ö it is the fold of today.  m NULL: an internal entry, no address.
+ */
+static bool
+same_adress(const struct audit *a, const struct mottagare *m, const char *now,
+    const char *stored)
+{
+	char old[33];
+
+	if (strcmp(now, stored) == 0)
+		return true;
+	if (m == NULL || stored[0] == '\0' ||
+	    adress_key_folded(a, m, legacy_fold_line, old) == -1)
+		return false;
+	return strcmp(old, stored) == 0;
 }
 
 int
@@ -440,7 +497,8 @@ collect_retur(void *arg, const struct audit_row *row)
 }
 
 int
-record_item(struct audit *a, const struct rec_keys *k, struct rec_item *ri)
+record_item(struct audit *a, const struct mottagare *m, const struct rec_keys *k,
+    struct rec_item *ri)
 {
 	struct last_rattelse lr = {0, NULL};
 	struct returns rt;
@@ -454,7 +512,7 @@ record_item(struct audit *a, const struct rec_keys *k, struct rec_item *ri)
 	}
 	ri->gen = lr.gen;
 	ri->returns = rt.n;
-	ri->returned_here = rt.n > 0 && strcmp(rt.adress, k->adress) == 0;
+	ri->returned_here = rt.n > 0 && same_adress(a, m, k->adress, rt.adress);
 	memcpy(ri->retur_datum, rt.datum, sizeof(ri->retur_datum));
 	if (lr.data != NULL) {
 		char *e = json_field(lr.data, "ersatter");
@@ -555,7 +613,7 @@ check_paragraph(struct audit *a, struct session *s, struct paragraf *p)
 			const struct mottagare *m = now[j].m;
 
 			now[j].matched = true;
-			if (strcmp(now[j].k.adress, x->adress) != 0 && !returned_after(a, x))
+			if (!same_adress(a, m, now[j].k.adress, x->adress) && !returned_after(a, x))
 				diag_add(&s->diag, RULE_CHANGED_AFTER_SEND, fb->file,
 				    m->n_adresser > 0 ? m->adresser[0].line : m->line, p->nr,
 				    "§ %lu skickades %s till %s (%s) på en annan adress än den "
@@ -709,7 +767,8 @@ record_rattelse(struct audit *a, int64_t batch, const struct session *s,
 				break;
 		/* Gone from the sheet, or there at another address: it went wrong. */
 		if (fb == NULL || j == fb->n_mottagare ||
-		    (strcmp(now[j].adress, x->adress) != 0 && !returned_after(a, x))) {
+		    (!same_adress(a, &fb->mottagare[j], now[j].adress, x->adress) &&
+		    !returned_after(a, x))) {
 			fel[i] = true;
 			nfel++;
 		}

@@ -51,7 +51,9 @@ struct rec_item {
 	char *orsak;           /* gen > 0: the rättelse's reason (malloc'd) */
 };
 
-int record_item(struct audit *, const struct rec_keys *, struct rec_item *);
+/* m the recipient the keys were made of (record_keys), NULL for an internal entry. */
+int record_item(struct audit *, const struct mottagare *, const struct rec_keys *,
+    struct rec_item *);
 void record_item_free(struct rec_item *);
 
 /*

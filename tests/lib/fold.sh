@@ -96,4 +96,55 @@ fi
 if [ "$(fmikael | tr '\n' ' ')" = "returnerad skickad " ]; then ok; else
 	bad "fold: Mikael's försändelser are not one returned and one sent:" $(fmikael)
 fi
+
+# ---- a log written before Å Ä Ö were folded ----
+# tests/fold/legacy (tests/fold/mklegacy.sh) is the log of an earlier
+# expediera, whose address key folded A-Z only: the package of
+# tests/fold/paket.sh sent, and the post to Mikael Järvinen at "ÅSVÄGEN 1,
+# VÄXJÖ" returned.  Read now, the addresses the sheet still gives are the
+# same addresses: Maria Sjöberg's "Östra vägen 14, ÖREBRO" is no
+# changed-after-send, nor felaktigt utskickad in a rättelse, and Mikael is
+# held; a new address for him is sent once.
+L=$tmp/fold-legacy
+rm -rf "$L"
+cp -r tests/fold/legacy "$L"
+chmod 0600 "$L/out/expediera.key"
+lpkg=$tmp/fold-legacy-paket
+bash tests/fold/paket.sh "$lpkg"
+# l CMD ARGS...: runs expediera CMD with L's configuration; out, err, rc in $tmp.
+l() {
+	c=$1
+	shift
+	"$bin" "$c" --config "$L/expediera.conf" "$@" >"$tmp/out" 2>"$tmp/err"
+	echo $? >"$tmp/rc"
+}
+lnfiles() { find "$L/out/print" -type f -name '*.pdf' 2>/dev/null | wc -l; }
+l check "$lpkg"
+if [ "$(rc)" -eq 0 ] && ! grep -q 'changed-after-send' "$tmp/err"; then ok; else
+	bad "fold: an address in capitals in an earlier log is changed-after-send (exit $(rc))"; cat "$tmp/err"
+fi
+# Nor did § 123 go to a wrong address: a rättelse finds no one to point out.
+EXPEDIERA_AUDIT_NOW=2026-11-26T10:00:00Z l rattelse "$lpkg" --paragraf 123 --orsak "Fel adress" --fel-mottagare
+if [ "$(rc)" -eq 1 ] && grep -q 'alla som fick § 123 finns kvar på försättsbladet med samma adress' "$tmp/err" &&
+    [ "$(lnfiles)" -eq 0 ]; then ok; else
+	bad "fold: after an earlier log, an address in capitals is felaktigt utskickad (exit $(rc))"
+	cat "$tmp/out" "$tmp/err"
+fi
+# --skip-invalid: Mikael's hold is tried on its own, whatever the check says of § 123.
+EXPEDIERA_AUDIT_NOW=2026-11-26T10:00:00Z l send --skip-invalid "$lpkg"
+if [ "$(rc)" -eq 3 ] && grep -q ': 0 skickade, 35 redan skickade tidigare, 2 hålls' "$tmp/out" &&
+    [ "$(lnfiles)" -eq 0 ] && ! grep -q 'changed-after-send' "$tmp/err"; then ok; else
+	bad "fold: after an earlier log, post went again to the address it came back from (exit $(rc))"
+	cat "$tmp/out" "$tmp/err"
+fi
+sed -i 's|<utdelningsadress>ÅSVÄGEN 1</utdelningsadress>|<utdelningsadress>Ängsgatan 3</utdelningsadress>|' \
+    "$lpkg/forsattsblad/sn-2026-404.xml"
+EXPEDIERA_AUDIT_NOW=2026-11-27T10:00:00Z l send "$lpkg"
+if [ "$(rc)" -eq 3 ] && grep -q ': 1 skickade, 35 redan' "$tmp/out" && [ "$(lnfiles)" -eq 1 ]; then ok; else
+	bad "fold: after an earlier log, the new address was not sent to (exit $(rc))"; cat "$tmp/out" "$tmp/err"
+fi
+EXPEDIERA_AUDIT_NOW=2026-11-28T10:00:00Z l send "$lpkg"
+if [ "$(rc)" -eq 3 ] && grep -q ': 0 skickade, 36 redan' "$tmp/out" && [ "$(lnfiles)" -eq 1 ]; then ok; else
+	bad "fold: after an earlier log, the new address was sent to again (exit $(rc))"; cat "$tmp/out" "$tmp/err"
+fi
 unset TZ
