@@ -362,7 +362,7 @@ audit_failed(const struct audit *a)
 /* ---- transactions ---- */
 
 int
-audit_tx_begin(struct audit *a)
+tx_begin(struct audit *a)
 {
 	if (a->depth > 0 && db_tx_broken(a->db)) {
 		seterr(a, "granskningsloggen %s: transaktionen har redan avbrutits", a->path);
@@ -393,7 +393,7 @@ level_close(struct audit *a)
 }
 
 int
-audit_tx_commit(struct audit *a)
+tx_commit(struct audit *a)
 {
 	if (level_close(a) == -1)
 		return -1;
@@ -426,8 +426,8 @@ audit_tx_commit(struct audit *a)
 	return 0;
 }
 
-int
-audit_tx_rollback(struct audit *a)
+static int
+tx_rollback(struct audit *a)
 {
 	int rc = 0;
 
@@ -447,13 +447,13 @@ tx_end(struct audit *a, int rc)
 	char saved[sizeof(a->err)];
 
 	if (rc == 0)
-		return audit_tx_commit(a);
+		return tx_commit(a);
 	/* A write the storage refused is not a bad argument: nothing later in
 	 * the run may rely on the log. */
 	if (db_storage_error(a->db))
 		a->failed = true;
 	memcpy(saved, a->err, sizeof(saved));
-	(void)audit_tx_rollback(a);
+	(void)tx_rollback(a);
 	memcpy(a->err, saved, sizeof(saved));
 	return -1;
 }
@@ -467,7 +467,7 @@ audit_group_begin(struct audit *a)
 		seterr(a, "granskningsloggen %s: en grupp är redan öppen", a->path);
 		return -1;
 	}
-	if (audit_tx_begin(a) == -1)
+	if (tx_begin(a) == -1)
 		return -1;
 	a->group = a->depth;
 	a->units = 0;
@@ -482,7 +482,7 @@ audit_group_end(struct audit *a)
 		return -1;
 	}
 	a->group = 0;
-	return audit_tx_commit(a);
+	return tx_commit(a);
 }
 
 /*
@@ -669,7 +669,7 @@ batch_known(struct audit *a, int64_t batch)
 		return -1;
 	}
 	/* Batches are never deleted; one inserted in a transaction that is
-	 * rolled back is forgotten with it (audit_tx_rollback, audit_tx_commit). */
+	 * rolled back is forgotten with it (tx_rollback, tx_commit). */
 	a->known_batch = batch;
 	return 0;
 }
@@ -809,7 +809,7 @@ audit_batch_begin(struct audit *a, const struct audit_batch *b, int64_t *id)
 	} else
 		host = xstrdup("okänd");
 
-	if (audit_tx_begin(a) == -1)
+	if (tx_begin(a) == -1)
 		goto done;
 	if (now_ts(a, ts) == -1)
 		goto out;
@@ -862,7 +862,7 @@ audit_batch_end(struct audit *a, int64_t batch, const char *summary_json)
 		seterr(a, "granskningsloggen: sammanfattningen är större än 1 MiB");
 		return -1;
 	}
-	if (audit_tx_begin(a) == -1)
+	if (tx_begin(a) == -1)
 		return -1;
 	if (now_ts(a, ts) == -1)
 		goto out;
@@ -899,7 +899,7 @@ auditlog_append(struct audit *a, int64_t batch, const char *kind, const char *fo
 		seterr(a, "granskningsloggen: händelsens data saknas eller är större än 1 MiB");
 		return -1;
 	}
-	if (audit_tx_begin(a) == -1)
+	if (tx_begin(a) == -1)
 		return -1;
 	rc = now_ts(a, ts);
 	if (rc == 0)

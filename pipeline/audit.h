@@ -153,6 +153,8 @@ int audit_group_next(struct audit *);
 int audit_sync(struct audit *);
 /* Commits and closes the group: 0, or -1 when it did not become durable. */
 int audit_group_end(struct audit *);
+/* How many decisions a group holds before the store commits it: 256, or 1 on PostgreSQL. */
+size_t audit_group_size(const struct audit *);
 
 /*
  * Appends one event.  batch 0: the event belongs to no batch.  kind:
@@ -168,21 +170,6 @@ int auditlog_append(struct audit *, int64_t batch, const char *kind, const char 
 /* The old name of auditlog_append. */
 int audit_event(struct audit *, int64_t batch, const char *kind, const char *forsandelse,
                 const char *data_json);
-
-/*
- * The old interface, until every caller uses groups (above): groups many
- * audit_event calls into one transaction (a batch commit): what
- * is appended between begin and commit becomes durable at commit.  Calls
- * nest; only the outermost commit commits.  A rollback undoes what was done
- * since its own begin (an inner level is a savepoint).  Commit and rollback
- * each close one level, also when they fail; a failed outermost commit
- * leaves nothing behind.
- */
-int audit_tx_begin(struct audit *);
-/* How many decisions a caller should group into one such transaction. */
-size_t audit_group_size(const struct audit *);
-int audit_tx_commit(struct audit *);
-int audit_tx_rollback(struct audit *);
 
 /* Result of audit_verify. */
 struct audit_verify {

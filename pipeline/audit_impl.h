@@ -25,7 +25,7 @@
 struct audit {
 	struct db *db;
 	char *path;
-	int depth; /* open audit_tx_begin levels; the first is BEGIN IMMEDIATE */
+	int depth; /* open tx_begin levels; the first is BEGIN IMMEDIATE */
 	bool failed; /* a write did not become durable: see audit_failed() */
 	unsigned char key[32]; /* the person key (audit_load_key); wiped at close */
 	bool have_key;
@@ -88,11 +88,18 @@ char *state_json(const struct outbox_item *it, const char *state, int64_t attemp
 bool state_parse(const char *s, enum outbox_state *out);
 
 /*
- * Transactions.  A write function opens one level with audit_tx_begin and
- * ends it with tx_end(a, rc), which commits on 0 and rolls back otherwise,
- * keeping the first error.  Readers see one snapshot: read_begin opens it
- * unless a transaction is open already (*began says), read_end closes it.
+ * Transactions, the store's own (callers outside it use groups, audit.h).
+ * A write function opens one level with tx_begin and ends it with
+ * tx_end(a, rc), which commits on 0 and rolls back otherwise, keeping the
+ * first error.  Levels nest: only the outermost commit commits, and a
+ * rollback undoes what was done since its own begin (an inner level is a
+ * savepoint).  tx_commit closes one level, also when it fails; a failed
+ * outermost commit leaves nothing behind.  Readers see one snapshot:
+ * read_begin opens it unless a transaction is open already (*began says),
+ * read_end closes it.
  */
+int tx_begin(struct audit *);
+int tx_commit(struct audit *);
 int tx_end(struct audit *, int rc);
 int read_begin(struct audit *, bool *began);
 int read_end(struct audit *, bool began, int rc);

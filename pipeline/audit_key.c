@@ -152,7 +152,7 @@ load_key(struct audit *a, const char *path, bool write)
 		return -1;
 	}
 	fp[32] = '\0';
-	if (write ? audit_tx_begin(a) == -1 : read_begin(a, &began) == -1)
+	if (write ? tx_begin(a) == -1 : read_begin(a, &began) == -1)
 		return -1;
 	if (prep(a, "SELECT data FROM event WHERE kind = 'key' ORDER BY id DESC LIMIT 1",
 	        &st) == -1 || (r = step_row(a, st)) == -1)

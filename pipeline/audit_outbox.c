@@ -148,7 +148,7 @@ outbox_add(struct audit *a, int64_t batch, const struct outbox_item *it, enum ou
 		          "SHA-256 i hex");
 		return -1;
 	}
-	if (audit_tx_begin(a) == -1)
+	if (tx_begin(a) == -1)
 		return -1;
 	if (batch == 0) {
 		seterr(a, "granskningsloggen: en försändelse hör alltid till en körning");
@@ -221,7 +221,7 @@ outbox_set(struct audit *a, int64_t batch, const char *id, enum outbox_state to,
 		seterr(a, "granskningsloggen: ogiltigt tillstånd för försändelsen");
 		return -1;
 	}
-	if (audit_tx_begin(a) == -1)
+	if (tx_begin(a) == -1)
 		return -1;
 	if (prep(a, "SELECT state, attempts FROM outbox WHERE id = ?1", &st) == -1 ||
 	    bind_text(a, st, 1, id) == -1 || (r = step_row(a, st)) == -1)
@@ -284,7 +284,7 @@ outbox_admit(struct audit *a, int64_t batch, const struct outbox_item *it,
 		          "SHA-256 i hex");
 		return -1;
 	}
-	if (audit_tx_begin(a) == -1)
+	if (tx_begin(a) == -1)
 		return -1;
 	for (i = 0; rc == 0 && i < nnotes; i++)
 		rc = auditlog_append(a, batch, notes[i].kind, it->id, notes[i].data_json);
@@ -298,7 +298,7 @@ outbox_set_many(struct audit *a, int64_t batch, const char *const *ids, size_t n
     enum outbox_state state, const char *reason)
 {
 	char first[sizeof(a->err)] = "";
-	bool open = audit_tx_begin(a) == 0;
+	bool open = tx_begin(a) == 0;
 	size_t i;
 	int rc = 0;
 
@@ -308,14 +308,14 @@ outbox_set_many(struct audit *a, int64_t batch, const char *const *ids, size_t n
 			memcpy(first, a->err, sizeof(first));
 		}
 		if ((i + 1) % OUTBOX_SET_GROUP == 0 && i + 1 < n) {
-			if (open && audit_tx_commit(a) == -1 && rc == 0) {
+			if (open && tx_commit(a) == -1 && rc == 0) {
 				rc = -1;
 				memcpy(first, a->err, sizeof(first));
 			}
-			open = audit_tx_begin(a) == 0;
+			open = tx_begin(a) == 0;
 		}
 	}
-	if (open && audit_tx_commit(a) == -1 && rc == 0) {
+	if (open && tx_commit(a) == -1 && rc == 0) {
 		rc = -1;
 		memcpy(first, a->err, sizeof(first));
 	}

@@ -90,12 +90,26 @@ deliver_recorded(struct ctx *c)
 	return false;
 }
 
-/* Commits one level of the log's transaction; 0 when all is recorded. */
-int
+/* Commits and closes the log's open group; 0 when all is recorded. */
+static int
 deliver_commit(struct ctx *c)
 {
-	(void)audit_tx_commit(c->a);
+	(void)audit_group_end(c->a);
 	return deliver_recorded(c) ? 0 : -1;
+}
+
+/*
+ * Before a hand-over inside a group: commits what the group holds so far
+ * (audit_sync), so that what the hand-over depends on is durable first.  0
+ * when it is and this worker's claims still hold.
+ */
+static int
+deliver_sync(struct ctx *c)
+{
+	if (audit_sync(c->a) == 0)
+		return 0;
+	(void)deliver_recorded(c); /* says why, once */
+	return -1;
 }
 
 /* ---- the session package ---- */
@@ -344,13 +358,14 @@ log_findings(struct ctx *c, const struct session *s)
 			continue;
 		diag_finding_json(f, fp);
 		fclose(fp);
-		audit_event(c->a, c->batch, "finding", NULL, p);
+		(void)auditlog_append(c->a, c->batch, "finding", NULL, p);
 		free(p);
 	}
 }
 
-static void
-log_item(struct ctx *c, const struct item *it, const char *kind, const char *extra)
+/* The data of an item's "route" and "document" events (malloc'd), NULL without memory. */
+static char *
+item_json(struct ctx *c, const struct item *it, const char *extra)
 {
 	char *p, *w = deliver_who(it->r);
 	size_t len;
@@ -358,7 +373,7 @@ log_item(struct ctx *c, const struct item *it, const char *kind, const char *ext
 
 	if (fp == NULL) {
 		free(w);
-		return;
+		return NULL;
 	}
 	fprintf(fp, "{\"paragraf\":%lu,\"dnr\":", it->r->p->nr);
 	json_string(fp, it->r->p->dnr);
@@ -403,25 +418,48 @@ log_item(struct ctx *c, const struct item *it, const char *kind, const char *ext
 		json_string(fp, extra);
 	}
 	fputc('}', fp);
-	fclose(fp);
-	audit_event(c->a, c->batch, kind, it->id, p);
-	free(p);
 	free(w);
+	if (fclose(fp) != 0) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+static void
+log_item(struct ctx *c, const struct item *it, const char *kind, const char *extra)
+{
+	char *p = item_json(c, it, extra);
+
+	if (p != NULL)
+		(void)auditlog_append(c->a, c->batch, kind, it->id, p);
+	free(p);
 }
 
 /* ---- one försändelse at a time: hand-over and archive ---- */
 
+/*
+ * One decision, all or nothing: the item's route event (and with document,
+ * its document event) logged and the item into the outbox (outbox_admit).
+ */
 static int
-add_to_outbox(struct ctx *c, struct item *it)
+item_admit(struct ctx *c, struct item *it, bool document)
 {
 	struct outbox_item ob = {it->id, c->digest, (long)it->r->p->nr, it->key,
 	    route_names[it->r->route], it->sha};
+	char *data = item_json(c, it, NULL);
+	struct audit_note notes[] = {{"route", data}, {"document", data}};
+	int rc;
 
-	if (outbox_add(c->a, c->batch, &ob, &it->state) == -1) {
-		fprintf(c->err, "expediera: § %lu: %s\n", it->r->p->nr, audit_error(c->a));
+	if (data == NULL) {
+		fprintf(c->err, "expediera: § %lu: slut på minne\n", it->r->p->nr);
 		return -1;
 	}
-	return 0;
+	rc = outbox_admit(c->a, c->batch, &ob, notes, document ? 2 : 1, &it->state);
+	if (rc == -1)
+		fprintf(c->err, "expediera: § %lu: %s\n", it->r->p->nr, audit_error(c->a));
+	free(data);
+	return rc;
 }
 
 /* SENDING (naming the file), write it, SENT. */
@@ -437,8 +475,9 @@ deliver_file(struct ctx *c, struct item *it, const char *dir, const char *name,
 		fprintf(c->err, "expediera: kan inte skapa %s: %s\n", dir, strerror(errno));
 		goto out;
 	}
+	/* SENDING, and all the group holds before it, durable before the file is written. */
 	if (outbox_set(c->a, c->batch, it->id, OUTBOX_SENDING, reason) == -1 ||
-	    !deliver_recorded(c)) {
+	    deliver_sync(c) == -1) {
 		if (!c->log_lost)
 			fprintf(c->err, "expediera: %s\n", audit_error(c->a));
 		goto out;
@@ -566,7 +605,7 @@ on_attempt(void *arg, const struct mm_job *j, const char *outcome)
 	fputc('}', fp);
 	fclose(fp);
 	data = p;
-	audit_event(c->a, c->batch, "attempt", it->id, data);
+	(void)auditlog_append(c->a, c->batch, "attempt", it->id, data);
 	free(data);
 }
 
@@ -583,7 +622,7 @@ deliver_digital(struct ctx *c, struct item **v, size_t n, struct item *fbv, size
 	struct mm_job *jobs = xcalloc(n + 1, sizeof(*jobs));
 	size_t i;
 
-	audit_tx_begin(c->a);
+	(void)audit_group_begin(c->a);
 	for (i = 0; i < n; i++) {
 		char *reason = xasprintf("mm:%s", v[i]->key);
 		const struct reachability *rc = mailbox_lookup(c->mb, v[i]->r->id);
@@ -612,9 +651,8 @@ deliver_digital(struct ctx *c, struct item **v, size_t n, struct item *fbv, size
 	 * stopped here delivers it again under the same Id (the operator keeps
 	 * one) and loses nothing but the record of the attempts.
 	 */
-	audit_tx_begin(c->a);
+	(void)audit_group_begin(c->a);
 	mailbox_deliver(c->mb, jobs, n, on_attempt, c);
-	audit_tx_begin(c->a);
 	for (i = 0; i < n; i++) {
 		struct item *it = v[i], *fb;
 		const struct routed *r = it->r;
@@ -650,13 +688,11 @@ deliver_digital(struct ctx *c, struct item **v, size_t n, struct item *fbv, size
 		snprintf(fb->id, sizeof(fb->id), "%s:%.16s:%s", fb->key, fb->sha,
 		    route_names[fb->r->route]);
 		(*nfb)++;
-		log_item(c, fb, "route", NULL);
-		if (add_to_outbox(c, fb) == 0 && fb->state != OUTBOX_SENT &&
+		if (item_admit(c, fb, false) == 0 && fb->state != OUTBOX_SENT &&
 		    batch_add(c, fb->r->route == ROUTE_PRINT ? &c->print : &c->skv, fb) == -1)
 			fb->state = OUTBOX_FAILED;
 	}
-	deliver_commit(c);
-	deliver_commit(c);
+	(void)deliver_commit(c);
 	free(jobs);
 }
 
@@ -891,16 +927,17 @@ deliver_begin(const struct render *rd, struct audit *a, struct mailbox *mb, cons
 		free(c);
 		return NULL;
 	}
-	audit_tx_begin(a);
+	(void)audit_group_begin(a);
 	log_findings(c, rd->s);
-	deliver_commit(c);
+	(void)deliver_commit(c);
 	progress_start(&c->prog, "försändelser", expected);
 	return (struct delivery *)c;
 }
 
 /*
  * Rendered, its route and document logged, and into the outbox (held there
- * when its route holds it), in one commit; a failure settles it FAILED.
+ * when its route holds it), as one decision of the part's group; a failure
+ * settles it FAILED.
  */
 static enum step
 item_record(struct ctx *c, struct item *it)
@@ -914,11 +951,7 @@ item_record(struct ctx *c, struct item *it)
 	}
 	snprintf(it->id, sizeof(it->id), "%s:%.16s:%s", it->key, it->sha,
 	    route_names[r->route]);
-	audit_tx_begin(c->a);
-	log_item(c, it, "route", NULL);
-	log_item(c, it, "document", NULL);
-	if (add_to_outbox(c, it) == -1) {
-		audit_tx_rollback(c->a);
+	if (item_admit(c, it, true) == -1) {
 		c->failed = true;
 		it->state = OUTBOX_FAILED;
 		return STEP_NEXT;
@@ -926,7 +959,8 @@ item_record(struct ctx *c, struct item *it)
 	if (r->route == ROUTE_HELD && it->state != OUTBOX_HELD &&
 	    outbox_set(c->a, c->batch, it->id, OUTBOX_HELD, r->reason) == 0)
 		it->state = OUTBOX_HELD;
-	deliver_commit(c);
+	/* In the part's group: committed with it, or before its hand-over (deliver_sync). */
+	(void)deliver_recorded(c);
 	return STEP_ON;
 }
 
@@ -943,12 +977,12 @@ item_hand_over(struct ctx *c, struct item *it)
 	switch (r->route) {
 	case ROUTE_MANUAL:
 	case ROUTE_ARCHIVE:
-		if (deliver_commit(c) == -1 || (r->route == ROUTE_MANUAL ?
-		    deliver_manual(c, it) : deliver_archive(c, it)) == -1) {
+		/* deliver_file commits the group before the file is written. */
+		if ((r->route == ROUTE_MANUAL ? deliver_manual(c, it) : deliver_archive(c, it)) ==
+		    -1) {
 			it->state = OUTBOX_FAILED;
 			c->failed = true;
 		}
-		audit_tx_begin(c->a);
 		break;
 	case ROUTE_PRINT:
 	case ROUTE_PRINT_SKATTEVERKET:
@@ -985,10 +1019,15 @@ deliver_part(struct delivery *dv, const struct render *rd, const struct routed *
 	 * commits first, so what was sent is always durable before it is sent.
 	 * One försändelse that fails does not stop the others.
 	 */
-	audit_tx_begin(a);
+	(void)audit_group_begin(a);
 	for (i = 0; i < n; i++) {
 		struct item *it = &items[i];
 
+		/* Each försändelse is one decision of the group (audit.h). */
+		if (i > 0) {
+			(void)audit_group_next(a);
+			(void)deliver_recorded(c);
+		}
 		if (c->log_lost) {
 			/* Nothing more can be recorded, so nothing more is prepared. */
 			c->failed = true;
@@ -996,10 +1035,6 @@ deliver_part(struct delivery *dv, const struct render *rd, const struct routed *
 		}
 		if (routes[i].m != NULL && routes[i].route != ROUTE_HELD)
 			progress_step(&c->prog);
-		if (i > 0 && i % audit_group_size(a) == 0) {
-			deliver_commit(c);
-			audit_tx_begin(a);
-		}
 		it->r = &routes[i];
 		if ((step = item_prepare(c, it)) == STEP_ON && (step = item_earlier(c, it)) == STEP_ON)
 			step = item_record(c, it);
@@ -1018,7 +1053,7 @@ deliver_part(struct delivery *dv, const struct render *rd, const struct routed *
 		it->pdf = NULL;
 	}
 	done = i;
-	deliver_commit(c);
+	(void)deliver_commit(c);
 	if (nd > 0)
 		deliver_digital(c, digital, nd, fbv, &nfb, fallback);
 	for (i = 0; i < done; i++)

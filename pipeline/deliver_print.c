@@ -175,26 +175,27 @@ ent_id(struct batch *b, const struct batch_ent *e, char **row)
 	return line;
 }
 
-/* Moves entries [from, to) of the batch to state, in commits of a few hundred. */
+/*
+ * Moves entries [from, to) of the batch to state, committed a few hundred at
+ * a time (outbox_set_many); only that many ids are read into memory at once.
+ */
 static void
 batch_set(struct ctx *c, struct batch *b, size_t from, size_t to, enum outbox_state state,
     const char *reason)
 {
-	size_t i;
-	char *id;
+	char *ids[OUTBOX_SET_GROUP];
+	size_t i, k, end;
 
-	audit_tx_begin(c->a);
-	for (i = from; i < to; i++) {
-		if ((id = ent_id(b, &b->v[i], NULL)) == NULL)
-			continue;
-		outbox_set(c->a, c->batch, id, state, reason);
-		free(id);
-		if ((i - from + 1) % 256 == 0) {
-			deliver_commit(c);
-			audit_tx_begin(c->a);
-		}
+	for (k = from; k < to; k = end) {
+		end = to - k > OUTBOX_SET_GROUP ? k + OUTBOX_SET_GROUP : to;
+		for (i = k; i < end; i++)
+			ids[i - k] = ent_id(b, &b->v[i], NULL); /* NULL: passed over */
+		(void)outbox_set_many(c->a, c->batch, (const char *const *)ids, end - k, state,
+		    reason);
+		for (i = k; i < end; i++)
+			free(ids[i - k]);
 	}
-	deliver_commit(c);
+	(void)deliver_recorded(c);
 }
 
 /* Volume k's file name (ext "pdf" or "csv"): the batch's own when there is one volume. */

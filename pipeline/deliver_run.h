@@ -100,7 +100,6 @@ struct ctx {
 
 /* deliver.c */
 bool deliver_recorded(struct ctx *);
-int deliver_commit(struct ctx *);
 void deliver_crash(const char *point);
 char *deliver_who(const struct routed *);
 void deliver_mark(const struct item *, char sid[15], struct render_mark *);

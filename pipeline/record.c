@@ -792,7 +792,7 @@ record_rattelse(struct audit *a, int64_t batch, const struct session *s,
 
 		snprintf(nr, sizeof(nr), "%lu", p->nr);
 		kv[5] = nr;
-		audit_tx_begin(a);
+		(void)audit_group_begin(a);
 		data = event_json(kv);
 		audit_event(a, batch, "rattelse", NULL, data);
 		free(data);
@@ -808,7 +808,7 @@ record_rattelse(struct audit *a, int64_t batch, const struct session *s,
 		if (fel[i])
 			(*felaktiga)++;
 	}
-	if (audit_tx_commit(a) == -1 || audit_failed(a)) {
+	if (audit_group_end(a) == -1 || audit_failed(a)) {
 		snprintf(err, errlen, "%s", audit_error(a));
 		goto out;
 	}

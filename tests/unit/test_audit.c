@@ -726,12 +726,21 @@ count_kind(const char *path, const char *kind)
 	return n;
 }
 
+/*
+ * Transactions as callers see them: only through groups and the verbs
+ * (no caller outside the store opens, commits or rolls back one).
+ */
 static void
 test_transactions(void)
 {
 	char *p = path_of("tx.db");
 	struct audit_verify v;
 	struct audit *a = must_open(p);
+	struct outbox_item it = {"tx1", NULL, 1, "r", "print", SHA1};
+	struct outbox_item tx0 = {"tx0", NULL, 1, "r", "print", SHA1};
+	struct outbox_item clash = {"tx0", NULL, 1, "r", "print", SHA2};
+	struct audit_note note_b = {"route", "{\"b\":1}"};
+	enum outbox_state s = OUTBOX_SENT;
 	int64_t b = 0, n;
 
 	setenv("EXPEDIERA_AUDIT_NOW", NOW1, 1);
@@ -739,53 +748,51 @@ test_transactions(void)
 	must(audit_batch_begin(a, &bb, &b) == 0, "batch", a);
 	n = head_rows(a);
 
-	check(audit_tx_begin(a) == 0 && audit_event(a, b, "finding", NULL, "{}") == 0 &&
-	          audit_event(a, b, "finding", NULL, "{}") == 0 && audit_tx_commit(a) == 0 &&
+	check(audit_group_begin(a) == 0 && audit_event(a, b, "finding", NULL, "{}") == 0 &&
+	          audit_event(a, b, "finding", NULL, "{}") == 0 && audit_group_end(a) == 0 &&
 	          head_rows(a) == n + 2,
 	      "tx: commit of two: %s", audit_error(a));
 	n = head_rows(a);
-	check(audit_tx_begin(a) == 0 && audit_event(a, b, "finding", NULL, "{}") == 0 &&
-	          audit_tx_rollback(a) == 0 && head_rows(a) == n,
-	      "tx: rollback left an event");
-	check(audit_tx_begin(a) == 0 && audit_tx_begin(a) == 0 &&
-	          audit_event(a, b, "finding", NULL, "{}") == 0 && audit_tx_commit(a) == 0 &&
-	          audit_event(a, b, "finding", NULL, "{}") == 0 && audit_tx_commit(a) == 0 &&
+	/* Groups do not nest: a second begin is refused and the open group goes on. */
+	check(audit_group_begin(a) == 0 && audit_group_begin(a) == -1 &&
+	          audit_event(a, b, "finding", NULL, "{}") == 0 &&
+	          audit_event(a, b, "finding", NULL, "{}") == 0 && audit_group_end(a) == 0 &&
 	          head_rows(a) == n + 2,
-	      "tx: nested commit: %s", audit_error(a));
+	      "tx: nested group: %s", audit_error(a));
+	must(outbox_add(a, b, &tx0, &s) == 0, "tx0", a);
 	n = head_rows(a);
-	check(audit_tx_begin(a) == 0 && audit_event(a, b, "route", NULL, "{\"a\":1}") == 0 &&
-	          audit_tx_begin(a) == 0 && audit_event(a, b, "route", NULL, "{\"b\":1}") == 0 &&
-	          audit_tx_rollback(a) == 0 && audit_event(a, b, "route", NULL, "{\"c\":1}") == 0 &&
-	          audit_tx_commit(a) == 0 && head_rows(a) == n + 2,
+	/* A decision that fails inside a group undoes only itself (its events too). */
+	check(audit_group_begin(a) == 0 && audit_event(a, b, "route", NULL, "{\"a\":1}") == 0 &&
+	          outbox_admit(a, b, &clash, &note_b, 1, &s) == -1 &&
+	          audit_event(a, b, "route", NULL, "{\"c\":1}") == 0 && audit_group_end(a) == 0 &&
+	          head_rows(a) == n + 2,
 	      "tx: inner rollback: %s", audit_error(a));
 	check(count_kind(p, "route") == 2, "tx: inner rollback kept the inner event");
 	n = head_rows(a);
-	/* A failing write inside a transaction undoes only itself. */
-	check(audit_tx_begin(a) == 0 && outbox_set(a, b, "nosuch", OUTBOX_SENT, NULL) == -1 &&
-	          audit_event(a, b, "finding", NULL, "{}") == 0 && audit_tx_commit(a) == 0 &&
-	          head_rows(a) == n + 1,
+	/* A failing write inside a group undoes only itself. */
+	check(audit_group_begin(a) == 0 && outbox_set(a, b, "nosuch", OUTBOX_SENT, NULL) == -1 &&
+	          audit_event(a, b, "finding", NULL, "{}") == 0 && audit_group_end(a) == 0 &&
+	          head_rows(a) == n + 1 && !audit_failed(a),
 	      "tx: failed write inside: %s", audit_error(a));
-	/* Outer rollback of an outbox change takes the row and its event. */
-	struct outbox_item it = {"tx1", NULL, 1, "r", "print", SHA1};
-	enum outbox_state s = OUTBOX_SENT;
-	n = head_rows(a);
-	check(audit_tx_begin(a) == 0 && outbox_add(a, b, &it, &s) == 0 &&
-	          audit_tx_rollback(a) == 0 && outbox_get(a, "tx1", &s, NULL) == 0 &&
-	          s == OUTBOX_NONE && head_rows(a) == n,
-	      "tx: rollback of outbox_add");
-	check(audit_tx_commit(a) == -1, "tx: commit without begin accepted");
-	check(audit_tx_rollback(a) == -1, "tx: rollback without begin accepted");
+	check(audit_group_end(a) == -1, "tx: end without begin accepted");
+	check(audit_group_next(a) == 0 && audit_sync(a) == 0,
+	      "tx: next and sync without a group: %s", audit_error(a));
 	verify_into(a, &v, 0, NULL);
 	check(v.first_broken == 0, "tx: verify after all: %s", v.reason);
 	audit_close(a);
 
-	/* Closing with a transaction open keeps nothing of it. */
+	/* Closing with a group open keeps nothing of it: not an outbox row, not its event. */
 	a = must_open(p);
 	n = head_rows(a);
-	must(audit_tx_begin(a) == 0 && audit_event(a, b, "finding", NULL, "{}") == 0, "open tx", a);
+	must(audit_group_begin(a) == 0 && audit_event(a, b, "finding", NULL, "{}") == 0 &&
+	     outbox_add(a, b, &it, &s) == 0, "open group", a);
 	audit_close(a);
 	a = must_open(p);
-	check(head_rows(a) == n, "close with an open transaction kept its event");
+	check(head_rows(a) == n, "close with an open group kept its events");
+	check(outbox_get(a, "tx1", &s, NULL) == 0 && s == OUTBOX_NONE,
+	      "close with an open group kept its outbox row");
+	verify_into(a, &v, 0, NULL);
+	check(v.first_broken == 0, "tx: verify after close: %s", v.reason);
 	audit_close(a);
 	free(p);
 }
