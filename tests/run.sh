@@ -42,6 +42,8 @@ run_check() {
 }
 rc() { cat "$tmp/rc"; }
 
+. tests/lib/mkwork.sh
+
 # want AREA: true when $ONLY is empty or names AREA.
 want() { [ -z "${ONLY:-}" ] || case " $ONLY " in *" $1 "*) true ;; *) false ;; esac; }
 # part NAME: sources tests/lib/NAME.sh when it is wanted.

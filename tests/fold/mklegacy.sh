@@ -20,6 +20,7 @@ cd "$top"
 old=${EXPEDIERA_OLD:?EXPEDIERA_OLD=path to the earlier binary}
 old=$(cd "$(dirname "$old")" && pwd)/$(basename "$old")
 export TZ=Europe/Stockholm
+. tests/lib/mkwork.sh
 # The log keeps the absolute paths of the output folders: a fixed one, then,
 # that names nothing of the machine it was made on.
 w=/tmp/expediera-legacy
@@ -28,28 +29,13 @@ trap 'rm -rf "$w"' EXIT
 # make_log N: one log in $w/out, phone number N; 1 when it holds something that looks like a
 # personnummer, and the script ends on any other failure.
 make_log() {
-	rm -rf "$w"
-	mkdir -m 0700 "$w" "$w/out"
+	mkwork "$w"
+	chmod 0700 "$w"
+	mkdir -m 0700 "$w/out"
 	printf '%s\n' "$(printf 'expediera tests/fold/legacy' | sha256sum | cut -c1-64)" \
 	    >"$w/out/expediera.key"
 	chmod 0600 "$w/out/expediera.key"
-	cat >"$w/expediera.conf" <<CONF
-[organisation]
-name = Exempelby kommun
-namnd = Socialnämnden
-address = Box 100, 641 21 Exempelby
-phone = 0150-100 $(printf %02d "$1")
-email = socialnamnden@exempelby.se
-[print]
-driver = folder
-folder = out/print
-[archive]
-folder = out/arkiv
-[manual]
-folder = out/manuell
-[audit]
-database = out/expediera.db
-CONF
+	sed -i "s/^phone = .*/phone = 0150-100 $(printf %02d "$1")/" "$w/expediera.conf"
 	bash "$top/tests/fold/paket.sh" "$w/paket"
 	(
 		cd "$w"

@@ -8,25 +8,7 @@
 
 export TZ=Europe/Stockholm
 F=$tmp/fold
-rm -rf "$F"
-mkdir -p "$F"
-cat >"$F/expediera.conf" <<'CONF'
-[organisation]
-name = Exempelby kommun
-namnd = Socialnämnden
-address = Box 100, 641 21 Exempelby
-phone = 0150-100 00
-email = socialnamnden@exempelby.se
-[print]
-driver = folder
-folder = out/print
-[archive]
-folder = out/arkiv
-[manual]
-folder = out/manuell
-[audit]
-database = out/expediera.db
-CONF
+mkwork "$F"
 fpkg=$tmp/fold-paket
 rm -rf "$fpkg"
 cp -r examples/sammantrade-2026-11-18 "$fpkg"
@@ -43,13 +25,16 @@ s = s[:j] + "<postort>Växjö</postort>" + s[j + len("<postort>Exempelby</postor
 open(p, "w", encoding="utf-8").write(s)
 PY
 # f CMD ARGS...: runs expediera CMD with F's configuration; out, err, rc in $tmp.
-f() {
-	c=$1
-	shift
-	"$bin" "$c" --config "$F/expediera.conf" "$@" >"$tmp/out" 2>"$tmp/err"
+# fx DIR CMD ARGS...: the same with DIR's configuration; fprinted DIR: its printed PDFs.
+fx() {
+	d=$1 c=$2
+	shift 2
+	"$bin" "$c" --config "$d/expediera.conf" "$@" >"$tmp/out" 2>"$tmp/err"
 	echo $? >"$tmp/rc"
 }
-fnfiles() { find "$F/out/print" -type f -name '*.pdf' 2>/dev/null | wc -l; }
+fprinted() { find "$1/out/print" -type f -name '*.pdf' 2>/dev/null | wc -l; }
+f() { fx "$F" "$@"; }
+fnfiles() { fprinted "$F"; }
 # Mikael's försändelser in the log, as "state" lines.
 fmikael() {
 	"$bin" historik --json --config "$F/expediera.conf" --person 19861219-9854 |
@@ -112,13 +97,8 @@ chmod 0600 "$L/out/expediera.key"
 lpkg=$tmp/fold-legacy-paket
 bash tests/fold/paket.sh "$lpkg"
 # l CMD ARGS...: runs expediera CMD with L's configuration; out, err, rc in $tmp.
-l() {
-	c=$1
-	shift
-	"$bin" "$c" --config "$L/expediera.conf" "$@" >"$tmp/out" 2>"$tmp/err"
-	echo $? >"$tmp/rc"
-}
-lnfiles() { find "$L/out/print" -type f -name '*.pdf' 2>/dev/null | wc -l; }
+l() { fx "$L" "$@"; }
+lnfiles() { fprinted "$L"; }
 l check "$lpkg"
 if [ "$(rc)" -eq 0 ] && ! grep -q 'changed-after-send' "$tmp/err"; then ok; else
 	bad "fold: an address in capitals in an earlier log is changed-after-send (exit $(rc))"; cat "$tmp/err"

@@ -113,9 +113,7 @@ if strings "$I/bin/expediera" | grep -Eq "$hooks"; then
 else
 	ok
 fi
-mkdir -p "$tmp/inst-clock"
-printf '[organisation]\nname = Exempelby kommun\nnamnd = Socialnämnden\naddress = Box 100, 641 21 Exempelby\n[print]\ndriver = folder\nfolder = out/print\n[archive]\nfolder = out/arkiv\n[manual]\nfolder = out/manuell\n[audit]\ndatabase = out/expediera.db\n' \
-    >"$tmp/inst-clock/expediera.conf"
+mkwork "$tmp/inst-clock"
 (cd "$tmp/inst-clock" && EXPEDIERA_AUDIT_NOW=2001-01-01T00:00:00Z \
     "$I/bin/expediera" send --config expediera.conf "$top/examples/sammantrade-2026-11-18" \
 	    >send.out 2>send.err

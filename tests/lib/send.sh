@@ -7,29 +7,6 @@
 
 ex=examples/sammantrade-2026-11-18
 
-# A working directory with its own configuration; paths relative to it.
-mkwork() {
-	rm -rf "$1"
-	mkdir -p "$1"
-	cat >"$1/expediera.conf" <<'CONF'
-[organisation]
-name = Exempelby kommun
-namnd = Socialnämnden
-address = Box 100, 641 21 Exempelby
-phone = 0150-100 00
-email = socialnamnden@exempelby.se
-[print]
-driver = folder
-folder = out/print
-[archive]
-folder = out/arkiv
-[manual]
-folder = out/manuell
-[audit]
-database = out/expediera.db
-CONF
-}
-
 # kill_in_handover PID WORK: SIGKILL for the send PID once its print batch is
 # in WORK's print folder and it has had a second in the hand-over.
 kill_in_handover() {
