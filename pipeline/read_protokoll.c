@@ -69,13 +69,18 @@ read_paragraf(struct session *s, const xmlNode *n, struct paragraf *p)
 	p->beslutsunderlag = child_texts(s, first_elem(n, "beslutsunderlag"), "handling",
 	    &p->n_beslutsunderlag);
 	p->overklagande = OVERKLAGANDE_EJ_ANGIVET;
+	p->understalls_dagar = -1;
 	if ((c = first_elem(n, "overklagande")) != NULL && (typ = attr_of(s, c, "typ")) != NULL) {
 		if (strcmp(typ, "forvaltningsbesvar") == 0)
 			p->overklagande = OVERKLAGANDE_FORVALTNINGSBESVAR;
 		else if (strcmp(typ, "laglighetsprovning") == 0)
 			p->overklagande = OVERKLAGANDE_LAGLIGHETSPROVNING;
+		else if (strcmp(typ, "understalls") == 0)
+			p->overklagande = OVERKLAGANDE_UNDERSTALLS;
 		else
 			p->overklagande = OVERKLAGANDE_EJ_OVERKLAGBART;
+		p->overklagande_line = line_of(c);
+		p->overklagande_avvikelse = attr_of(s, c, "avvikelse");
 	}
 	c = first_elem(n, "skickas-till");
 	p->skickas_till = child_texts(s, c, "mottagare", &p->n_skickas_till);

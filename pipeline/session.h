@@ -55,7 +55,12 @@ enum overklagande {
 	OVERKLAGANDE_EJ_ANGIVET,  /* no <overklagande> element */
 	OVERKLAGANDE_FORVALTNINGSBESVAR,
 	OVERKLAGANDE_LAGLIGHETSPROVNING,
-	OVERKLAGANDE_EJ_OVERKLAGBART
+	OVERKLAGANDE_EJ_OVERKLAGBART,
+	/*
+	 * Cannot be appealed: the nämnd submits (underställer) the decision to
+	 * förvaltningsrätten, which tries it (7 § LVU, 15 § LVM).
+	 */
+	OVERKLAGANDE_UNDERSTALLS
 };
 
 /* Names as they stand in the XML, indexed by the enums above. */
@@ -171,6 +176,18 @@ struct paragraf {
 	const char **beslutsunderlag;
 	size_t n_beslutsunderlag;
 	enum overklagande overklagande;
+	int overklagande_line;          /* of <overklagande>; 0 when absent */
+	/* avvikelse="…": why the nämnd chose another route than overklagande.conf; NULL when absent. */
+	const char *overklagande_avvikelse;
+	/*
+	 * Set by validate.c from templates/overklagande.conf for a paragraph
+	 * with typ="understalls": the statute that requires the underställning
+	 * ("7 § LVU") and its deadline in days after the decision (0: at once,
+	 * "genast").  understalls_lag is NULL and understalls_dagar -1 when no
+	 * line of the table matched (the nämnd chose the route itself).
+	 */
+	const char *understalls_lag;
+	int understalls_dagar;
 	const char **skickas_till;
 	int *skickas_till_line;         /* of each entry */
 	size_t n_skickas_till;
