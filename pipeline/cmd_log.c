@@ -57,6 +57,19 @@ state_rank(enum outbox_state st)
 	}
 }
 
+/* s and spaces after it to width characters (UTF-8: å is one), then one more. */
+static void
+padded(const char *s, int width)
+{
+	int n = 0;
+	const char *p;
+
+	for (p = s; *p != '\0'; p++)
+		if (((unsigned char)*p & 0xc0) != 0x80)
+			n++;
+	printf("%s%*s ", s, n < width ? width - n : 0, "");
+}
+
 static void
 status_flush(struct status_walk *w)
 {
@@ -64,7 +77,9 @@ status_flush(struct status_walk *w)
 	char *data = NULL, *who = NULL, *roll = NULL, *dnr = NULL, *organ = NULL, *datum = NULL;
 
 	struct rec_present pr;
+	const char *label;
 	char sid[15];
+	bool rek;
 
 	if (!w->have)
 		return;
@@ -87,6 +102,8 @@ status_flush(struct status_walk *w)
 	}
 	if (record_present(w->a, w->key, r->st, data, r->sent, w->paminnelse_dagar, &pr) == -1)
 		w->error = true;
+	rek = record_is_rek(data);
+	label = pr.state != NULL ? pr.state : record_state_label(r->st, r->route);
 	record_short_id(w->key, sid);
 	if (pr.state != NULL && (strcmp(pr.state, "ersatt") == 0 ||
 	    strcmp(pr.state, "felaktigt utskickad") == 0))
@@ -122,16 +139,22 @@ status_flush(struct status_walk *w)
 		json_string(stdout, sid);
 		fputs(", \"reason\": ", stdout);
 		json_string(stdout, r->reason);
-		fputc('}', stdout);
+		/* The ids above stay; the words a person reads come beside them. */
+		fputs(", \"label\": ", stdout);
+		json_string(stdout, label);
+		fputs(", \"route_label\": ", stdout);
+		json_string(stdout, record_route_label(r->route, rek));
+		printf(", \"rekommenderat\": %s}", rek ? "true" : "false");
 		w->first = false;
 	} else if (r->st != OUTBOX_SENT || pr.open || (pr.state != NULL &&
 	    strcmp(pr.state, "delgiven") == 0)) {
-		printf("§ %-5ld %-19s %-8s %s\n", r->paragraf, r->route,
-		    pr.state != NULL ? pr.state : outbox_state_name(r->st),
-		    pr.note != NULL ? pr.note : r->reason != NULL ? shown(r->reason) : "");
+		printf("§ %-5ld ", r->paragraf);
+		padded(record_route_label(r->route, rek), 19);
+		padded(label, 16);
+		printf("%s\n", pr.note != NULL ? pr.note : r->reason != NULL ? shown(r->reason) : "");
 		if (who != NULL)
 			printf("        %s, %s, %s, %s %s, försändelse %s\n", shown(who),
-			    roll != NULL ? roll : "-", dnr != NULL ? shown(dnr) : "-",
+			    record_roll_label(roll), dnr != NULL ? shown(dnr) : "-",
 			    organ != NULL ? shown(organ) : "-", datum != NULL ? datum : "", sid);
 	}
 	free(pr.note);

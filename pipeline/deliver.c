@@ -394,6 +394,31 @@ item_json(struct ctx *c, const struct item *it, const char *extra)
 	}
 	fputs(",\"reason\":", fp);
 	json_string(fp, it->r->reason);
+	/*
+	 * What the decision lets a party do, so that kvitto and historik can
+	 * say it later (record.h: a log without it gets no deadline); for an
+	 * underställning its statute and due day, when the appeal table knows them.
+	 */
+	fputs(",\"overklagande\":", fp);
+	json_string(fp, record_overklagande_id(it->r->p->overklagande));
+	if (it->r->p->overklagande == OVERKLAGANDE_UNDERSTALLS) {
+		if (it->r->p->understalls_lag != NULL) {
+			fputs(",\"understalls_lag\":", fp);
+			json_string(fp, it->r->p->understalls_lag);
+		}
+		if (it->r->p->understalls_dagar >= 0) {
+			char senast[11];
+
+			/*
+			 * The plain calendar from the decision (the meeting), not
+			 * moved past a holiday: the earlier day is never too late.
+			 */
+			record_date_add(&c->rd->s->protokoll.sammantradesdatum,
+			    it->r->p->understalls_dagar, senast);
+			fputs(",\"understalls_senast\":", fp);
+			json_string(fp, senast);
+		}
+	}
 	/* The keys that find it again (record.h); no number and no address in clear. */
 	fprintf(fp, ",\"pkey\":\"%s\",\"bas\":\"%s\",\"ident\":\"%s\",\"galler\":\"%s\","
 	    "\"adress\":\"%s\",\"gen\":\"%d\",\"retur\":\"%d\"", it->k.pkey, it->k.bas, it->k.ident,

@@ -21,7 +21,7 @@
 
 /*
  * One row a försändelse, spooled as the run goes: "mark\tparagraf\tdnr\t
- * mottagare\troll\troute\tstate\twhen\tsha256\tpostort\treason\n", where
+ * mottagare\troll\troute\tstate\twhen\tsha256\tpostort\treason\trek\n", where
  * mark P or S and a number says the state is that of the print or
  * Skatteverket batch's försändelse with that seq, known at the end.  Tabs
  * and line breaks within a field are written as spaces.
@@ -35,32 +35,28 @@ spool_field(FILE *fp, const char *s, char end)
 }
 
 /*
- * What the row says happened, in words for the protocol's file: an archive
- * copy is arkiverad, a försändelse left in another sender's folder is
- * överlämnad (it is not sent until that sender sends it), and one sent by an
- * earlier run is that, with that run's time and document.
+ * What the row says happened, in words for the protocol's file
+ * (record_state_label, as status and historik say it): an archive copy is
+ * arkiverad, a försändelse left in another sender's folder is överlämnad
+ * (it is not sent until that sender sends it), and one sent by an earlier
+ * run is that, with that run's time and document.
  */
 static const char *
 lista_state(const struct item *it, const char **reason)
 {
+	const char *route = route_names[it->r->route];
+
 	*reason = NULL;
 	if (it->state == OUTBOX_HELD) {
 		*reason = it->held_why != NULL ? it->held_why : it->already ?
 		    "överlämningen i en tidigare körning kunde inte bekräftas" : it->r->reason;
-		return "hålls";
-	}
-	if (it->state == OUTBOX_FAILED) {
+	} else if (it->state == OUTBOX_FAILED) {
 		*reason = it->fell_back ? "digital post misslyckades; skickas med post" :
 		    "se expediera status";
-		return "misslyckades";
-	}
-	if (it->state != OUTBOX_SENT)
-		return outbox_state_name(it->state);
-	if (it->already)
+	} else if (it->state == OUTBOX_SENT && it->already)
 		return it->r->route == ROUTE_ARCHIVE ? "arkiverad tidigare" :
 		    it->r->route == ROUTE_MANUAL ? "överlämnad tidigare" : "skickad tidigare";
-	return it->r->route == ROUTE_ARCHIVE ? "arkiverad" :
-	    it->r->route == ROUTE_MANUAL ? "överlämnad" : "skickad";
+	return record_state_label(it->state, route);
 }
 
 void
@@ -71,6 +67,9 @@ lista_row(struct ctx *c, const struct item *it, char mark)
 	const char *reason, *state = lista_state(it, &reason);
 	const char *postort = m == NULL ? NULL : m->skyddad ? "skyddad" :
 	    it->r->route == ROUTE_DIGITAL || m->n_adresser == 0 ? NULL : m->adresser[0].postort;
+	/* Registered mail is on paper: print (or via Skatteverket) with kanal="rekommenderat". */
+	bool rek = m != NULL && m->kanal == KANAL_REKOMMENDERAT &&
+	    (it->r->route == ROUTE_PRINT || it->r->route == ROUTE_PRINT_SKATTEVERKET);
 
 	if (c->lista == NULL && (c->lista = deliver_spool()) == NULL) {
 		free(w);
@@ -87,12 +86,13 @@ lista_row(struct ctx *c, const struct item *it, char mark)
 	spool_field(c->lista, it->r->p->dnr, '\t');
 	spool_field(c->lista, w, '\t');
 	spool_field(c->lista, it->r->internal != NULL ? "Intern" : roll_labels[m->roll], '\t');
-	spool_field(c->lista, route_labels[it->r->route], '\t');
+	spool_field(c->lista, record_route_label(route_names[it->r->route], rek), '\t');
 	spool_field(c->lista, state, '\t');
 	spool_field(c->lista, when, '\t');
 	spool_field(c->lista, it->sha, '\t');
 	spool_field(c->lista, postort, '\t');
-	spool_field(c->lista, reason, '\n');
+	spool_field(c->lista, reason, '\t');
+	spool_field(c->lista, rek ? "ja" : "nej", '\n');
 	free(w);
 }
 
@@ -108,7 +108,7 @@ static int
 lista_next(void *arg, size_t i, struct lista_rad *row)
 {
 	struct lista_reader *lr = arg;
-	char *f[11], *p;
+	char *f[12], *p;
 	ssize_t len;
 	size_t k;
 
@@ -120,13 +120,13 @@ lista_next(void *arg, size_t i, struct lista_rad *row)
 		if ((len = getline(&lr->line, &lr->cap, lr->c->lista)) <= 0)
 			return 0;
 		lr->line[len - 1] = '\0';
-		for (k = 0, p = lr->line; k < 11; k++) {
+		for (k = 0, p = lr->line; k < 12; k++) {
 			f[k] = p;
 			if ((p = strchr(p, '\t')) == NULL)
 				break;
 			*p++ = '\0';
 		}
-		if (k == 10)
+		if (k == 11)
 			break;
 	}
 	row->paragraf = strtoul(f[1], NULL, 10);
@@ -138,8 +138,8 @@ lista_next(void *arg, size_t i, struct lista_rad *row)
 		const struct batch *b = f[0][0] == 'P' ? &lr->c->print : &lr->c->skv;
 		size_t seq = strtoul(f[0] + 1, NULL, 10);
 
-		row->state = b->sent != NULL && seq < b->n && b->sent[seq] ? "skickad" :
-		    "misslyckades";
+		row->state = record_state_label(b->sent != NULL && seq < b->n && b->sent[seq] ?
+		    OUTBOX_SENT : OUTBOX_FAILED, NULL);
 	} else
 		row->state = f[6];
 	row->when = f[7];
@@ -147,7 +147,8 @@ lista_next(void *arg, size_t i, struct lista_rad *row)
 	row->postort = f[9][0] ? f[9] : NULL;
 	row->reason = f[10][0] ? f[10] : NULL;
 	/* A batch that was not handed over: the run's errors say why. */
-	if ((f[0][0] == 'P' || f[0][0] == 'S') && strcmp(row->state, "misslyckades") == 0)
+	row->rek = strcmp(f[11], "ja") == 0;
+	if ((f[0][0] == 'P' || f[0][0] == 'S') && strcmp(row->state, "misslyckad") == 0)
 		row->reason = "utskriftsfilen kunde inte lämnas över; se felen från körningen";
 	return 1;
 }
@@ -172,7 +173,8 @@ lista_csv(struct ctx *c, struct lista_reader *lr, const char *cname, size_t *n)
 		c->res->lista_csv[0] = c->res->lista_pdf[0] = '\0';
 		return -1;
 	}
-	fputs("paragraf,dnr,mottagare,roll,vag,status,tid,sha256,postort,orsak\n", t.fp);
+	fputs("paragraf,dnr,mottagare,roll,vag,status,tid,sha256,postort,orsak,rekommenderat\n",
+	    t.fp);
 	for (i = 0; lista_next(lr, i, &row) == 1; i++) {
 		snprintf(nr, sizeof(nr), "%lu", row.paragraf);
 		deliver_csv(t.fp, nr, false);
@@ -184,7 +186,8 @@ lista_csv(struct ctx *c, struct lista_reader *lr, const char *cname, size_t *n)
 		deliver_csv(t.fp, row.when, false);
 		deliver_csv(t.fp, row.sha256, false);
 		deliver_csv(t.fp, row.postort, false);
-		deliver_csv(t.fp, row.reason, true);
+		deliver_csv(t.fp, row.reason, false);
+		deliver_csv(t.fp, row.rek ? "ja" : "nej", true);
 	}
 	if (file_commit_new(&t) == -1) {
 		fprintf(c->err, "expediera: kan inte skriva %s: %s\n", c->res->lista_csv,

@@ -186,140 +186,6 @@ record_short_id(const char *key, char out[15])
 	    strlen(key) > 8 ? key + 8 : "");
 }
 
-/* ---- dates ---- */
-
-static long
-days_from_civil(int y, int m, int d)
-{
-	long era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (unsigned)((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1);
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (long)doe - 719468;
-}
-
-static void
-civil_from_days(long z, struct ymd *out)
-{
-	long era;
-	unsigned doe, yoe, doy, mp;
-	int y;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = (unsigned)(z - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = (int)yoe + (int)(era * 400);
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	out->d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	out->m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	out->y = y + (out->m <= 2);
-}
-
-/* 0 Monday .. 6 Sunday */
-static int
-weekday(long days)
-{
-	long w = (days + 3) % 7;
-
-	return (int)(w < 0 ? w + 7 : w);
-}
-
-/* Easter Sunday (the Gregorian computus), as days. */
-static long
-easter(int y)
-{
-	int a = y % 19, b = y / 100, c = y % 100, d = b / 4, e = b % 4, f = (b + 8) / 25;
-	int g = (b - f + 1) / 3, h = (19 * a + b - d - g + 15) % 30, i = c / 4, k = c % 4;
-	int l = (32 + 2 * e + 2 * i - h - k) % 7, m = (a + 11 * h + 22 * l) / 451;
-	int month = (h + l - 7 * m + 114) / 31, day = (h + l - 7 * m + 114) % 31 + 1;
-
-	return days_from_civil(y, month, day);
-}
-
-/*
- * Whether a time limit may not end on this day (lagen (1930:173) om
- * beräkning av lagstadgad tid): Saturday, Sunday, a public holiday, or
- * midsommarafton, julafton or nyårsafton.
- */
-static bool
-closed(long days)
-{
-	struct ymd t;
-	long e;
-	int w = weekday(days);
-
-	if (w >= 5)
-		return true;
-	civil_from_days(days, &t);
-	if ((t.m == 1 && (t.d == 1 || t.d == 6)) || (t.m == 5 && t.d == 1) ||
-	    (t.m == 6 && t.d == 6) || (t.m == 12 && (t.d == 24 || t.d == 25 || t.d == 26 ||
-	    t.d == 31)))
-		return true;
-	/* midsommarafton: the Friday between 19 and 25 June */
-	if (t.m == 6 && t.d >= 19 && t.d <= 25 && w == 4)
-		return true;
-	e = easter(t.y);
-	return days == e - 2 || days == e + 1 || days == e + 39;
-}
-
-void
-record_appeal(const char *datum, char last[11], char laga_kraft[11])
-{
-	struct ymd d;
-	long n;
-
-	last[0] = laga_kraft[0] = '\0';
-	if (!ymd_parse(datum, &d))
-		return;
-	/* Three weeks from the day the decision was served. */
-	n = days_from_civil(d.y, d.m, d.d) + 21;
-	while (closed(n))
-		n++;
-	civil_from_days(n, &d);
-	ymd_format(&d, last);
-	civil_from_days(n + 1, &d);
-	ymd_format(&d, laga_kraft);
-}
-
-void
-record_local_time(const char *utc, char out[20])
-{
-	struct tm tm;
-	time_t t;
-
-	memset(&tm, 0, sizeof(tm));
-	if (utc == NULL) {
-		out[0] = '\0';
-		return;
-	}
-	if (strlen(utc) != 20 || sscanf(utc, "%4d-%2d-%2dT%2d:%2d:%2dZ", &tm.tm_year, &tm.tm_mon,
-	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6) {
-		snprintf(out, 20, "%s", utc);
-		return;
-	}
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	t = timegm(&tm);
-	if (localtime_r(&t, &tm) == NULL || strftime(out, 20, "%Y-%m-%d %H:%M", &tm) == 0)
-		snprintf(out, 20, "%s", utc);
-}
-
-static long
-day_number(const char *ymd)
-{
-	struct ymd d;
-
-	if (ymd == NULL || !ymd_parse(ymd, &d))
-		return 0;
-	return days_from_civil(d.y, d.m, d.d);
-}
-
 /* ---- what went out to a paragraph ---- */
 
 /* One sent försändelse as its route event tells it. */
@@ -997,8 +863,8 @@ int
 record_kvitto(struct audit *a, const char *id, const char *datum, char *msg, size_t msglen)
 {
 	struct found f;
-	char last[11], lk[11];
-	const char *kv[] = {"datum", datum, "sista_dag", last, "laga_kraft", lk, NULL};
+	struct rec_appeal ap;
+	char *ov, *text;
 	int rc;
 
 	if ((rc = find_sent(a, id, &f, msg, msglen)) != 0)
@@ -1009,12 +875,25 @@ record_kvitto(struct audit *a, const char *id, const char *datum, char *msg, siz
 		found_free(&f);
 		return 1;
 	}
-	record_appeal(datum, last, lk);
-	rc = register_once(a, f.key, "kvitto", "kvittot för försändelse %s är redan registrerat "
-	    "(delgiven %s)", f.sid, datum, f.sent, kv, msg, msglen);
-	if (rc == 0)
-		snprintf(msg, msglen, "försändelse %s delgiven %s; sista dag att överklaga %s, laga "
-		    "kraft tidigast %s om ingen överklagar", f.sid, datum, last, lk);
+	/* The dates follow from the decision's appeal route: only förvaltningsbesvär runs from here. */
+	record_appeal_of(f.data, datum, &ap);
+	ov = json_field(f.data, "overklagande");
+	{
+		const char *kv[] = {"datum", datum, "overklagande", ov != NULL ? ov : "",
+		    "sista_dag", ap.last, "laga_kraft", ap.laga_kraft, NULL};
+
+		if (ap.last[0] == '\0')
+			kv[4] = NULL;
+		rc = register_once(a, f.key, "kvitto", "kvittot för försändelse %s är redan "
+		    "registrerat (delgiven %s)", f.sid, datum, f.sent, kv, msg, msglen);
+	}
+	if (rc == 0) {
+		text = record_appeal_text(&ap, true);
+		snprintf(msg, msglen, "försändelse %s delgiven %s%s%s", f.sid, datum,
+		    text != NULL ? "; " : "", text != NULL ? text : "");
+		free(text);
+	}
+	free(ov);
 	found_free(&f);
 	return rc;
 }
@@ -1118,16 +997,22 @@ record_present(struct audit *a, const char *key, enum outbox_state st, const cha
 	dg = route_data != NULL ? json_field(route_data, "delgivning") : NULL;
 	if (st == OUTBOX_SENT && dg != NULL && strcmp(dg, "true") == 0) {
 		if (kvitto != NULL) {
-			char *d = json_field(kvitto, "datum"), *last = json_field(kvitto, "sista_dag");
-			char *lk = json_field(kvitto, "laga_kraft");
+			char *d = json_field(kvitto, "datum"), *text;
+			struct rec_appeal ap;
 
+			/*
+			 * From the route event, not from the dates a kvitto of an
+			 * earlier version stored: those were counted for every
+			 * decision, appealable or not.  The state says "delgiven";
+			 * the note starts with the date.
+			 */
+			record_appeal_of(route_data, d, &ap);
+			text = record_appeal_text(&ap, true);
 			pr->state = "delgiven";
-			pr->note = xasprintf("delgiven %s; sista dag att överklaga %s; laga kraft "
-			    "tidigast %s", d != NULL ? d : "", last != NULL ? last : "",
-			    lk != NULL ? lk : "");
+			pr->note = xasprintf("%s%s%s", d != NULL ? d : "", text != NULL ? "; " : "",
+			    text != NULL ? text : "");
 			free(d);
-			free(last);
-			free(lk);
+			free(text);
 		} else {
 			char when[20], idag[11];
 			long days;
@@ -1135,7 +1020,7 @@ record_present(struct audit *a, const char *key, enum outbox_state st, const cha
 			record_local_time(sent, when);
 			clock_today(idag);
 			when[10] = '\0';
-			days = day_number(idag) - day_number(when);
+			days = record_day_number(idag) - record_day_number(when);
 			pr->state = "väntar på kvitto";
 			pr->kvitto_overdue = days > paminnelse_dagar;
 			pr->open = true;

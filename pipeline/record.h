@@ -101,8 +101,15 @@ int record_kvitto(struct audit *, const char *id, const char *datum, char *msg, 
  */
 int record_sent(struct audit *, const char *key, char when[20], char route[24], char sha[65]);
 
-/* The last day to appeal after delgivning on datum, and the day it gains laga kraft. */
+/*
+ * The last day to appeal after delgivning on datum, and the day it gains
+ * laga kraft: for a decision appealed by förvaltningsbesvär only (record_appeal_of
+ * says which it is).  record_date.c.
+ */
 void record_appeal(const char *datum, char last[11], char laga_kraft[11]);
+
+/* from plus days, as "YYYY-MM-DD" (no time-limit rules: the plain calendar). */
+void record_date_add(const struct ymd *from, int days, char out[11]);
 
 /* "2026-11-20T10:00:00Z" as local time "2026-11-20 11:00"; out unchanged text when not that form. */
 void record_local_time(const char *utc, char out[20]);
@@ -131,5 +138,67 @@ struct rec_present {
 };
 int record_present(struct audit *, const char *key, enum outbox_state, const char *route_data,
     const char *sent, int paminnelse_dagar, struct rec_present *);
+
+/* ---- what the secretary reads: states, routes, the appeal (record_state.c) ---- */
+
+/*
+ * The Swedish word for a försändelse's outbox state, as status, historik and
+ * the expedieringslista show it: "skickad" (an archive copy "arkiverad", a
+ * manual hand-over "överlämnad"), "väntar", "lämnas över", "hålls",
+ * "misslyckad".  route is its route's id ("archive"), NULL when unknown.
+ * The JSON keeps the ids (outbox_state_name).
+ */
+const char *record_state_label(enum outbox_state, const char *route);
+
+/*
+ * The Swedish name of a route by its id, from route.h's route_labels
+ * ("print" → "post", "archive" → "akt" …); a print route with
+ * kanal="rekommenderat" (rek) is "rekommenderat brev".  An unknown id is
+ * itself, NULL "-".
+ */
+const char *record_route_label(const char *route, bool rek);
+
+/* A role as the log names it ("vardnadshavare") as a person reads it ("Vårdnadshavare");
+ * an unknown one as it is, "-" for none.  record.c. */
+const char *record_roll_label(const char *roll);
+
+/* Whether a route event's data (JSON) says it went as registered mail. */
+bool record_is_rek(const char *route_data);
+
+/* The appeal route's id as the route event records it ("forvaltningsbesvar" …). */
+const char *record_overklagande_id(enum overklagande);
+
+/*
+ * What a party may do about the decision a försändelse carried, as its route
+ * event recorded it, and when: made from the route data by record_appeal_of.
+ */
+enum rec_appeal_route {
+	REC_APPEAL_UNKNOWN,        /* not in the log (sent by an earlier version), or not given */
+	REC_APPEAL_FORVALTNINGSBESVAR,
+	REC_APPEAL_LAGLIGHETSPROVNING,
+	REC_APPEAL_EJ_OVERKLAGBART,
+	REC_APPEAL_UNDERSTALLS
+};
+
+struct rec_appeal {
+	enum rec_appeal_route route;
+	bool recorded;             /* the route event says the route (else UNKNOWN is "old log") */
+	char last[11];             /* förvaltningsbesvär and delgiven: the last day to appeal */
+	char laga_kraft[11];       /* and the first day it can have laga kraft; else "" */
+	char senast[11];           /* underställs: the day it is due; "" when not known */
+	char lag[48];              /* underställs: the statute ("7 § LVU"); "" when not known */
+};
+
+/* route_data the route event's JSON; delgiven the kvitto's date, NULL when none. */
+void record_appeal_of(const char *route_data, const char *delgiven, struct rec_appeal *);
+
+/*
+ * One Swedish clause (malloc'd) on what it means for the appeal, to follow
+ * "delgiven 2026-12-03; " (delgiven true) or to stand alone: the last day to
+ * appeal and laga kraft, that laglighetsprövning runs from the anslag, that
+ * the decision cannot be appealed, the underställning's due date.  NULL when
+ * there is nothing to say (förvaltningsbesvär not yet delgiven).
+ */
+char *record_appeal_text(const struct rec_appeal *, bool delgiven);
 
 #endif

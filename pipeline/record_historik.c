@@ -100,37 +100,6 @@ cmp_hrow(const void *a, const void *b)
 	return strcmp(x->sent != NULL ? x->sent : x->ts, y->sent != NULL ? y->sent : y->ts);
 }
 
-/* What the outbox says, in Swedish, for a försändelse without later news. */
-static const char *
-state_word(enum outbox_state st, const char *route)
-{
-	switch (st) {
-	case OUTBOX_SENT:
-		return route != NULL && strcmp(route, "manual") == 0 ? "överlämnad" :
-		    route != NULL && strcmp(route, "archive") == 0 ? "arkiverad" : "skickad";
-	case OUTBOX_HELD:
-		return "hålls";
-	case OUTBOX_FAILED:
-		return "misslyckades";
-	default:
-		return "pågår";
-	}
-}
-
-static const char *
-route_label_of(const char *route)
-{
-	static const char *const names[][2] = {{"manual", "överlämnas till annan avsändare"},
-	    {"print", "post"}, {"print-skatteverket", "post via Skatteverket"},
-	    {"digital", "digital brevlåda"}, {"archive", "akt"}, {"held", "hålls"}};
-	size_t i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (route != NULL && strcmp(route, names[i][0]) == 0)
-			return names[i][1];
-	return route != NULL ? route : "-";
-}
-
 /* Each name and value of kv (names NULL-ended; a value may be NULL) as ', "name": "value"'. */
 static void
 json_fields(FILE *out, const char *const *kv)
@@ -146,10 +115,13 @@ hist_print(struct audit *a, const struct historik_query *q, const struct hrow *x
     FILE *out)
 {
 	static const char *const f[] = {"mottagare", "roll", "organ", "sammantrade", "dnr",
-	    "route", "postort", "sha256", "delgivning", "gen"};
-	char *v[sizeof(f) / sizeof(f[0])], sid[15], when[20];
+	    "route", "postort", "sha256", "delgivning", "gen", "kanal", "overklagande"};
+	char *v[sizeof(f) / sizeof(f[0])], sid[15], when[20], *kv = NULL, *delgiven = NULL;
+	char *appeal = NULL;
 	struct rec_present pr;
-	const char *state;
+	struct rec_appeal ap;
+	const char *state, *route;
+	bool rek = record_is_rek(x->data);
 	size_t i;
 
 	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
@@ -158,14 +130,22 @@ hist_print(struct audit *a, const struct historik_query *q, const struct hrow *x
 	record_local_time(x->sent != NULL ? x->sent : x->ts, when);
 	if (record_present(a, x->key, x->st, x->data, x->sent, q->paminnelse_dagar, &pr) == -1)
 		memset(&pr, 0, sizeof(pr));
-	state = pr.state != NULL ? pr.state : state_word(x->st, v[5]);
+	state = pr.state != NULL ? pr.state : record_state_label(x->st, v[5]);
+	route = record_route_label(v[5], rek);
+	if (audit_last_data(a, x->key, "kvitto", &kv) == 0 && kv != NULL)
+		delgiven = json_field(kv, "datum");
+	/* The dates come from the route event, as for kvitto (record_state.c). */
+	record_appeal_of(x->data, delgiven, &ap);
+	if (ap.route == REC_APPEAL_UNDERSTALLS)
+		appeal = record_appeal_text(&ap, false);
 	if (q->json) {
-		char *kv = NULL;
 		const char *head[] = {"id", sid, "mottagare", v[0], "roll", v[1], "organ", v[2],
 		    "sammantrade", v[3], NULL};
 		const char *tail[] = {"dnr", v[4], "route", v[5], "postort", v[6], "tid", when,
 		    "sha256", v[7], "state", state, "reason", pr.note != NULL ? pr.note :
 		    x->st == OUTBOX_SENT ? NULL : x->reason, NULL};
+		const char *more[] = {"outbox", outbox_state_name(x->st), "route_label", route,
+		    "kanal", v[10], "overklagande", v[11], NULL};
 
 		fprintf(out, "%s\n  {\"forsandelse\": ", first ? "" : ",");
 		json_string(out, x->key);
@@ -178,31 +158,40 @@ hist_print(struct audit *a, const struct historik_query *q, const struct hrow *x
 		    "false");
 		fprintf(out, ", \"delgivning\": %s", v[8] != NULL && strcmp(v[8], "true") == 0 ?
 		    "true" : "false");
-		if (audit_last_data(a, x->key, "kvitto", &kv) == 0 && kv != NULL) {
-			char *d = json_field(kv, "datum"), *l = json_field(kv, "sista_dag");
-			char *lk = json_field(kv, "laga_kraft");
-			const char *dg[] = {"delgiven", d, "sista_dag_att_overklaga", l, "laga_kraft",
-			    lk, NULL};
+		json_fields(out, more);
+		fprintf(out, ", \"rekommenderat\": %s", rek ? "true" : "false");
+		if (delgiven != NULL) {
+			const char *dg[] = {"delgiven", delgiven, "sista_dag_att_overklaga",
+			    ap.last[0] != '\0' ? ap.last : NULL, "laga_kraft",
+			    ap.laga_kraft[0] != '\0' ? ap.laga_kraft : NULL, NULL};
 
 			json_fields(out, dg);
-			free(d);
-			free(l);
-			free(lk);
 		}
-		free(kv);
+		if (ap.route == REC_APPEAL_UNDERSTALLS) {
+			const char *u[] = {"understalls_senast", ap.senast[0] != '\0' ? ap.senast : NULL,
+			    "understalls_lag", ap.lag[0] != '\0' ? ap.lag : NULL, NULL};
+
+			json_fields(out, u);
+		}
 		fputc('}', out);
 	} else {
 		fprintf(out, "%s  %s %s § %lu %s\n", sid, v[2] != NULL ? v[2] : "-",
 		    v[3] != NULL ? v[3] : "-", field_num(x->data, "paragraf"),
 		    v[4] != NULL ? v[4] : "-");
 		fprintf(out, "    %s, %s; %s%s%s; %s\n", v[0] != NULL ? v[0] : "-",
-		    record_roll_label(v[1]), route_label_of(v[5]), v[6] != NULL ? " till " : "",
+		    record_roll_label(v[1]), route, v[6] != NULL ? " till " : "",
 		    v[6] != NULL ? v[6] : "", when);
 		fprintf(out, "    %s%s%s; sha256 %.16s…\n", state,
 		    pr.note != NULL ? ": " : x->st != OUTBOX_SENT && x->reason != NULL ? ": " : "",
 		    pr.note != NULL ? pr.note : x->st != OUTBOX_SENT && x->reason != NULL ?
 		    x->reason : "", v[7] != NULL ? v[7] : "-");
+		/* An underställning's due day stands whether or not a kvitto came back. */
+		if (appeal != NULL && delgiven == NULL)
+			fprintf(out, "    %s\n", appeal);
 	}
+	free(appeal);
+	free(delgiven);
+	free(kv);
 	free(pr.note);
 	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		free(v[i]);

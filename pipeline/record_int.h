@@ -7,11 +7,10 @@
 
 #include <stdbool.h>
 
-/* A role as the log names it ("vardnadshavare") as a person reads it ("Vårdnadshavare");
- * an unknown one as it is, "-" for none. */
-const char *record_roll_label(const char *roll);
-
 /* Whether the JSON data's field name is want; true when want is NULL. */
 bool record_field_is(const char *data, const char *name, const char *want);
+
+/* A "YYYY-MM-DD" as a day number (record_date.c); 0 when it is not one. */
+long record_day_number(const char *ymd);
 
 #endif

@@ -86,6 +86,7 @@ struct lista_rad {
 	const char *sha256;
 	const char *postort;    /* NULL: none (internal, digital) */
 	const char *reason;     /* why it is held or failed; NULL */
+	bool rek;               /* registered mail (kanal="rekommenderat"); route says so too */
 };
 
 /*

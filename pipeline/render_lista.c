@@ -158,7 +158,9 @@ lista_layout(const struct render *r, struct pdf *pdf, const char *title, const c
 		line = xasprintf("%s%s%s: %s %s", route, x.postort != NULL ? ", " : "",
 		    x.postort != NULL ? x.postort : "", x.state, x.when);
 		free(route);
-		layout_text(&L, PDF_REGULAR, L.g->small_size + 1, line, PDF_MM(5), NULL);
+		/* Registered mail is handed in at the post office: it stands out. */
+		layout_text(&L, x.rek ? PDF_BOLD : PDF_REGULAR, L.g->small_size + 1, line, PDF_MM(5),
+		    NULL);
 		free(line);
 		if (x.reason != NULL) {
 			line = xasprintf("Orsak: %s", x.reason);

@@ -24,7 +24,7 @@ const char *const route_names[ROUTE__MAX] = {
 };
 const char *const route_labels[ROUTE__MAX] = {
 	"överlämnas till annan avsändare", "post", "post via Skatteverket",
-	"digital brevlåda", "akt", "hålls",
+	"digital brevlåda", "akt", "ingen väg",
 };
 
 static void
