@@ -176,6 +176,7 @@ part watch
 part spool
 part status
 part after
+part states
 part fold
 part systemd
 part install

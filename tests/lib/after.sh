@@ -205,7 +205,7 @@ if [ "$(rc)" -eq 3 ] && grep -q ': 0 skickade, 35 redan skickade tidigare, 2 hå
 	bad "after: a returned recipient is not held"; cat "$tmp/out"
 fi
 x status
-if [ "$(rc)" -eq 3 ] && grep -q 'returnerad posten kom tillbaka 2026-11-24; hålls tills försättsbladet har en ny' "$tmp/out" &&
+if [ "$(rc)" -eq 3 ] && grep -Eq 'returnerad +posten kom tillbaka 2026-11-24; hålls tills försättsbladet har en ny' "$tmp/out" &&
     grep -q '1 returnerade utan ny adress' "$tmp/out"; then ok; else
 	bad "after: status does not show the returned post"; cat "$tmp/out"
 fi

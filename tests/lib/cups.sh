@@ -192,8 +192,8 @@ if cups_start; then
 	want=$("$bin" send --dry-run --json "$ex" 2>/dev/null | python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin)["routes"] if r["route"] in ("print", "print-skatteverket")))')
 	if [ "$(rc)" -eq 3 ] && grep -q 'CUPS-kön "finns-inte" finns inte' "$tmp/err" &&
 	    [ -z "$(ls "$W"/out/print/*.pdf 2>/dev/null)" ] &&
-	    [ "$(grep -Ec '^§ [0-9]+ +print(-skatteverket)? +(failed|pending) ' "$tmp/status")" -eq "$want" ] &&
-	    grep -Eq '^§ [0-9]+ +print +failed +CUPS-kön "finns-inte" finns inte' "$tmp/status"; then ok; else
+	    [ "$(grep -Ec '^§ [0-9]+ +(post|rekommenderat brev)( via Skatteverket)? +(misslyckad|väntar) ' "$tmp/status")" -eq "$want" ] &&
+	    grep -Eq '^§ [0-9]+ +post +misslyckad +CUPS-kön "finns-inte" finns inte' "$tmp/status"; then ok; else
 		bad "cups: an unknown queue (exit $(rc))"
 		head -n 5 "$tmp/err"
 		tail -n 3 "$tmp/status"
@@ -227,8 +227,8 @@ if cups_start; then
 	CUPS_SERVER=127.0.0.1:$(cat "$C/silent.port") send_in "$W" "$ex"
 	"$bin" status --config "$W/expediera.conf" >"$tmp/status" 2>&1
 	if [ "$(rc)" -eq 3 ] && grep -q 'svarade inte inom 2 sekunder' "$tmp/err" &&
-	    ! grep -q 'finns inte' "$tmp/err" && ! grep -Eq '^§ [0-9]+ +print +sent' "$tmp/status" &&
-	    grep -Eq '^§ [0-9]+ +print +failed' "$tmp/status"; then ok; else
+	    ! grep -q 'finns inte' "$tmp/err" && ! grep -Eq '^§ [0-9]+ +(post|rekommenderat brev) +skickad' "$tmp/status" &&
+	    grep -Eq '^§ [0-9]+ +post +misslyckad' "$tmp/status"; then ok; else
 		bad "cups: a silent server (exit $(rc))"
 		head -n 5 "$tmp/err"
 	fi

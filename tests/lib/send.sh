@@ -106,10 +106,11 @@ python3 - "$first_lista" "$second_lista" <<'PY' >"$tmp/lcheck" 2>&1
 import csv, re, sys
 first = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
 second = list(csv.DictReader(open(sys.argv[2], encoding="utf-8")))
-assert list(first[0].keys()) == ["paragraf", "dnr", "mottagare", "roll", "vag", "status", "tid", "sha256", "postort", "orsak"], first[0].keys()
+assert list(first[0].keys()) == ["paragraf", "dnr", "mottagare", "roll", "vag", "status", "tid", "sha256", "postort", "orsak", "rekommenderat"], first[0].keys()
 for r in first + second:
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", r["tid"]), r
-    assert r["vag"] in ("post", "post via Skatteverket", "akt", "överlämnas till annan avsändare", "digital brevlåda", "hålls"), r
+    assert r["vag"] in ("post", "rekommenderat brev", "post via Skatteverket", "akt", "överlämnas till annan avsändare", "digital brevlåda", "ingen väg"), r
+    assert r["rekommenderat"] == ("ja" if r["vag"].startswith("rekommenderat") else "nej"), r
     assert r["roll"] != "" and not re.fullmatch(r"[a-z-]+", r["roll"]), r
 states = {r["status"] for r in first}
 assert {"skickad", "arkiverad", "överlämnad", "hålls"} <= states, states

@@ -15,8 +15,8 @@ sed -i 's|<postort>Vingåker</postort>||' "$sheet"
 send_in "$W" "$pkg" --skip-invalid
 "$bin" status --config "$W/expediera.conf" >"$tmp/out" 2>&1
 echo $? >"$tmp/rc"
-if [ "$(rc)" -eq 3 ] && grep -Eq '^§ 123 +held +held' "$tmp/out" &&
-    grep -Eq '^        Maria Sjöberg \(19781130-\*\*\*\*\), familjehem, SN/2026:387, Socialnämndens individutskott 2026-11-18, försändelse [0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}$' "$tmp/out" &&
+if [ "$(rc)" -eq 3 ] && grep -Eq '^§ 123 +ingen väg +hålls ' "$tmp/out" &&
+    grep -Eq '^        Maria Sjöberg \(19781130-\*\*\*\*\), Familjehem, SN/2026:387, Socialnämndens individutskott 2026-11-18, försändelse [0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}$' "$tmp/out" &&
     ! unmasked <"$tmp/out"; then ok; else
 	bad "status: the held försändelse is not named with role, dnr and meeting (exit $(rc))"
 	cat "$tmp/out"
