@@ -104,6 +104,7 @@ write_data(FILE *fp, const struct blankett_data *d, char *err, size_t errlen)
 	json_in_html(fp, d->dnr_pattern);
 	fputs(", \"version\": ", fp);
 	json_in_html(fp, d->version);
+	fprintf(fp, ", \"maxAlderDagar\": %d", d->max_alder_dagar);
 	fputs(",\n \"roller\": [", fp);
 	for (i = 0; i < ROLL__MAX; i++) {
 		fputs(i ? ",\n  {\"id\": " : "\n  {\"id\": ", fp);

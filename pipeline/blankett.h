@@ -4,7 +4,8 @@
  * saves as försättsblad XML (SPEC section 10).
  *
  * Reads: the page template (templates/blankett.html), the configuration's
- * municipality, dnr pattern and role names, and the rules' wording
+ * municipality, dnr pattern, role names and [check] max_alder_dagar, and the
+ * rules' wording
  * (messages.h).
  * Writes: the page, with that configuration and wording in it as JSON.
  * Trusts: the template and the configuration (both the municipality's own);
@@ -22,6 +23,7 @@ struct blankett_data {
 	const char *dnr_pattern;    /* [dnr] pattern (PCRE2, checked by the caller) */
 	const char *const *roller;  /* the role names shown, indexed by enum roll */
 	const char *version;
+	int max_alder_dagar;        /* [check] max_alder_dagar, for cover-sheet-date */
 };
 
 /*

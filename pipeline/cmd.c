@@ -165,6 +165,7 @@ run_load(struct run *r, const struct options *o, unsigned needs)
 	r->rules.aw = &r->aw;
 	r->rules.after = record_check;
 	r->rules.after_arg = &r->chk;
+	r->rules.max_alder_dagar = config_max_alder_dagar(&r->cfg);
 	r->chk.skip = o->paragraf;
 	/* What was sent before is compared with the sheets when a log exists,
 	 * with its key; without them nothing was sent, and nothing is created. */

@@ -39,6 +39,7 @@ cmd_blankett(const struct options *o, struct run *r)
 	d.dnr_pattern = r->cfg.dnr_pattern;
 	d.roller = roller;
 	d.version = EXPEDIERA_VERSION;
+	d.max_alder_dagar = config_max_alder_dagar(&r->cfg);
 	path = xasprintf("%s/blankett.html", templates_dir(&r->cfg));
 	rc = EXIT_SYSTEM;
 	if ((mem = open_memstream(&buf, &len)) == NULL) {

@@ -32,6 +32,7 @@
 #define KEY_SECONDS 0x02 /* a whole number of seconds, 1 to 3600 */
 #define KEY_DAYS    0x04 /* a whole number of days, 1 to 365 */
 #define KEY_VOLUME  0x08 /* försändelser per print volume, 1 to 100000 */
+#define KEY_AGE     0x10 /* an age in days, 0 to 3650 */
 
 struct key {
 	const char *section;
@@ -93,6 +94,7 @@ static const struct key keys[] = {
 	{"audit", "lease", SLOT(audit_lease), KEY_SECONDS, NULL, "120"},
 	{"delgivning", "paminnelse_dagar", SLOT(delgivning_paminnelse), KEY_DAYS, NULL, "14"},
 	{"templates", "folder", SLOT(templates_folder), KEY_PATH, NULL, NULL},
+	{"check", "max_alder_dagar", SLOT(check_max_alder), KEY_AGE, NULL, "90"},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -221,6 +223,15 @@ on_entry(void *arg, struct ini_ctx *ctx, const char *section, const char *key, c
 		if (end == val || *end != '\0' || v < 1 || v > 100000)
 			return ini_fail(ctx, "ogiltigt värde \"%s\" för %s (försändelser per volym, "
 			    "1 till 100000)", val, key);
+	}
+	if (k->flags & KEY_AGE) {
+		char *end;
+		long v = strtol(val, &end, 10);
+
+		/* Digits only: no sign, no space, no "90.5" and no "90d". */
+		if (val[strspn(val, "0123456789")] != '\0' || end == val || v > 3650)
+			return ini_fail(ctx, "ogiltigt värde \"%s\" för %s (dagar, 0 till 3650)",
+			    val, key);
 	}
 	if (k->flags & KEY_DAYS) {
 		char *end;
@@ -373,6 +384,12 @@ int
 config_paminnelse_dagar(const struct config *cfg)
 {
 	return (int)number(cfg->delgivning_paminnelse, 1, 365, 14);
+}
+
+int
+config_max_alder_dagar(const struct config *cfg)
+{
+	return (int)number(cfg->check_max_alder, 0, 3650, 90);
 }
 
 int

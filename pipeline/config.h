@@ -80,6 +80,10 @@ struct config {
 	                              for PostgreSQL expediera.key beside the configuration */
 	char *audit_lease;         /* lease: seconds a worker's claim lasts (PostgreSQL); 120 */
 
+	/* [check] */
+	char *check_max_alder;     /* max_alder_dagar: how many days before the meeting a
+	                              försättsblad may be filled in without a warning; 90 */
+
 	/* [templates] */
 	char *templates_folder;    /* folder (path); NULL: the installed templates */
 };
@@ -130,6 +134,9 @@ int config_audit_lease(const struct config *cfg);
 
 /* [delgivning] paminnelse_dagar as a number of days. */
 int config_paminnelse_dagar(const struct config *cfg);
+
+/* [check] max_alder_dagar as a number of days (0 to 3650). */
+int config_max_alder_dagar(const struct config *cfg);
 
 /* The built-in defaults; *cfg must be zeroed or freed before. */
 void config_defaults(struct config *cfg);

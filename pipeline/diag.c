@@ -37,6 +37,7 @@ const struct rule_info rule_table[RULE__MAX] = {
 	[RULE_REASONS_MISSING] = {"reasons-missing", SEV_ERROR},
 	[RULE_DNR_FORMAT] = {"dnr-format", SEV_ERROR},
 	[RULE_CHANGED_AFTER_SEND] = {"changed-after-send", SEV_ERROR},
+	[RULE_COVER_SHEET_DATE] = {"cover-sheet-date", SEV_ERROR},
 };
 
 const char *

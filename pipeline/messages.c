@@ -46,6 +46,11 @@ const struct message message_table[] = {
 	{"duplicate-recipient", RULE_DUPLICATE_RECIPIENT, CHECK_DUPLICATE_RECIPIENT,
 	    FORM_DUPLICATE_RECIPIENT},
 	{"dnr-format", RULE_DNR_FORMAT, CHECK_DNR_FORMAT, FORM_DNR_FORMAT},
+	{"cover-sheet-date-future", RULE_COVER_SHEET_DATE, CHECK_COVER_SHEET_FUTURE,
+	    FORM_COVER_SHEET_FUTURE},
+	{"cover-sheet-date-stale", RULE_COVER_SHEET_DATE, CHECK_COVER_SHEET_STALE, NULL},
+	{"cover-sheet-date-stale-today", RULE_COVER_SHEET_DATE, FORM_COVER_SHEET_STALE_TODAY,
+	    NULL},
 };
 
 const size_t message_count = sizeof(message_table) / sizeof(message_table[0]);

@@ -165,6 +165,29 @@
 #define CHECK_DNR_FORMAT DNR_FORMAT(" för § %lu")
 #define FORM_DNR_FORMAT DNR_FORMAT("")
 
+/* ---- cover-sheet-date ---- */
+
+/* ifylld datum, today */
+#define COVER_SHEET_FUTURE(fix) \
+	"Försättsbladet är ifyllt %s, ett datum som ännu inte har varit (i dag är det %s). " fix
+#define CHECK_COVER_SHEET_FUTURE COVER_SHEET_FUTURE( \
+	"Skriv det datum då försättsbladet fylldes i, i <ifylld datum=\"…\">.")
+#define FORM_COVER_SHEET_FUTURE COVER_SHEET_FUTURE( \
+	"Skriv det datum då försättsbladet fylldes i, under Ifyllt av.")
+
+/*
+ * ifylld datum, days between, the date it is measured against, [check]
+ * max_alder_dagar.  A stale address was the root of the Katrineholm case.
+ * The form measures against the meeting too; before it knows the meeting's
+ * date, against today (its own text, used nowhere in check).
+ */
+#define COVER_SHEET_STALE(ref) \
+	"Försättsbladet är ifyllt %s, %d dagar före " ref "; det får vara högst %d " \
+	"dagar gammalt. Adresserna kan ha ändrats sedan dess: kontrollera dem mot " \
+	"folkbokföringen och fyll i försättsbladet på nytt."
+#define CHECK_COVER_SHEET_STALE COVER_SHEET_STALE("sammanträdet %s")
+#define FORM_COVER_SHEET_STALE_TODAY COVER_SHEET_STALE("i dag, %s")
+
 /*
  * The table the form is made from: each text by a key the page's script
  * uses, with its rule, check's wording and, where check's names XML or a

@@ -177,6 +177,11 @@ age_on(const struct ymd *birth, const struct ymd *on)
  * latest (equal when the date is known).  A samordningsnummer has day + 60,
  * and where Skatteverket does not know a part of the birth date it writes 00
  * for it: month 00 (month unknown), day 60 (day unknown, 00 + 60), or both.
+ * Skatteverket also issues samordningsnummer whose day - 60 lies beyond the
+ * end of their month (1920-04-91, 1951-02-89: 31 April, 29 February of a
+ * common year); their own test numbers include such days.  The person was
+ * born in that month, at the latest on its last day, which is the date
+ * taken, so that an age from it is the youngest the number allows.
  * A personnummer always has a full date.  false when no such date exists.
  */
 static bool
@@ -203,7 +208,9 @@ pnr_birth(const char *d, struct ymd *first, struct ymd *last, bool *samordning)
 		/* 30 of an unknown month: earliest 30 January, latest 30 December */
 		if (m == 0 && day > 31)
 			return false;
-		if (m != 0 && !ymd_valid(y, m, day))
+		if (m != 0 && *samordning && day <= 31 && day > days_in_month(y, m))
+			first->d = last->d = days_in_month(y, m);
+		else if (m != 0 && !ymd_valid(y, m, day))
 			return false;
 	}
 	return ymd_valid(first->y, first->m, first->d) && ymd_valid(last->y, last->m, last->d);
@@ -352,14 +359,29 @@ orgnr_parse(const char *s, char out[11])
 		yy = num(d, 2);
 		m = num(d + 2, 2);
 		day = num(d + 4, 2);
-		if (day > 60)
-			day -= 60;
+		/* A samordningsnummer's day may pass its month's end, as in pnr_birth. */
+		if (day > 60 && day <= 91 && m >= 1 && m <= 12)
+			day = 1;
 		if (!ymd_valid(1900 + yy, m, day) && !ymd_valid(2000 + yy, m, day))
 			return false;
 	}
 	memcpy(out, d, 10);
 	out[10] = '\0';
 	return true;
+}
+
+long
+ymd_days(const struct ymd *d)
+{
+	/* Days from civil (H. Hinnant), with March as the first month so that
+	 * a leap day is the last of its year. */
+	long y = d->m <= 2 ? d->y - 1 : d->y;
+	long era = y / 400, yoe = y - era * 400;
+	long mp = d->m > 2 ? d->m - 3 : d->m + 9;
+	long doy = (153 * mp + 2) / 5 + d->d - 1;
+	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+	return era * 146097 + doe;
 }
 
 void

@@ -21,7 +21,8 @@ enum pnr_status {
 	PNR_EMPTY,       /* empty or only white space */
 	PNR_TEN_DIGIT,   /* YYMMDD-NNNN, YYMMDD+NNNN or YYMMDDNNNN: ambiguous century */
 	PNR_FORMAT,      /* anything else that is not 12 digits, optionally with '-' after 8 */
-	PNR_DATE,        /* no such date (month, day, leap year; day+60 for samordningsnummer) */
+	PNR_DATE,        /* no such date (month, day, leap year); for a samordningsnummer
+	                    a month over 12 or a day - 60 over 31 */
 	PNR_FUTURE,      /* birth date after the reference date */
 	PNR_SERIAL,      /* födelsenummer 000, which is never issued */
 	PNR_CHECKSUM     /* Luhn check digit wrong */
@@ -33,8 +34,9 @@ struct pnr {
 	 * The latest birth date the number allows, so that every age taken
 	 * from it is the youngest the person may be: the real date (day-60
 	 * for a samordningsnummer); for a samordningsnummer whose month (00)
-	 * or day (60) is unknown, the last day of that month or year, but
-	 * never after the reference date.
+	 * or day (60) is unknown, or whose day - 60 is past its month's end
+	 * (31 April), the last day of that month or year, but never after the
+	 * reference date.
 	 */
 	struct ymd birth;
 	bool samordning;   /* day was 60..91 */
@@ -44,7 +46,8 @@ struct pnr {
  * Parses s, which may carry leading and trailing white space.  Accepted forms:
  * "YYYYMMDD-NNNC" and "YYYYMMDDNNNC".  A samordningsnummer has day + 60, and
  * Skatteverket writes an unknown part of its birth date as 00: month 00, day
- * 60 (00 + 60), or both.  When ref is not NULL a number whose earliest
+ * 60 (00 + 60), or both; its day 61-91 need not exist in its month (day 91
+ * in April is born at the latest 30 April).  When ref is not NULL a number whose earliest
  * possible birth date is after *ref gives PNR_FUTURE.  On PNR_OK fills *out;
  * otherwise *out is untouched.
  */
@@ -77,11 +80,18 @@ void ymd_format(const struct ymd *d, char out[11]);
 int ymd_cmp(const struct ymd *a, const struct ymd *b);
 
 /*
+ * The day number of a valid date (ymd_valid), counted from an epoch of no
+ * meaning: the difference of two is the number of days between them.
+ */
+long ymd_days(const struct ymd *d);
+
+/*
  * Organisationsnummer: "NNNNNN-NNNC", "NNNNNNNNNC" or "16NNNNNNNNNC" (the
  * 12-digit form with the "16" prefix), with white space around.  Checks the
  * Luhn digit, and that the third digit is at least 2 (a legal person) or the
  * first six digits are a date YYMMDD, day+60 allowed (an enskild firma, whose
- * organisationsnummer is the owner's personnummer).
+ * organisationsnummer is the owner's personnummer or samordningsnummer, whose
+ * day 61-91 need not exist in its month, as in pnr_parse).
  * On success writes 10 digits to out (11 bytes) and returns true.
  */
 bool orgnr_parse(const char *s, char out[11]);

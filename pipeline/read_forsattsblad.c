@@ -166,6 +166,24 @@ read_mottagare(struct session *s, const xmlNode *n, struct mottagare *m)
 	m->line = line_of(n);
 }
 
+/*
+ * <ifylld datum> is an xs:date, which may carry a time zone ("2026-11-03Z",
+ * "2026-11-03+01:00"): the day written is the day it was filled in.
+ */
+static void
+ifylld_date(const char *d, struct ymd *out)
+{
+	char day[11];
+
+	if (ymd_parse(d, out))
+		return;
+	if (strlen(d) <= 10 || (d[10] != 'Z' && d[10] != '+' && d[10] != '-'))
+		return;
+	memcpy(day, d, 10);
+	day[10] = '\0';
+	ymd_parse(day, out);
+}
+
 static void
 copy_forsattsblad(struct session *s, const xmlNode *root, struct forsattsblad *fb)
 {
@@ -216,8 +234,9 @@ copy_forsattsblad(struct session *s, const xmlNode *root, struct forsattsblad *f
 		const char *d = attr_of(s, c, "datum");
 
 		fb->ifylld_av = attr_of(s, c, "av");
+		fb->ifylld_line = line_of(c);
 		if (d != NULL)
-			ymd_parse(d, &fb->ifylld_datum);
+			ifylld_date(d, &fb->ifylld_datum);
 	}
 }
 

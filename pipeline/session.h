@@ -143,7 +143,8 @@ struct forsattsblad {
 	const char *avsandare;          /* NULL: the nämndsekreterare sends it */
 	int avsandare_line;
 	const char *ifylld_av;
-	struct ymd ifylld_datum;
+	struct ymd ifylld_datum;        /* {0, 0, 0} when it could not be read */
+	int ifylld_line;
 	/* Set by validate.c. */
 	struct paragraf **paragrafer;   /* the paragraphs it joins */
 	size_t n_paragrafer;

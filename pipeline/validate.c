@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "config.h"
 #include "personnummer.h"
 #include "validate_int.h"
@@ -49,6 +50,9 @@ blank(const char *s)
 {
 	return s == NULL || s[0] == '\0';
 }
+
+/* [check] max_alder_dagar without a configuration (SPEC section 9). */
+#define MAX_ALDER_DAGAR_DEFAULT 90
 
 /* ---- joining ---- */
 
@@ -148,6 +152,7 @@ static const struct rule_check rule_checks[] = {
 	{RULE_UNKNOWN_INTERNAL_RECIPIENT, true, validate_unknown_internal_recipient, NULL, NULL},
 	{RULE_REASONS_MISSING, true, validate_reasons_missing, NULL, NULL},
 	{RULE_DNR_FORMAT, true, validate_dnr_format, NULL, NULL},
+	{RULE_COVER_SHEET_DATE, false, NULL, validate_cover_sheet_date, NULL},
 	{RULE_NOT_GUARDIAN, false, NULL, NULL, validate_not_guardian},
 	{RULE_ADDRESS_MISSING, false, NULL, NULL, validate_addresses},
 	{RULE_ADDRESS_UNPRINTABLE, false, NULL, NULL, validate_address_unprintable},
@@ -257,15 +262,24 @@ mark_blocked(struct session *s)
 static void
 validate(struct session *s, const struct validate_conf *conf, const struct skyddade *pkg)
 {
-	struct vctx v = {s, NULL, pkg, NULL, ARCHIVE_INTERNAL_DEFAULT, NULL};
+	struct vctx v = {s, NULL, pkg, NULL, ARCHIVE_INTERNAL_DEFAULT, NULL, NULL,
+	    MAX_ALDER_DAGAR_DEFAULT};
+	struct ymd today;
+	char buf[11];
 
 	if (s->protokoll_valid)
 		v.datum = &s->protokoll.sammantradesdatum;
+	/* The one clock (the test build's may be set); a clock that cannot be
+	 * read judges no sheet as filled in the future. */
+	clock_today(buf);
+	if (ymd_parse(buf, &today))
+		v.today = &today;
 	if (conf != NULL && conf->internal != NULL)
 		v.internal = conf->internal;
 	if (conf != NULL) {
 		v.aw = conf->aw;
 		v.dnr = conf->dnr;
+		v.max_alder_dagar = conf->max_alder_dagar;
 	}
 	/* The joins need a protocol that could be read. */
 	if (s->protokoll_valid)

@@ -41,7 +41,8 @@ void skyddade_free(struct skyddade *);
  * What the rules take from the configuration (config.h), compiled or copied
  * once by the caller and only read here.  A NULL conf, or a NULL member,
  * means the built-in behaviour: no dnr-format rule without a pattern, and
- * ARCHIVE_INTERNAL_DEFAULT without a list of internal names.
+ * ARCHIVE_INTERNAL_DEFAULT without a list of internal names.  Today's date
+ * (cover-sheet-date) is clock_today()'s, not the caller's.
  */
 struct validate_conf {
 	const struct dnr_pattern *dnr; /* [dnr] pattern */
@@ -56,6 +57,10 @@ struct validate_conf {
 	 * the paragraphs are marked blocked.  NULL: none. */
 	void (*after)(void *arg, struct session *s);
 	void *after_arg;
+	/* [check] max_alder_dagar (config_max_alder_dagar): a försättsblad
+	 * filled in more days than this before the meeting is warned of.  0 is
+	 * a setting like any other; a NULL conf gives the default, 90. */
+	int max_alder_dagar;
 };
 
 /*

@@ -1,7 +1,8 @@
 /*
  * validate_int.h -- what the files of stage 2 share; nothing else includes
  * it.  validate.c joins the records and walks a table of the rules; the rules
- * live by family in validate_protokoll.c (the protocol and the joins),
+ * live by family in validate_protokoll.c (the protocol, the joins and the
+ * sheets' dates),
  * validate_person.c (who a decision concerns and who is told) and
  * validate_address.c (the addresses, and who may have none).
  *
@@ -27,6 +28,8 @@ struct vctx {
 	const struct address_window *aw; /* the letters' window and fonts */
 	const char *internal;    /* [archive] internal, comma-separated */
 	const struct dnr_pattern *dnr; /* [dnr] pattern, NULL for none */
+	const struct ymd *today; /* clock_today(), NULL when it could not be read */
+	int max_alder_dagar;     /* [check] max_alder_dagar */
 };
 
 /* "Elsa Exempel (20130315-****)", or just the name without a number. */
@@ -44,6 +47,7 @@ void validate_not_adjusted(struct vctx *, struct paragraf *);
 void validate_unknown_internal_recipient(struct vctx *, struct paragraf *);
 void validate_reasons_missing(struct vctx *, struct paragraf *);
 void validate_dnr_format(struct vctx *, struct paragraf *);
+void validate_cover_sheet_date(struct vctx *, struct forsattsblad *);
 
 /* validate_person.c */
 void validate_invalid_personnummer_galler(struct vctx *, struct paragraf *);

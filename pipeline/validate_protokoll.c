@@ -1,8 +1,9 @@
 /*
  * validate_protokoll.c -- the rules about the protocol and how the cover
  * sheets join it: missing-, duplicate- and orphan-cover-sheet, not-adjusted,
- * unknown-internal-recipient, reasons-missing, dnr-format.  Hooks of the
- * table in validate.c (validate_int.h).
+ * unknown-internal-recipient, reasons-missing, dnr-format, and when a sheet
+ * was filled in, cover-sheet-date.  Hooks of the table in validate.c
+ * (validate_int.h).
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -157,4 +158,40 @@ validate_unknown_internal_recipient(struct vctx *v, struct paragraf *p)
 			    "beslutet verkligen skickas; ta bort den här.", name, p->nr,
 			    v->internal);
 	}
+}
+
+/* ---- cover-sheet-date ---- */
+
+/*
+ * <ifylld datum> after today is a typing error (or a sheet made for a later
+ * meeting); one older than [check] max_alder_dagar before the meeting may
+ * hold an address that has changed since: a stale address was the root of
+ * the Katrineholm case.  Exactly max_alder_dagar days before is still fine.
+ * Only the error needs today's date; only the warning needs the meeting's.
+ */
+void
+validate_cover_sheet_date(struct vctx *v, struct forsattsblad *fb)
+{
+	const struct ymd *d = &fb->ifylld_datum;
+	char ifylld[11], ref[11];
+	long days;
+
+	/* The schema speaks for a sheet it refuses, or without a date. */
+	if (!fb->valid || !ymd_valid(d->y, d->m, d->d))
+		return;
+	ymd_format(d, ifylld);
+	if (v->today != NULL && ymd_cmp(d, v->today) > 0) {
+		ymd_format(v->today, ref);
+		diag_add(&v->s->diag, RULE_COVER_SHEET_DATE, fb->file, fb->ifylld_line,
+		    fb_paragraf(fb), CHECK_COVER_SHEET_FUTURE, ifylld, ref);
+		return;
+	}
+	if (v->datum == NULL)
+		return;
+	days = ymd_days(v->datum) - ymd_days(d);
+	if (days <= v->max_alder_dagar)
+		return;
+	ymd_format(v->datum, ref);
+	diag_add_sev(&v->s->diag, RULE_COVER_SHEET_DATE, SEV_WARNING, fb->file, fb->ifylld_line,
+	    fb_paragraf(fb), CHECK_COVER_SHEET_STALE, ifylld, (int)days, ref, v->max_alder_dagar);
 }

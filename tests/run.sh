@@ -133,6 +133,9 @@ want example && for conf in "" "--config examples/expediera.conf"; do
 	fi
 done
 
+# ---- when a sheet was filled in; samordningsnummer past the month's end ----
+part dates
+
 # ---- routing: one route per recipient, with its reason ----
 want route && for c in tests/route/*/; do
 	"$bin" send --dry-run --json "$c/session" >"$tmp/json" 2>/dev/null

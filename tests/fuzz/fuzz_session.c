@@ -56,6 +56,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	conf.dnr = dnr;
 	conf.internal = ARCHIVE_INTERNAL_DEFAULT;
+	conf.max_alder_dagar = 90;
 	if (tmpl_load(&t, env_or("EXPEDIERA_TEMPLATES", "templates"), err, sizeof(err)) == 0 &&
 	    (aw.pdf = pdf_new(env_or("EXPEDIERA_FONTS", "build/fonts"), NULL, err,
 		sizeof(err))) != NULL) {

@@ -13,6 +13,7 @@ directory.  Prints one line per test, "ok NAME" or "FAIL NAME: why", and
 """
 
 import base64
+import datetime
 import json
 import os
 import re
@@ -257,6 +258,11 @@ PNR_CASES = [
     pnr("20271201", "123"), pnr("20261118", "123"), pnr("20130168", "123"),
     pnr("20130060", "123"), pnr("20131160", "123"), pnr("20130092", "123"),
     pnr("20130431", "123"), pnr("20130491", "123"),
+    # samordningsnummer past their month's end, as Skatteverket issues them;
+    # the same days in a personnummer stay wrong
+    pnr("19200491", "239"), pnr("19510289", "239"), pnr("20090289", "239"),
+    pnr("20080289", "239"), pnr("20130291", "239"), pnr("20130492", "239"),
+    pnr("19510229", "239"), pnr("20131191", "239"),
 ]
 
 
@@ -318,6 +324,9 @@ def main():
         result("page: loads with the municipality's name",
                "Exempelby kommun" in by_id(d, "kommun").text and "Exempelby kommun" in d.title,
                "kommun %r, title %r" % (by_id(d, "kommun").text, d.title))
+        filled = by_id(d, "ifylld-datum").get_attribute("value")
+        result("page: ifylld datum is today's date to start with",
+               filled == datetime.date.today().isoformat(), "ifylld datum %r" % filled)
 
         # -- every control has a label, and is reached with Tab alone --
         unlabelled = d.execute_script(
@@ -435,6 +444,67 @@ def main():
         result("wrong check digit: the message goes when the number is right",
                shown_text(d, "galler-pnr-fel") == [] and pnr.get_attribute("aria-invalid") is None,
                "still %s" % shown_text(d, "galler-pnr-fel"))
+
+        # -- an organisationsnummer of an enskild firma with a samordningsnummer --
+        m3 = block_ids(d, "mottagare")[2]
+        typed(d, m3 + "-id", "510289-2394")
+        org_ok = shown_text(d, m3 + "-id-fel")
+        typed(d, m3 + "-id", "510292-2399")
+        org_bad = shown_text(d, m3 + "-id-fel")
+        typed(d, m3 + "-id", "559118-6035")
+        result("organisationsnummer: 29 February of a common year + 60 passes, day 92 does not",
+               org_ok == [] and len(org_bad) == 1, "page %s, then %s" % (org_ok, org_bad))
+
+        # -- cover-sheet-date: the date the sheet was filled in --
+        ifylld_sheet = lambda datum: sheet.replace('datum="2026-11-06"', 'datum="%s"' % datum, 1)
+        want_msgs = []
+        if sheet:
+            want_msgs = check_message(expediera, package_with(example, workdir, "paket-framtid",
+                                                              ifylld_sheet("2099-01-01")), "cover-sheet-date")
+        typed(d, "ifylld-datum", "2099-01-01")
+        shown = shown_text(d, "ifylld-datum-fel")
+        result("ifylld datum in the future: the page says cover-sheet-date as check does, as an error",
+               len(want_msgs) == 1 and len(shown) == 1 and "2099-01-01" in want_msgs[0]
+               and shown[0].startswith(first_sentence(want_msgs[0])) and "<" not in shown[0]
+               and by_id(d, "ifylld-datum").get_attribute("aria-invalid") == "true",
+               "check %s, page %s" % (want_msgs, shown))
+        saved_future = os.path.join(workdir, "spara-framtid")
+        b.downloads_to(saved_future)
+        by_id(d, "spara").click()
+        time.sleep(1.5)
+        result("ifylld datum in the future: Spara saves nothing",
+               not os.listdir(saved_future) and by_id(d, "sammanfattning").is_displayed()
+               and any("2099-01-01" in li.text for li in
+                       by_id(d, "sammanfattning").find_elements(By.TAG_NAME, "li")),
+               "saved %s" % os.listdir(saved_future))
+        want_msgs = []
+        if sheet:
+            want_msgs = check_message(expediera, package_with(example, workdir, "paket-gammalt",
+                                                              ifylld_sheet("2026-05-04")), "cover-sheet-date")
+        typed(d, "ifylld-datum", "2026-05-04")
+        shown = shown_text(d, "ifylld-datum-varning")
+        result("ifylld datum 198 days before the meeting: the page warns as check does, word for word",
+               len(want_msgs) == 1 and "198 dagar" in want_msgs[0] and shown == want_msgs
+               and shown_text(d, "ifylld-datum-fel") == []
+               and by_id(d, "ifylld-datum").get_attribute("aria-invalid") is None,
+               "check %s, page %s" % (want_msgs, shown))
+        # Without the meeting's date, the page measures against today.
+        typed(d, "sammantrade", "")
+        shown = shown_text(d, "ifylld-datum-varning")
+        days = (datetime.date.today() - datetime.date(2026, 5, 4)).days
+        result("ifylld datum, no meeting date yet: measured against today",
+               len(shown) == 1 and ("%d dagar före i dag, %s" % (days, datetime.date.today().isoformat())) in shown[0],
+               "page %s" % shown)
+        typed(d, "sammantrade", "2026-11-18")
+        saved_old = os.path.join(workdir, "spara-gammalt")
+        b.downloads_to(saved_old)
+        by_id(d, "spara").click()
+        result("ifylld datum 198 days old: a warning, so Spara still saves",
+               wait_file(os.path.join(saved_old, SHEET)), "saved %s" % os.listdir(saved_old))
+        typed(d, "ifylld-datum", "2026-11-06")
+        result("ifylld datum 2026-11-06: neither error nor warning",
+               shown_text(d, "ifylld-datum-fel") == [] and shown_text(d, "ifylld-datum-varning") == [],
+               "still %s %s" % (shown_text(d, "ifylld-datum-fel"), shown_text(d, "ifylld-datum-varning")))
 
         # -- a child without guardians --
         by_id(d, "vh-ej").send_keys(Keys.SPACE)

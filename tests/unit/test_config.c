@@ -49,6 +49,7 @@ static const struct field {
 	F(archive_internal, ARCHIVE_INTERNAL_DEFAULT),
 	F(audit_database, "expediera.db"),
 	F(audit_key_file, "expediera.key"),
+	F(check_max_alder, "90"),
 #undef F
 };
 
@@ -196,6 +197,24 @@ check_long_name(const struct config *c)
 	return c->org_name != NULL && strlen(c->org_name) == MAXLINE - 7;
 }
 
+static int
+check_max_alder_default(const struct config *c)
+{
+	return config_max_alder_dagar(c) == 90;
+}
+
+static int
+check_max_alder_0(const struct config *c)
+{
+	return config_max_alder_dagar(c) == 0;
+}
+
+static int
+check_max_alder_3650(const struct config *c)
+{
+	return config_max_alder_dagar(c) == 3650;
+}
+
 static const struct row rows[] = {
 	{.name = "SPEC 9 example", T(SPEC9), .status = 0, .mailbox = 1,
 	    .w = {W(org_name, "Exempelby kommun"), W(org_namnd, "Socialnämnden"),
@@ -211,6 +230,26 @@ static const struct row rows[] = {
 		WR(audit_key_file, "expediera.key")}},
 	{.name = "internal names", T("[archive]\ninternal = Akt, Socialchef, Överförmyndarnämnden\n"),
 	    .status = 0, .w = {W(archive_internal, "Akt, Socialchef, Överförmyndarnämnden")}},
+	{.name = "max_alder_dagar default", T("[check]\n"), .status = 0,
+	    .check = check_max_alder_default},
+	{.name = "max_alder_dagar 0", T("[check]\nmax_alder_dagar = 0\n"), .status = 0,
+	    .w = {W(check_max_alder, "0")}, .check = check_max_alder_0},
+	{.name = "max_alder_dagar 3650", T("[check]\nmax_alder_dagar = 3650 ; tio år\n"),
+	    .status = 0, .w = {W(check_max_alder, "3650")}, .check = check_max_alder_3650},
+	{.name = "max_alder_dagar 3651", T("[check]\nmax_alder_dagar = 3651\n"), .status = -1,
+	    .errsub = ":2: ogiltigt värde \"3651\" för max_alder_dagar (dagar, 0 till 3650)"},
+	{.name = "max_alder_dagar negative", T("[check]\nmax_alder_dagar = -1\n"), .status = -1,
+	    .errsub = ":2: ogiltigt värde \"-1\" för max_alder_dagar"},
+	{.name = "max_alder_dagar with sign", T("[check]\nmax_alder_dagar = +90\n"), .status = -1,
+	    .errsub = ":2: ogiltigt värde \"+90\" för max_alder_dagar"},
+	{.name = "max_alder_dagar with unit", T("[check]\nmax_alder_dagar = 90d\n"), .status = -1,
+	    .errsub = ":2: ogiltigt värde \"90d\" för max_alder_dagar"},
+	{.name = "max_alder_dagar decimal", T("[check]\nmax_alder_dagar = 9.5\n"), .status = -1,
+	    .errsub = ":2: ogiltigt värde \"9.5\" för max_alder_dagar"},
+	{.name = "max_alder_dagar huge", T("[check]\nmax_alder_dagar = 99999999999999999999\n"),
+	    .status = -1, .errsub = ":2: ogiltigt värde \"99999999999999999999\" för max_alder_dagar"},
+	{.name = "max_alder_dagar words", T("[check]\nmax_alder_dagar = nittio\n"), .status = -1,
+	    .errsub = ":2: ogiltigt värde \"nittio\" för max_alder_dagar"},
 	{.name = "empty file", T(""), .status = 0},
 	{.name = "no path", .mode = M_NOPATH, .status = 0},
 	{.name = "only blank lines", T("\n  \n\t\n"), .status = 0},

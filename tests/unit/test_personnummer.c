@@ -143,7 +143,39 @@ static const struct {
     {"198001911232", NULL, PNR_OK, "198001911232", "1980-01-31"},
     {"20240289-1234", NULL, PNR_OK, "202402891234", "2024-02-29"},
     {"19701092-1232", NULL, PNR_DATE, NULL, NULL},
-    {"20230289-1235", NULL, PNR_DATE, NULL, NULL},
+
+    /*
+     * samordningsnummer whose day - 60 is past the end of its month:
+     * Skatteverket issues them (its own test numbers have 1920-04-91 and
+     * 1951-02-89).  Born in that month, at the latest on its last day.
+     */
+    {"19200491-2396", NULL, PNR_OK, "192004912396", "1920-04-30"},
+    {"192004912396", NULL, PNR_OK, "192004912396", "1920-04-30"},
+    {"19510289-2394", NULL, PNR_OK, "195102892394", "1951-02-28"},
+    {"19700691-2393", NULL, PNR_OK, "197006912393", "1970-06-30"},
+    {"19201191-2397", NULL, PNR_OK, "192011912397", "1920-11-30"},
+    /* 29 February (+ 60 = 89) in a common year, and in a leap year */
+    {"20230289-1235", NULL, PNR_OK, "202302891235", "2023-02-28"},
+    {"20230289-2399", NULL, PNR_OK, "202302892399", "2023-02-28"},
+    {"19000289-2396", NULL, PNR_OK, "190002892396", "1900-02-28"},
+    {"20000289-2396", NULL, PNR_OK, "200002892396", "2000-02-29"},
+    /* 30 and 31 February */
+    {"20240290-2395", NULL, PNR_OK, "202402902395", "2024-02-29"},
+    {"20230291-2395", NULL, PNR_OK, "202302912395", "2023-02-28"},
+    {"20080291-2394", NULL, PNR_OK, "200802912394", "2008-02-29"},
+    /* still no day 32 and no month 13, and the check digit still counts */
+    {"19700492-2394", NULL, PNR_DATE, NULL, NULL},
+    {"19511391-2397", NULL, PNR_DATE, NULL, NULL},
+    {"19200491-2395", NULL, PNR_CHECKSUM, NULL, NULL},
+    {"19510289-0003", NULL, PNR_SERIAL, NULL, NULL},
+    /* the last day of the month decides whether the person was born yet */
+    {"20261191-2391", "2026-11-18", PNR_FUTURE, NULL, NULL},
+    {"20261191-2391", "2026-11-30", PNR_OK, "202611912391", "2026-11-30"},
+    /* a personnummer with the same impossible dates stays refused */
+    {"19200431-2399", NULL, PNR_DATE, NULL, NULL},
+    {"19510229-2397", NULL, PNR_DATE, NULL, NULL},
+    {"19700631-2396", NULL, PNR_DATE, NULL, NULL},
+    {"20230229-2392", NULL, PNR_DATE, NULL, NULL},
 
     /*
      * samordningsnummer with an unknown part of the birth date: month 00,
@@ -410,6 +442,15 @@ test_youngest_age(void)
 	    {"20130315-2399", "2028-03-15", 15},
 	    /* born this year, month unknown: no older than a newborn */
 	    {"20260060-1237", "2026-11-18", 0},
+	    /* 29 February 1951 does not exist: born at the latest 28 February */
+	    {"19510289-2394", "2026-02-27", 74},
+	    {"19510289-2394", "2026-02-28", 75},
+	    /* 31 February 2008: 29 February, so 18 only on 1 March 2026 */
+	    {"20080291-2394", "2026-02-28", 17},
+	    {"20080291-2394", "2026-03-01", 18},
+	    /* 31 April 1920: 30 April */
+	    {"19200491-2396", "2026-04-29", 105},
+	    {"19200491-2396", "2026-04-30", 106},
 	};
 	size_t i;
 	char msg[100];
@@ -427,6 +468,133 @@ test_youngest_age(void)
 		snprintf(msg, sizeof(msg), "on %s got %d, want %d", rows[i].on, got,
 		    rows[i].want);
 		check(got == rows[i].want, "youngest age", rows[i].pnr, msg);
+	}
+}
+
+/* The check digit of the 9 digits d (YYMMDDNNN). */
+static char
+luhn_digit(const char *d)
+{
+	int sum = 0, v, i;
+
+	for (i = 0; i < 9; i++) {
+		v = (d[i] - '0') * (i % 2 == 0 ? 2 : 1);
+		sum += v > 9 ? v - 9 : v;
+	}
+	return (char)('0' + (10 - sum % 10) % 10);
+}
+
+static int
+month_days(int y, int m)
+{
+	static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+	return m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0) ? 29 : mdays[m - 1];
+}
+
+/*
+ * Every number Skatteverket may issue as a samordningsnummer passes: every
+ * year from 1870 to 2026, month 00-12, day 60-91, with its check digit;
+ * this covers each of Skatteverket's own test samordningsnummer (2,264 of
+ * them, 24 with a day no calendar has).  The birth date is the latest the
+ * number allows.  And every personnummer date is accepted exactly when it is
+ * a real date.
+ */
+static void
+test_every_number(void)
+{
+	static const char *const serials[] = {"239", "981", "001", "999"};
+	int y, m, day, want_d, want_m, bad = 0;
+	size_t k;
+	char in[40], msg[100];
+	struct pnr out;
+	enum pnr_status got;
+
+	for (y = 1870; y <= 2026; y++)
+		for (m = 0; m <= 12; m++)
+			for (day = 1; day <= 91; day++) {
+				if (day > 31 && day < 60)
+					continue;
+				k = (size_t)(y + m + day) % (sizeof(serials) / sizeof(*serials));
+				snprintf(in, sizeof(in), "%04d%02d%02d-%s", y, m, day, serials[k]);
+				{
+					char d9[10];
+
+					memcpy(d9, in + 2, 6);
+					memcpy(d9 + 6, in + 9, 3);
+					in[12] = luhn_digit(d9);
+					in[13] = '\0';
+				}
+				got = pnr_parse(in, NULL, &out);
+				if (day < 60) {
+					bool real = m >= 1 && day <= month_days(y, m);
+
+					if ((got == PNR_OK) != real) {
+						snprintf(msg, sizeof(msg), "personnummer: got %s",
+						    status_name(got));
+						check(false, "every number", in, msg);
+						bad++;
+					}
+					continue;
+				}
+				if (got != PNR_OK || !out.samordning) {
+					snprintf(msg, sizeof(msg), "samordningsnummer: got %s",
+					    status_name(got));
+					check(false, "every number", in, msg);
+					bad++;
+					continue;
+				}
+				want_m = m != 0 ? m : 12;
+				want_d = day == 60 ? month_days(y, want_m) : day - 60;
+				if (want_d > month_days(y, want_m))
+					want_d = month_days(y, want_m);
+				if (out.birth.y != y || out.birth.m != want_m || out.birth.d != want_d) {
+					snprintf(msg, sizeof(msg), "birth %04d-%02d-%02d, want "
+					    "%04d-%02d-%02d", out.birth.y, out.birth.m, out.birth.d, y,
+					    want_m, want_d);
+					check(false, "every number", in, msg);
+					bad++;
+				}
+				if (bad > 20)
+					return;
+			}
+	check(bad == 0, "every number", "", "some failed");
+}
+
+static void
+test_ymd_days(void)
+{
+	static const struct {
+		const char *a, *b;
+		long want; /* b - a */
+	} rows[] = {
+	    {"2026-11-18", "2026-11-18", 0},
+	    {"2026-08-20", "2026-11-18", 90},
+	    {"2026-08-19", "2026-11-18", 91},
+	    {"2025-12-31", "2026-01-01", 1},
+	    {"2024-02-28", "2024-03-01", 2},
+	    {"2023-02-28", "2023-03-01", 1},
+	    {"1900-02-28", "1900-03-01", 1},
+	    {"2000-02-28", "2000-03-01", 2},
+	    {"2026-01-01", "2027-01-01", 365},
+	    {"2024-01-01", "2025-01-01", 366},
+	    {"1870-01-01", "2026-01-01", 56978},
+	    {"0001-01-01", "9999-12-31", 3652058},
+	};
+	size_t i;
+	char msg[100];
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct ymd a, b;
+		long got;
+
+		if (!ymd_parse(rows[i].a, &a) || !ymd_parse(rows[i].b, &b)) {
+			check(false, "ymd_days", rows[i].a, "bad date in table");
+			continue;
+		}
+		got = ymd_days(&b) - ymd_days(&a);
+		snprintf(msg, sizeof(msg), "to %s got %ld, want %ld", rows[i].b, got, rows[i].want);
+		check(got == rows[i].want, "ymd_days", rows[i].a, msg);
 	}
 }
 
@@ -562,6 +730,10 @@ test_orgnr(void)
 	    {"800101-1234", NULL},
 	    {"801301-1237", NULL},
 	    {"800230-1235", NULL},
+	    /* the owner's samordningsnummer: 29 February of a common year */
+	    {"510289-2394", "5102892394"},
+	    {"200491-2396", "2004912396"},
+	    {"510292-2399", NULL},
 	    {"701060-1230", NULL},
 	    {"010229-1234", NULL},
 	    {"19800101-1231", NULL},
@@ -597,6 +769,8 @@ main(void)
 	test_mask();
 	test_age_on();
 	test_youngest_age();
+	test_every_number();
+	test_ymd_days();
 	test_ymd_valid();
 	test_ymd_parse();
 	test_ymd_cmp();
