@@ -148,6 +148,7 @@ static const struct rule_check rule_checks[] = {
 	{RULE_UNKNOWN_INTERNAL_RECIPIENT, true, validate_unknown_internal_recipient, NULL, NULL},
 	{RULE_REASONS_MISSING, true, validate_reasons_missing, NULL, NULL},
 	{RULE_DNR_FORMAT, true, validate_dnr_format, NULL, NULL},
+	{RULE_APPEAL_ROUTE_MISMATCH, true, validate_appeal_route_mismatch, NULL, NULL},
 	{RULE_NOT_GUARDIAN, false, NULL, NULL, validate_not_guardian},
 	{RULE_ADDRESS_MISSING, false, NULL, NULL, validate_addresses},
 	{RULE_ADDRESS_UNPRINTABLE, false, NULL, NULL, validate_address_unprintable},
@@ -257,7 +258,7 @@ mark_blocked(struct session *s)
 static void
 validate(struct session *s, const struct validate_conf *conf, const struct skyddade *pkg)
 {
-	struct vctx v = {s, NULL, pkg, NULL, ARCHIVE_INTERNAL_DEFAULT, NULL};
+	struct vctx v = {s, NULL, pkg, NULL, ARCHIVE_INTERNAL_DEFAULT, NULL, NULL};
 
 	if (s->protokoll_valid)
 		v.datum = &s->protokoll.sammantradesdatum;
@@ -266,6 +267,7 @@ validate(struct session *s, const struct validate_conf *conf, const struct skydd
 	if (conf != NULL) {
 		v.aw = conf->aw;
 		v.dnr = conf->dnr;
+		v.appeal = conf->appeal;
 	}
 	/* The joins need a protocol that could be read. */
 	if (s->protokoll_valid)

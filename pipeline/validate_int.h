@@ -27,6 +27,7 @@ struct vctx {
 	const struct address_window *aw; /* the letters' window and fonts */
 	const char *internal;    /* [archive] internal, comma-separated */
 	const struct dnr_pattern *dnr; /* [dnr] pattern, NULL for none */
+	const struct appeal_table *appeal; /* overklagande.conf, NULL for none */
 };
 
 /* "Elsa Exempel (20130315-****)", or just the name without a number. */
@@ -44,6 +45,7 @@ void validate_not_adjusted(struct vctx *, struct paragraf *);
 void validate_unknown_internal_recipient(struct vctx *, struct paragraf *);
 void validate_reasons_missing(struct vctx *, struct paragraf *);
 void validate_dnr_format(struct vctx *, struct paragraf *);
+void validate_appeal_route_mismatch(struct vctx *, struct paragraf *);
 
 /* validate_person.c */
 void validate_invalid_personnummer_galler(struct vctx *, struct paragraf *);
