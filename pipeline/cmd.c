@@ -70,6 +70,7 @@ run_free(struct run *r)
 		session_free(&r->s);
 	pdf_free(r->metrics);
 	tmpl_free(&r->t);
+	appeal_free(r->appeal);
 	dnr_pattern_free(r->dnr);
 	if (r->have_cfg)
 		config_free(&r->cfg);
@@ -90,7 +91,7 @@ run_config(struct run *r, const struct options *o)
 	return 0;
 }
 
-/* The configuration's dnr pattern and templates; 0 or an exit status. */
+/* The configuration's dnr pattern, templates and appeal table; 0 or an exit status. */
 int
 run_templates(struct run *r)
 {
@@ -102,6 +103,12 @@ run_templates(struct run *r)
 		return EXIT_USAGE;
 	}
 	if (tmpl_load(&r->t, templates_dir(&r->cfg), err, sizeof(err)) == -1) {
+		fprintf(stderr, "expediera: %s\n", err);
+		return EXIT_USAGE;
+	}
+	/* Which appeal route the law requires decides what a letter promises:
+	 * a table that cannot be read stops the run like a broken template. */
+	if ((r->appeal = appeal_load(templates_dir(&r->cfg), err, sizeof(err))) == NULL) {
 		fprintf(stderr, "expediera: %s\n", err);
 		return EXIT_USAGE;
 	}
@@ -161,6 +168,7 @@ run_load(struct run *r, const struct options *o, unsigned needs)
 	r->aw.g = &r->t.geo;
 	r->aw.w = &r->t.geo.window[print_window(&r->cfg)];
 	r->rules.dnr = r->dnr;
+	r->rules.appeal = r->appeal;
 	r->rules.internal = r->cfg.archive_internal;
 	r->rules.aw = &r->aw;
 	r->rules.after = record_check;

@@ -122,6 +122,7 @@ struct run {
 	 * will use (aw), with the renderer's own functions.
 	 */
 	struct tmpl t;
+	struct appeal_table *appeal;  /* templates/overklagande.conf */
 	struct pdf *metrics;          /* fonts only: nothing is drawn on it */
 	struct address_window aw;
 	struct validate_conf rules;   /* dnr and cfg's [archive] internal, for validate.c */

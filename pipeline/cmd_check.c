@@ -41,6 +41,8 @@ print_summary(const struct run *r, FILE *fp)
 	if (d->waits > 0)
 		fprintf(fp, ", %zu %s på justering", d->waits,
 		    d->waits == 1 ? "paragraf väntar" : "paragrafer väntar");
+	if (d->infos > 0)
+		fprintf(fp, ", %zu %s", d->infos, d->infos == 1 ? "upplysning" : "upplysningar");
 	fputs(".\n", fp);
 }
 
@@ -50,9 +52,10 @@ cmd_check(const struct options *o, struct run *r)
 	if (o->json) {
 		fputs("{\"findings\": ", stdout);
 		diag_print_json_array(&r->s.diag, stdout);
-		printf(",\n \"errors\": %zu, \"warnings\": %zu, \"waits\": %zu, \"paragrafer\": %zu, "
-		       "\"forsattsblad\": %zu, \"mottagare\": %zu}\n",
-		    r->s.diag.errors, r->s.diag.warnings, r->s.diag.waits, r->tot.paragrafer,
+		printf(",\n \"errors\": %zu, \"warnings\": %zu, \"waits\": %zu, \"infos\": %zu, "
+		       "\"paragrafer\": %zu, \"forsattsblad\": %zu, \"mottagare\": %zu}\n",
+		    r->s.diag.errors, r->s.diag.warnings, r->s.diag.waits, r->s.diag.infos,
+		    r->tot.paragrafer,
 		    r->tot.forsattsblad, r->tot.mottagare);
 	} else {
 		diag_print_text(&r->s.diag, stderr);

@@ -38,12 +38,21 @@ const struct rule_info rule_table[RULE__MAX] = {
 	[RULE_DNR_FORMAT] = {"dnr-format", SEV_ERROR},
 	[RULE_CHANGED_AFTER_SEND] = {"changed-after-send", SEV_ERROR},
 	[RULE_COVER_SHEET_DATE] = {"cover-sheet-date", SEV_ERROR},
+	[RULE_APPEAL_ROUTE_MISMATCH] = {"appeal-route-mismatch", SEV_ERROR},
 };
 
 const char *
 severity_name(enum severity sev)
 {
-	return sev == SEV_ERROR ? "fel" : sev == SEV_WAIT ? "avvaktar" : "varning";
+	return sev == SEV_ERROR ? "fel" : sev == SEV_WAIT ? "avvaktar" : sev == SEV_INFO ? "info" :
+	    "varning";
+}
+
+const char *
+severity_json(enum severity sev)
+{
+	return sev == SEV_ERROR ? "error" : sev == SEV_WAIT ? "wait" : sev == SEV_INFO ? "info" :
+	    "warning";
 }
 
 static void
@@ -53,6 +62,8 @@ count(struct diag *d, enum severity sev)
 		d->errors++;
 	else if (sev == SEV_WAIT)
 		d->waits++;
+	else if (sev == SEV_INFO)
+		d->infos++;
 	else
 		d->warnings++;
 }
@@ -177,8 +188,7 @@ diag_finding_json(const struct finding *f, FILE *fp)
 	fputs("{\"rule\": ", fp);
 	json_string(fp, rule_table[f->rule].id);
 	fputs(", \"severity\": ", fp);
-	json_string(fp, f->severity == SEV_ERROR ? "error" : f->severity == SEV_WAIT ? "wait" :
-	    "warning");
+	json_string(fp, severity_json(f->severity));
 	fputs(", \"file\": ", fp);
 	json_string(fp, f->file);
 	fprintf(fp, ", \"line\": %d, \"paragraf\": ", f->line);
@@ -230,7 +240,7 @@ diag_filter(struct diag *d, bool (*keep)(const struct finding *f, const struct f
 {
 	size_t i, o = 0;
 
-	d->errors = d->warnings = d->waits = 0;
+	d->errors = d->warnings = d->waits = d->infos = 0;
 	for (i = 0; i < d->n; i++) {
 		struct finding *f = &d->v[i];
 

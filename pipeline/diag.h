@@ -15,9 +15,11 @@
 
 /*
  * A wait (only not-adjusted) holds its paragraph until it may go; it is no
- * error: nothing needs fixing, and every other paragraph goes.
+ * error: nothing needs fixing, and every other paragraph goes.  An info is
+ * told and blocks nothing: a rule's finding the package itself answers (an
+ * appeal route the nämnd chose with its reason, appeal-route-mismatch).
  */
-enum severity { SEV_WARNING, SEV_ERROR, SEV_WAIT };
+enum severity { SEV_WARNING, SEV_ERROR, SEV_WAIT, SEV_INFO };
 
 enum rule {
 	RULE_SCHEMA,
@@ -44,6 +46,7 @@ enum rule {
 	RULE_DNR_FORMAT,
 	RULE_CHANGED_AFTER_SEND,
 	RULE_COVER_SHEET_DATE,
+	RULE_APPEAL_ROUTE_MISMATCH,
 	RULE__MAX
 };
 
@@ -67,7 +70,7 @@ struct finding {
 struct diag {
 	struct finding *v;
 	size_t n, cap;
-	size_t errors, warnings, waits;
+	size_t errors, warnings, waits, infos;
 	size_t next_seq;
 };
 
@@ -82,7 +85,7 @@ void diag_add_sev(struct diag *, enum rule, enum severity, const char *file, int
 /* Sorts by file, then line, then order of adding. */
 void diag_sort(struct diag *);
 
-/* "file:line: fel|varning|avvaktar: rule-id: message", one line each. */
+/* "file:line: fel|varning|avvaktar|info: rule-id: message", one line each. */
 void diag_print_text(const struct diag *, FILE *);
 
 /*
@@ -92,6 +95,9 @@ void diag_print_text(const struct diag *, FILE *);
  * line it stands in.  Everything else, Swedish letters included, is kept.
  */
 char *diag_shown(const char *s);
+
+/* Its name in JSON (SPEC section 8): "error", "warning", "wait" or "info". */
+const char *severity_json(enum severity);
 
 /* One finding as a JSON object (SPEC section 8). */
 void diag_finding_json(const struct finding *, FILE *);
@@ -111,7 +117,7 @@ void diag_filter(struct diag *, bool (*keep)(const struct finding *f,
 
 void diag_free(struct diag *);
 
-/* Swedish name of a severity: "fel" or "varning". */
+/* Swedish name of a severity: "fel", "varning", "avvaktar" or "info". */
 const char *severity_name(enum severity);
 
 #endif

@@ -107,7 +107,8 @@
 
 #define SUBJECT_NOT_RECIPIENT(fix) \
 	"%s är %d år på sammanträdesdagen och part i ärendet, men är inte mottagare av " \
-	"beslutet, som kan överklagas. " fix
+	"beslutet. En part ska underrättas om beslutet i sitt ärende (33 § förvaltningslagen), " \
+	"också när det inte kan överklagas. " fix
 #define CHECK_SUBJECT_NOT_RECIPIENT SUBJECT_NOT_RECIPIENT( \
 	"Ange hen som <mottagare roll=\"den-enskilde\"> med adress, eller skriv varför hen " \
 	"inte ska underrättas: <galler underrattas=\"nej\" orsak=\"…\">.")

@@ -265,6 +265,7 @@ keep_if_protocol_invalid(const struct finding *f, const struct finding *kept, si
 	case RULE_UNKNOWN_INTERNAL_RECIPIENT:
 	case RULE_REASONS_MISSING:
 	case RULE_DNR_FORMAT:
+	case RULE_APPEAL_ROUTE_MISMATCH:
 		return false;
 	case RULE_INVALID_PERSONNUMMER:
 		return strcmp(f->file, "protokoll.xml") != 0;

@@ -153,6 +153,7 @@ static const struct rule_check rule_checks[] = {
 	{RULE_REASONS_MISSING, true, validate_reasons_missing, NULL, NULL},
 	{RULE_DNR_FORMAT, true, validate_dnr_format, NULL, NULL},
 	{RULE_COVER_SHEET_DATE, false, NULL, validate_cover_sheet_date, NULL},
+	{RULE_APPEAL_ROUTE_MISMATCH, true, validate_appeal_route_mismatch, NULL, NULL},
 	{RULE_NOT_GUARDIAN, false, NULL, NULL, validate_not_guardian},
 	{RULE_ADDRESS_MISSING, false, NULL, NULL, validate_addresses},
 	{RULE_ADDRESS_UNPRINTABLE, false, NULL, NULL, validate_address_unprintable},
@@ -263,7 +264,7 @@ static void
 validate(struct session *s, const struct validate_conf *conf, const struct skyddade *pkg)
 {
 	struct vctx v = {s, NULL, pkg, NULL, ARCHIVE_INTERNAL_DEFAULT, NULL, NULL,
-	    MAX_ALDER_DAGAR_DEFAULT};
+	    MAX_ALDER_DAGAR_DEFAULT, NULL};
 	struct ymd today;
 	char buf[11];
 
@@ -280,6 +281,7 @@ validate(struct session *s, const struct validate_conf *conf, const struct skydd
 		v.aw = conf->aw;
 		v.dnr = conf->dnr;
 		v.max_alder_dagar = conf->max_alder_dagar;
+		v.appeal = conf->appeal;
 	}
 	/* The joins need a protocol that could be read. */
 	if (s->protokoll_valid)

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "address.h"
+#include "appeal.h"
 #include "dnr.h"
 #include "session.h"
 
@@ -52,6 +53,10 @@ struct validate_conf {
 	 * address-unprintable; NULL skips that rule, which only a caller that
 	 * makes no letters may do (the fuzzer without built fonts). */
 	const struct address_window *aw;
+	/* templates/overklagande.conf (appeal.h), for appeal-route-mismatch and
+	 * the understalls_lag of a paragraph; NULL skips that rule, which only a
+	 * caller that makes and sends no letters may do (the fuzzer). */
+	const struct appeal_table *appeal;
 	/* Rules that need more than the package (changed-after-send asks the
 	 * audit log): called with each session or part after the others, before
 	 * the paragraphs are marked blocked.  NULL: none. */

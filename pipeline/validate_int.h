@@ -30,6 +30,7 @@ struct vctx {
 	const struct dnr_pattern *dnr; /* [dnr] pattern, NULL for none */
 	const struct ymd *today; /* clock_today(), NULL when it could not be read */
 	int max_alder_dagar;     /* [check] max_alder_dagar */
+	const struct appeal_table *appeal; /* overklagande.conf, NULL for none */
 };
 
 /* "Elsa Exempel (20130315-****)", or just the name without a number. */
@@ -48,6 +49,7 @@ void validate_unknown_internal_recipient(struct vctx *, struct paragraf *);
 void validate_reasons_missing(struct vctx *, struct paragraf *);
 void validate_dnr_format(struct vctx *, struct paragraf *);
 void validate_cover_sheet_date(struct vctx *, struct forsattsblad *);
+void validate_appeal_route_mismatch(struct vctx *, struct paragraf *);
 
 /* validate_person.c */
 void validate_invalid_personnummer_galler(struct vctx *, struct paragraf *);

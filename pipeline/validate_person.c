@@ -303,28 +303,27 @@ validate_guardian_not_notified(struct vctx *v, struct forsattsblad *fb)
 
 /*
  * From 15 the person a case concerns speaks for themself in cases under
- * LVU and SoL (and an adult always does): when the decision can be
- * appealed, they are sent it, as den-enskilde, unless the sheet says why
- * not.  Whether that recipient is the right person is subject-mismatch's to
- * say.  The age is the youngest the person may be (personnummer.h).
+ * LVU and SoL (36 § LVU; and an adult always does): they are a party, and a
+ * party is told of the decision in their case (33 § förvaltningslagen)
+ * whatever its route -- one that cannot be appealed, or is submitted to the
+ * court, no less than one that can.  So they are sent it, as den-enskilde,
+ * unless the sheet says why not.  Whether that recipient is the right person
+ * is subject-mismatch's to say.  The age is the youngest the person may be
+ * (personnummer.h).
  */
 void
 validate_subject_not_notified(struct vctx *v, struct forsattsblad *fb)
 {
-	const struct paragraf *p = NULL;
+	const struct paragraf *p;
 	const struct ident *alt = NULL;
 	bool notified = false;
 	size_t j;
 	char *a;
 	int age;
 
-	if (!fb->valid || excused(&fb->galler))
+	if (!fb->valid || excused(&fb->galler) || fb->n_paragrafer == 0)
 		return;
-	for (j = 0; j < fb->n_paragrafer && p == NULL; j++)
-		if (fb->paragrafer[j]->overklagande != OVERKLAGANDE_EJ_OVERKLAGBART)
-			p = fb->paragrafer[j];
-	if (p == NULL)
-		return;
+	p = fb->paragrafer[0];
 	if (p->has_galler)
 		alt = &p->galler.pnr;
 	if (!age_of(v, &fb->galler.pnr, alt, &age) || age < 15)

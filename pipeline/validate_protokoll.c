@@ -1,9 +1,9 @@
 /*
  * validate_protokoll.c -- the rules about the protocol and how the cover
  * sheets join it: missing-, duplicate- and orphan-cover-sheet, not-adjusted,
- * unknown-internal-recipient, reasons-missing, dnr-format, and when a sheet
- * was filled in, cover-sheet-date.  Hooks of the table in validate.c
- * (validate_int.h).
+ * unknown-internal-recipient, reasons-missing, dnr-format,
+ * appeal-route-mismatch, and when a sheet was filled in, cover-sheet-date.
+ * Hooks of the table in validate.c (validate_int.h).
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -13,6 +13,7 @@
 #include "personnummer.h"
 #include "text.h"
 #include "validate_int.h"
+#include "xmalloc.h"
 
 /* ---- missing-, duplicate-, orphan-cover-sheet ---- */
 
@@ -194,4 +195,109 @@ validate_cover_sheet_date(struct vctx *v, struct forsattsblad *fb)
 	ymd_format(v->datum, ref);
 	diag_add_sev(&v->s->diag, RULE_COVER_SHEET_DATE, SEV_WARNING, fb->file, fb->ifylld_line,
 	    fb_paragraf(fb), CHECK_COVER_SHEET_STALE, ifylld, (int)days, ref, v->max_alder_dagar);
+/* ---- appeal-route-mismatch ---- */
+
+/* What a route lets the parties do, as the message says it. */
+static const char *
+route_said(enum overklagande o)
+{
+	switch (o) {
+	case OVERKLAGANDE_FORVALTNINGSBESVAR:
+		return "kan överklagas genom förvaltningsbesvär";
+	case OVERKLAGANDE_LAGLIGHETSPROVNING:
+		return "bara kan laglighetsprövas";
+	case OVERKLAGANDE_UNDERSTALLS:
+		return "ska underställas förvaltningsrätten";
+	case OVERKLAGANDE_EJ_OVERKLAGBART:
+		return "inte kan överklagas";
+	case OVERKLAGANDE_EJ_ANGIVET:
+		break;
+	}
+	return "";
+}
+
+/*
+ * "ska underställas förvaltningsrätten inom 7 dagar från beslutet": what the
+ * law requires, with an underställning's deadline.  A new string.
+ */
+static char *
+required_said(const struct appeal_rule *r)
+{
+	if (r->kraver != OVERKLAGANDE_UNDERSTALLS)
+		return xstrdup(route_said(r->kraver));
+	if (r->frist == 0)
+		return xstrdup("ska underställas förvaltningsrätten genast");
+	return xasprintf("ska underställas förvaltningsrätten inom %d dagar från beslutsdagen",
+	    r->frist);
+}
+
+/*
+ * Whether a decision can be appealed is the law's, not the nämnd's layout:
+ * templates/overklagande.conf says which route each lagrum requires (6 §
+ * LVU: underställs, 7 § LVU).  A paragraph whose <overklagande typ> is
+ * another route -- or that has none -- would tell the family a right they do
+ * not have, or hide one they do, and is stopped, unless avvikelse="…" gives
+ * the nämnd's reason; then check only shows it.  When a paragraph's lagrum
+ * match lines that require different routes, the one its typ does not
+ * satisfy is reported.  A typ="understalls" paragraph learns its statute and
+ * deadline from the line that requires it, for the letter.
+ */
+void
+validate_appeal_route_mismatch(struct vctx *v, struct paragraf *p)
+{
+	const struct appeal_rule *bad = NULL, *r;
+	const char *bad_lagrum = NULL;
+	char *req;
+	size_t i, k;
+	int line = p->overklagande_line > 0 ? p->overklagande_line : p->line;
+
+	if (v->appeal == NULL)
+		return;
+	for (i = 0; i < p->n_lagrum; i++)
+		for (k = 0; k < appeal_count(v->appeal); k++) {
+			if (!appeal_matches(v->appeal, k, p->lagrum[i]))
+				continue;
+			r = appeal_rule_at(v->appeal, k);
+			if (r->kraver != p->overklagande) {
+				if (bad == NULL) {
+					bad = r;
+					bad_lagrum = p->lagrum[i];
+				}
+			} else if (r->kraver == OVERKLAGANDE_UNDERSTALLS &&
+			    p->understalls_lag == NULL) {
+				p->understalls_lag = arena_strdup(&v->s->arena, r->lag);
+				p->understalls_dagar = r->frist;
+			}
+		}
+	if (bad == NULL)
+		return;
+	req = required_said(bad);
+	if (!blank(p->overklagande_avvikelse)) {
+		bool quote = !pnr_may_hold(p->overklagande_avvikelse);
+
+		diag_add_sev(&v->s->diag, RULE_APPEAL_ROUTE_MISMATCH, SEV_INFO, PROTOKOLL, line,
+		    p->nr,
+		    "§ %lu har lagrummet \"%s\", och %s säger att beslutet %s; nämnden har i stället "
+		    "beslutat att beslutet %s (typ=\"%s\")%s%s%s. Kontrollera att breven säger "
+		    "det nämnden beslutat.", p->nr, bad_lagrum, bad->lag, req,
+		    route_said(p->overklagande), overklagande_name(p->overklagande),
+		    quote ? ", med skälet \"" : ", med skäl i avvikelse",
+		    quote ? p->overklagande_avvikelse : "", quote ? "\"" : "");
+	} else if (p->overklagande == OVERKLAGANDE_EJ_ANGIVET) {
+		diag_add(&v->s->diag, RULE_APPEAL_ROUTE_MISMATCH, PROTOKOLL, line, p->nr,
+		    "§ %lu har lagrummet \"%s\", och %s säger att beslutet %s, men paragrafen saknar "
+		    "<overklagande>, så breven säger inget om det. Lägg till <overklagande "
+		    "typ=\"%s\"/>, eller, om nämnden beslutat annat, den typ nämnden beslutat "
+		    "med nämndens skäl i avvikelse=\"…\".", p->nr, bad_lagrum, bad->lag, req,
+		    overklagande_name(bad->kraver));
+	} else {
+		diag_add(&v->s->diag, RULE_APPEAL_ROUTE_MISMATCH, PROTOKOLL, line, p->nr,
+		    "§ %lu har lagrummet \"%s\", och %s säger att beslutet %s, men <overklagande "
+		    "typ=\"%s\"> säger att beslutet %s. Breven skulle ge parterna fel besked om "
+		    "vad de kan göra. Ändra till typ=\"%s\", eller, om nämnden beslutat annat, "
+		    "skriv nämndens skäl i avvikelse=\"…\".", p->nr, bad_lagrum, bad->lag, req,
+		    overklagande_name(p->overklagande), route_said(p->overklagande),
+		    overklagande_name(bad->kraver));
+	}
+	free(req);
 }

@@ -160,6 +160,7 @@ part parts
 # ---- documents ----
 part render
 part address
+part appeal
 
 # ---- send: delivery, exactly once, audit ----
 part send

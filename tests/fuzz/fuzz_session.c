@@ -29,6 +29,7 @@
 static struct dnr_pattern *dnr;
 static struct tmpl t;
 static struct address_window aw;
+static struct appeal_table *appeal;
 
 static const char *
 env_or(const char *name, const char *dflt)
@@ -65,6 +66,12 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		conf.aw = &aw;
 	} else
 		fprintf(stderr, "fuzz_session: %s; address-unprintable is not fuzzed\n", err);
+	/* The shipped appeal table, so that lagrum texts meet its patterns. */
+	if ((appeal = appeal_load(env_or("EXPEDIERA_TEMPLATES", "templates"), err,
+	    sizeof(err))) != NULL)
+		conf.appeal = appeal;
+	else
+		fprintf(stderr, "fuzz_session: %s; appeal-route-mismatch is not fuzzed\n", err);
 	return 0;
 }
 

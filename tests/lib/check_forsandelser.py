@@ -8,7 +8,9 @@ recipient may and may not see (SPEC section 4):
   anyone (a recipient's own is not printed either);
 - the §, the dnr, "Protokollsutdrag", "Utdragsbestyrkande";
 - a party (den-enskilde, vardnadshavare, …, ombud) gets a BESLUT with its
-  reasons, and the appeal text when the paragraph can be appealed; an
+  reasons, and the appeal text when the paragraph can be appealed (and no
+  word of an appeal time or sheet when it is understalls or
+  ej-overklagbart); an
   informed recipient (familjehem, hvb, myndighet, annan) gets an
   UNDERRÄTTELSE OM BESLUT with the decision and lagrum, and no word of
   appealing, no reasons, no description, no beslutsgång and no
@@ -137,6 +139,12 @@ for d in doc["documents"]:
         if ovk is not None and ovk.get("typ") == "forvaltningsbesvar":
             check("tre veckor" in flat and "förvaltningsrätten" in flat and
                   "Du kan överklaga beslutet" in flat, f"{f}: appeal text missing")
+        # A decision that cannot be appealed (or is underställt the court)
+        # gives no appeal time and no appeal sheet (SPEC 2.1).
+        if ovk is None or ovk.get("typ") in ("understalls", "ej-overklagbart"):
+            check("tre veckor" not in flat and "Hur man överklagar" not in flat and
+                  "Du kan överklaga" not in flat,
+                  f"{f}: a decision that cannot be appealed gets the appeal text")
     else:
         check("UNDERRÄTTELSE OM BESLUT" in flat, f"{f}: an informed recipient's letter is "
               "not an underrättelse om beslut")

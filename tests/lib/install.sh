@@ -37,7 +37,7 @@ missing=
 for f in bin/expediera share/man/man1/expediera.1 share/man/man5/expediera.conf.5 \
     share/expediera/fonts/Gray.icc share/expediera/fonts/LiberationSans-Regular-winansi.ttf \
     share/expediera/fonts/LiberationSans-Bold-ext.ttf share/expediera/templates/layout.conf \
-    share/expediera/templates/texts.conf \
+    share/expediera/templates/texts.conf share/expediera/templates/overklagande.conf \
     share/expediera/templates/overklagande-forvaltningsbesvar.txt; do
 	[ -f "$I/$f" ] || missing="$missing $f"
 done

@@ -7,7 +7,7 @@ import sys
 doc = json.load(sys.stdin)
 assert isinstance(doc, dict), "top level is not an object"
 assert isinstance(doc.get("findings"), list), "no findings array"
-sev = {"error": "fel", "warning": "varning", "wait": "avvaktar"}
+sev = {"error": "fel", "warning": "varning", "wait": "avvaktar", "info": "info"}
 for f in doc["findings"]:
     for key, kind in (("rule", str), ("severity", str), ("file", str), ("line", int),
                       ("message", str)):

@@ -200,12 +200,15 @@ if echo "$l122" | grep -q 'sammanträde den 18 november 2026 (§ 122)' &&
     echo "$l122" | grep -q 'står i bilagan ”Hur man överklagar”' && ! echo "$l122" | grep -q 'den 2026-'; then ok; else
 	bad "render: the letter's language"; echo "$l122" | head -c 1500
 fi
-# The example's one laglighetsprövning (§ 120) goes to no party: make § 121 one.
+# The example's one laglighetsprövning (§ 120) goes to no party: make § 122 one
+# (the first forvaltningsbesvar; § 121 is underställd, and 6 § LVU may not be
+# laglighetsprövad: appeal-route-mismatch would stop it).
 rm -rf "$tmp/lag" "$tmp/lag-out"
 cp -r "$ex" "$tmp/lag"
 sed -i '0,/<overklagande typ="forvaltningsbesvar"\/>/s//<overklagande typ="laglighetsprovning"\/>/' "$tmp/lag/protokoll.xml"
 "$bin" render --config "$conf" "$tmp/lag" -o "$tmp/lag-out" >/dev/null 2>"$tmp/err"
-lpf=$(ls "$tmp"/lag-out/121-1-*.pdf 2>/dev/null)
+grep -q '<overklagande typ="understalls"/>' "$tmp/lag/protokoll.xml" || bad "render: the example's § 121 is no longer understalls"
+lpf=$(ls "$tmp"/lag-out/122-2-*.pdf 2>/dev/null)
 lt=$(pdftotext "$lpf" - 2>/dev/null | tr '\n' ' ' | tr -s ' ')
 if echo "$lt" | grep -q 'Hur man begär laglighetsprövning' && echo "$lt" | grep -q 'skickas till Förvaltningsrätten i Linköping' &&
     echo "$lt" | grep -q 'står i bilagan ”Hur man begär laglighetsprövning”'; then ok; else
