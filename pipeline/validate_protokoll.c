@@ -195,6 +195,8 @@ validate_cover_sheet_date(struct vctx *v, struct forsattsblad *fb)
 	ymd_format(v->datum, ref);
 	diag_add_sev(&v->s->diag, RULE_COVER_SHEET_DATE, SEV_WARNING, fb->file, fb->ifylld_line,
 	    fb_paragraf(fb), CHECK_COVER_SHEET_STALE, ifylld, (int)days, ref, v->max_alder_dagar);
+}
+
 /* ---- appeal-route-mismatch ---- */
 
 /* What a route lets the parties do, as the message says it. */
