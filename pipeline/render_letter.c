@@ -279,18 +279,22 @@ closing_part(struct layout *L, struct doc *d)
 	    d->p->overklagande == OVERKLAGANDE_LAGLIGHETSPROVNING ?
 	    T_BESLUT_BILAGA_LAGLIGHETSPROVNING : T_BESLUT_BILAGA_OVERKLAGANDE};
 	size_t n = d->party && appealable(d->p) ? 2 : 1, i;
-	float h, heading = 0.6f * g->body_size + layout_line_height(L, g->heading_size);
+	float h, list = 0, heading = 0.6f * g->body_size + layout_line_height(L, g->heading_size);
 	char *s;
 
+	/* What doc_heading, doc_para and doc_item below take, and at least the
+	 * two lines layout_heading keeps with the last heading. */
 	s = T(d, d->party ? T_BESLUT_KONTAKT : T_UNDERRATTELSE_KONTAKT);
 	h = 2 * heading + layout_text_height(L, PDF_REGULAR, g->body_size, s, 0, NULL) +
 	    0.4f * g->body_size;
 	free(s);
 	for (i = 0; i < n; i++) {
 		s = T(d, items[i]);
-		h += layout_text_height(L, PDF_REGULAR, g->body_size, s, 0, "–");
+		list += layout_text_height(L, PDF_REGULAR, g->body_size, s, 0, "–");
 		free(s);
 	}
+	h += list > 2 * layout_line_height(L, g->body_size) ? list :
+	    2 * layout_line_height(L, g->body_size);
 	layout_need(L, h);
 	doc_heading(L, d, T_BESLUT_KONTAKT_RUBRIK);
 	doc_para_t(L, d, d->party ? T_BESLUT_KONTAKT : T_UNDERRATTELSE_KONTAKT);

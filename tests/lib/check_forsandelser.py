@@ -137,6 +137,16 @@ for d in doc["documents"]:
         if ovk is not None and ovk.get("typ") == "forvaltningsbesvar":
             check("tre veckor" in flat and "förvaltningsrätten" in flat and
                   "Du kan överklaga beslutet" in flat, f"{f}: appeal text missing")
+        # Underställt (SPEC 2.1): not appealed, tried by the court; no appeal sheet.
+        if ovk is not None and ovk.get("typ") == "understalls":
+            check("kan inte överklagas" in flat and "underställs" in flat and
+                  "offentligt biträde" in flat, f"{f}: what underställning means is missing")
+            check("tre veckor" not in flat and "Hur man överklagar" not in flat and
+                  "Om du vill överklaga" not in flat, f"{f}: an underställt decision is "
+                  "said to be appealable")
+        if ovk is not None and ovk.get("typ") == "ej-overklagbart":
+            check("Om du vill överklaga" not in flat, f"{f}: an appeal heading above "
+                  "'kan inte överklagas'")
     else:
         check("UNDERRÄTTELSE OM BESLUT" in flat, f"{f}: an informed recipient's letter is "
               "not an underrättelse om beslut")
