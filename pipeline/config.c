@@ -93,6 +93,11 @@ static const struct key keys[] = {
 	{"audit", "key_file", SLOT(audit_key_file), KEY_PATH, NULL, NULL},
 	{"audit", "lease", SLOT(audit_lease), KEY_SECONDS, NULL, "120"},
 	{"delgivning", "paminnelse_dagar", SLOT(delgivning_paminnelse), KEY_DAYS, NULL, "14"},
+	{"delgivning", "svarsforsandelse", SLOT(delgivning_svarsforsandelse), 0, NULL, NULL},
+	{"delgivning", "porto", SLOT(delgivning_porto), 0, NULL, NULL},
+	{"forvaltningsratt", "namn", SLOT(fr_namn), 0, NULL, NULL},
+	{"forvaltningsratt", "organisationsnummer", SLOT(fr_organisationsnummer), 0, NULL, NULL},
+	{"forvaltningsratt", "adress", SLOT(fr_adress), 0, NULL, NULL},
 	{"templates", "folder", SLOT(templates_folder), KEY_PATH, NULL, NULL},
 	{"check", "max_alder_dagar", SLOT(check_max_alder), KEY_AGE, NULL, "90"},
 };

@@ -71,6 +71,16 @@ struct config {
 
 	/* [delgivning] */
 	char *delgivning_paminnelse; /* paminnelse_dagar: days before status asks for a kvitto; 14 */
+	/* What the delgivningskvitto's return address carries for a reply-paid
+	 * envelope: svarsforsandelse ("Svarsförsändelse") above it, porto (the
+	 * kundnummer and who pays) under it; NULL: nothing. */
+	char *delgivning_svarsforsandelse;
+	char *delgivning_porto;
+
+	/* [forvaltningsratt]: the court underställningar go to (SPEC 9) */
+	char *fr_namn;             /* namn: "Förvaltningsrätten i Linköping" */
+	char *fr_organisationsnummer; /* organisationsnummer */
+	char *fr_adress;           /* adress */
 
 	/* [audit] */
 	char *audit_database;      /* database (path, or a postgresql:// URI); default

@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "diag.h"
 #include "json.h"
+#include "lagtid.h"
 #include "personnummer.h"
 #include "record.h"
 #include "record_int.h"

@@ -13,12 +13,13 @@
  * Trusts: the records (validated); nothing about their length.
  *
  * What a recipient sees is decided in these files, so the rules are strict:
- * the letter's window shows only this recipient's address (nothing at all
- * for a protected identity); no personnummer is printed on a försändelse
+ * the letter's window shows only this recipient's address (for a protected
+ * identity only the name, never an address); no personnummer is printed on a försändelse
  * (the recipient's own is not needed, anyone else's is not theirs to see);
  * other recipients appear only as roles in "Beslutet skickas till", never by
  * name, so a parent never learns who the family home is.  A party gets the
- * beslut and how to appeal; an informed recipient (a family home, an HVB, an
+ * beslut and how to appeal (or, for an underställt decision, what the
+ * court's prövning means for it); an informed recipient (a family home, an HVB, an
  * authority) gets an underrättelse om beslut with no appeal text, and every
  * recipient only the parts of the paragraph that roller.conf gives its role.
  */
@@ -27,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lagtid.h"
 #include "render_impl.h"
 #include "xmalloc.h"
 
@@ -141,6 +143,27 @@ letter_date(const struct protokoll *pr, const struct paragraf *p)
 	return &pr->justerad_datum;
 }
 
+/*
+ * The anslag of the protocol's justering and the last day to ask for
+ * laglighetsprövning: three weeks from the day it was put up (13 kap. 5 §
+ * kommunallagen), moved past a closed day (lagtid.h).
+ */
+static void
+anslag_dates(const struct protokoll *pr, struct doc *d)
+{
+	struct ymd last;
+	char ymd[11];
+
+	d->anslag_lang[0] = d->sista_dag_lang[0] = '\0';
+	if (!pr->has_anslag)
+		return;
+	ymd_format(&pr->anslag_uppsatt, ymd);
+	long_date(ymd, d->anslag_lang, sizeof(d->anslag_lang));
+	lagtid_last_day(&pr->anslag_uppsatt, 21, &last);
+	ymd_format(&last, ymd);
+	long_date(ymd, d->sista_dag_lang, sizeof(d->sista_dag_lang));
+}
+
 void
 doc_init(struct doc *d, const struct render *r, const struct paragraf *p,
     const struct forsattsblad *fb, const struct mottagare *m, const struct render_mark *mark,
@@ -175,8 +198,19 @@ doc_init(struct doc *d, const struct render *r, const struct paragraf *p,
 	doc_var(d, "org_phone", r->cfg->org_phone);
 	doc_var(d, "org_email", r->cfg->org_email);
 	doc_var(d, "org_web", r->cfg->org_web);
-	/* "Förvaltningsrätten i Linköping"; without it the court is named by kind. */
-	doc_var(d, "forvaltningsratt", org_or(r->cfg->org_forvaltningsratt, "förvaltningsrätten"));
+	/* "Förvaltningsrätten i Linköping" ([forvaltningsratt] namn, or the older
+	 * [organisation] forvaltningsratt); without it the court is named by kind. */
+	doc_var(d, "forvaltningsratt", org_or(r->cfg->fr_namn, org_or(r->cfg->org_forvaltningsratt,
+	    "förvaltningsrätten")));
+	anslag_dates(pr, d);
+	doc_var(d, "anslag_datum", d->anslag_lang);
+	doc_var(d, "sista_dag", d->sista_dag_lang);
+	/* Set by render_letter.c where they are known (texts.conf says where). */
+	doc_var(d, "anslag_frist", NULL);
+	doc_var(d, "frist", NULL);
+	doc_var(d, "dagar", NULL);
+	doc_var(d, "lag", NULL);
+	doc_var(d, "bitrade_lag", NULL);
 	doc_var(d, "n", d->n);
 	doc_var(d, "m", d->mm);
 	if (mark != NULL && mark->ersatter != NULL)

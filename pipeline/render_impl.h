@@ -13,7 +13,7 @@
 #include "layout.h"
 #include "render.h"
 
-#define VARS_MAX 32
+#define VARS_MAX 48
 
 /* Everything one document's texts may refer to. */
 struct doc {
@@ -30,6 +30,9 @@ struct doc {
 	char ersatt[32];                /* "20 november 2026" */
 	/* The dates as running text writes them: "18 november 2026". */
 	char datum_lang[32], expedierad_lang[32], justerad_lang[32];
+	/* When protokoll.xml has <anslag>: the day it was put up, and the last
+	 * day of the three weeks of a laglighetsprövning; else "". */
+	char anslag_lang[32], sista_dag_lang[32];
 	char *handlaggare;
 	char *err;
 	size_t errlen;

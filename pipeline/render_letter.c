@@ -19,34 +19,76 @@
 /* ---- the address in the window ---- */
 
 /*
+ * What the print house reads in the window above the address: "REKOMMENDERAT"
+ * for kanal="rekommenderat", in small capitals at the top of the window; the
+ * address then has the rest of the window.  Returns the height taken (mm).
+ */
+static float
+window_mark(struct layout *L, struct doc *d, const struct window *w)
+{
+	const struct geometry *g = L->g;
+	char *s;
+
+	if (d->m->kanal != KANAL_REKOMMENDERAT)
+		return 0;
+	s = T(d, T_BESLUT_REKOMMENDERAT);
+	doc_text_at(L, PDF_BOLD, g->small_size, PDF_MM(w->x + g->address_padding),
+	    mm_y(w->y + g->address_padding) - pdf_ascent(L->pdf, PDF_BOLD, g->small_size), s);
+	free(s);
+	/* The mark's line and a little air under it, in millimetres. */
+	return g->small_size * 1.6f * 25.4f / 72.0f;
+}
+
+/*
  * Places the address inside the window, at the size address_fit picks (the
  * same measurement check makes for rule address-unprintable).  Fails rather
- * than let an address leave the window.
+ * than let an address leave the window.  A protected identity has no address
+ * on the letter: the window holds the recipient's name alone, so that the
+ * letter still says whom it is for once the inner envelope is opened.
  */
 static int
 window_address(struct layout *L, struct doc *d)
 {
 	const struct geometry *g = L->g;
-	const struct window *w = &g->window[d->r->window];
-	struct address_window aw = {L->pdf, g, w};
+	struct window w = g->window[d->r->window];
+	struct address_window aw = {L->pdf, g, &w};
 	struct address_block b;
 	struct layout_line wl[8];
-	float size, width, x, y;
+	float size, width, x, y, mark;
 	size_t i, j, k;
 
+	if (d->m->skyddad) {
+		if (d->m->namn == NULL)
+			return 0;
+		x = PDF_MM(w.x + g->address_padding);
+		y = mm_y(w.y + g->address_padding) - pdf_ascent(L->pdf, PDF_REGULAR,
+		    g->address_size);
+		k = layout_wrap(L->pdf, PDF_REGULAR, g->address_size, d->m->namn,
+		    strlen(d->m->namn), address_room_width(&aw), wl, 2);
+		for (j = 0; j < k && j < 2; j++) {
+			pdf_text(L->page, PDF_REGULAR, g->address_size, x, y,
+			    d->m->namn + wl[j].off, wl[j].len);
+			y -= address_leading(g->address_size);
+		}
+		return 0;
+	}
 	address_block(d->m, &b);
 	if (b.n == 0)
 		return 0;
+	mark = window_mark(L, d, &w);
+	w.y += mark;
+	w.height -= mark;
 	if ((size = address_fit(&aw, &b)) == 0) {
 		snprintf(d->err, d->errlen, "adressen till %s får inte plats i kuvertfönstret "
-		    "(%g × %g mm)", d->m->namn, (double)w->width, (double)w->height);
+		    "(%g × %g mm)", d->m->namn, (double)g->window[d->r->window].width,
+		    (double)g->window[d->r->window].height);
 		d->failed = 1;
 		address_block_free(&b);
 		return -1;
 	}
 	width = address_room_width(&aw);
-	x = PDF_MM(w->x + g->address_padding);
-	y = mm_y(w->y + g->address_padding) - pdf_ascent(L->pdf, PDF_REGULAR, size);
+	x = PDF_MM(w.x + g->address_padding);
+	y = mm_y(w.y + g->address_padding) - pdf_ascent(L->pdf, PDF_REGULAR, size);
 	for (i = 0; i < b.n; i++) {
 		k = layout_wrap(L->pdf, PDF_REGULAR, size, b.text[i], strlen(b.text[i]), width,
 		    wl, 8);
@@ -91,16 +133,174 @@ beslut_page(struct layout *L, void *arg, size_t n)
 }
 
 /*
- * The letter: a beslut to a party, with how to appeal; an underrättelse om
- * beslut to an informed recipient, which says nothing of appealing (only a
- * party may appeal, and telling a family home it may is wrong and worrying).
- * Either shows only the parts the recipient's role gets.
+ * The letter: a beslut to a party, with what the party may do about it; an
+ * underrättelse om beslut to an informed recipient, which says nothing of
+ * appealing (only a party may appeal, and telling a family home it may is
+ * wrong and worrying).  Either shows only the parts the recipient's role
+ * gets.  Only förvaltningsbesvar and laglighetsprövning are appealed, and
+ * only they get an appeal sheet: an underställt decision cannot be appealed,
+ * the court tries it anyway (7 § LVU, 15 § LVM).
  */
 static bool
 appealable(const struct paragraf *p)
 {
 	return p->overklagande == OVERKLAGANDE_FORVALTNINGSBESVAR ||
 	    p->overklagande == OVERKLAGANDE_LAGLIGHETSPROVNING;
+}
+
+/* The law of an underställning, for the statute of the offentligt biträde. */
+enum law { LAW_UNKNOWN, LAW_LVU, LAW_LVM };
+
+static enum law
+law_of(const struct paragraf *p)
+{
+	bool lvu = false, lvm = false;
+	size_t i;
+
+	/* overklagande.conf's statute says it; else the paragraph's lagrum,
+	 * when they name one of the two laws and not the other. */
+	if (p->understalls_lag != NULL)
+		return strstr(p->understalls_lag, "LVU") != NULL ? LAW_LVU :
+		    strstr(p->understalls_lag, "LVM") != NULL ? LAW_LVM : LAW_UNKNOWN;
+	for (i = 0; i < p->n_lagrum; i++) {
+		lvu = lvu || strstr(p->lagrum[i], "LVU") != NULL;
+		lvm = lvm || strstr(p->lagrum[i], "LVM") != NULL;
+	}
+	return lvu == lvm ? LAW_UNKNOWN : lvu ? LAW_LVU : LAW_LVM;
+}
+
+/* "a b c": the texts joined into one paragraph (NULLs left out; malloc'd). */
+static char *
+join(char *const *v, size_t n)
+{
+	size_t i, len = 1, used = 0, k;
+	char *out;
+
+	for (i = 0; i < n; i++)
+		len += v[i] != NULL ? strlen(v[i]) + 1 : 0;
+	out = xmalloc(len);
+	for (i = 0; i < n; i++) {
+		if (v[i] == NULL || v[i][0] == '\0')
+			continue;
+		if (used > 0)
+			out[used++] = ' ';
+		k = strlen(v[i]);
+		memcpy(out + used, v[i], k);
+		used += k;
+	}
+	out[used] = '\0';
+	return out;
+}
+
+/*
+ * What underställning means for the party (SPEC 2.1): the decision cannot be
+ * appealed; the nämnd submits it to the court by the statute's deadline; the
+ * court tries whether it shall stand; the party is heard and has a right to
+ * an offentligt biträde.  A deadline or statute that overklagande.conf does
+ * not give is left out, never guessed.
+ */
+static void
+understalls_part(struct layout *L, struct doc *d)
+{
+	const struct paragraf *p = d->p;
+	enum law law = law_of(p);
+	char dagar[12], *frist = NULL, *bitrade_lag = NULL, *v[3], *para;
+	size_t i;
+
+	snprintf(dagar, sizeof(dagar), "%d", p->understalls_dagar);
+	doc_var(d, "dagar", dagar);
+	doc_var(d, "lag", p->understalls_lag);
+	if (p->understalls_dagar == 7)
+		frist = T(d, T_UNDERSTALLS_FRIST_VECKA);
+	else if (p->understalls_dagar == 0)
+		frist = T(d, T_UNDERSTALLS_FRIST_GENAST);
+	else if (p->understalls_dagar > 0)
+		frist = T(d, T_UNDERSTALLS_FRIST_DAGAR);
+	doc_var(d, "frist", frist);
+	if (law != LAW_UNKNOWN)
+		bitrade_lag = T(d, law == LAW_LVU ? T_UNDERSTALLS_BITRADE_LVU :
+		    T_UNDERSTALLS_BITRADE_LVM);
+	doc_var(d, "bitrade_lag", bitrade_lag);
+
+	doc_heading(L, d, T_UNDERSTALLS_RUBRIK);
+	v[0] = T(d, T_UNDERSTALLS_EJ_OVERKLAGBART);
+	v[1] = T(d, frist != NULL ? T_UNDERSTALLS_UNDERSTALLNING :
+	    T_UNDERSTALLS_UNDERSTALLNING_UTAN_FRIST);
+	v[2] = p->understalls_lag != NULL ? T(d, T_UNDERSTALLS_LAG) : NULL;
+	para = join(v, 3);
+	doc_para(L, para);
+	free(para);
+	for (i = 0; i < 3; i++)
+		free(v[i]);
+	v[0] = T(d, T_UNDERSTALLS_PROVNING);
+	v[1] = T(d, T_UNDERSTALLS_HORAS);
+	para = join(v, 2);
+	doc_para(L, para);
+	free(para);
+	free(v[0]);
+	free(v[1]);
+	doc_para_t(L, d, bitrade_lag != NULL ? T_UNDERSTALLS_BITRADE :
+	    T_UNDERSTALLS_BITRADE_UTAN_LAG);
+	doc_var(d, "frist", NULL);
+	doc_var(d, "bitrade_lag", NULL);
+	free(frist);
+	free(bitrade_lag);
+}
+
+/* What a party may do about the decision, under its own heading. */
+static void
+appeal_part(struct layout *L, struct doc *d)
+{
+	switch (d->p->overklagande) {
+	case OVERKLAGANDE_FORVALTNINGSBESVAR:
+	case OVERKLAGANDE_LAGLIGHETSPROVNING:
+		doc_heading(L, d, T_BESLUT_OVERKLAGANDE_RUBRIK);
+		doc_para_t(L, d, d->p->overklagande == OVERKLAGANDE_FORVALTNINGSBESVAR ?
+		    T_BESLUT_FORVALTNINGSBESVAR : T_BESLUT_LAGLIGHETSPROVNING);
+		break;
+	case OVERKLAGANDE_UNDERSTALLS:
+		understalls_part(L, d);
+		break;
+	case OVERKLAGANDE_EJ_OVERKLAGBART: /* said under the decision itself */
+	case OVERKLAGANDE_EJ_ANGIVET:
+		break;
+	}
+}
+
+/*
+ * The end of the letter, "Frågor" and "Bilagor", kept on one page: a page
+ * never holds only the list of attachments (SPEC 4).
+ */
+static void
+closing_part(struct layout *L, struct doc *d)
+{
+	const struct geometry *g = L->g;
+	enum text items[2] = {d->party ? T_BESLUT_BILAGA_UTDRAG : T_UNDERRATTELSE_BILAGA_UTDRAG,
+	    d->p->overklagande == OVERKLAGANDE_LAGLIGHETSPROVNING ?
+	    T_BESLUT_BILAGA_LAGLIGHETSPROVNING : T_BESLUT_BILAGA_OVERKLAGANDE};
+	size_t n = d->party && appealable(d->p) ? 2 : 1, i;
+	float h, list = 0, heading = 0.6f * g->body_size + layout_line_height(L, g->heading_size);
+	char *s;
+
+	/* What doc_heading, doc_para and doc_item below take, and at least the
+	 * two lines layout_heading keeps with the last heading. */
+	s = T(d, d->party ? T_BESLUT_KONTAKT : T_UNDERRATTELSE_KONTAKT);
+	h = 2 * heading + layout_text_height(L, PDF_REGULAR, g->body_size, s, 0, NULL) +
+	    0.4f * g->body_size;
+	free(s);
+	for (i = 0; i < n; i++) {
+		s = T(d, items[i]);
+		list += layout_text_height(L, PDF_REGULAR, g->body_size, s, 0, "–");
+		free(s);
+	}
+	h += list > 2 * layout_line_height(L, g->body_size) ? list :
+	    2 * layout_line_height(L, g->body_size);
+	layout_need(L, h);
+	doc_heading(L, d, T_BESLUT_KONTAKT_RUBRIK);
+	doc_para_t(L, d, d->party ? T_BESLUT_KONTAKT : T_UNDERRATTELSE_KONTAKT);
+	doc_heading(L, d, T_BESLUT_BILAGOR_RUBRIK);
+	for (i = 0; i < n; i++)
+		doc_with_text(L, d, items[i], doc_item);
 }
 
 static void
@@ -119,6 +319,9 @@ render_beslut(struct layout *L, struct doc *d)
 	doc_para_t(L, d, d->party ? T_BESLUT_INLEDNING : T_UNDERRATTELSE_INLEDNING);
 	doc_heading(L, d, T_BESLUT_BESLUT_RUBRIK);
 	doc_punkter(L, p);
+	/* One sentence, under no heading that speaks of appealing (SPEC 4). */
+	if (d->party && p->overklagande == OVERKLAGANDE_EJ_OVERKLAGBART)
+		doc_para_t(L, d, T_BESLUT_EJ_OVERKLAGBART);
 	if (p->n_skal > 0 && (d->delar & DEL_SKAL)) {
 		size_t i;
 
@@ -130,22 +333,9 @@ render_beslut(struct layout *L, struct doc *d)
 		doc_heading(L, d, T_BESLUT_LAGRUM_RUBRIK);
 		doc_lines(L, p->lagrum, p->n_lagrum);
 	}
-	if (d->party && p->overklagande != OVERKLAGANDE_EJ_ANGIVET) {
-		doc_heading(L, d, T_BESLUT_OVERKLAGANDE_RUBRIK);
-		doc_para_t(L, d, p->overklagande == OVERKLAGANDE_FORVALTNINGSBESVAR ?
-			      T_BESLUT_FORVALTNINGSBESVAR :
-			  p->overklagande == OVERKLAGANDE_LAGLIGHETSPROVNING ?
-			      T_BESLUT_LAGLIGHETSPROVNING :
-			      T_BESLUT_EJ_OVERKLAGBART);
-	}
-	doc_heading(L, d, T_BESLUT_KONTAKT_RUBRIK);
-	doc_para_t(L, d, d->party ? T_BESLUT_KONTAKT : T_UNDERRATTELSE_KONTAKT);
-	doc_heading(L, d, T_BESLUT_BILAGOR_RUBRIK);
-	doc_with_text(L, d, d->party ? T_BESLUT_BILAGA_UTDRAG : T_UNDERRATTELSE_BILAGA_UTDRAG,
-	    doc_item);
-	if (d->party && appealable(p))
-		doc_with_text(L, d, p->overklagande == OVERKLAGANDE_LAGLIGHETSPROVNING ?
-		    T_BESLUT_BILAGA_LAGLIGHETSPROVNING : T_BESLUT_BILAGA_OVERKLAGANDE, doc_item);
+	if (d->party)
+		appeal_part(L, d);
+	closing_part(L, d);
 	doc_part_end(L, d, 3);
 }
 
@@ -230,14 +420,21 @@ render_longtext(struct layout *L, struct doc *d, const char *src)
 static void
 render_hanvisning(struct layout *L, struct doc *d)
 {
-	const char *src = d->r->t->longtext[d->p->overklagande ==
-		    OVERKLAGANDE_LAGLIGHETSPROVNING ?
-		L_LAGLIGHETSPROVNING :
-		L_FORVALTNINGSBESVAR];
+	bool lp = d->p->overklagande == OVERKLAGANDE_LAGLIGHETSPROVNING;
+	char *anslag = NULL;
 
+	/* The three weeks of a laglighetsprövning run from the anslag: with
+	 * its date known, the sheet says it and the last day. */
+	if (lp && d->anslag_lang[0] != '\0') {
+		anslag = T(d, T_BESLUT_LAGLIGHETSPROVNING_ANSLAG);
+		doc_var(d, "anslag_frist", anslag);
+	}
 	layout_part_begin(L, hanvisning_page, d);
-	render_longtext(L, d, src);
+	render_longtext(L, d, d->r->t->longtext[lp ? L_LAGLIGHETSPROVNING :
+	    L_FORVALTNINGSBESVAR]);
 	doc_part_end(L, d, 1);
+	doc_var(d, "anslag_frist", NULL);
+	free(anslag);
 }
 
 /* ---- delgivningskvitto ---- */
@@ -268,12 +465,15 @@ static void
 render_kvitto(struct layout *L, struct doc *d)
 {
 	const struct geometry *g = L->g;
-	const char *addr = d->r->cfg->org_address, *p, *q;
-	char *s, *value;
+	const struct config *c = d->r->cfg;
+	const char *addr = c->org_address, *p, *q, *lines[16];
+	char *value, *parts[12];
+	size_t n = 0, np = 0, i;
+	float h;
 
 	layout_part_begin(L, kvitto_page, d);
-	doc_title(L, d, T_KVITTO_INLEDNING, g->title_size);
-	layout_gap(L, g->body_size * 0.5f);
+	/* The title is the page head's, once. */
+	doc_para_t(L, d, T_KVITTO_INLEDNING);
 	doc_para_t(L, d, T_KVITTO_ARENDE);
 	if ((d->delar & DEL_RUBRIK) && d->p->rubrik != NULL)
 		doc_para(L, d->p->rubrik);
@@ -292,15 +492,32 @@ render_kvitto(struct layout *L, struct doc *d)
 	doc_with_text(L, d, T_KVITTO_NAMNFORTYDLIGANDE, doc_sign_line);
 	layout_gap(L, g->body_size * 1.5f);
 	doc_para_t(L, d, T_KVITTO_INSTRUKTION);
-	doc_title(L, d, T_KVITTO_RETUR_RUBRIK, g->body_size);
-	layout_text(L, PDF_REGULAR, g->body_size, namnd(d->r), 0, NULL);
-	/* "Box 1, 123 45 Ort" is written one part to a line, as on an envelope. */
-	for (p = addr; p != NULL && *p != '\0'; p = q != NULL ? q + 2 : NULL) {
+
+	/*
+	 * The return address, as on an envelope: the kommun, the nämnd, then
+	 * "Box 1, 123 45 Ort" one part to a line; for a reply-paid envelope
+	 * [delgivning] svarsforsandelse above and porto under.  Kept on one page.
+	 */
+	if (c->delgivning_svarsforsandelse != NULL)
+		lines[n++] = c->delgivning_svarsforsandelse;
+	lines[n++] = org_or(c->org_name, d->r->s->protokoll.kommun);
+	if (strcmp(namnd(d->r), lines[n - 1]) != 0)
+		lines[n++] = namnd(d->r);
+	for (p = addr; p != NULL && *p != '\0' && np < 12; p = q != NULL ? q + 2 : NULL) {
 		q = strstr(p, ", ");
-		s = q != NULL ? xstrndup(p, (size_t)(q - p)) : xstrdup(p);
-		layout_text(L, PDF_REGULAR, g->body_size, s, 0, NULL);
-		free(s);
+		parts[np] = q != NULL ? xstrndup(p, (size_t)(q - p)) : xstrdup(p);
+		lines[n++] = parts[np++];
 	}
+	if (c->delgivning_porto != NULL)
+		lines[n++] = c->delgivning_porto;
+	h = layout_line_height(L, g->body_size) * (float)(n + 1) + g->body_size * 0.6f;
+	layout_need(L, h);
+	doc_title(L, d, T_KVITTO_RETUR_RUBRIK, g->body_size);
+	for (i = 0; i < n; i++)
+		layout_text(L, c->delgivning_svarsforsandelse != NULL && i == 0 ? PDF_BOLD :
+		    PDF_REGULAR, g->body_size, lines[i], 0, NULL);
+	for (i = 0; i < np; i++)
+		free(parts[i]);
 	doc_part_end(L, d, 2);
 }
 

@@ -161,6 +161,7 @@ part parts
 part render
 part address
 part appeal
+part letter
 
 # ---- send: delivery, exactly once, audit ----
 part send

@@ -164,7 +164,7 @@ EXPEDIERA_AUDIT_NOW=2026-12-20T10:00:00Z x status
 # ---- kvitto: the served date and the last day to appeal ----
 kid=$(python3 -c 'import json,sys; print([r["id"] for r in json.load(open(sys.argv[1]))["forsandelser"] if r["mottagare"].startswith("Karl") and r["delgivning"]][0])' "$tmp/hist.json")
 kfile=$(ls "$A"/out/print/utskrift-*.pdf | tail -n 1)
-if pdftotext "$kfile" - | grep -q 'Delgivningskvitto' && pdftotext "$kfile" - | grep -q "$kid"; then ok; else
+if pdftotext "$kfile" - | grep -q 'DELGIVNINGSKVITTO' && pdftotext "$kfile" - | grep -q "$kid"; then ok; else
 	bad "after: the delgivningskvitto does not name the försändelse $kid"
 fi
 x kvitto "$kid" --datum 2026-11-19

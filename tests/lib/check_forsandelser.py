@@ -145,6 +145,16 @@ for d in doc["documents"]:
             check("tre veckor" not in flat and "Hur man överklagar" not in flat and
                   "Du kan överklaga" not in flat,
                   f"{f}: a decision that cannot be appealed gets the appeal text")
+        # Underställt (SPEC 2.1): not appealed, tried by the court; no appeal sheet.
+        if ovk is not None and ovk.get("typ") == "understalls":
+            check("kan inte överklagas" in flat and "underställs" in flat and
+                  "offentligt biträde" in flat, f"{f}: what underställning means is missing")
+            check("tre veckor" not in flat and "Hur man överklagar" not in flat and
+                  "Om du vill överklaga" not in flat, f"{f}: an underställt decision is "
+                  "said to be appealable")
+        if ovk is not None and ovk.get("typ") == "ej-overklagbart":
+            check("Om du vill överklaga" not in flat, f"{f}: an appeal heading above "
+                  "'kan inte överklagas'")
     else:
         check("UNDERRÄTTELSE OM BESLUT" in flat, f"{f}: an informed recipient's letter is "
               "not an underrättelse om beslut")
