@@ -157,6 +157,7 @@ part parts
 # ---- documents ----
 part render
 part address
+part protocol
 
 # ---- send: delivery, exactly once, audit ----
 part send
