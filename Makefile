@@ -38,7 +38,7 @@ SAN       = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined 
 SRCS = $(filter-out pipeline/main.c,$(sort $(wildcard pipeline/*.c)))
 HDRS = $(wildcard pipeline/*.h)
 XSDS = schemas/protokoll.xsd schemas/forsattsblad.xsd
-UNIT = test_personnummer test_config test_audit test_pdf test_mm test_text test_record test_appeal
+UNIT = test_personnummer test_config test_audit test_pdf test_mm test_text test_record test_appeal test_text_person
 
 OBJS      = $(SRCS:pipeline/%.c=build/%.o)
 ASAN_OBJS = $(SRCS:pipeline/%.c=build/asan/%.o)

@@ -107,6 +107,35 @@ fit_chars(struct pdf *pdf, enum pdf_font f, float size, const char *s, size_t le
 	return n;
 }
 
+/* "§" in UTF-8. */
+#define PARA_SIGN "\xc2\xa7"
+
+/*
+ * The end of the unit that starts at pos and is never broken: a word, and
+ * with it a "§" or "§§" after it and the number after that ("6 §",
+ * "43 § första", "§ 122"), as Swedish typesetting keeps them together.
+ */
+static size_t
+word_unit_end(const char *text, size_t len, size_t pos)
+{
+	size_t e = pos;
+
+	for (;;) {
+		while (e < len && text[e] != ' ')
+			e++;
+		if (e + 3 <= len && memcmp(text + e + 1, PARA_SIGN, 2) == 0) {
+			e += 1; /* "6 §": the sign goes with the number before it */
+			continue;
+		}
+		if (e >= 2 && memcmp(text + e - 2, PARA_SIGN, 2) == 0 && e + 1 < len &&
+		    text[e + 1] >= '0' && text[e + 1] <= '9') {
+			e += 1; /* "§ 122": and the number after it with the sign */
+			continue;
+		}
+		return e;
+	}
+}
+
 size_t
 layout_wrap(struct pdf *pdf, enum pdf_font f, float size, const char *text, size_t len,
     float width, struct layout_line *lines, size_t max)
@@ -122,9 +151,7 @@ layout_wrap(struct pdf *pdf, enum pdf_font f, float size, const char *text, size
 		line_start = line_end = pos;
 		w = 0;
 		for (;;) {
-			word_end = pos;
-			while (word_end < len && text[word_end] != ' ')
-				word_end++;
+			word_end = word_unit_end(text, len, pos);
 			ww = pdf_text_width(pdf, f, size, text + pos, word_end - pos);
 			if (line_end == line_start && ww > width) {
 				/* A word wider than the line: break it. */
@@ -207,7 +234,14 @@ layout_text_height(struct layout *L, enum pdf_font f, float size, const char *te
 void
 layout_heading(struct layout *L, enum pdf_font f, float size, const char *text)
 {
-	/* The heading's own lines and two body lines after it. */
-	layout_need(L, layout_line_height(L, size) + 2 * layout_line_height(L, L->g->body_size));
+	layout_heading_keep(L, f, size, text, 2 * layout_line_height(L, L->g->body_size));
+}
+
+void
+layout_heading_keep(struct layout *L, enum pdf_font f, float size, const char *text,
+    float follow)
+{
+	/* All of the heading's lines, however many it wraps to, and what follows. */
+	layout_need(L, layout_text_height(L, f, size, text, 0, NULL) + follow);
 	layout_text(L, f, size, text, 0, NULL);
 }

@@ -74,8 +74,15 @@ void layout_text(struct layout *, enum pdf_font, float size, const char *text, f
 float layout_text_height(struct layout *, enum pdf_font, float size, const char *text,
     float indent, const char *bullet);
 
-/* A heading: kept on the same page as at least two lines of what follows. */
+/*
+ * A heading: all its lines kept on the same page as at least two lines of
+ * what follows.  layout_heading_keep: as at least follow points of it (the
+ * height of a sub-heading and its first lines, say, when the heading heads
+ * a section that opens with one).
+ */
 void layout_heading(struct layout *, enum pdf_font, float size, const char *text);
+void layout_heading_keep(struct layout *, enum pdf_font, float size, const char *text,
+    float follow);
 
 /* The height of one line at size. */
 float layout_line_height(const struct layout *, float size);

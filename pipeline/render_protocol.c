@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "render_impl.h"
+#include "text_person.h"
 #include "xmalloc.h"
 
 /* ---- protokollsutdrag ---- */
@@ -80,29 +81,6 @@ utdrag_page(struct layout *L, void *arg, size_t n)
 	free(l1);
 }
 
-#define SKICKAS_MAX (ROLL__MAX + 64)
-
-/* "Vårdnadshavare, Familjehemmet, Akt": roles once each, then skickas-till. */
-static size_t
-skickas_list(struct doc *d, const char *v[SKICKAS_MAX])
-{
-	bool seen[ROLL__MAX] = {false};
-	size_t n = 0, i;
-
-	if (d->fb != NULL)
-		for (i = 0; i < d->fb->n_mottagare; i++) {
-			enum roll r = d->fb->mottagare[i].roll;
-
-			if (!seen[r]) {
-				seen[r] = true;
-				v[n++] = d->r->t->text[T_ROLL_FIRST + r];
-			}
-		}
-	for (i = 0; i < d->p->n_skickas_till && n < SKICKAS_MAX; i++)
-		v[n++] = d->p->skickas_till[i];
-	return n;
-}
-
 /* The height doc_lines takes. */
 static float
 list_height(struct layout *L, const char *const *v, size_t n)
@@ -166,6 +144,55 @@ keep_with_tail(struct layout *L, float last, float tail)
 		layout_need(L, last + tail);
 }
 
+/*
+ * "Ärendet gäller Liam Åkesson (20200509-9813).", the number inside the
+ * sentence when with_pnr (malloc'd).
+ */
+static char *
+galler_text(struct doc *d, bool with_pnr)
+{
+	const struct paragraf *p = d->p;
+	char *who = with_pnr && p->galler.pnr.raw != NULL ?
+	    xasprintf("%s (%s)", p->galler.namn, p->galler.pnr.raw) : NULL, *s;
+
+	if (who != NULL)
+		doc_var(d, "galler", who);
+	s = T(d, T_UTDRAG_GALLER);
+	if (who != NULL)
+		doc_var(d, "galler", p->galler.namn);
+	free(who);
+	return s;
+}
+
+/* The height doc_para takes for s. */
+static float
+para_height(struct layout *L, const char *s)
+{
+	return layout_text_height(L, PDF_REGULAR, L->g->body_size, s, 0, NULL) +
+	    L->g->body_size * 0.4f;
+}
+
+/*
+ * The height of what opens a paragraph's body up to two lines of its
+ * decision: the galler sentence (when this reader gets it), the "Beslut"
+ * heading and the two lines layout_heading keeps with it.  The paragraph's
+ * head keeps this much with it, so that no page ends in a § and its rubrik
+ * (or those and "Ärendet gäller …" alone).
+ */
+static float
+opening_height(struct layout *L, struct doc *d, bool with_galler_pnr)
+{
+	float h = heading_height(L) + 2 * layout_line_height(L, L->g->body_size);
+
+	if (d->p->has_galler && (d->delar & DEL_GALLER)) {
+		char *s = galler_text(d, with_galler_pnr);
+
+		h += para_height(L, s);
+		free(s);
+	}
+	return h;
+}
+
 static void
 paragraf_body(struct layout *L, struct doc *d, bool with_galler_pnr, float tail)
 {
@@ -175,16 +202,10 @@ paragraf_body(struct layout *L, struct doc *d, bool with_galler_pnr, float tail)
 	size_t i;
 
 	if (p->has_galler && (d->delar & DEL_GALLER)) {
-		/* "Ärendet gäller Liam Åkesson (20200509-9813).": the number inside the sentence. */
-		char *who = with_galler_pnr && p->galler.pnr.raw != NULL ?
-		    xasprintf("%s (%s)", p->galler.namn, p->galler.pnr.raw) : NULL;
+		char *s = galler_text(d, with_galler_pnr);
 
-		if (who != NULL)
-			doc_var(d, "galler", who);
-		doc_para_t(L, d, T_UTDRAG_GALLER);
-		if (who != NULL)
-			doc_var(d, "galler", p->galler.namn);
-		free(who);
+		doc_para(L, s);
+		free(s);
 	}
 	doc_heading(L, d, T_UTDRAG_BESLUT_RUBRIK);
 	doc_punkter(L, p);
@@ -222,14 +243,21 @@ paragraf_body(struct layout *L, struct doc *d, bool with_galler_pnr, float tail)
 	}
 }
 
-/* "§ 126   SN/2026:412" and under it rubrik, unless NULL. */
+/*
+ * "§ 126   SN/2026:412" and under it rubrik, unless NULL; kept on one page
+ * with follow points of what comes after it.
+ */
 static void
-paragraf_head(struct layout *L, struct doc *d, const char *rubrik)
+paragraf_head(struct layout *L, struct doc *d, const char *rubrik, float follow)
 {
 	char *nr = T(d, T_UTDRAG_PARAGRAF), *dnr = T(d, T_UTDRAG_DNR);
-	float lh = layout_line_height(L, L->g->heading_size + 1);
+	float lh = layout_line_height(L, L->g->heading_size + 1), gap = L->g->body_size * 0.4f;
+	float h = lh + gap + follow;
 
-	layout_need(L, lh + 3 * layout_line_height(L, L->g->body_size));
+	if (rubrik != NULL)
+		h += layout_text_height(L, PDF_BOLD, L->g->heading_size, rubrik, 0, NULL);
+	/* a little slack: the parts are drawn one by one, summed in another order */
+	layout_need(L, h + 1);
 	doc_text_at(L, PDF_BOLD, L->g->heading_size + 1, L->left,
 	    L->y - pdf_ascent(L->pdf, PDF_BOLD, L->g->heading_size + 1), nr);
 	if (d->p->dnr != NULL)
@@ -237,8 +265,8 @@ paragraf_head(struct layout *L, struct doc *d, const char *rubrik)
 		    L->y - pdf_ascent(L->pdf, PDF_BOLD, L->g->heading_size + 1), dnr);
 	L->y -= lh;
 	if (rubrik != NULL)
-		layout_heading(L, PDF_BOLD, L->g->heading_size, rubrik);
-	layout_gap(L, L->g->body_size * 0.4f);
+		layout_text(L, PDF_BOLD, L->g->heading_size, rubrik, 0, NULL);
+	layout_gap(L, gap);
 	free(nr);
 	free(dnr);
 }
@@ -255,25 +283,38 @@ left_out(const struct paragraf *p, unsigned delar)
 	    (p->n_beslutsunderlag > 0 && !(delar & DEL_BESLUTSUNDERLAG));
 }
 
+/*
+ * The certified extract shows what the protocol says and nothing else (SPEC
+ * 4): its "Beslutet skickas till" is the paragraph's own <skickas-till>, not
+ * who the försättsblad sends it to.  A reader learns no other recipient of
+ * the decision from it, not even by role (a parent must not learn of the
+ * family home from the list).
+ */
 void
 render_utdrag(struct layout *L, struct doc *d)
 {
-	const char *v[SKICKAS_MAX];
-	size_t n;
+	const struct paragraf *p = d->p;
+	bool delvis = left_out(p, d->delar);
+	float follow = opening_height(L, d, false);
+	char *s = NULL;
 
 	layout_part_begin(L, utdrag_page, d);
 	/* The archive copy of a rättelse carries the mark itself: it has no
 	 * letter in front of it. */
 	if (d->m == NULL)
 		doc_rattelse_mark(L, d);
-	paragraf_head(L, d, d->delar & DEL_RUBRIK ? d->p->rubrik : NULL);
 	/* An extract with parts left out says so first: it is not the whole
 	 * paragraph, and the reader should not take it for one. */
-	if (left_out(d->p, d->delar))
-		doc_para_t(L, d, T_UTDRAG_DELVIS);
-	n = skickas_list(d, v);
-	paragraf_body(L, d, false, paragraf_tail(NULL, L, d, v, n));
-	paragraf_tail(L, L, d, v, n);
+	if (delvis) {
+		s = T(d, T_UTDRAG_DELVIS);
+		follow += para_height(L, s);
+	}
+	paragraf_head(L, d, d->delar & DEL_RUBRIK ? p->rubrik : NULL, follow);
+	if (delvis)
+		doc_para(L, s);
+	free(s);
+	paragraf_body(L, d, false, paragraf_tail(NULL, L, d, p->skickas_till, p->n_skickas_till));
+	paragraf_tail(L, L, d, p->skickas_till, p->n_skickas_till);
 	doc_part_end(L, d, 2);
 }
 
@@ -319,28 +360,71 @@ labelled(struct layout *L, struct doc *d, enum text label, const char *value)
 }
 
 /*
+ * The decision points as the public protocol shows them (SPEC 4): the
+ * galler's name and personnummer replaced by "den unge" (under 18 on the
+ * meeting day) or "den enskilde"; v[i] malloc'd.
+ */
+static void
+public_punkter(struct doc *d, char **v)
+{
+	const struct paragraf *p = d->p;
+	const struct ident *id = &p->galler.pnr;
+	bool ung;
+	struct text_person who;
+	char *word, *genitive;
+	size_t i;
+
+	/* The paragraph's number, else the försättsblad's; unknown: not a child. */
+	if (!id->ok && p->fb != NULL)
+		id = &p->fb->galler.pnr;
+	ung = id->ok && age_on(&id->pnr.birth, &d->r->s->protokoll.sammantradesdatum) < 18;
+	who.namn = p->has_galler ? p->galler.namn : NULL;
+	who.pnr = p->has_galler ? p->galler.pnr.raw : NULL;
+	who.word = word = T(d, ung ? T_PROTOKOLL_DEN_UNGE : T_PROTOKOLL_DEN_ENSKILDE);
+	who.genitive = genitive = T(d, ung ? T_PROTOKOLL_DEN_UNGES : T_PROTOKOLL_DEN_ENSKILDES);
+	for (i = 0; i < p->n_punkter; i++)
+		v[i] = text_replace_person(p->punkter[i], &who);
+	free(word);
+	free(genitive);
+}
+
+/*
  * A paragraph the public protocol masks (SPEC 2.1): its number, dnr, public
  * rubrik (or "Sekretess") and the ground for secrecy; with offentligt-beslut
  * also the decision points, which OSL 26 kap. 7 § leaves outside
- * socialtjänstsekretess.  Nothing else of it: no galler, reasons, description
- * or documents.
+ * socialtjänstsekretess, but with no name or number of whom they concern.
+ * Nothing else of it: no galler, reasons, description or documents.
  */
 static void
 masked_paragraf(struct layout *L, struct doc *d)
 {
 	const struct paragraf *p = d->p;
-	char *rubrik;
+	struct paragraf shown = *p;
+	char *rubrik, *sekretess = T(d, T_PROTOKOLL_SEKRETESS), **v = NULL;
+	float follow;
+	size_t i;
 
+	if (p->offentligt_beslut) {
+		v = xreallocarray(NULL, p->n_punkter + 1, sizeof(*v));
+		public_punkter(d, v);
+		shown.punkter = (const char **)v;
+		follow = heading_height(L) + 2 * layout_line_height(L, L->g->body_size);
+	} else
+		follow = para_height(L, sekretess);
 	rubrik = p->offentlig_rubrik != NULL ? xstrdup(p->offentlig_rubrik) :
 					       T(d, T_PROTOKOLL_SEKRETESS_RUBRIK);
-	paragraf_head(L, d, rubrik);
+	paragraf_head(L, d, rubrik, follow);
 	free(rubrik);
-	if (p->offentligt_beslut) {
+	if (v != NULL) {
 		doc_heading(L, d, T_UTDRAG_BESLUT_RUBRIK);
-		doc_punkter(L, p);
+		doc_punkter(L, &shown);
 		layout_gap(L, L->g->body_size * 0.4f);
+		for (i = 0; i < p->n_punkter; i++)
+			free(v[i]);
+		free(v);
 	}
-	doc_para_t(L, d, T_PROTOKOLL_SEKRETESS);
+	doc_para(L, sekretess);
+	free(sekretess);
 }
 
 /* A line to sign on, with name and role (text i of the templates) under it. */
@@ -489,7 +573,7 @@ render_protokoll(const struct render *r, bool public, unsigned char **out, size_
 			masked_paragraf(&L, d);
 			continue;
 		}
-		paragraf_head(&L, d, p->rubrik);
+		paragraf_head(&L, d, p->rubrik, opening_height(&L, d, !public));
 		/* A paragraph published after a sekretessprövning still shows no
 		 * personnummer: the public protocol is read by anyone. */
 		paragraf_body(&L, d, !public, paragraf_tail(NULL, &L, d, p->skickas_till,

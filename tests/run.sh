@@ -162,6 +162,7 @@ part render
 part address
 part appeal
 part letter
+part protocol
 
 # ---- send: delivery, exactly once, audit ----
 part send
