@@ -161,6 +161,7 @@ part address
 # ---- send: delivery, exactly once, audit ----
 part send
 part promises
+part volume
 
 # ---- the outbox and log in PostgreSQL, several workers (when it is installed) ----
 part postgres
