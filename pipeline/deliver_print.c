@@ -109,7 +109,8 @@ batch_free(struct batch *b)
 /*
  * Draws one försändelse into its batch, with the instruction sheet for
  * Skatteverket and a blank page after an odd one (each starts on a new sheet
- * of a duplex print), and records it SENDING with the batch's file: the
+ * of a duplex print), every page marked with its id and sheet
+ * (render_volume.h), and records it SENDING with the batch's file: the
  * file does not exist until the batch is handed over at the end.
  */
 int
@@ -119,7 +120,7 @@ batch_add(struct ctx *c, struct batch *b, struct item *it)
 	bool rek = r->m->kanal == KANAL_REKOMMENDERAT;
 	struct batch_ent *e;
 	struct render_mark mark;
-	char err[1024], pages[16], sid[15];
+	char err[1024], pages[24], sheets[24], sid[15];
 
 	if (b->broken || (b->rec == NULL && batch_open(c, b) == -1))
 		return -1;
@@ -141,6 +142,7 @@ batch_add(struct ctx *c, struct batch *b, struct item *it)
 	e->seq = render_batch_count(b->rec) - 1;
 	e->off = ftell(b->spool);
 	snprintf(pages, sizeof(pages), "%zu", it->pages);
+	snprintf(sheets, sizeof(sheets), "%zu", (it->pages + 1) / 2);
 	fprintf(b->spool, "%s\t", it->id);
 	deliver_csv(b->spool, it->name, false);
 	/* The print house never learns a protected person's name. */
@@ -148,8 +150,11 @@ batch_add(struct ctx *c, struct batch *b, struct item *it)
 	deliver_csv(b->spool, b->skatteverket ? "" : r->m->adresser[0].postnummer, false);
 	deliver_csv(b->spool, pages, false);
 	deliver_csv(b->spool, it->sha, false);
-	/* the volume's name comes last, at the end of the run */
 	deliver_csv(b->spool, rek ? "ja" : "nej", false);
+	/* As every sheet of it says: "Försändelse SID · blad n av SHEETS". */
+	deliver_csv(b->spool, sid, false);
+	deliver_csv(b->spool, sheets, false);
+	/* the volume's name comes last, at the end of the run */
 	fputc('\n', b->spool);
 	/* It stays PENDING until its volume is written: SENDING names the file. */
 	it->batched = true;
@@ -209,7 +214,9 @@ volume_name(const struct batch *b, size_t k, const char *ext)
 /*
  * Volume k's manifest: a row for each of its försändelser, naming the
  * volume in its last column, so that the manifests of a run's volumes read
- * as one list.  0, or -1 with *m discarded.
+ * as one list.  markning is the id its sheets carry and blad how many
+ * sheets it has (as the mark's "av m"), so that the print house can check
+ * each envelope; rekommenderat says which to take to the post office apart.  0, or -1 with *m discarded.
  */
 static int
 volume_manifest(struct ctx *c, struct batch *b, size_t from, size_t to, const char *name,
@@ -224,7 +231,8 @@ volume_manifest(struct ctx *c, struct batch *b, size_t from, size_t to, const ch
 		    mname, strerror(errno));
 		return -1;
 	}
-	fputs("forsandelse,namn,postnummer,sidor,sha256,rekommenderat,volym\n", m->fp);
+	fputs("forsandelse,namn,postnummer,sidor,sha256,rekommenderat,markning,blad,volym\n",
+	    m->fp);
 	for (i = from; i < to; i++) {
 		if ((id = ent_id(b, &b->v[i], &row)) == NULL) {
 			fprintf(c->err, "expediera: den tillfälliga filen för %s kunde inte läsas\n",

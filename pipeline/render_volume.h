@@ -3,9 +3,11 @@
  *
  * A run's print batch (or its Skatteverket batch) is drawn one försändelse
  * after the other as the parts come, onto a recording (pdf.h's recorder):
- * for Skatteverket the instruction sheet first, then the försändelse, then a
- * blank page after an odd one, so that each starts on a new sheet of a duplex
- * print.  Only at the end, when the whole run is known and put in postnummer
+ * for Skatteverket the instruction sheet first (and a blank page after it
+ * when it is odd, so that it never shares a sheet with the letter), then the
+ * försändelse, then a blank page after an odd one, so that each starts on a
+ * new sheet of a duplex print.  Every page, blank ones too, is marked in the
+ * top margin with the försändelse's id and its sheet ("blad 2 av 3").  Only at the end, when the whole run is known and put in postnummer
  * order, are the volumes drawn from the recording, one PDF at a time, with
  * the same bytes as drawing them there directly.
  */
@@ -30,9 +32,10 @@ struct render_batch *render_batch_new(const struct render *, bool skatteverket, 
 
 /*
  * Draws the försändelse of p for m (fb its försättsblad, mark as render.h
- * says) at the end of the recording, as number render_batch_count() was
- * before; *pages its pages, the instruction sheet included and the blank
- * page not.  0, or -1 with a Swedish message ("§ 12: ..." or "NAME: ...")
+ * says; mark->forsandelse is also the id on every sheet) at the end of the
+ * recording, as number render_batch_count() was before; *pages its pages,
+ * the instruction sheet and its blank back included and the blank page at
+ * the end not (so its sheets are (*pages + 1) / 2).  0, or -1 with a Swedish message ("§ 12: ..." or "NAME: ...")
  * in err: the recording is then of no more use.
  */
 int render_batch_add(struct render_batch *, const struct render *, const struct paragraf *p,

@@ -69,6 +69,8 @@ static const struct {
 	[T_DOKUMENT_SIDFOT_TELEFON] = {"dokument", "sidfot_telefon"},
 	[T_DOKUMENT_SIDFOT_EPOST] = {"dokument", "sidfot_epost"},
 	[T_DOKUMENT_SIDFOT_WEBB] = {"dokument", "sidfot_webb"},
+	[T_DOKUMENT_BLAD] = {"dokument", "blad"},
+	[T_DOKUMENT_BLAD_REK] = {"dokument", "blad_rek"},
 	[T_BESLUT_TITEL] = {"beslut", "titel"},
 	[T_BESLUT_DATUM] = {"beslut", "datum"},
 	[T_BESLUT_DNR] = {"beslut", "dnr"},

@@ -85,6 +85,9 @@ for k in 0 1 3; do
 	w=$tmp/parts-send-$k
 	mkdir -p "$w"
 	sed "s|^database = .*|database = expediera.db|" examples/expediera.conf >"$w/expediera.conf"
+	# One person key for the three: the print volumes carry each försändelse's
+	# id (made with it) on every sheet.
+	[ "$k" -eq 0 ] || install -m 600 "$tmp/parts-send-0/expediera.key" "$w/expediera.key"
 	(cd "$w" && EXPEDIERA_PART=$([ "$k" -eq 0 ] || echo "$k") EXPEDIERA_AUDIT_NOW=2026-11-20T10:00:00Z \
 	    "$top/$bin" send "$top/$ex" >stdout 2>stderr)
 	# Batch names carry the run's number and random id: not compared, in the
