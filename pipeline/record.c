@@ -435,28 +435,18 @@ int
 record_item(struct audit *a, const struct mottagare *m, const struct rec_keys *k,
     struct rec_item *ri)
 {
-	struct last_rattelse lr = {0, NULL};
 	struct returns rt;
 
 	memset(ri, 0, sizeof(*ri));
 	memset(&rt, 0, sizeof(rt));
-	if (audit_query(a, "rattelse", "pkey", k->pkey, collect_rattelse, &lr) == -1 ||
+	if (record_rattelse_item(a, k, ri) == -1 ||
 	    audit_query(a, "retur", "bas", k->bas, collect_retur, &rt) == -1) {
-		free(lr.data);
+		record_item_free(ri);
 		return -1;
 	}
-	ri->gen = lr.gen;
 	ri->returns = rt.n;
 	ri->returned_here = rt.n > 0 && same_adress(a, m, k->adress, rt.adress);
 	memcpy(ri->retur_datum, rt.datum, sizeof(ri->retur_datum));
-	if (lr.data != NULL) {
-		char *e = json_field(lr.data, "ersatter");
-
-		snprintf(ri->ersatter, sizeof(ri->ersatter), "%s", e != NULL ? e : "");
-		ri->orsak = json_field(lr.data, "orsak");
-		free(e);
-	}
-	free(lr.data);
 	if (ri->gen == 0 && ri->returns == 0)
 		memcpy(ri->key, k->bas, sizeof(ri->key));
 	else {
@@ -473,8 +463,8 @@ record_item(struct audit *a, const struct mottagare *m, const struct rec_keys *k
 void
 record_item_free(struct rec_item *ri)
 {
-	free(ri->orsak);
-	ri->orsak = NULL;
+	free(ri->till_mottagaren);
+	ri->till_mottagaren = NULL;
 }
 
 const char *

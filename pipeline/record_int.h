@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "audit.h"
+#include "record.h"
 #include "session.h"
 
 /* A role as the log names it ("vardnadshavare") as a person reads it ("Vårdnadshavare");
@@ -63,13 +64,11 @@ void field_copy(const char *data, const char *name, char out[33]);
 /* A JSON object of the names and values of kv (NULL-ended); malloc'd. */
 char *event_json(const char *const *kv);
 
-/* The last rättelse of a paragraph: its generation, and its data (record_rattelse.c). */
-struct last_rattelse {
-	int gen;
-	char *data;
-};
-
-/* An audit_query callback of "rattelse" events into a struct last_rattelse. */
-int collect_rattelse(void *arg, const struct audit_row *row);
+/*
+ * What the rättelser of its paragraph say of one recipient (record_rattelse.c):
+ * the gen, datum, ersatter, ersatt_id, beslutet_rattat and till_mottagaren
+ * of ri, which is otherwise left as it is.  0, or -1 on a log error.
+ */
+int record_rattelse_item(struct audit *, const struct rec_keys *, struct rec_item *ri);
 
 #endif
