@@ -177,6 +177,7 @@ part spool
 part status
 part after
 part fold
+part rattelse
 part systemd
 part install
 part sftp
