@@ -50,6 +50,8 @@ struct options {
 	unsigned long paragraf; /* rattelse --paragraf N */
 	const char *orsak;    /* rattelse, retur --orsak TEXT */
 	bool fel_mottagare;   /* rattelse --fel-mottagare */
+	bool beslutet_rattat; /* rattelse --beslutet-rattat */
+	const char *till_mottagaren; /* rattelse --till-mottagaren TEXT */
 	const char *datum;    /* retur, kvitto --datum DATE */
 	const char *dnr;      /* historik --dnr */
 	const char *sammantrade; /* historik --sammantrade */
@@ -74,6 +76,8 @@ enum {
 	OPT_DNR = 1 << 13,
 	OPT_SAMMANTRADE = 1 << 14,
 	OPT_PERSON = 1 << 15,
+	OPT_BESLUTET_RATTAT = 1 << 16,
+	OPT_TILL_MOTTAGAREN = 1 << 17,
 };
 
 /* What the runner does before a command's function (cmd_run). */

@@ -225,15 +225,18 @@ struct send_pass {
 /*
  * rattelse: only the corrected paragraph goes, and before it goes the log
  * records the rättelse (record_rattelse), so that its försändelser are new
- * ones, marked, and what went before is replaced.  0 goes on, -1 stops.
+ * ones, marked, and what went before is replaced.  Only the recipients the
+ * rättelse covers go: those whose försändelse changed, or every one when
+ * the decision's text was corrected.  0 goes on, -1 stops.
  */
 static int
 rattelse_part(struct send_pass *sp, struct session *part, struct routed *routes, size_t *n)
 {
 	const struct paragraf *p = NULL;
+	struct rec_rattelse rr;
 	char err[512];
-	size_t i, o, replaced, fel;
-	int gen;
+	size_t i, o;
+	int c;
 
 	for (i = 0; i < part->protokoll.n_paragrafer; i++)
 		if (part->protokoll.paragrafer[i].nr == sp->o->paragraf)
@@ -248,23 +251,42 @@ rattelse_part(struct send_pass *sp, struct session *part, struct routed *routes,
 	if (p->blocked || p->waiting) {
 		fprintf(stderr, "expediera: § %lu %s; ingen rättelse skickades\n", p->nr,
 		    p->waiting ? "väntar på justering" : "har fel som måste rättas först");
-		sp->rattelse_failed = true;
-		*n = 0;
-		return -1;
+		goto fail;
 	}
-	if (record_rattelse(sp->a, deliver_batch(sp->dv), part, p, sp->o->orsak,
-	    sp->o->fel_mottagare, &gen, &replaced, &fel, err, sizeof(err)) == -1) {
+	memset(&rr, 0, sizeof(rr));
+	rr.orsak = sp->o->orsak;
+	rr.till_mottagaren = sp->o->till_mottagaren;
+	rr.fel_mottagare = sp->o->fel_mottagare;
+	rr.beslutet_rattat = sp->o->beslutet_rattat;
+	if (record_rattelse(sp->a, deliver_batch(sp->dv), part, p, &rr, err, sizeof(err)) == -1) {
 		fprintf(stderr, "expediera: %s\n", err);
-		sp->rattelse_failed = true;
-		*n = 0;
-		return -1;
+		goto fail;
 	}
-	fprintf(stderr, "expediera: § %lu: rättelse %d; %zu tidigare försändelser ersätts\n",
-	    p->nr, gen, replaced);
-	if (fel > 0)
+	for (i = o = 0; i < *n; i++) {
+		if ((c = record_rattelse_covers(sp->a, part, p, routes[i].m, routes[i].internal,
+		    rr.gen)) == -1) {
+			fprintf(stderr, "expediera: %s\n", audit_error(sp->a));
+			goto fail;
+		}
+		if (c == 1)
+			routes[o++] = routes[i];
+	}
+	*n = o;
+	if (rr.resumed)
+		fprintf(stderr, "expediera: § %lu: rättelse %d (samma orsak som förra) fortsätter; "
+		    "den gäller %zu mottagare\n", p->nr, rr.gen, o);
+	else
+		fprintf(stderr, "expediera: § %lu: rättelse %d av %s; %zu mottagare får en ny "
+		    "försändelse, %zu tidigare försändelser ersätts\n", p->nr, rr.gen,
+		    rr.beslutet_rattat ? "beslutets text" : "utskicket", o, rr.replaced);
+	if (rr.felaktiga > 0)
 		fprintf(stderr, "expediera: § %lu: %zu registrerade som felaktigt utskickade "
-		    "(historik --dnr visar dem)\n", p->nr, fel);
+		    "(historik --dnr visar dem)\n", p->nr, rr.felaktiga);
 	return 0;
+fail:
+	sp->rattelse_failed = true;
+	*n = 0;
+	return -1;
 }
 
 static int

@@ -733,8 +733,12 @@ deliver_mark(const struct item *it, char sid[15], struct render_mark *mark)
 {
 	record_short_id(it->key, sid);
 	mark->forsandelse = sid;
-	mark->ersatter = it->ri.gen > 0 && it->ri.ersatter[0] != '\0' ? it->ri.ersatter : NULL;
-	mark->orsak = it->ri.gen > 0 ? it->ri.orsak : NULL;
+	memset(&mark->rattelse, 0, sizeof(mark->rattelse));
+	if (it->ri.gen > 0)
+		mark->rattelse = (struct render_rattelse){.datum = it->ri.datum,
+		    .ersatter = it->ri.ersatter, .ersatt_id = it->ri.ersatt_id[0] != '\0' ?
+		    it->ri.ersatt_id : NULL, .beslutet_rattat = it->ri.beslutet_rattat,
+		    .till_mottagaren = it->ri.till_mottagaren};
 }
 
 /* After a step: on to the next step, on to the next försändelse, or stop the part. */

@@ -79,17 +79,32 @@ static const struct command commands[] = {
 	"dnr), när, vilken väg, till vilken ort, dokumentets hash och läget nu:\n"
 	"skickad, ersatt, felaktigt utskickad, returnerad, delgiven eller hålls.\n"},
     {"rattelse", cmd_rattelse, NEED_PACKAGE | NEED_LETTER | NEED_SENDS,
-	OPT_PARAGRAF | OPT_ORSAK | OPT_FEL_MOTTAGARE, OPT_PARAGRAF | OPT_ORSAK, ARG_REQUIRED,
-	"%s kräver SESSION, --paragraf N och --orsak TEXT", NULL, NULL, NULL,
-	"SESSION --paragraf N --orsak TEXT [--fel-mottagare]",
-	"skicka en rättad paragraf till dem som ska ha den nu; det\n"
-	"             som skickades förut registreras som ersatt",
+	OPT_PARAGRAF | OPT_ORSAK | OPT_FEL_MOTTAGARE | OPT_BESLUTET_RATTAT | OPT_TILL_MOTTAGAREN,
+	OPT_PARAGRAF | OPT_ORSAK, ARG_REQUIRED, "%s kräver SESSION, --paragraf N och --orsak TEXT",
+	NULL, NULL, NULL,
+	"SESSION --paragraf N --orsak TEXT\n"
+	"                                [--fel-mottagare | --beslutet-rattat]\n"
+	"                                [--till-mottagaren TEXT]",
+	"rätta ett utskick (fel mottagare eller adress) eller beslutets\n"
+	"             text; det som skickades förut registreras som ersatt",
 	"användning: expediera rattelse SESSION --paragraf N --orsak TEXT\n"
-	"                          [--fel-mottagare] [--config FIL]\n\n"
-	"Skickar paragrafen på nytt, märkt \"Rättelse\", till alla som\n"
-	"försättsbladet nu anger; det som skickades förut registreras som ersatt,\n"
-	"med --fel-mottagare som felaktigt utskickat när mottagaren eller adressen\n"
-	"inte längre står på försättsbladet.\n"},
+	"                          [--fel-mottagare | --beslutet-rattat]\n"
+	"                          [--till-mottagaren TEXT] [--config FIL]\n\n"
+	"Rättar ett utskick av paragrafen. Utan --beslutet-rattat har beslutet inte\n"
+	"ändrats: bara de mottagare vars försändelse ändrats sedan utskicket (ny\n"
+	"adress, ny kanal, ny mottagare eller roll) får en ny, märkt \"Rättelse av\n"
+	"utskick\"; det som gick till någon som inte längre står på försättsbladet\n"
+	"registreras som ersatt. Med --beslutet-rattat har beslutets text rättats i\n"
+	"protokollet, och alla mottagare får beslutet på nytt, märkt \"Rättelse av\n"
+	"beslutets text\". Har inget ändrats och --beslutet-rattat saknas skickas\n"
+	"ingenting (slutstatus 1).\n\n"
+	"Brevet dateras den dag rättelsen görs och anger vilken försändelse det\n"
+	"ersätter. --orsak är nämndens interna anteckning: den sparas i\n"
+	"granskningsloggen (historik och status visar den) men skrivs aldrig i\n"
+	"brevet. Det mottagarna ska läsa anges med --till-mottagaren. Båda ska vara\n"
+	"en rad vanlig text, högst 500 tecken, utan styrtecken.\n\n"
+	"--fel-mottagare registrerar det som gick till fel mottagare eller adress\n"
+	"som felaktigt utskickat (för lex Sarah-utredningen).\n"},
     {"retur", cmd_retur, NEED_CONFIG | NEED_LOG | NEED_LOCK, OPT_DATUM | OPT_ORSAK, OPT_DATUM,
 	ARG_REQUIRED, "%s kräver FÖRSÄNDELSE och --datum ÅÅÅÅ-MM-DD", NULL, NULL, NULL,
 	"FÖRSÄNDELSE --datum DATUM [--orsak TEXT]",
@@ -156,6 +171,8 @@ static const struct {
     {OPT_PUBLIC, "--public", true}, {OPT_PRINT, "--print", true},
     {OPT_JSON, "--json", false}, {OPT_OUTPUT, "-o", false}, {OPT_ONCE, "--once", false},
     {OPT_SINCE, "--since", false}, {OPT_HEAD, "--head", false},
+    {OPT_BESLUTET_RATTAT, "--beslutet-rattat", true},
+    {OPT_TILL_MOTTAGAREN, "--till-mottagaren", true},
 };
 
 #define OPT_AFTER_SEND (OPT_PARAGRAF | OPT_FEL_MOTTAGARE | OPT_DATUM | OPT_ORSAK | OPT_DNR | \
@@ -204,7 +221,9 @@ options_given(const struct options *o)
 	    (o->head != NULL ? OPT_HEAD : 0) | (o->paragraf != 0 ? OPT_PARAGRAF : 0) |
 	    (o->fel_mottagare ? OPT_FEL_MOTTAGARE : 0) | (o->datum != NULL ? OPT_DATUM : 0) |
 	    (o->orsak != NULL ? OPT_ORSAK : 0) | (o->dnr != NULL ? OPT_DNR : 0) |
-	    (o->sammantrade != NULL ? OPT_SAMMANTRADE : 0) | (o->person != NULL ? OPT_PERSON : 0);
+	    (o->sammantrade != NULL ? OPT_SAMMANTRADE : 0) | (o->person != NULL ? OPT_PERSON : 0) |
+	    (o->beslutet_rattat ? OPT_BESLUTET_RATTAT : 0) |
+	    (o->till_mottagaren != NULL ? OPT_TILL_MOTTAGAREN : 0);
 }
 
 /* Refuses the first option of mask that o has and its command does not take. */
@@ -250,6 +269,31 @@ argument_ok(const struct command *c, const char *arg)
 	return false;
 }
 
+/*
+ * The free texts, before anything is opened: what goes to the log and to
+ * recipients is one line of plain text; --fel-mottagare (the sending went
+ * wrong) and --beslutet-rattat (the decision's text did) say different things.
+ */
+static int
+check_texts(const struct options *o)
+{
+	char msg[200];
+
+	if (o->fel_mottagare && o->beslutet_rattat) {
+		fputs("expediera: --fel-mottagare och --beslutet-rattat går inte att ange "
+		      "tillsammans: rättas utskicket (fel mottagare eller adress) eller beslutets "
+		      "text? Gör en rättelse för var sak\n", stderr);
+		return EXIT_USAGE;
+	}
+	if ((o->orsak != NULL && record_note_check("--orsak", o->orsak, msg, sizeof(msg)) == -1) ||
+	    (o->till_mottagaren != NULL && record_note_check("--till-mottagaren",
+	    o->till_mottagaren, msg, sizeof(msg)) == -1)) {
+		fprintf(stderr, "expediera: %s\n", msg);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 /* The command line against the table; 0, or an exit status after saying what is wrong. */
 static int
 check_args(struct options *o)
@@ -288,7 +332,9 @@ check_args(struct options *o)
 	}
 	if (c->only == NULL && (rc = refuse(o, OPT_PUBLIC | OPT_PRINT)) != 0)
 		return rc;
-	return refuse(o, ~0u);
+	if ((rc = refuse(o, ~0u)) != 0)
+		return rc;
+	return check_texts(o);
 }
 
 /*
@@ -349,6 +395,12 @@ parse_args(int argc, char *argv[], struct options *o)
 				return EXIT_USAGE;
 		} else if (strcmp(a, "--fel-mottagare") == 0) {
 			o->fel_mottagare = true;
+		} else if (strcmp(a, "--beslutet-rattat") == 0) {
+			o->beslutet_rattat = true;
+		} else if (strcmp(a, "--till-mottagaren") == 0) {
+			if ((o->till_mottagaren = option_value(argc, argv, &i,
+			    "--till-mottagaren kräver en text till mottagarna", false)) == NULL)
+				return EXIT_USAGE;
 		} else if (strcmp(a, "--paragraf") == 0 || strcmp(a, "--orsak") == 0 ||
 		    strcmp(a, "--datum") == 0 || strcmp(a, "--dnr") == 0 ||
 		    strcmp(a, "--sammantrade") == 0 || strcmp(a, "--person") == 0) {

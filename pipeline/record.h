@@ -40,15 +40,26 @@ int record_keys(const struct audit *, const struct session *, const struct parag
 /* The ident (and galler) key of a 12-digit personnummer or 10-digit orgnr. */
 int record_ident(const struct audit *, const char *digits, char out[33]);
 
-/* What the log says of one recipient before it is sent (record_item). */
+/*
+ * What the log says of one recipient before it is sent (record_item).  A
+ * rättelse covers only some recipients of its paragraph (those whose
+ * försändelse changed) unless the decision's text was corrected: gen is the
+ * last rättelse that covers this one.  Its reason (orsak) is the nämnd's
+ * internal note and is not here: nothing of it reaches a recipient.
+ */
 struct rec_item {
-	int gen;               /* the paragraph's rättelse, 0 when none */
+	int gen;               /* the last rättelse covering this recipient, 0 when none */
 	int returns;           /* times the post to this recipient came back */
 	bool returned_here;    /* and the sheet still has the address it came back from */
 	char retur_datum[11];  /* the last retur's date */
 	char key[33];          /* the försändelse's key: bas for gen 0 without returns */
-	char ersatter[11];     /* gen > 0: when what it replaces was sent (local date) */
-	char *orsak;           /* gen > 0: the rättelse's reason (malloc'd) */
+	/* gen > 0: */
+	char datum[11];        /* the day the rättelse was made (local date) */
+	char ersatter[11];     /* when what it replaces was sent (local date) */
+	char ersatt_id[15];    /* the short id of this recipient's försändelse it replaces;
+				  "" when it had none (it went to someone else) */
+	bool beslutet_rattat;  /* the decision's text was corrected, not only the sending */
+	char *till_mottagaren; /* the text for recipients, "" when none (malloc'd) */
 };
 
 /* m the recipient the keys were made of (record_keys), NULL for an internal entry. */
@@ -74,16 +85,51 @@ struct record_check {
 void record_check(void *arg, struct session *s);
 
 /*
- * Starts (or, when the last rättelse of the paragraph has this reason,
- * resumes) a rättelse of paragraph p in batch: records a "rattelse" event
- * and an "ersatt" event for each försändelse it replaces, felaktig when
- * fel_mottagare and its recipient or address is not on the sheet now.  0,
- * or -1 with a Swedish message in err (nothing sent before, nothing wrong
- * to point at).
+ * A rättelse of one paragraph (SPEC 4 and 7).  orsak is the nämnd's internal
+ * note, for the log only; till_mottagaren (NULL none) what recipients read.
+ * Without beslutet_rattat it corrects the sending: only the recipients whose
+ * försändelse changed since the last sending (another address or kanal, a
+ * new recipient or role) get a new one, and what went to a recipient no
+ * longer on the sheet is replaced; with it, the decision's text was
+ * corrected and every recipient gets it again.
+ */
+struct rec_rattelse {
+	const char *orsak;
+	const char *till_mottagaren;
+	bool fel_mottagare;    /* flag what went wrong as felaktigt utskickad */
+	bool beslutet_rattat;
+	/* set by record_rattelse: */
+	int gen;               /* the rättelse's generation */
+	size_t replaced;       /* earlier försändelser it replaces */
+	size_t felaktiga;      /* of them, flagged felaktigt utskickad */
+	bool resumed;          /* the same rättelse as the last, gone on with */
+};
+
+/*
+ * Starts (or, when the last rättelse of the paragraph is this one -- the
+ * same orsak, kind and text -- resumes) a rättelse of paragraph p in batch:
+ * records a "rattelse" event naming the recipients it covers and an "ersatt"
+ * event for each försändelse it replaces.  0, or -1 with a Swedish message
+ * in err (nothing sent before, nothing changed, nothing wrong to point at).
  */
 int record_rattelse(struct audit *, int64_t batch, const struct session *,
-    const struct paragraf *, const char *orsak, bool fel_mottagare, int *gen, size_t *replaced,
-    size_t *felaktiga, char *err, size_t errlen);
+    const struct paragraf *, struct rec_rattelse *, char *err, size_t errlen);
+
+/*
+ * Whether the rättelse gen of paragraph p covers recipient m (NULL and
+ * internal: an internal entry): 1 yes, 0 no, -1 on a log error.
+ */
+int record_rattelse_covers(struct audit *, const struct session *, const struct paragraf *,
+    const struct mottagare *, const char *internal, int gen);
+
+/*
+ * Whether s (an --orsak or --till-mottagaren given as flag) is text fit for
+ * the log and a letter: valid UTF-8, no control or format character (C0, DEL,
+ * C1, ANSI escapes, bidi overrides), not blank, at most RECORD_NOTE_MAX
+ * characters.  0, or -1 with a Swedish message.
+ */
+#define RECORD_NOTE_MAX 500
+int record_note_check(const char *flag, const char *s, char *msg, size_t msglen);
 
 /*
  * retur and kvitto: id is a försändelse's short id or key (a unique prefix

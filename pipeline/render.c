@@ -164,6 +164,25 @@ anslag_dates(const struct protokoll *pr, struct doc *d)
 	long_date(ymd, d->sista_dag_lang, sizeof(d->sista_dag_lang));
 }
 
+/*
+ * The date the letter itself carries ("YYYY-MM-DD"): letter_date, but a
+ * rättelse is dated the day it was made, as the log recorded it (so a
+ * rendering again gives the same bytes).  The protokollsutdrag behind it
+ * keeps its own dates: the decision is the one of the meeting.
+ */
+static void
+letter_day(const struct protokoll *pr, const struct paragraf *p, const struct render_mark *mark,
+    char out[11])
+{
+	struct ymd y;
+
+	if (mark != NULL && mark->rattelse.datum != NULL && ymd_parse(mark->rattelse.datum, &y)) {
+		ymd_format(&y, out);
+		return;
+	}
+	ymd_format(letter_date(pr, p), out);
+}
+
 void
 doc_init(struct doc *d, const struct render *r, const struct paragraf *p,
     const struct forsattsblad *fb, const struct mottagare *m, const struct render_mark *mark,
@@ -178,6 +197,7 @@ doc_init(struct doc *d, const struct render *r, const struct paragraf *p,
 	d->delar = m != NULL ? r->t->delar[m->roll] : DEL_ALLA;
 	ymd_format(&pr->sammantradesdatum, d->datum);
 	ymd_format(letter_date(pr, p), d->expedierad);
+	letter_day(pr, p, mark, d->brevdatum);
 	ymd_format(pr->justerad ? &pr->justerad_datum : &pr->sammantradesdatum, d->justerad);
 	d->handlaggare = handlaggare_text(fb != NULL ? &fb->handlaggare :
 						       &(struct handlaggare){0});
@@ -213,10 +233,6 @@ doc_init(struct doc *d, const struct render *r, const struct paragraf *p,
 	doc_var(d, "bitrade_lag", NULL);
 	doc_var(d, "n", d->n);
 	doc_var(d, "m", d->mm);
-	if (mark != NULL && mark->ersatter != NULL)
-		long_date(mark->ersatter, d->ersatt, sizeof(d->ersatt));
-	doc_var(d, "ersatt_datum", d->ersatt);
-	doc_var(d, "orsak", mark != NULL && mark->orsak != NULL ? mark->orsak : "");
 	doc_var(d, "mottagare", m != NULL ? m->namn : "");
 	doc_var(d, "forsandelse", mark != NULL ? mark->forsandelse : NULL);
 	if (p != NULL) {
@@ -485,18 +501,36 @@ doc_lines(struct layout *L, const char *const *v, size_t n)
 }
 
 /*
- * A rättelse says so first, before anything else on its first page: which
- * sending it replaces and why, so that no reader takes it for a second
- * decision.
+ * A rättelse says so first, before anything else on its first page: what it
+ * corrects -- the sending (a wrong recipient or address: the decision is the
+ * same) or the decision's text -- and which sending it replaces, so that no
+ * reader takes it for a second decision, nor a corrected sending for a
+ * changed decision.  A recipient who never got it is told it went wrong
+ * before, never to whom.  The nämnd's words to recipients follow when it
+ * gave any; its internal reason (the log's) never does.
  */
 void
 doc_rattelse_mark(struct layout *L, struct doc *d)
 {
-	if (d->mark == NULL || d->mark->ersatter == NULL)
+	const struct render_rattelse *rt;
+	bool ny;
+
+	if (d->mark == NULL || d->mark->rattelse.datum == NULL)
 		return;
-	doc_title(L, d, T_RATTELSE_RUBRIK, L->g->heading_size);
-	if (d->mark->orsak != NULL && d->mark->orsak[0] != '\0')
-		doc_para_t(L, d, T_RATTELSE_SKAL);
+	rt = &d->mark->rattelse;
+	ny = rt->ersatt_id == NULL;
+	d->ersatt[0] = '\0';
+	if (rt->ersatter != NULL)
+		long_date(rt->ersatter, d->ersatt, sizeof(d->ersatt));
+	doc_var(d, "ersatt_datum", d->ersatt);
+	doc_var(d, "ersatt_forsandelse", ny ? "" : rt->ersatt_id);
+	doc_var(d, "till_mottagaren", rt->till_mottagaren != NULL ? rt->till_mottagaren : "");
+	doc_title(L, d, rt->beslutet_rattat ? T_RATTELSE_RUBRIK_BESLUT : T_RATTELSE_RUBRIK_UTSKICK,
+	    L->g->heading_size);
+	doc_para_t(L, d, rt->beslutet_rattat ? (ny ? T_RATTELSE_BESLUT_NY : T_RATTELSE_BESLUT) :
+	    ny ? T_RATTELSE_UTSKICK_NY : T_RATTELSE_UTSKICK);
+	if (rt->till_mottagaren != NULL && rt->till_mottagaren[0] != '\0')
+		doc_para_t(L, d, T_RATTELSE_TILL_MOTTAGAREN);
 	layout_gap(L, L->g->body_size * 0.5f);
 }
 

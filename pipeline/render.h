@@ -34,10 +34,20 @@ struct render {
  * delgivningskvitto names, and for a rättelse what it replaces and why.  A
  * NULL mark, or NULL fields, leave the document as it would be without.
  */
+struct render_rattelse {
+	const char *datum;       /* the day it is made ("YYYY-MM-DD"); NULL: no rättelse */
+	const char *ersatter;    /* the day of the sending it replaces */
+	const char *ersatt_id;   /* the short id of the recipient's försändelse it replaces;
+				    NULL: the recipient had none (it went to someone else) */
+	bool beslutet_rattat;    /* the decision's text was corrected, not only the sending */
+	const char *till_mottagaren; /* the nämnd's words to recipients; NULL or "" none */
+};
+
 struct render_mark {
 	const char *forsandelse; /* short id on the delgivningskvitto; NULL "anges vid utskick" */
-	const char *ersatter;    /* a rättelse: the day ("YYYY-MM-DD") of the sending it replaces */
-	const char *orsak;       /* and why */
+	/* a rättelse: what it corrects and replaces.  Never the nämnd's internal
+	 * reason (the log's orsak): that is not for recipients. */
+	struct render_rattelse rattelse;
 };
 
 /*

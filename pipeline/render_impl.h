@@ -28,6 +28,7 @@ struct doc {
 	size_t nvars;
 	char nr[24], datum[11], expedierad[11], justerad[11], n[12], mm[12];
 	char ersatt[32];                /* "20 november 2026" */
+	char brevdatum[11];             /* the letter's own date (a rättelse: its day) */
 	/* The dates as running text writes them: "18 november 2026". */
 	char datum_lang[32], expedierad_lang[32], justerad_lang[32];
 	/* When protokoll.xml has <anslag>: the day it was put up, and the last
@@ -127,7 +128,7 @@ void doc_punkter(struct layout *, const struct paragraf *);
 /* An item of a list, after a dash; doc_lines: a list of them, and space after it. */
 void doc_item(struct layout *, const char *s);
 void doc_lines(struct layout *, const char *const *v, size_t n);
-/* What a rättelse says first: which sending it replaces and why. */
+/* What a rättelse says first: what it corrects, and which sending it replaces. */
 void doc_rattelse_mark(struct layout *, struct doc *);
 /* A line to write on, with its label under it. */
 void doc_sign_line(struct layout *, const char *label);

@@ -116,7 +116,7 @@ beslut_page(struct layout *L, void *arg, size_t n)
 {
 	struct doc *d = arg;
 	const struct geometry *g = L->g;
-	char *l1 = doc_label(d, T_BESLUT_DATUM, d->expedierad), *l2 = dnr_line(d);
+	char *l1 = doc_label(d, T_BESLUT_DATUM, d->brevdatum), *l2 = dnr_line(d);
 	const char *lines[3] = {l1, l2, NULL};
 	float y;
 

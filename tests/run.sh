@@ -185,6 +185,7 @@ part status
 part after
 part states
 part fold
+part rattelse
 part systemd
 part install
 part sftp
