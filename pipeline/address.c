@@ -114,3 +114,19 @@ address_fit(const struct address_window *aw, const struct address_block *b)
 	}
 	return 0;
 }
+
+float
+address_window_for(const struct geometry *g, const struct mottagare *m, const struct window *w,
+    struct window *out)
+{
+	float mark = 0;
+
+	*out = *w;
+	if (m->kanal == KANAL_REKOMMENDERAT) {
+		/* The mark's line (small size) and a little air under it, in mm. */
+		mark = g->small_size * 1.6f * 25.4f / 72.0f;
+		out->y += mark;
+		out->height -= mark;
+	}
+	return mark;
+}

@@ -76,4 +76,14 @@ float address_line_width(const struct address_window *, const char *text, float 
  */
 float address_fit(const struct address_window *, const struct address_block *);
 
+/*
+ * The window m's address has: w, less the line at its top that marks a
+ * kanal="rekommenderat" letter for the print house ("REKOMMENDERAT").  The
+ * renderer draws in it and rule address-unprintable measures it, so that
+ * what check lets through the letter can print.  Returns the mark's height
+ * in millimetres (0 without one).
+ */
+float address_window_for(const struct geometry *, const struct mottagare *m,
+    const struct window *w, struct window *out);
+
 #endif

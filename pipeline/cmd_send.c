@@ -75,7 +75,7 @@ print_route_text(const struct routed *r, FILE *fp)
 	fprintf(fp, "§ %-5lu ", r->p->nr);
 	if (r->internal != NULL) {
 		column(fp, r->internal, 34);
-		column(fp, route_names[r->route], 19);
+		column(fp, route_labels[r->route], 22);
 		fprintf(fp, "%s\n", r->reason);
 		return;
 	}
@@ -84,8 +84,8 @@ print_route_text(const struct routed *r, FILE *fp)
 	else
 		snprintf(masked, sizeof(masked), "%s", r->m->orgnr_ok ? r->m->orgnr : "-");
 	column(fp, masked, 18);
-	column(fp, roll_names[r->m->roll], 15);
-	column(fp, route_names[r->route], 19);
+	column(fp, roll_labels[r->m->roll], 15);
+	column(fp, route_labels[r->route], 22);
 	fprintf(fp, "%s (%s)\n", r->reason, r->m->namn);
 }
 
@@ -527,7 +527,7 @@ cmd_send(const struct options *o, struct run *r)
 		printf("%s: %zu mottagare:", shown(r->s.dir), dp.n);
 		for (i = 0; i < ROUTE__MAX; i++)
 			if (dp.count[i] > 0)
-				printf(" %s %zu", route_names[i], dp.count[i]);
+				printf(" %s %zu", route_labels[i], dp.count[i]);
 		if (dp.already > 0)
 			printf(", redan skickade %zu", dp.already);
 		puts(" (provkörning: inget skickades)");

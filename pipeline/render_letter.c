@@ -21,22 +21,20 @@
 /*
  * What the print house reads in the window above the address: "REKOMMENDERAT"
  * for kanal="rekommenderat", in small capitals at the top of the window; the
- * address then has the rest of the window.  Returns the height taken (mm).
+ * address then has the rest of the window (address_window_for).
  */
-static float
+static void
 window_mark(struct layout *L, struct doc *d, const struct window *w)
 {
 	const struct geometry *g = L->g;
 	char *s;
 
 	if (d->m->kanal != KANAL_REKOMMENDERAT)
-		return 0;
+		return;
 	s = T(d, T_BESLUT_REKOMMENDERAT);
 	doc_text_at(L, PDF_BOLD, g->small_size, PDF_MM(w->x + g->address_padding),
 	    mm_y(w->y + g->address_padding) - pdf_ascent(L->pdf, PDF_BOLD, g->small_size), s);
 	free(s);
-	/* The mark's line and a little air under it, in millimetres. */
-	return g->small_size * 1.6f * 25.4f / 72.0f;
 }
 
 /*
@@ -54,7 +52,7 @@ window_address(struct layout *L, struct doc *d)
 	struct address_window aw = {L->pdf, g, &w};
 	struct address_block b;
 	struct layout_line wl[8];
-	float size, width, x, y, mark;
+	float size, width, x, y;
 	size_t i, j, k;
 
 	if (d->m->skyddad) {
@@ -75,9 +73,8 @@ window_address(struct layout *L, struct doc *d)
 	address_block(d->m, &b);
 	if (b.n == 0)
 		return 0;
-	mark = window_mark(L, d, &w);
-	w.y += mark;
-	w.height -= mark;
+	window_mark(L, d, &w);
+	address_window_for(g, d->m, &g->window[d->r->window], &w);
 	if ((size = address_fit(&aw, &b)) == 0) {
 		snprintf(d->err, d->errlen, "adressen till %s får inte plats i kuvertfönstret "
 		    "(%g × %g mm)", d->m->namn, (double)g->window[d->r->window].width,

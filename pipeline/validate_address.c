@@ -239,16 +239,22 @@ unprintable_char(struct vctx *v, const struct forsattsblad *fb, const struct mot
 void
 validate_address_unprintable(struct vctx *v, struct forsattsblad *fb, struct mottagare *m)
 {
-	const struct address_window *aw = v->aw;
 	const struct adress *a = &m->adresser[0];
+	struct address_window own;
+	const struct address_window *aw = &own;
+	struct window w;
 	struct address_block b;
 	bool too_wide = false;
 	size_t i, nth = 0;
 	float min, room;
 	char *label;
 
-	if (aw == NULL)
+	if (v->aw == NULL)
 		return; /* a caller that makes no letters */
+	/* The window the letter leaves the address: less a rekommenderat mark. */
+	own = *v->aw;
+	address_window_for(own.g, m, own.w, &w);
+	own.w = &w;
 	min = aw->g->address_min_size;
 	room = address_room_width(aw);
 	address_block(m, &b);
@@ -303,7 +309,7 @@ validate_address_unprintable(struct vctx *v, struct forsattsblad *fb, struct mot
 		diag_add(&v->s->diag, RULE_ADDRESS_UNPRINTABLE, fb->file, a->line, fb_paragraf(fb),
 		    "Adressen till mottagaren %s har %zu rader och får inte plats i "
 		    "kuvertfönstret (%g × %g mm) ens med den minsta stilstorleken (%g pt). %s",
-		    label, b.n, (double)aw->w->width, (double)aw->w->height, (double)min,
+		    label, b.n, (double)v->aw->w->width, (double)v->aw->w->height, (double)min,
 		    co && two ? "Ta bort en rad, till exempel c/o-raden eller den andra "
 				"utdelningsadressen." :
 		    co  ? "Ta bort en rad, till exempel c/o-raden." :
