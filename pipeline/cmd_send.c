@@ -75,7 +75,7 @@ print_route_text(const struct routed *r, FILE *fp)
 	fprintf(fp, "§ %-5lu ", r->p->nr);
 	if (r->internal != NULL) {
 		column(fp, r->internal, 34);
-		column(fp, route_labels[r->route], 22);
+		column(fp, route_labels[r->route], 32);
 		fprintf(fp, "%s\n", r->reason);
 		return;
 	}
@@ -85,7 +85,7 @@ print_route_text(const struct routed *r, FILE *fp)
 		snprintf(masked, sizeof(masked), "%s", r->m->orgnr_ok ? r->m->orgnr : "-");
 	column(fp, masked, 18);
 	column(fp, roll_labels[r->m->roll], 15);
-	column(fp, route_labels[r->route], 22);
+	column(fp, route_labels[r->route], 32);
 	fprintf(fp, "%s (%s)\n", r->reason, r->m->namn);
 }
 

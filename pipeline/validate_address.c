@@ -308,8 +308,10 @@ validate_address_unprintable(struct vctx *v, struct forsattsblad *fb, struct mot
 		label = recipient_label(v, m);
 		diag_add(&v->s->diag, RULE_ADDRESS_UNPRINTABLE, fb->file, a->line, fb_paragraf(fb),
 		    "Adressen till mottagaren %s har %zu rader och får inte plats i "
-		    "kuvertfönstret (%g × %g mm) ens med den minsta stilstorleken (%g pt). %s",
-		    label, b.n, (double)v->aw->w->width, (double)v->aw->w->height, (double)min,
+		    "kuvertfönstret (%g × %g mm%s) ens med den minsta stilstorleken (%g pt). %s",
+		    label, b.n, (double)v->aw->w->width, (double)v->aw->w->height,
+		    m->kanal == KANAL_REKOMMENDERAT ? ", där raden REKOMMENDERAT står överst" : "",
+		    (double)min,
 		    co && two ? "Ta bort en rad, till exempel c/o-raden eller den andra "
 				"utdelningsadressen." :
 		    co  ? "Ta bort en rad, till exempel c/o-raden." :

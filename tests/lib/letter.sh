@@ -184,3 +184,30 @@ case $w in *'Tillkännagivandet'*|*'senast den'*) bad "letter: the sheet without
 # ---- the same input, the same bytes ----
 "$bin" render --config "$conf" "$L/pkg" -o "$L/r2" >/dev/null 2>&1
 diff -r "$L/r" "$L/r2" >/dev/null && ok || bad "letter: output differs between two runs"
+
+# ---- the REKOMMENDERAT line takes room check must count ----
+# In a window 27 mm high, five address lines fit at the smallest size only
+# without the mark: check refuses the rekommenderat letter it could not draw,
+# and lets the same address through by ordinary post.
+rm -rf "$L/rk" "$L/rkt"
+cp -r "$L/pkg" "$L/rk"
+cp -r templates "$L/rkt"
+sed -i '/^\[window.left\]/,/^height/ s/^height = 40/height = 27/' "$L/rkt/layout.conf"
+python3 - "$L/rk/forsattsblad/sn-2026-431.xml" <<'PY'
+import sys
+f = sys.argv[1]; s = open(f).read()
+s = s.replace("""      <utdelningsadress>Bruksgatan 5</utdelningsadress>""",
+"""      <co>c/o Familjen Andersson-Lindqvist</co>
+      <utdelningsadress>Bruksgatan 5 lgh 1203, uppgång B</utdelningsadress>
+      <utdelningsadress>Gamla industriområdet, Norra porten</utdelningsadress>""")
+open(f, "w").write(s)
+PY
+EXPEDIERA_TEMPLATES=$L/rkt "$bin" check --config "$conf" "$L/rk" >/dev/null 2>"$tmp/err"
+r=$?
+if [ "$r" -eq 1 ] && grep -q 'sn-2026-431.xml:[0-9]*: fel: address-unprintable: .*Tobias Nyström.*REKOMMENDERAT' "$tmp/err"; then ok; else
+	bad "letter: check lets through a rekommenderat address the window cannot hold with its mark (exit $r)"; head -n 3 "$tmp/err"
+fi
+sed -i 's/kanal="rekommenderat"/kanal="post"/' "$L/rk/forsattsblad/sn-2026-431.xml"
+EXPEDIERA_TEMPLATES=$L/rkt "$bin" check --config "$conf" "$L/rk" >/dev/null 2>"$tmp/err"
+r=$?
+[ "$r" -eq 0 ] && ok || { bad "letter: the same address by post is refused (exit $r)"; head -n 3 "$tmp/err"; }

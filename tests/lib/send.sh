@@ -42,7 +42,7 @@ import re, sys
 cols = set()
 for line in sys.stdin:
     if line.startswith("§"):
-        m = re.search(r" (archive|print-skatteverket|print|digital|manual|held) ", line)
+        m = re.search(r" (akt|post via Skatteverket|post|digital brevlåda|överlämnas till annan avsändare|ingen väg) ", line)
         cols.add(m.start() if m else -1)
 sys.exit(0 if len(cols) == 1 and -1 not in cols else 1)' && ok || bad "send --dry-run: the route column is not aligned"
 want_print=$(python3 -c 'import json,sys; print(sum(1 for r in json.load(open(sys.argv[1]))["routes"] if r["route"] == "print"))' "$tmp/dry.json")
