@@ -480,6 +480,10 @@ item_admit(struct ctx *c, struct item *it, bool document)
 		fprintf(c->err, "expediera: § %lu: slut på minne\n", it->r->p->nr);
 		return -1;
 	}
+	/* The lista's time is the route event's: taken now, not when the item
+	 * was prepared, so that a later run's "skickad tidigare" (which reads
+	 * the event) shows the same minute even on a slow machine. */
+	(void)clock_utc(it->when);
 	rc = outbox_admit(c->a, c->batch, &ob, notes, document ? 2 : 1, &it->state);
 	if (rc == -1)
 		fprintf(c->err, "expediera: § %lu: %s\n", it->r->p->nr, audit_error(c->a));
