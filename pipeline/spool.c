@@ -1,5 +1,8 @@
 /*
  * spool.c -- claims on a shared spool (see spool.h for the design).
+ * Reads the spool's folders and this host's identity (/etc/machine-id,
+ * the boot id, the pid namespace); writes nothing but renames and touches
+ * in the spool.  A claim's name is read back as untrusted text.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -42,6 +45,61 @@ host_name(char *out, size_t len)
 	out[j] = '\0';
 }
 
+/* The first line of path (at most len - 1 bytes, no newline); -1 when it
+ * cannot be read or is empty. */
+static int
+first_line(const char *path, char *out, size_t len)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1)
+		return -1;
+	n = read(fd, out, len - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	out[n] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	return out[0] != '\0' ? 0 : -1;
+}
+
+/*
+ * This host's identity, as far as a pid goes: the machine id (a clone may
+ * share it), the boot id (new at every boot, so a cloned VM differs) and the
+ * pid namespace (containers on one kernel differ).  Two processes whose
+ * identities agree can ask each other's pid; "" when the boot id or the
+ * namespace cannot be read, and then no pid is ever asked.  In the test
+ * build EXPEDIERA_TEST_MACHINE (or else EXPEDIERA_TEST_HOST, the tests'
+ * second host) stands for the machine id, so one machine plays several.
+ */
+static void
+host_identity(char out[17])
+{
+	const char *tm = test_hook("EXPEDIERA_TEST_MACHINE");
+	const char *th = test_hook("EXPEDIERA_TEST_HOST");
+	char machine[128] = "", boot[128], ns[128], hex[65], *all;
+	ssize_t n;
+
+	out[0] = '\0';
+	if (tm != NULL && tm[0] != '\0')
+		snprintf(machine, sizeof(machine), "test:%s", tm);
+	else if (th != NULL && th[0] != '\0')
+		snprintf(machine, sizeof(machine), "test-host:%s", th);
+	else if (first_line("/etc/machine-id", machine, sizeof(machine)) == -1 &&
+	    first_line("/var/lib/dbus/machine-id", machine, sizeof(machine)) == -1)
+		machine[0] = '\0'; /* the boot id and namespace still tell hosts apart */
+	if (first_line("/proc/sys/kernel/random/boot_id", boot, sizeof(boot)) == -1)
+		return;
+	if ((n = readlink("/proc/self/ns/pid", ns, sizeof(ns) - 1)) <= 0)
+		return;
+	ns[n] = '\0';
+	all = xasprintf("%s\n%s\n%s", machine, boot, ns);
+	if (text_sha256_hex(all, strlen(all), hex) == 0)
+		snprintf(out, 17, "%.16s", hex);
+	free(all);
+}
+
 int
 spool_open(struct spool *sp, const char *dir, int lease)
 {
@@ -52,6 +110,7 @@ spool_open(struct spool *sp, const char *dir, int lease)
 	memset(sp, 0, sizeof(*sp));
 	sp->dir = xstrdup(dir);
 	host_name(sp->host, sizeof(sp->host));
+	host_identity(sp->id);
 	sp->pid = (long)getpid();
 	sp->lease = lease > 0 ? lease : 120;
 	if ((fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) != -1) {
@@ -60,7 +119,10 @@ spool_open(struct spool *sp, const char *dir, int lease)
 		close(fd);
 	}
 	text_hex(rnd, sizeof(rnd), sp->token);
-	sp->beat = xasprintf("%s/%s/%s", dir, BEATS, sp->host);
+	if (sp->id[0] != '\0')
+		sp->beat = xasprintf("%s/%s/%s~%s", dir, BEATS, sp->host, sp->id);
+	else
+		sp->beat = xasprintf("%s/%s/%s", dir, BEATS, sp->host);
 	p = xasprintf("%s/%s", dir, CLAIMS);
 	rc = file_mkdirs(p);
 	free(p);
@@ -133,14 +195,19 @@ spool_other_host(struct spool *sp, time_t now, char *host, size_t hostlen)
 		return 0;
 	}
 	while (!found && (de = readdir(d)) != NULL) {
+		const char *own = strrchr(sp->beat, '/') + 1;
 		char *p;
 		time_t t;
 
-		if (de->d_name[0] == '.' || strcmp(de->d_name, sp->host) == 0)
+		/* Our own beat, or one an older expediera wrote under this host's
+		 * name alone (it could not tell clones apart either). */
+		if (de->d_name[0] == '.' || strcmp(de->d_name, own) == 0 ||
+		    strcmp(de->d_name, sp->host) == 0)
 			continue;
 		p = xasprintf("%s/%s", dir, de->d_name);
 		if (fresh_mtime(p, &t) == 0 && now - t <= sp->lease) {
-			snprintf(host, hostlen, "%s", de->d_name);
+			/* HOST~ID: people are shown the name. */
+			snprintf(host, hostlen, "%.*s", (int)strcspn(de->d_name, "~"), de->d_name);
 			found = 1;
 		}
 		free(p);
@@ -185,8 +252,12 @@ claim_from(struct spool *sp, const char *from, const char *name, struct spool_cl
 
 	if (utimensat(AT_FDCWD, from, NULL, 0) == -1)
 		return errno == ENOENT ? 1 : -1;
-	to = xasprintf("%s/%s/%s~%s~%ld~%s.%u~%d", sp->dir, CLAIMS, name, sp->host, sp->pid,
-	    sp->token, ++sp->serial, sp->lease);
+	if (strlen(name) > SPOOL_NAME_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	to = xasprintf("%s/%s/%s~%s~%ld~%s.%u%s%s~%d", sp->dir, CLAIMS, name, sp->host, sp->pid,
+	    sp->token, ++sp->serial, sp->id[0] != '\0' ? "." : "", sp->id, sp->lease);
 	if (rename(from, to) == -1) {
 		int e = errno;
 		struct stat sb;
@@ -220,10 +291,13 @@ spool_claim(struct spool *sp, const char *name, struct spool_claim *c)
 	return rc;
 }
 
-/* NAME~HOST~PID~TOKEN~LEASE, split from the right (NAME may hold '~'). */
+/* NAME~HOST~PID~TOKEN.SERIAL[.ID]~LEASE, split from the right (NAME may hold
+ * '~'); id is "" for a claim an older expediera made, without ID. */
 static int
-parse_entry(const char *entry, char **name, char *host, size_t hostlen, long *pid, int *lease)
+parse_entry(const char *entry, char **name, char *host, size_t hostlen, long *pid,
+    char id[17], int *lease)
 {
+	const char *dot, *dot2;
 	const char *f[4];
 	const char *end = entry + strlen(entry);
 	int i;
@@ -249,6 +323,22 @@ parse_entry(const char *entry, char **name, char *host, size_t hostlen, long *pi
 	*lease = (int)strtol(f[3], &e, 10);
 	if (*e != '\0' || *lease <= 0)
 		return -1;
+	/* TOKEN.SERIAL.ID: an ID is 16 hex digits after the second dot. */
+	id[0] = '\0';
+	dot = memchr(f[2], '.', (size_t)(f[3] - 1 - f[2]));
+	dot2 = dot != NULL ? memchr(dot + 1, '.', (size_t)(f[3] - 1 - (dot + 1))) : NULL;
+	if (dot2 != NULL) {
+		size_t k, len = (size_t)(f[3] - 1 - (dot2 + 1));
+
+		if (len != 16)
+			return -1;
+		for (k = 0; k < len; k++)
+			if (!((dot2[1 + k] >= '0' && dot2[1 + k] <= '9') ||
+			    (dot2[1 + k] >= 'a' && dot2[1 + k] <= 'f')))
+				return -1;
+		memcpy(id, dot2 + 1, 16);
+		id[16] = '\0';
+	}
 	*name = xstrndup(entry, (size_t)(end - entry));
 	return 0;
 }
@@ -268,22 +358,24 @@ spool_stale(struct spool *sp, time_t now, size_t *n)
 		return NULL;
 	}
 	while ((de = readdir(d)) != NULL) {
-		char host[64], *name, *p;
+		char host[64], id[17], *name, *p;
 		long pid;
 		int lease;
 		time_t t;
-		bool stale;
+		bool stale, same;
 
 		if (de->d_name[0] == '.' ||
-		    parse_entry(de->d_name, &name, host, sizeof(host), &pid, &lease) == -1)
+		    parse_entry(de->d_name, &name, host, sizeof(host), &pid, id, &lease) == -1)
 			continue;
 		p = xasprintf("%s/%s", dir, de->d_name);
+		/* Not the name: a clone has ours.  An old claim (no ID) is nobody's. */
+		same = sp->id[0] != '\0' && strcmp(id, sp->id) == 0;
 		stale = false;
-		if (strcmp(host, sp->host) == 0 && pid == sp->pid)
+		if (same && pid == sp->pid)
 			stale = false; /* this process's own */
 		else if (fresh_mtime(p, &t) == 0 && now - t > lease)
 			stale = true;
-		else if (strcmp(host, sp->host) == 0 && kill((pid_t)pid, 0) == -1 && errno == ESRCH)
+		else if (same && kill((pid_t)pid, 0) == -1 && errno == ESRCH)
 			stale = true; /* its process on this host is gone */
 		free(p);
 		if (!stale) {
@@ -297,6 +389,7 @@ spool_stale(struct spool *sp, time_t now, size_t *n)
 		out[*n].entry = xstrdup(de->d_name);
 		out[*n].name = name;
 		snprintf(out[*n].host, sizeof(out[*n].host), "%s", host);
+		out[*n].same_host = same;
 		(*n)++;
 	}
 	closedir(d);
@@ -326,11 +419,55 @@ spool_take(struct spool *sp, const struct spool_stale *s, struct spool_claim *c)
 	return rc;
 }
 
+/* Renames from to SPOOL/DEST/NAME, or NAME-2, NAME-3 ... when that is
+ * taken; rename's result, -1 with errno. */
+static int
+move_to(const struct spool *sp, const char *from, const char *dest, const char *name,
+    char *out, size_t outlen)
+{
+	char *dir = xasprintf("%s/%s", sp->dir, dest);
+	int i, rc = -1;
+
+	if (file_mkdirs(dir) == -1)
+		goto out;
+	errno = EEXIST;
+	for (i = 1; i < 1000; i++) {
+		struct stat sb;
+
+		if (i == 1)
+			snprintf(out, outlen, "%s/%s", dir, name);
+		else
+			snprintf(out, outlen, "%s/%s-%d", dir, name, i);
+		if (lstat(out, &sb) == 0 || errno != ENOENT)
+			continue;
+		rc = rename(from, out);
+		break;
+	}
+out:
+	free(dir);
+	return rc;
+}
+
+int
+spool_reject(struct spool *sp, const char *name, char *out, size_t outlen)
+{
+	char *from = xasprintf("%s/inkommande/%s", sp->dir, name);
+	int rc = move_to(sp, from, "avvisade", name, out, outlen);
+
+	if (rc == -1 && errno == ENOENT) {
+		struct stat sb;
+
+		rc = lstat(from, &sb) == -1 && errno == ENOENT ? 1 : -1;
+		errno = ENOENT;
+	}
+	free(from);
+	return rc;
+}
+
 int
 spool_release(struct spool_claim *c, const char *dest, char *out, size_t outlen)
 {
-	char *dir = xasprintf("%s/%s", c->sp->dir, dest);
-	int i, rc = -1;
+	int rc = -1;
 
 	if (c->running) {
 		pthread_mutex_lock(&c->mu);
@@ -345,22 +482,8 @@ spool_release(struct spool_claim *c, const char *dest, char *out, size_t outlen)
 		errno = ESTALE;
 		goto out;
 	}
-	if (file_mkdirs(dir) == -1)
-		goto out;
-	for (i = 1; i < 1000; i++) {
-		struct stat sb;
-
-		if (i == 1)
-			snprintf(out, outlen, "%s/%s", dir, c->name);
-		else
-			snprintf(out, outlen, "%s/%s-%d", dir, c->name, i);
-		if (lstat(out, &sb) == 0 || errno != ENOENT)
-			continue;
-		rc = rename(c->path, out);
-		break;
-	}
+	rc = move_to(c->sp, c->path, dest, c->name, out, outlen);
 out:
-	free(dir);
 	free(c->path);
 	free(c->name);
 	c->path = c->name = NULL;

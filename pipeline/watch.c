@@ -245,10 +245,75 @@ refuse_other_host(const char *spool, const char *host)
 	return true;
 }
 
+/* Names already reported on that are left where they are, so that a
+ * service running for months says so once, not every five seconds. */
+struct told {
+	char **names;
+	size_t n;
+};
+
+#define TOLD_MAX 1024
+
+/* True the first time name is told (and after TOLD_MAX names, always). */
+static bool
+tell_once(struct told *t, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (strcmp(t->names[i], name) == 0)
+			return false;
+	if (t->n < TOLD_MAX) {
+		t->names = xreallocarray(t->names, t->n + 1, sizeof(*t->names));
+		t->names[t->n++] = xstrdup(name);
+	}
+	return true;
+}
+
+static void
+told_free(struct told *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		free(t->names[i]);
+	free(t->names);
+	memset(t, 0, sizeof(*t));
+}
+
+/* A package whose name no claim can carry goes to avvisade/ unclaimed (no
+ * one else can claim it either), with a felrapport that says why. */
+static void
+reject_long_name(struct spool *sp, const char *name, struct told *told)
+{
+	char moved[1024], *txt;
+	int rc = spool_reject(sp, name, moved, sizeof(moved));
+
+	if (rc == 1)
+		return; /* someone else moved it */
+	if (rc == -1) {
+		if (tell_once(told, name))
+			fprintf(stderr, "expediera: %s: namnet är för långt (%zu byte, högst %d) "
+			    "och kan inte flyttas till avvisade/: %s; byt till ett kortare namn\n",
+			    shown(name), strlen(name), SPOOL_NAME_MAX, strerror(errno));
+		return;
+	}
+	txt = xasprintf("Sessionspaketet avvisades: mappens namn är för långt (%zu byte, högst "
+	    "%d).\nByt till ett kortare namn och lägg paketet i inkommande/ igen, med filen "
+	    "KLAR sist.\n", strlen(name), SPOOL_NAME_MAX);
+	if (file_write(moved, "felrapport.txt", txt, strlen(txt)) == -1)
+		fprintf(stderr, "expediera: kan inte skriva %s/felrapport.txt: %s\n", shown(moved),
+		    strerror(errno));
+	free(txt);
+	printf("%s: avvisat: namnet är för långt (%zu byte, högst %d), se %s/felrapport.txt\n",
+	    shown(name), strlen(name), SPOOL_NAME_MAX, shown(moved));
+}
+
 /* One pass: first packages whose worker died, then every complete package in
  * SPOOL/inkommande in name order, each claimed before it is touched. */
 static int
-watch_pass(const struct options *o, struct spool *sp, bool shared_log, bool *refused)
+watch_pass(const struct options *o, struct spool *sp, bool shared_log, bool *refused,
+    struct told *told)
 {
 	char *in = xasprintf("%s/inkommande", o->session), **names = NULL, other[64];
 	size_t n = 0, cap = 0, i, nstale = 0;
@@ -273,7 +338,7 @@ watch_pass(const struct options *o, struct spool *sp, bool shared_log, bool *ref
 	for (i = 0; i < nstale && !stop_watch; i++) {
 		struct spool_claim c;
 
-		if (!shared_log && strcmp(stale[i].host, sp->host) != 0) {
+		if (!shared_log && !stale[i].same_host) {
 			fprintf(stderr, "expediera: %s: paketet togs av %s, som inte längre förnyar "
 			    "det; med en SQLite-logg kan den här datorn inte veta vad som redan "
 			    "skickades och tar inte över det (se docs/postgresql.md)\n",
@@ -297,8 +362,15 @@ watch_pass(const struct options *o, struct spool *sp, bool shared_log, bool *ref
 		struct stat sb;
 		char *klar, *pkgdir;
 
-		if (de->d_name[0] == '.')
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
+		if (de->d_name[0] == '.') {
+			/* Hidden: a copy under way (rsync) or not meant as a package. */
+			if (tell_once(told, de->d_name))
+				fprintf(stderr, "expediera: hoppar över %s: namn som börjar med punkt "
+				    "räknas inte som sessionspaket\n", shown(de->d_name));
+			continue;
+		}
 		/* A package is a directory dropped here, not a link to one elsewhere:
 		 * whatever a link points at is neither sent nor moved. */
 		pkgdir = xasprintf("%s/%s", in, de->d_name);
@@ -326,6 +398,10 @@ watch_pass(const struct options *o, struct spool *sp, bool shared_log, bool *ref
 	for (i = 0; i < n && !stop_watch; i++) {
 		struct spool_claim c;
 
+		if (strlen(names[i]) > SPOOL_NAME_MAX) {
+			reject_long_name(sp, names[i], told);
+			continue;
+		}
 		/* Claimed before it is read: another host has it, or it is gone. */
 		if ((rc = spool_claim(sp, names[i], &c)) == 1)
 			continue;
@@ -350,6 +426,7 @@ cmd_watch(const struct options *o, struct run *r)
 {
 	struct sigaction sa;
 	struct spool sp;
+	struct told told = {NULL, 0};
 	bool shared_log, refused = false;
 	char err[512], other[64];
 	int rc, lease;
@@ -391,11 +468,12 @@ cmd_watch(const struct options *o, struct run *r)
 		return EXIT_USAGE;
 	}
 	for (;;) {
-		rc = watch_pass(o, &sp, shared_log, &refused);
+		rc = watch_pass(o, &sp, shared_log, &refused, &told);
 		if (refused) {
 			/* Not beating here any more: the other host goes on. */
 			unlink(sp.beat);
 			spool_close(&sp);
+			told_free(&told);
 			return EXIT_USAGE;
 		}
 		if (o->once || stop_watch)
@@ -407,5 +485,6 @@ cmd_watch(const struct options *o, struct run *r)
 		}
 	}
 	spool_close(&sp);
+	told_free(&told);
 	return rc == EXIT_SYSTEM ? EXIT_SYSTEM : EXIT_OK;
 }

@@ -181,6 +181,7 @@ part cups
 part watch
 # ---- several hosts on one spool, one PostgreSQL log (when it is installed) ----
 part spool
+part hostid
 part status
 part after
 part states
