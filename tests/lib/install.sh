@@ -104,7 +104,7 @@ PAGES
 # short lista) are compiled into the build make check runs, not into the
 # installed program: its strings name none of them, and with the test clock
 # set it still reads the real one.
-hooks='EXPEDIERA_(AUDIT_NOW|CRASH_AT|TEST_HOST|LISTA_RADER)'
+hooks='EXPEDIERA_(AUDIT_NOW|CRASH_AT|TEST_HOST|TEST_MACHINE|LISTA_RADER)'
 if strings "$bin" | grep -Eq "$hooks"; then ok; else
 	bad "the test build has no test hooks (so the check below proves nothing)"
 fi
