@@ -1,12 +1,19 @@
 /*
  * file.c -- output files; see file.h.
  *
+ * A temporary file is made as mkstemp(3) makes one: a name nobody can guess
+ * (".NAME.tmpPID-RANDOM", 64 random bits), created with O_EXCL|O_NOFOLLOW,
+ * mode 0600, so in a folder another account may write to, nothing it placed
+ * there beforehand (a file readable by all, a symbolic link) receives what
+ * we write.  The pid stays in the name for file_sweep.
+ *
  * A delivered file takes its name with link(2), not rename(2): link fails
  * when the name exists, so a delivery never replaces another file (another
  * meeting's, another log's), whatever the names turn out to be.  Only what
  * the user names with -o (render, protokoll) is replaced, by rename(2).  The
  * directory is synced after, so the name is as durable as the bytes.
  */
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -78,20 +85,61 @@ publish(const char *tmp, const char *path, bool replace)
 	return saved == 0 ? 0 : -1;
 }
 
+/* The longest part of NAME a temporary name keeps: room for the suffix. */
+#define TMP_NAME_MAX 128
+
+int
+file_tmp_open(const char *dir, const char *name, char **tmp)
+{
+	unsigned char r[8];
+	int fd = -1, tries;
+
+	*tmp = NULL;
+	for (tries = 0; tries < 100; tries++) {
+		char hex[2 * sizeof(r) + 1];
+		size_t i;
+
+		if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		for (i = 0; i < sizeof(r); i++)
+			snprintf(hex + 2 * i, 3, "%02x", r[i]);
+		free(*tmp);
+		*tmp = xasprintf("%s/.%.*s.tmp%ld-%s", dir, TMP_NAME_MAX, name, (long)getpid(),
+		    hex);
+		fd = open(*tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd != -1 || errno != EEXIST)
+			break;
+	}
+	if (fd == -1) {
+		int saved = errno;
+
+		free(*tmp);
+		*tmp = NULL;
+		errno = saved;
+	}
+	return fd;
+}
+
 static int
-write_whole(const char *dir, const char *name, const void *buf, size_t len, bool replace)
+write_whole(const char *dir, const char *name, const void *buf, size_t len, mode_t mode,
+    bool replace)
 {
 	char *path = xasprintf("%s/%s", dir, name);
-	char *tmp = xasprintf("%s/.%s.tmp%ld", dir, name, (long)getpid());
+	char *tmp = NULL;
 	const char *p = buf;
 	int fd, saved = 0;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd == -1) {
+	if ((fd = file_tmp_open(dir, name, &tmp)) == -1) {
 		saved = errno;
 		goto out;
 	}
-	while (len > 0) {
+	/* exactly mode, whatever the umask; never more than the caller asked */
+	if (mode != 0600 && fchmod(fd, mode) == -1)
+		saved = errno;
+	while (saved == 0 && len > 0) {
 		ssize_t w = write(fd, p, len);
 
 		if (w == -1 && errno == EINTR)
@@ -121,13 +169,27 @@ out:
 int
 file_write(const char *dir, const char *name, const void *buf, size_t len)
 {
-	return write_whole(dir, name, buf, len, true);
+	return write_whole(dir, name, buf, len, 0600, true);
 }
 
 int
 file_write_new(const char *dir, const char *name, const void *buf, size_t len)
 {
-	return write_whole(dir, name, buf, len, false);
+	return write_whole(dir, name, buf, len, 0600, false);
+}
+
+int
+file_write_path(const char *path, const void *buf, size_t len, mode_t mode)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int rc;
+
+	if (slash != NULL)
+		*slash = '\0';
+	rc = write_whole(slash != NULL ? (dir[0] != '\0' ? dir : "/") : ".",
+	    slash != NULL ? slash + 1 : path, buf, len, mode, true);
+	free(dir);
+	return rc;
 }
 
 int
@@ -136,9 +198,8 @@ file_create(struct file_tmp *t, const char *dir, const char *name)
 	int fd;
 
 	t->path = xasprintf("%s/%s", dir, name);
-	t->tmp = xasprintf("%s/.%s.tmp%ld", dir, name, (long)getpid());
 	t->fp = NULL;
-	fd = open(t->tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = file_tmp_open(dir, name, &t->tmp);
 	if (fd == -1 || (t->fp = fdopen(fd, "w+")) == NULL) {
 		int saved = errno;
 
@@ -190,12 +251,16 @@ file_commit_new(struct file_tmp *t)
 	return commit_as(t, false);
 }
 
-/* ".NAME.tmpPID" as file_write and file_create name them: PID, or 0. */
+/*
+ * ".NAME.tmpPID-RANDOM" as file_tmp_open names them, or ".NAME.tmpPID" as
+ * earlier versions did: PID, or 0.
+ */
 static long
 tmp_pid(const char *name)
 {
 	const char *t = strstr(name, ".tmp"), *p;
 	long pid = 0;
+	size_t nhex;
 
 	if (name[0] != '.' || t == NULL)
 		return 0;
@@ -204,7 +269,15 @@ tmp_pid(const char *name)
 		t = p;
 	for (p = t + 4; *p >= '0' && *p <= '9' && pid < 100000000; p++)
 		pid = pid * 10 + (*p - '0');
-	return *p == '\0' && p > t + 4 ? pid : 0;
+	if (p == t + 4)
+		return 0;
+	if (*p == '-') {
+		nhex = strspn(p + 1, "0123456789abcdef");
+		if (nhex != 16)
+			return 0;
+		p += 1 + nhex;
+	}
+	return *p == '\0' ? pid : 0;
 }
 
 size_t
@@ -230,7 +303,8 @@ file_sweep(const char *dir, int min_age, int depth)
 		}
 		if (S_ISDIR(sb.st_mode) && depth > 0)
 			n += file_sweep(path, min_age, depth - 1);
-		else if (S_ISREG(sb.st_mode) && (pid = tmp_pid(de->d_name)) > 0 &&
+		else if (S_ISREG(sb.st_mode) && sb.st_uid == geteuid() &&
+		    (pid = tmp_pid(de->d_name)) > 0 &&
 		    time(NULL) - sb.st_mtime >= min_age && kill((pid_t)pid, 0) == -1 &&
 		    errno == ESRCH && unlink(path) == 0)
 			n++;

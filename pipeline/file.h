@@ -6,6 +6,8 @@
 #ifndef EXPEDIERA_FILE_H
 #define EXPEDIERA_FILE_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdio.h>
 
@@ -19,6 +21,16 @@ int file_mkdirs(const char *path);
  */
 int file_write(const char *dir, const char *name, const void *buf, size_t len);
 int file_write_new(const char *dir, const char *name, const void *buf, size_t len);
+/* file_write to a path (its folder, "." without one), created with exactly mode. */
+int file_write_path(const char *path, const void *buf, size_t len, mode_t mode);
+
+/*
+ * Every temporary file is made here: a new file in dir for name, under a
+ * name nobody can guess (".NAME.tmpPID-RANDOM"), O_EXCL|O_NOFOLLOW, mode
+ * 0600, open for reading and writing.  The fd, its path in *tmp (the
+ * caller's, to free), or -1 with errno and *tmp NULL.
+ */
+int file_tmp_open(const char *dir, const char *name, char **tmp);
 
 /*
  * The same for a file written a piece at a time: file_create opens a
@@ -36,8 +48,8 @@ int file_commit(struct file_tmp *);
 int file_commit_new(struct file_tmp *); /* never replaces: EEXIST */
 
 /*
- * Removes what a killed run left: temporary files of file_write and
- * file_create (".NAME.tmpPID") in dir, and in its subdirectories depth
+ * Removes what a killed run left: our own temporary files of file_tmp_open
+ * (".NAME.tmpPID-RANDOM", and ".NAME.tmpPID" of earlier versions) in dir, and in its subdirectories depth
  * levels down, whose process is gone and which were not written for min_age
  * seconds (a process on another host sharing the folder keeps writing its
  * file).  They may hold personal data.  Returns how many were removed.
