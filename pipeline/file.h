@@ -25,16 +25,12 @@ int file_write_new(const char *dir, const char *name, const void *buf, size_t le
 int file_write_path(const char *path, const void *buf, size_t len, mode_t mode);
 
 /*
- * Every temporary file is made here: a new file in dir for name, under a
- * name nobody can guess (".NAME.tmpPID-RANDOM"), O_EXCL|O_NOFOLLOW, mode
- * 0600, open for reading and writing.  The fd, its path in *tmp (the
- * caller's, to free), or -1 with errno and *tmp NULL.
- */
-int file_tmp_open(const char *dir, const char *name, char **tmp);
-
-/*
+ * Temporary files are unnamed (O_TMPFILE), or where the file system has
+ * none, ".NAME.tmpPID-RANDOM" made with O_EXCL|O_NOFOLLOW: nothing another
+ * account placed in dir receives what is written.
+ *
  * The same for a file written a piece at a time: file_create opens a
- * temporary name in dir (mode 0600) for name; file_commit flushes, syncs,
+ * temporary file in dir (mode 0600) for name; file_commit flushes, syncs,
  * closes and renames it to dir/name; file_discard closes and removes it.
  * 0 or -1 with errno; fp is closed by either.
  */
@@ -48,7 +44,7 @@ int file_commit(struct file_tmp *);
 int file_commit_new(struct file_tmp *); /* never replaces: EEXIST */
 
 /*
- * Removes what a killed run left: our own temporary files of file_tmp_open
+ * Removes what a killed run left: our own named temporary files
  * (".NAME.tmpPID-RANDOM", and ".NAME.tmpPID" of earlier versions) in dir, and in its subdirectories depth
  * levels down, whose process is gone and which were not written for min_age
  * seconds (a process on another host sharing the folder keeps writing its
