@@ -312,10 +312,11 @@ cmd_run(const struct command *c, const struct options *o)
 
 /*
  * Writes an -o file: its folder made when missing, the file written whole
- * under a temporary name and renamed into place (file_write).  -1 with errno.
+ * under a temporary name nobody can guess and renamed into place, created
+ * with exactly mode (0600 for what holds personal data).  -1 with errno.
  */
 int
-write_output(const char *path, const void *buf, size_t len)
+write_output(const char *path, const void *buf, size_t len, mode_t mode)
 {
 	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
 	int rc;
@@ -325,8 +326,7 @@ write_output(const char *path, const void *buf, size_t len)
 	if (slash != NULL && dir[0] != '\0' && file_mkdirs(dir) == -1)
 		rc = -1;
 	else
-		rc = file_write(slash != NULL ? (dir[0] != '\0' ? dir : "/") : ".",
-		    slash != NULL ? slash + 1 : path, buf, len);
+		rc = file_write_path(path, buf, len, mode);
 	free(dir);
 	return rc;
 }

@@ -10,6 +10,8 @@
 #ifndef EXPEDIERA_CMD_H
 #define EXPEDIERA_CMD_H
 
+#include <sys/types.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -152,7 +154,7 @@ int run_templates(struct run *);
 const char *templates_dir(const struct config *);
 const char *fonts_dir(void);
 void render_setup(struct render *, struct run *);
-int write_output(const char *path, const void *buf, size_t len);
+int write_output(const char *path, const void *buf, size_t len, mode_t mode);
 const char *shown(const char *);
 int flushed(int rc);
 

@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sys/stat.h>
-
 #include <errno.h>
 
 #include "blankett.h"
@@ -55,7 +53,7 @@ cmd_blankett(const struct options *o, struct run *r)
 		fprintf(stderr, "expediera: %s\n", strerror(errno));
 		goto out;
 	}
-	if (write_output(o->output, buf, len) == -1 || chmod(o->output, 0644) == -1) {
+	if (write_output(o->output, buf, len, 0644) == -1) {
 		fprintf(stderr, "expediera: kan inte skriva %s: %s\n", shown(o->output),
 		    strerror(errno));
 	} else {

@@ -190,7 +190,7 @@ cmd_protokoll(const struct options *o, struct run *r)
 		rc = EXIT_SYSTEM;
 		goto out;
 	}
-	if (write_output(o->output, pdf, len) == -1) {
+	if (write_output(o->output, pdf, len, 0600) == -1) {
 		fprintf(stderr, "expediera: kan inte skriva %s: %s\n", shown(o->output),
 		    strerror(errno));
 		rc = EXIT_SYSTEM;

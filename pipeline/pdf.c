@@ -53,6 +53,7 @@
 #include <hpdf_pages.h>
 #include <hpdf_streams.h>
 
+#include "file.h"
 #include "pdf_impl.h"
 #include "xmalloc.h"
 
@@ -803,26 +804,15 @@ pdf_save_mem(struct pdf *p, unsigned char **bufp, size_t *lenp)
 int
 pdf_save(struct pdf *p, const char *path)
 {
-	FILE *f;
-	int rc = 0;
-
 	if (p->streamed) {
 		pdf_fail(p, "ett strömmat dokument avslutas med pdf_finish_stream");
 		return -1;
 	}
 	if (pdf_finish(p) == -1)
 		return -1;
-	if ((f = fopen(path, "wb")) == NULL) {
-		pdf_fail(p, "kan inte skapa %s: %s", path, strerror(errno));
+	if (file_write_path(path, p->file, p->filelen, 0600) == -1) {
+		pdf_fail(p, "kan inte skriva %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fwrite(p->file, 1, p->filelen, f) != p->filelen || fflush(f) != 0) {
-		pdf_fail(p, "kan inte skriva %s: %s", path, strerror(errno));
-		rc = -1;
-	}
-	if (fclose(f) != 0 && rc == 0) {
-		pdf_fail(p, "kan inte skriva %s: %s", path, strerror(errno));
-		rc = -1;
-	}
-	return rc;
+	return 0;
 }

@@ -122,8 +122,8 @@ void pdf_line(struct pdf_page *, float x0, float y0, float x1, float y1, float w
 void pdf_rect(struct pdf_page *, float x, float y, float w, float h, float lw);
 
 /*
- * Saves the document; 0 on success.  pdf_save_mem gives a malloc'd buffer
- * for free().  The first save fixes the document: it may be saved again
+ * Saves the document, whole and mode 0600 (file_write_path); 0 on success.
+ * pdf_save_mem gives a malloc'd buffer for free().  The first save fixes the document: it may be saved again
  * (the same bytes), but not drawn on.
  */
 int pdf_save(struct pdf *, const char *path);

@@ -167,7 +167,7 @@ spool_beat(struct spool *sp, time_t *now)
 {
 	struct stat sb;
 	char line[32];
-	int fd = open(sp->beat, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	int fd = open(sp->beat, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 
 	if (fd == -1)
 		return -1;

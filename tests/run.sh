@@ -167,6 +167,7 @@ part protocol
 # ---- send: delivery, exactly once, audit ----
 part send
 part promises
+part tmpfiles
 part volume
 
 # ---- the outbox and log in PostgreSQL, several workers (when it is installed) ----
