@@ -4,10 +4,10 @@
  *
  * Reads: a postgresql:// URI (the [audit] database setting), handed to libpq
  * as is, so libpq reads the password file (~/.pgpass or PGPASSFILE), the
- * service file and the TLS settings the way operations people know.  A
- * password in the URI is refused: it would sit in a configuration file.  A
- * server that is not on this machine is reached with sslmode=verify-full
- * unless the URI says verify-ca or verify-full; anything weaker is refused.
+ * service file and the TLS settings the way operations people know.  What
+ * libpq would use, from every source, is judged before anything is sent
+ * (store_pgtls.c): no secret in the URI, and verified TLS to a server that
+ * is not on this machine.
  * Writes: the schema on first use (one transaction under an advisory lock,
  * so two workers starting at once create it once), then rows.  Nothing to
  * stderr.
@@ -43,6 +43,7 @@
 #include <openssl/rand.h>
 
 #include "db_impl.h"
+#include "store_pgtls.h"
 #include "xmalloc.h"
 
 #define MAX_PARAMS 16
@@ -61,8 +62,7 @@ struct pg {
 	PGconn *c;
 	PGconn *cc;           /* claims: a connection of their own, outside the log's
 	                         transactions, so that a claim counts the moment it is made */
-	char *conninfo;       /* to open cc */
-	bool force_tls;
+	struct pgtls tls;     /* what c and cc are opened with (store_pgtls.c) */
 	char worker[128];     /* host:pid:random, the name of this worker's claims */
 	int lease;            /* seconds */
 	int64_t nclaims;      /* claims this worker holds */
@@ -859,77 +859,6 @@ pg_claim(struct db *d, const char *key)
 
 /* ---- opening ---- */
 
-static bool
-local_host(const char *h)
-{
-	return h == NULL || h[0] == '\0' || h[0] == '/' || h[0] == '@' ||
-	    strcmp(h, "localhost") == 0 || strcmp(h, "127.0.0.1") == 0 || strcmp(h, "::1") == 0;
-}
-
-/* Every host of a list "a,b,c" on this machine. */
-static bool
-all_local(const char *list)
-{
-	char *copy, *p, *save = NULL;
-	bool local = true;
-
-	if (list == NULL || list[0] == '\0')
-		return true;
-	copy = xstrdup(list);
-	for (p = strtok_r(copy, ",", &save); p != NULL; p = strtok_r(NULL, ",", &save))
-		if (!local_host(p))
-			local = false;
-	free(copy);
-	return local;
-}
-
-/*
- * No password in the URI, and TLS that checks the server for one that is
- * not on this machine.  *force_tls: sslmode must be set to verify-full.
- */
-static int
-check_uri(struct pg *q, const char *uri, bool *force_tls)
-{
-	PQconninfoOption *opts, *o;
-	char *perr = NULL;
-	const char *host = NULL, *hostaddr = NULL, *sslmode = NULL;
-	int rc = 0;
-
-	*force_tls = false;
-	if ((opts = PQconninfoParse(uri, &perr)) == NULL) {
-		db_seterr(&q->db, "[audit] database: ogiltig PostgreSQL-adress: %.200s",
-		    perr != NULL ? perr : "slut på minne");
-		PQfreemem(perr);
-		return -1;
-	}
-	for (o = opts; o->keyword != NULL; o++) {
-		if (o->val == NULL)
-			continue;
-		if (strcmp(o->keyword, "password") == 0) {
-			db_seterr(&q->db, "[audit] database: lösenordet hör inte hemma i "
-			    "inställningarna; lägg det i lösenordsfilen (~/.pgpass eller PGPASSFILE)");
-			rc = -1;
-		} else if (strcmp(o->keyword, "host") == 0)
-			host = o->val;
-		else if (strcmp(o->keyword, "hostaddr") == 0)
-			hostaddr = o->val;
-		else if (strcmp(o->keyword, "sslmode") == 0)
-			sslmode = o->val;
-	}
-	if (rc == 0 && (!all_local(host) || !all_local(hostaddr))) {
-		if (sslmode == NULL)
-			*force_tls = true;
-		else if (strcmp(sslmode, "verify-full") != 0 && strcmp(sslmode, "verify-ca") != 0) {
-			db_seterr(&q->db, "[audit] database: sslmode=%.20s kontrollerar inte servern; "
-			    "en server på en annan dator nås bara med sslmode=verify-full "
-			    "(eller verify-ca)", sslmode);
-			rc = -1;
-		}
-	}
-	PQconninfoFree(opts);
-	return rc;
-}
-
 /* The schema version: 0 before first use, -1 on error. */
 static int
 schema_version(struct pg *q)
@@ -1028,7 +957,7 @@ pg_close(struct db *d)
 		free(q->prep[i].key);
 	PQfinish(q->c);
 	PQfinish(q->cc);
-	free(q->conninfo);
+	pgtls_free(&q->tls);
 	free(q->db.name);
 	free(q);
 }
@@ -1036,16 +965,9 @@ pg_close(struct db *d)
 static PGconn *
 connect_to(struct pg *q)
 {
-	const char *kw[4], *val[4];
 	PGconn *c;
-	int n = 0;
 
-	kw[n] = "dbname", val[n++] = q->conninfo;
-	if (q->force_tls)
-		kw[n] = "sslmode", val[n++] = "verify-full";
-	kw[n] = "fallback_application_name", val[n++] = "expediera";
-	kw[n] = NULL, val[n] = NULL;
-	c = PQconnectdbParams(kw, val, 1);
+	c = PQconnectdbParams(q->tls.kw, (const char *const *)q->tls.val, 1);
 	if (c == NULL || PQstatus(c) != CONNECTION_OK) {
 		const char *m = c != NULL ? PQerrorMessage(c) : "slut på minne";
 
@@ -1065,16 +987,13 @@ pg_open(const char *uri, char *err, size_t errlen)
 	struct pg *q = xcalloc(1, sizeof(*q));
 	unsigned char r[6];
 	char host[64];
-	bool force_tls;
 
 	q->db.ops = &db_pg_ops;
 	q->db.name = xstrdup(uri);
 	q->lease = LEASE_DEFAULT;
 	q->renewed = time(NULL);
-	if (check_uri(q, uri, &force_tls) == -1)
+	if (pgtls_resolve(uri, &q->tls, q->db.err, sizeof(q->db.err)) == -1)
 		goto fail;
-	q->conninfo = xstrdup(uri);
-	q->force_tls = force_tls;
 	if ((q->c = connect_to(q)) == NULL)
 		goto fail;
 	if (pg_exec(&q->db, "SET client_encoding = 'UTF8'; SET synchronous_commit = on") == -1 ||

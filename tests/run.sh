@@ -172,6 +172,7 @@ part volume
 
 # ---- the outbox and log in PostgreSQL, several workers (when it is installed) ----
 part postgres
+part pgtls
 # The randomized torture test, bounded: `make torture` runs it for ten minutes.
 if ! want torture; then :; elif EXPEDIERA=$bin bash tests/torture.sh "${TORTURE_SECONDS:-30}" >"$tmp/torture.log" 2>&1; then ok; else
 	bad "tests/torture.sh ($(grep -m 1 'seed' "$tmp/torture.log"))"
