@@ -186,6 +186,7 @@ part after
 part states
 part fold
 part rattelse
+part protect
 part systemd
 part install
 part sftp
