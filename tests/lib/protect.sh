@@ -58,7 +58,7 @@ else ok; fi
 # The same finding through --json.
 EXPEDIERA_AUDIT_NOW=2026-12-20T10:00:00Z "$bin" check --json --config "$P/expediera.conf" "$m2" \
     >"$tmp/json" 2>/dev/null
-python3 tests/lib/json_findings.py <"$tmp/json" | grep -qx 'forsattsblad/b.xml:21: fel: protected-identity-exposed' &&
+python3 tests/lib/json_findings.py <"$tmp/json" | grep -x 'forsattsblad/b.xml:21: fel: protected-identity-exposed' >/dev/null &&
     ok || bad "protect: check --json lacks the finding"
 
 # ---- send: the finding, and nothing to her (or her sheet's § 124) ----
