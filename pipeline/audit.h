@@ -218,6 +218,9 @@ int audit_head(struct audit *, int64_t *rows, char hash[65]);
  * and a last line "# head: rows=N hash=HEX".
  */
 int audit_export(struct audit *, const char *since, bool json, FILE *fp);
+/* Whether since is what export takes: a day the calendar has ("2026-02-30" is
+ * not one), or a log time stamp ("2026-11-20T08:00:00Z") on such a day. */
+bool audit_since_valid(const char *since);
 
 /* ---- outbox ---- */
 

@@ -16,21 +16,34 @@
 #include "audit_impl.h"
 #include "clock.h"
 #include "json.h"
+#include "personnummer.h"
 #include "xmalloc.h"
 
 static const char zero_hash[HEX_LEN + 1] =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
-/* "YYYY-MM-DD" with month and day in range. */
+/* "YYYY-MM-DD", a day the calendar has (2026-02-30 is none). */
 static bool
 valid_date(const char *s)
 {
-	char ts[TS_LEN + 1];
+	struct ymd d;
 
-	if (strlen(s) != 10)
+	return strlen(s) == 10 && ymd_parse(s, &d);
+}
+
+/* --since: a day, or a time stamp as the log writes them on such a day. */
+bool
+audit_since_valid(const char *since)
+{
+	char day[11];
+
+	if (valid_date(since))
+		return true;
+	if (!clock_valid_ts(since))
 		return false;
-	snprintf(ts, sizeof(ts), "%sT00:00:00Z", s);
-	return clock_valid_ts(ts) != 0;
+	memcpy(day, since, 10);
+	day[10] = '\0';
+	return valid_date(day);
 }
 
 /* Keeps the lowest event id; -1 (a row with no event) only when none. */
@@ -649,7 +662,7 @@ audit_export(struct audit *a, const char *since, bool json, FILE *fp)
 	bool began;
 	int i, r, rc = -1;
 
-	if (since != NULL && !valid_date(since) && !clock_valid_ts(since)) {
+	if (since != NULL && !audit_since_valid(since)) {
 		seterr(a, "granskningsloggen: --since ska vara ett datum som 2026-11-20");
 		return -1;
 	}

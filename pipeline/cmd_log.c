@@ -350,7 +350,13 @@ cmd_audit(const struct options *o, struct run *r)
 	struct audit *a = r->log;
 	int rc;
 
-	if (strcmp(o->session, "export") == 0) {
+	if (strcmp(o->session, "export") == 0 && o->since != NULL &&
+	    !audit_since_valid(o->since)) {
+		/* A day the calendar lacks (2026-02-30) is a mistake, not "from the start". */
+		fprintf(stderr, "expediera: --since ska vara ett datum som finns, ÅÅÅÅ-MM-DD "
+		    "(t.ex. 2026-11-20)\n");
+		rc = EXIT_USAGE;
+	} else if (strcmp(o->session, "export") == 0) {
 		if (audit_export(a, o->since, o->json, stdout) == -1) {
 			fprintf(stderr, "expediera: %s\n", audit_error(a));
 			rc = EXIT_SYSTEM;

@@ -325,6 +325,39 @@ config_defaults(struct config *cfg)
 	cfg->print = driver_named(cfg->print_driver);
 }
 
+/*
+ * SPEC 9: a configuration file that others can write is refused.  It names
+ * the person key file, the log, the print folder and the servers: whoever
+ * can change it can point a run at a key or a folder of their own.  Others
+ * can write it when it is group- or world-writable, or when it belongs to
+ * another account than the one running (root's files excepted: root can
+ * write anything anyway).  Checked on the path before it is read; who can
+ * write the file cannot change its mode or owner, only its owner (or root)
+ * can.  A file that cannot be stat'ed is left to the read, which says why.
+ */
+static int
+config_owned(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	const char *why = NULL;
+
+	if (stat(path, &st) == -1 || !S_ISREG(st.st_mode))
+		return 0;
+	if ((st.st_mode & S_IWOTH) != 0)
+		why = "alla kan skriva i den";
+	else if ((st.st_mode & S_IWGRP) != 0)
+		why = "gruppen kan skriva i den";
+	else if (st.st_uid != 0 && st.st_uid != geteuid())
+		why = "den ägs av ett annat konto";
+	if (why == NULL)
+		return 0;
+	snprintf(err, errlen, "%s: konfigurationen används inte, för %s: den anger "
+	    "nyckelfilen och loggen, och den som kan ändra den kan styra utskicket. Låt "
+	    "kontot som kör expediera (eller root) äga filen och ta bort andras "
+	    "skrivrätt (chmod go-w)", path, why);
+	return -1;
+}
+
 int
 config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
@@ -340,7 +373,8 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 		finish(cfg);
 		return 0;
 	}
-	if (ini_read_file(path, CONFIG_MAX_FILE, &buf, &n, err, errlen) == -1) {
+	if (config_owned(path, err, errlen) == -1 ||
+	    ini_read_file(path, CONFIG_MAX_FILE, &buf, &n, err, errlen) == -1) {
 		config_free(cfg);
 		return -1;
 	}

@@ -142,6 +142,7 @@ read_adress(struct session *s, const xmlNode *n, struct adress *a)
 static void
 read_mottagare(struct session *s, const xmlNode *n, struct mottagare *m)
 {
+	const char *a;
 	xmlNode *c;
 	size_t i = 0;
 
@@ -158,6 +159,10 @@ read_mottagare(struct session *s, const xmlNode *n, struct mottagare *m)
 		m->orgnr_line = line_of(c);
 	}
 	m->skyddad = first_elem(n, "skyddad-identitet") != NULL;
+	/* The schema's pattern makes it YYYY-MM-DD; a day the calendar lacks is
+	 * left {0, 0, 0} and lifts nothing (validate_protected_identity_exposed). */
+	if ((a = attr_of(s, n, "skydd-upphort")) != NULL)
+		ymd_parse(a, &m->skydd_upphort);
 	m->n_adresser = count_elems(n, "adress");
 	m->adresser = arena_array(&s->arena, m->n_adresser, sizeof(*m->adresser));
 	for (c = n->children; c != NULL; c = c->next)

@@ -504,6 +504,35 @@ fail:
 	return -1;
 }
 
+/*
+ * kvitto and retur exclude each other (issue 24): a returned letter was not
+ * delivered, so no signed delgivningskvitto can have come back for it (a
+ * kvitto for it belongs to another försändelse, or the return was
+ * registered on the wrong one); and a letter whose kvitto came back was
+ * delivered, so it cannot have come back undelivered.  Whichever was
+ * registered first stands; the other is refused, with the one that stands
+ * named, and nothing is recorded.  1 with msg when other is registered for
+ * key, 0 when not, -1 with msg on a log error.
+ */
+static int
+excluded_by(struct audit *a, const char *key, const char *other, const char *fmt,
+    const char *sid, char *msg, size_t msglen)
+{
+	char *prior = NULL, *d;
+
+	if (audit_last_data(a, key, other, &prior) == -1) {
+		snprintf(msg, msglen, "%s", audit_error(a));
+		return -1;
+	}
+	if (prior == NULL)
+		return 0;
+	d = json_field(prior, "datum");
+	snprintf(msg, msglen, fmt, sid, d != NULL ? d : "");
+	free(d);
+	free(prior);
+	return 1;
+}
+
 int
 record_retur(struct audit *a, const char *id, const char *datum, const char *orsak,
     char *msg, size_t msglen)
@@ -523,7 +552,11 @@ record_retur(struct audit *a, const char *id, const char *datum, const char *ors
 		    adress != NULL ? adress : "", "datum", datum, "orsak", orsak != NULL ? orsak : "",
 		    NULL};
 
-		rc = register_once(a, f.key, "retur", "returen av försändelse %s är redan "
+		rc = excluded_by(a, f.key, "kvitto", "försändelse %s är delgiven (kvittot "
+		    "registrerat, delgiven %s) och kan inte ha kommit tillbaka; registrera "
+		    "returen på rätt försändelse", f.sid, msg, msglen);
+		if (rc == 0)
+			rc = register_once(a, f.key, "retur", "returen av försändelse %s är redan "
 		    "registrerad (%s)", f.sid, datum, f.sent, kv, msg, msglen);
 		if (rc == 0)
 			snprintf(msg, msglen, "försändelse %s registrerad som returnerad %s; "
@@ -566,7 +599,11 @@ record_kvitto(struct audit *a, const char *id, const char *datum, char *msg, siz
 
 		if (ap.last[0] == '\0')
 			kv[4] = NULL;
-		rc = register_once(a, f.key, "kvitto", "kvittot för försändelse %s är redan "
+		rc = excluded_by(a, f.key, "retur", "försändelse %s kom tillbaka med posten "
+		    "(retur registrerad %s) och har inte delgivits; registrera kvittot på rätt "
+		    "försändelse", f.sid, msg, msglen);
+		if (rc == 0)
+			rc = register_once(a, f.key, "kvitto", "kvittot för försändelse %s är redan "
 		    "registrerat (delgiven %s)", f.sid, datum, f.sent, kv, msg, msglen);
 	}
 	if (rc == 0) {

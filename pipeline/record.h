@@ -85,6 +85,14 @@ struct record_check {
 void record_check(void *arg, struct session *s);
 
 /*
+ * protected-identity-exposed from the log (record_skydd.c; record_check runs
+ * it): a recipient given an address whose keyed person id the log routed
+ * with <skyddad-identitet/> before, without a skydd-upphort on or after that
+ * sending and not after today.  a NULL: nothing.
+ */
+void record_skydd_check(struct audit *a, struct session *s);
+
+/*
  * A rättelse of one paragraph (SPEC 4 and 7).  orsak is the nämnd's internal
  * note, for the log only; till_mottagaren (NULL none) what recipients read.
  * Without beslutet_rattat it corrects the sending: only the recipients whose

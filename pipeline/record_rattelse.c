@@ -356,7 +356,11 @@ record_check(void *arg, struct session *s)
 	struct record_check *rc = arg;
 	size_t i;
 
-	if (rc == NULL || rc->a == NULL || !s->protokoll_valid)
+	if (rc == NULL || rc->a == NULL)
+		return;
+	/* Every sheet, whatever its paragraph's state: a protection is no paragraph's. */
+	record_skydd_check(rc->a, s);
+	if (!s->protokoll_valid)
 		return;
 	for (i = 0; i < s->protokoll.n_paragrafer; i++) {
 		struct paragraf *p = &s->protokoll.paragrafer[i];

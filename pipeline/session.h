@@ -115,6 +115,8 @@ struct mottagare {
 	bool orgnr_ok;
 	char orgnr[11];                 /* 10 digits when orgnr_ok */
 	bool skyddad;                   /* <skyddad-identitet/> */
+	struct ymd skydd_upphort;       /* skydd-upphort: the day Skatteverket lifted
+	                                   the marking; {0, 0, 0} when absent */
 	bool delgivning;                /* delgivning="true": served, with a kvitto */
 	struct adress *adresser;
 	size_t n_adresser;

@@ -346,6 +346,14 @@ validate_address_unprintable(struct vctx *v, struct forsattsblad *fb, struct mot
  * first, cheap pass over the sheets (only those that mention
  * skyddad-identitet at all are parsed), and validate_part gets it; a whole
  * read takes it from its own sheets.  The set holds numbers, not sheets.
+ *
+ * What an earlier meeting knew is not in the package: record_skydd.c adds
+ * the same finding from the audit log (run from record_check, the
+ * validate_conf hook, by check and send whenever a log and its key exist),
+ * for a person once routed with skyddad-identitet, unless skydd-upphort
+ * says the marking was lifted.  skydd-upphort lifts only the log's memory:
+ * a package that itself protects the person is not overruled by a date in
+ * it -- the sheets contradict each other, and the protection wins.
  */
 
 static int

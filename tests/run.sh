@@ -189,6 +189,7 @@ part after
 part states
 part fold
 part rattelse
+part protect
 part systemd
 part install
 part sftp
