@@ -194,6 +194,16 @@ schema_message(const xmlError *e)
 		    "<%s>; tillåtna värden: %s.", value, elem, set != NULL ? set : "se schemat");
 	}
 	case XML_SCHEMAV_CVC_PATTERN_VALID:
+		if (strstr(msg, "attribute") != NULL) {
+			char attr[128];
+
+			quoted_after(attr, sizeof(attr), msg, "attribute");
+			quoted_after(value, sizeof(value), msg, "value");
+			return xasprintf("Filen följer inte formatet: attributet %s på <%s> har "
+			    "inte rätt form (\"%s\"); ett datum skrivs ÅÅÅÅ-MM-DD.", attr, elem,
+			    value);
+		}
+		/* FALLTHROUGH */
 	case XML_SCHEMAV_CVC_MINLENGTH_VALID:
 		return xasprintf("Filen följer inte formatet: <%s> får inte vara tomt.", elem);
 	case XML_SCHEMAV_CVC_MAXLENGTH_VALID:
