@@ -26,6 +26,8 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
+from tally import check, summary
+
 P = "{urn:expediera:protokoll:1}"
 F = "{urn:expediera:forsattsblad:1}"
 
@@ -68,16 +70,6 @@ for fb in fbs.values():
     everyone += [recipient(m) for m in fb.findall(F + "mottagare")]
 
 PNR = re.compile(r"(?<![0-9])(\d{8}|\d{6})[-+]?\d{4}(?![0-9])")
-passed = failed = 0
-
-
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what)
 
 
 for d in doc["documents"]:
@@ -163,4 +155,4 @@ for d in doc["documents"]:
         for x in private:
             check(re.sub(r"[\s\-–]", "", x) not in bare,
                   f"{f}: an informed recipient reads {x[:40]!r}")
-print(f"{passed} passed, {failed} failed")
+summary()

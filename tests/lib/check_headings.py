@@ -19,17 +19,9 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
+from tally import check, summary
+
 P = "{urn:expediera:protokoll:1}"
-passed = failed = 0
-
-
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what)
 
 
 def norm(s):
@@ -151,4 +143,4 @@ for pdf in sys.argv[3:]:
                     check(b >= 2 or (ended and b >= 1),
                           f"{pdf} page {n}: {lines[k]!r} at the foot with {b} line(s) under it")
 check(checked > 0, "no protocol or extract page read")
-print(f"{passed} passed, {failed} failed")
+summary()

@@ -19,20 +19,12 @@ import re
 import sys
 import xml.etree.ElementTree as ET
 
+from tally import check, summary
+
 P = "{urn:expediera:protokoll:1}"
 root = ET.parse(sys.argv[1]).getroot()
 intern = open(sys.argv[2], encoding="utf-8").read()
 public = open(sys.argv[3], encoding="utf-8").read()
-passed = failed = 0
-
-
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what)
 
 
 def text(e):
@@ -144,4 +136,4 @@ for p in paragrafer:
     if number is not None:
         check(not number.search(seg.replace(" ", "")) and not number.search(seg),
               f"§ {nr}: masked but shows the galler's personnummer")
-print(f"{passed} passed, {failed} failed")
+summary()

@@ -20,20 +20,6 @@ kill_in_handover() {
 	wait "$1" 2>/dev/null
 }
 
-# send WORK [ARGS...]: runs send in WORK; stdout, stderr and rc in $tmp.
-send_in() {
-	w=$1
-	shift
-	"$bin" send --config "$w/expediera.conf" "$@" >"$tmp/out" 2>"$tmp/err"
-	echo $? >"$tmp/rc"
-}
-
-# The försändelser of every complete print batch in WORK, one per line.
-printed() {
-	for m in "$1"/out/print/*.csv; do
-		[ -f "$m" ] && [ -f "${m%.csv}.pdf" ] && tail -n +2 "$m" | cut -d, -f1
-	done | sort
-}
 
 "$bin" send --dry-run --json "$ex" >"$tmp/dry.json" 2>/dev/null
 # The text columns stay aligned whatever the names (counted in characters, not bytes).

@@ -7,20 +7,6 @@
 # no temporary file behind, neither after success nor after a SIGKILL.
 
 ex=examples/sammantrade-2026-11-18
-# send_in and printed as send.sh has them, when it was not run.
-if ! type send_in >/dev/null 2>&1; then
-	send_in() {
-		w=$1
-		shift
-		"$bin" send --config "$w/expediera.conf" "$@" >"$tmp/out" 2>"$tmp/err"
-		echo $? >"$tmp/rc"
-	}
-	printed() {
-		for m in "$1"/out/print/*.csv; do
-			[ -f "$m" ] && [ -f "${m%.csv}.pdf" ] && tail -n +2 "$m" | cut -d, -f1
-		done | sort
-	}
-fi
 T=$tmp/tmpfiles
 mkdir -p "$T/elsewhere"
 printf 'målfilen\n' >"$T/elsewhere/target"
