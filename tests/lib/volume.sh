@@ -109,6 +109,24 @@ for m in glob.glob(os.path.join(sys.argv[1], "utskrift-*-v[0-9][0-9][0-9].csv"))
 sys.exit(1)
 PY
 
+# No page of a volume holds only the list of attachments (Bilagor): a page's
+# body is what is left without the sheet mark, the running head and the foot.
+only_bilagor=
+for v in "$W"/out/print/utskrift-*-v[0-9][0-9][0-9].pdf; do
+	n=$(pdfinfo "$v" 2>/dev/null | awk '/^Pages:/ {print $2}') i=1
+	while [ "$i" -le "${n:-0}" ]; do
+		body=$(pdftotext -layout -f "$i" -l "$i" "$v" - 2>/dev/null | sed 's/^ *//' | grep -v '^$' |
+			grep -Ev '^(Exempelby kommun|Socialnämnden|Postadress|Box 100)|(BESLUT|UNDERRÄTTELSE OM BESLUT|Datum [0-9-]+|Dnr .*|Sida [0-9]+ \([0-9]+\)|Sekretess enligt .*)$' |
+			grep -v ' · blad [0-9]')
+		if printf '%s\n' "$body" | head -n 1 | grep -q '^Bilagor$' &&
+		    ! printf '%s\n' "$body" | grep -Eqv '^(Bilagor|– .*)$'; then
+			only_bilagor="$only_bilagor $(basename "$v"):$i"
+		fi
+		i=$((i + 1))
+	done
+done
+[ -z "$only_bilagor" ] && ok || bad "volume: pages holding only Bilagor:$only_bilagor"
+
 # Valid, fonts embedded.
 good=1
 for v in "$W"/out/print/*.pdf; do
